@@ -1,0 +1,33 @@
+//! The shared vocabulary of envmon.
+//!
+//! Every other crate speaks in these types: a [`StationCode`] that cannot be
+//! malformed, a [`Parameter`] that knows its canonical unit, a [`Reading`] with
+//! its [`QualityFlag`], and the [`wire`] types that travel on the live topics
+//! and the WebSocket. The database schema and its migrations live here too, so
+//! ingest and publisher agree on one truth.
+//!
+//! # Layout
+//!
+//! - [`station`]: station codes, kinds and registry records.
+//! - [`parameter`]: the measured parameters and their canonical units.
+//! - [`quality`] and [`reading`]: one value at one instant, with its flag.
+//! - [`topic`]: the MQTT topic names, sensors in and live out.
+//! - [`wire`]: the JSON that ingest publishes and publisher forwards.
+//! - [`registry`]: the station registry file and its import.
+//! - [`db`]: connection pool settings and the schema migrations.
+//! - [`broker`]: MQTT connection settings shared by every daemon.
+
+pub mod broker;
+pub mod db;
+pub mod parameter;
+pub mod quality;
+pub mod reading;
+pub mod registry;
+pub mod station;
+pub mod topic;
+pub mod wire;
+
+pub use parameter::Parameter;
+pub use quality::QualityFlag;
+pub use reading::Reading;
+pub use station::{Station, StationCode, StationKind};

@@ -1,0 +1,195 @@
+//! The measured parameters and their canonical units.
+//!
+//! A value that crosses a module boundary is always in its parameter's
+//! canonical unit: CO in mg/m³ and the other air pollutants in µg/m³ (as
+//! HJ 633 and GB 3095 state them), water items in mg/L as GB 3838-2002 does.
+//! Unit codes follow UCUM spelling so SenML and HJ 212 decoders can map onto
+//! them without guessing.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::station::StationKind;
+
+/// A measured parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Parameter {
+    /// Fine particulate matter, PM2.5.
+    Pm25,
+    /// Inhalable particulate matter, PM10.
+    Pm10,
+    /// Sulphur dioxide.
+    So2,
+    /// Nitrogen dioxide.
+    No2,
+    /// Carbon monoxide.
+    Co,
+    /// Ozone.
+    O3,
+    /// pH (dimensionless).
+    Ph,
+    /// Dissolved oxygen.
+    Do,
+    /// Permanganate index (CODMn).
+    Codmn,
+    /// Ammonia nitrogen (NH3-N).
+    Nh3n,
+    /// Total phosphorus.
+    Tp,
+    /// Total nitrogen.
+    Tn,
+    /// Turbidity.
+    Turbidity,
+    /// Electrical conductivity.
+    Conductivity,
+    /// Water temperature.
+    Temp,
+}
+
+/// The fixed facts about a parameter.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ParameterInfo {
+    /// Code used in payloads, topics, SQL and the API.
+    pub code: &'static str,
+    /// Chinese display name.
+    pub name_zh: &'static str,
+    /// English display name.
+    pub name_en: &'static str,
+    /// Canonical unit, UCUM spelling (`1` for dimensionless).
+    pub unit: &'static str,
+    /// True for air parameters, false for water parameters.
+    pub air: bool,
+    /// Lowest physically possible value in the canonical unit.
+    pub plausible_min: f64,
+    /// Highest value an instrument can report in the canonical unit.
+    pub plausible_max: f64,
+}
+
+const fn air(
+    code: &'static str,
+    name_zh: &'static str,
+    name_en: &'static str,
+    unit: &'static str,
+    plausible_max: f64,
+) -> ParameterInfo {
+    ParameterInfo { code, name_zh, name_en, unit, air: true, plausible_min: 0.0, plausible_max }
+}
+
+const fn water(
+    code: &'static str,
+    name_zh: &'static str,
+    name_en: &'static str,
+    unit: &'static str,
+    plausible_min: f64,
+    plausible_max: f64,
+) -> ParameterInfo {
+    ParameterInfo { code, name_zh, name_en, unit, air: false, plausible_min, plausible_max }
+}
+
+impl Parameter {
+    /// Every parameter, in display order: air pollutants as HJ 633 lists them,
+    /// then the water items.
+    pub const ALL: [Parameter; 15] = [
+        Self::Pm25,
+        Self::Pm10,
+        Self::So2,
+        Self::No2,
+        Self::Co,
+        Self::O3,
+        Self::Ph,
+        Self::Do,
+        Self::Codmn,
+        Self::Nh3n,
+        Self::Tp,
+        Self::Tn,
+        Self::Turbidity,
+        Self::Conductivity,
+        Self::Temp,
+    ];
+
+    /// The parameter's fixed facts.
+    ///
+    /// Plausible ranges are physical or instrument bounds, wide on purpose:
+    /// they catch broken sensors and unit mistakes, not pollution.
+    pub fn info(self) -> ParameterInfo {
+        match self {
+            Self::Pm25 => air("pm25", "PM2.5", "PM2.5", "ug/m3", 2000.0),
+            Self::Pm10 => air("pm10", "PM10", "PM10", "ug/m3", 5000.0),
+            Self::So2 => air("so2", "二氧化硫", "SO2", "ug/m3", 10000.0),
+            Self::No2 => air("no2", "二氧化氮", "NO2", "ug/m3", 5000.0),
+            Self::Co => air("co", "一氧化碳", "CO", "mg/m3", 200.0),
+            Self::O3 => air("o3", "臭氧", "O3", "ug/m3", 2000.0),
+            Self::Ph => water("ph", "pH", "pH", "1", 0.0, 14.0),
+            Self::Do => water("do", "溶解氧", "Dissolved oxygen", "mg/L", 0.0, 25.0),
+            Self::Codmn => water("codmn", "高锰酸盐指数", "Permanganate index", "mg/L", 0.0, 100.0),
+            Self::Nh3n => water("nh3n", "氨氮", "Ammonia nitrogen", "mg/L", 0.0, 100.0),
+            Self::Tp => water("tp", "总磷", "Total phosphorus", "mg/L", 0.0, 50.0),
+            Self::Tn => water("tn", "总氮", "Total nitrogen", "mg/L", 0.0, 200.0),
+            Self::Turbidity => water("turbidity", "浊度", "Turbidity", "NTU", 0.0, 4000.0),
+            Self::Conductivity => {
+                water("conductivity", "电导率", "Conductivity", "uS/cm", 0.0, 100_000.0)
+            }
+            Self::Temp => water("temp", "水温", "Water temperature", "Cel", -5.0, 45.0),
+        }
+    }
+
+    /// The parameter's code, e.g. `pm25`.
+    pub fn code(self) -> &'static str {
+        self.info().code
+    }
+
+    /// The canonical unit every stored value of this parameter is in.
+    pub fn unit(self) -> &'static str {
+        self.info().unit
+    }
+
+    /// Parses a parameter code such as `pm25` or `nh3n`.
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.code() == code)
+    }
+
+    /// Whether stations of `kind` measure this parameter.
+    pub fn applies_to(self, kind: StationKind) -> bool {
+        self.info().air == (kind == StationKind::Air)
+    }
+}
+
+impl fmt::Display for Parameter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_parameter_round_trips_through_its_code() {
+        for p in Parameter::ALL {
+            assert_eq!(Parameter::parse(p.code()), Some(p));
+            let json = serde_json::to_string(&p).unwrap();
+            assert_eq!(json, format!("\"{}\"", p.code()));
+        }
+    }
+
+    #[test]
+    fn co_is_in_milligrams_and_other_gases_in_micrograms() {
+        // HJ 633 Table 1/3 state CO in mg/m3 and the other pollutants in ug/m3.
+        assert_eq!(Parameter::Co.unit(), "mg/m3");
+        for p in [Parameter::Pm25, Parameter::Pm10, Parameter::So2, Parameter::No2, Parameter::O3] {
+            assert_eq!(p.unit(), "ug/m3");
+        }
+    }
+
+    #[test]
+    fn water_items_apply_to_rivers_and_sources_only() {
+        assert!(Parameter::Nh3n.applies_to(StationKind::River));
+        assert!(Parameter::Nh3n.applies_to(StationKind::Source));
+        assert!(!Parameter::Nh3n.applies_to(StationKind::Air));
+        assert!(Parameter::Pm25.applies_to(StationKind::Air));
+        assert!(!Parameter::Pm25.applies_to(StationKind::River));
+    }
+}

@@ -1,0 +1,213 @@
+//! The station registry: a TOML file of `[[station]]` tables (see
+//! `deploy/stations/shanghai.toml`), imported into the `station` table, and
+//! read back by the daemons.
+
+use std::collections::HashSet;
+
+use serde::Deserialize;
+use tokio_postgres::{GenericClient, Row};
+
+use crate::db::DbError;
+use crate::station::{Station, StationError, StationKind, WaterBodyType};
+
+/// Why a registry file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    /// The file is not valid TOML of the expected shape.
+    #[error("registry is not valid: {0}")]
+    Syntax(#[from] toml::de::Error),
+    /// A station record is inconsistent.
+    #[error(transparent)]
+    Station(#[from] StationError),
+    /// The same code appears twice.
+    #[error("station {0} appears more than once")]
+    Duplicate(String),
+    /// Writing to the database failed.
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RegistryFile {
+    station: Vec<Station>,
+}
+
+/// Parses and checks a registry file.
+///
+/// # Errors
+/// Fails on malformed TOML, an inconsistent record or a duplicate code.
+pub fn parse_registry(text: &str) -> Result<Vec<Station>, RegistryError> {
+    let file: RegistryFile = toml::from_str(text)?;
+    let mut seen = HashSet::new();
+    for station in &file.station {
+        station.validate()?;
+        if !seen.insert(station.code.clone()) {
+            return Err(RegistryError::Duplicate(station.code.to_string()));
+        }
+    }
+    Ok(file.station)
+}
+
+const UPSERT_STATION: &str = "INSERT INTO station (code, kind, name_zh, name_en, district_zh,
+        district_en, longitude, latitude, coordinates_approximate, water_body_zh, water_body_en,
+        basin_zh, basin_en, water_body_type, target_class)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+    ON CONFLICT (code) DO UPDATE SET kind = excluded.kind, name_zh = excluded.name_zh,
+        name_en = excluded.name_en, district_zh = excluded.district_zh,
+        district_en = excluded.district_en, longitude = excluded.longitude,
+        latitude = excluded.latitude, coordinates_approximate = excluded.coordinates_approximate,
+        water_body_zh = excluded.water_body_zh, water_body_en = excluded.water_body_en,
+        basin_zh = excluded.basin_zh, basin_en = excluded.basin_en,
+        water_body_type = excluded.water_body_type, target_class = excluded.target_class,
+        updated_at = now()";
+
+const SELECT_STATIONS: &str = "SELECT code, kind, name_zh, name_en, district_zh, district_en,
+        longitude, latitude, coordinates_approximate, water_body_zh, water_body_en, basin_zh,
+        basin_en, water_body_type, target_class
+    FROM station ORDER BY kind = 'source', kind = 'river', code";
+
+/// Inserts or updates every station, in one transaction. Stations missing
+/// from the file are kept: their history must stay attributable.
+///
+/// # Errors
+/// Fails when the database refuses a record; nothing is written then.
+pub async fn import_stations(
+    client: &mut deadpool_postgres::Client,
+    stations: &[Station],
+) -> Result<usize, RegistryError> {
+    let tx = client.transaction().await.map_err(DbError::from)?;
+    let upsert = tx.prepare(UPSERT_STATION).await.map_err(DbError::from)?;
+    for s in stations {
+        let target_class = s.target_class.map(i16::from);
+        tx.execute(
+            &upsert,
+            &[
+                &s.code.as_str(),
+                &s.kind.as_str(),
+                &s.name_zh,
+                &s.name_en,
+                &s.district_zh,
+                &s.district_en,
+                &s.longitude,
+                &s.latitude,
+                &s.coordinates_approximate,
+                &s.water_body_zh,
+                &s.water_body_en,
+                &s.basin_zh,
+                &s.basin_en,
+                &s.water_body_type.map(WaterBodyType::as_str),
+                &target_class,
+            ],
+        )
+        .await
+        .map_err(DbError::from)?;
+    }
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(stations.len())
+}
+
+/// Every registered station: air first, then river sections, then sources.
+///
+/// # Errors
+/// Fails when the query fails or a stored row breaks the schema's invariants.
+pub async fn load_stations(client: &impl GenericClient) -> Result<Vec<Station>, DbError> {
+    let rows = client.query(SELECT_STATIONS, &[]).await?;
+    Ok(rows.iter().filter_map(station_from_row).collect())
+}
+
+/// Maps a row of [`SELECT_STATIONS`]; rows the schema's checks would have
+/// refused are skipped with a warning rather than failing every request.
+fn station_from_row(row: &Row) -> Option<Station> {
+    let code: String = row.get(0);
+    let kind: String = row.get(1);
+    let (Ok(code), Some(kind)) = (crate::StationCode::parse(&code), StationKind::parse(&kind)) else {
+        tracing::warn!(code = %code, kind = %kind, "Skipping malformed station row.");
+        return None;
+    };
+    let water_body_type: Option<String> = row.get(13);
+    let target_class: Option<i16> = row.get(14);
+    Some(Station {
+        code,
+        kind,
+        name_zh: row.get(2),
+        name_en: row.get(3),
+        district_zh: row.get(4),
+        district_en: row.get(5),
+        longitude: row.get(6),
+        latitude: row.get(7),
+        coordinates_approximate: row.get(8),
+        water_body_zh: row.get(9),
+        water_body_en: row.get(10),
+        basin_zh: row.get(11),
+        basin_en: row.get(12),
+        water_body_type: water_body_type.as_deref().and_then(WaterBodyType::parse),
+        target_class: target_class.and_then(|c| u8::try_from(c).ok()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const AIR: &str = r#"
+[[station]]
+code = "1141A"
+kind = "air"
+name_zh = "普陀"
+name_en = "Putuo"
+district_zh = "普陀区"
+district_en = "Putuo"
+longitude = 121.401
+latitude = 31.2382
+coordinates_approximate = false
+"#;
+
+    #[test]
+    fn parses_an_air_station() {
+        let stations = parse_registry(AIR).unwrap();
+        assert_eq!(stations.len(), 1);
+        assert_eq!(stations[0].code.as_str(), "1141A");
+        assert_eq!(stations[0].kind, StationKind::Air);
+    }
+
+    #[test]
+    fn refuses_duplicate_codes() {
+        let twice = format!("{AIR}{AIR}");
+        assert!(matches!(parse_registry(&twice), Err(RegistryError::Duplicate(code)) if code == "1141A"));
+    }
+
+    #[test]
+    fn refuses_a_water_site_without_target_class() {
+        let river = AIR.replace("\"air\"", "\"river\"") + "water_body_type = \"river\"\n";
+        assert!(matches!(
+            parse_registry(&river),
+            Err(RegistryError::Station(StationError::MissingWaterField(_, "target_class")))
+        ));
+    }
+
+    #[test]
+    fn refuses_unknown_keys() {
+        let typo = AIR.replace("district_en", "distrct_en");
+        assert!(matches!(parse_registry(&typo), Err(RegistryError::Syntax(_))));
+    }
+
+    #[test]
+    fn shipped_shanghai_registry_is_complete() {
+        let text = include_str!("../../deploy/stations/shanghai.toml");
+        let stations = parse_registry(text).unwrap();
+        let count = |kind| stations.iter().filter(|s| s.kind == kind).count();
+        // Reference: 19 national air stations, 18 national river sections,
+        // 4 centralised drinking-water sources (shared/reference/README.md).
+        assert_eq!(count(StationKind::Air), 19);
+        assert_eq!(count(StationKind::River), 18);
+        assert_eq!(count(StationKind::Source), 4);
+        assert!(
+            stations
+                .iter()
+                .filter(|s| s.kind == StationKind::Source)
+                .all(|s| s.water_body_type == Some(WaterBodyType::Lake)),
+            "all four sources are reservoirs, judged on GB 3838's lake/reservoir TP limits"
+        );
+    }
+}

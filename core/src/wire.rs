@@ -1,0 +1,119 @@
+//! The live wire types: what ingest publishes on `live/{kind}/{station}` after
+//! a commit, and what the publisher forwards to browsers.
+//!
+//! A [`StationState`] is self-contained (the latest value of every parameter
+//! the station has reported), so a consumer that misses a message loses
+//! nothing: the next one, or a fresh snapshot, carries the whole state.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::{Parameter, QualityFlag, StationCode, StationKind};
+
+/// The latest committed value of one parameter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LatestValue {
+    /// The value in `unit`.
+    pub value: f64,
+    /// The parameter's canonical unit.
+    pub unit: String,
+    /// When it was observed.
+    pub observed_at: DateTime<Utc>,
+    /// Its quality flag.
+    pub quality: QualityFlag,
+}
+
+/// A station's latest committed state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StationState {
+    /// The station.
+    pub station: StationCode,
+    /// Its kind.
+    pub kind: StationKind,
+    /// The newest observation time among `readings`.
+    pub updated_at: DateTime<Utc>,
+    /// The latest value of each parameter the station has reported.
+    pub readings: BTreeMap<Parameter, LatestValue>,
+}
+
+impl StationState {
+    /// Folds a newer (or older) state of the same station into this one,
+    /// keeping for each parameter whichever value was observed later, so the
+    /// order in which states arrive does not matter.
+    pub fn merge(&mut self, other: StationState) {
+        for (parameter, incoming) in other.readings {
+            match self.readings.get(&parameter) {
+                Some(current) if current.observed_at > incoming.observed_at => {}
+                _ => {
+                    self.readings.insert(parameter, incoming);
+                }
+            }
+        }
+        self.updated_at = self.updated_at.max(other.updated_at);
+    }
+}
+
+/// A message from the publisher to a live client.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum LiveMessage {
+    /// Every station's current state; replaces whatever the client held.
+    Snapshot {
+        /// One entry per station with data.
+        stations: Vec<StationState>,
+    },
+    /// One station's new state.
+    Update {
+        /// The station's state after the latest commit.
+        state: StationState,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn value(v: f64, hour: u32) -> LatestValue {
+        LatestValue {
+            value: v,
+            unit: "ug/m3".into(),
+            observed_at: Utc.with_ymd_and_hms(2026, 11, 25, hour, 0, 0).unwrap(),
+            quality: QualityFlag::Valid,
+        }
+    }
+
+    fn state(entries: &[(Parameter, f64, u32)]) -> StationState {
+        let readings: BTreeMap<_, _> =
+            entries.iter().map(|&(p, v, h)| (p, value(v, h))).collect();
+        let updated_at = readings.values().map(|r| r.observed_at).max().unwrap();
+        StationState {
+            station: StationCode::parse("1141A").unwrap(),
+            kind: StationKind::Air,
+            updated_at,
+            readings,
+        }
+    }
+
+    #[test]
+    fn merge_keeps_the_later_observation_of_each_parameter() {
+        let mut current = state(&[(Parameter::Pm25, 30.0, 10), (Parameter::No2, 40.0, 10)]);
+        current.merge(state(&[(Parameter::Pm25, 20.0, 9), (Parameter::No2, 45.0, 11)]));
+        assert_eq!(current.readings[&Parameter::Pm25].value, 30.0);
+        assert_eq!(current.readings[&Parameter::No2].value, 45.0);
+        assert_eq!(current.updated_at, Utc.with_ymd_and_hms(2026, 11, 25, 11, 0, 0).unwrap());
+    }
+
+    #[test]
+    fn live_message_is_tagged_json() {
+        let message = LiveMessage::Update { state: state(&[(Parameter::Pm25, 35.5, 10)]) };
+        let json: serde_json::Value = serde_json::to_value(&message).unwrap();
+        assert_eq!(json["type"], "update");
+        assert_eq!(json["state"]["readings"]["pm25"]["value"], 35.5);
+        assert_eq!(json["state"]["readings"]["pm25"]["quality"], "valid");
+        let back: LiveMessage = serde_json::from_value(json).unwrap();
+        assert_eq!(back, message);
+    }
+}

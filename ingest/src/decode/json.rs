@@ -1,0 +1,231 @@
+//! The native JSON record: one station, one observation time, several
+//! parameters. Documented in `docs/payloads.md`:
+//!
+//! ```json
+//! {"station": "1141A", "observed_at": "2026-11-25T18:00:00+08:00",
+//!  "readings": {"pm25": 35.0, "co": {"value": 0.6, "unit": "mg/m3"}}}
+//! ```
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use envmon_core::{Parameter, QualityFlag, Reading, StationCode, StationKind};
+use serde::Deserialize;
+
+use super::{DecodeError, Record, StationLookup};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonRecord {
+    station: String,
+    observed_at: DateTime<FixedOffset>,
+    readings: BTreeMap<String, JsonValue>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum JsonValue {
+    Plain(f64),
+    Detailed(DetailedValue),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DetailedValue {
+    value: f64,
+    unit: Option<String>,
+}
+
+/// Decodes a native JSON record received on the topic of `station` (of
+/// `kind_in_topic`).
+///
+/// # Errors
+/// Returns the first reason the payload cannot be used; a record is taken
+/// whole or not at all.
+pub fn decode_json(
+    kind_in_topic: StationKind,
+    station: &StationCode,
+    payload: &[u8],
+    stations: &impl StationLookup,
+) -> Result<Record, DecodeError> {
+    let text = std::str::from_utf8(payload).map_err(|e| DecodeError::NotUtf8(e.valid_up_to()))?;
+    let record: JsonRecord =
+        serde_json::from_str(text).map_err(|e| DecodeError::Malformed(e.to_string()))?;
+    if record.station != station.as_str() {
+        return Err(DecodeError::StationMismatch {
+            in_topic: station.clone(),
+            in_payload: record.station,
+        });
+    }
+    let registered =
+        stations.kind_of(station).ok_or_else(|| DecodeError::UnknownStation(station.clone()))?;
+    if registered != kind_in_topic {
+        return Err(DecodeError::KindMismatch {
+            station: station.clone(),
+            registered,
+            in_topic: kind_in_topic,
+        });
+    }
+    if record.readings.is_empty() {
+        return Err(DecodeError::Empty);
+    }
+    let observed_at = record.observed_at.with_timezone(&Utc);
+    let readings = record
+        .readings
+        .into_iter()
+        .map(|(code, value)| reading(station, registered, observed_at, &code, value))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Record { station: station.clone(), kind: registered, observed_at, readings })
+}
+
+fn reading(
+    station: &StationCode,
+    kind: StationKind,
+    observed_at: DateTime<Utc>,
+    code: &str,
+    value: JsonValue,
+) -> Result<Reading, DecodeError> {
+    let parameter = Parameter::parse(code).ok_or_else(|| DecodeError::UnknownParameter(code.into()))?;
+    if !parameter.applies_to(kind) {
+        return Err(DecodeError::ParameterNotForKind { parameter, kind });
+    }
+    let value = match value {
+        JsonValue::Plain(value) => value,
+        JsonValue::Detailed(DetailedValue { value, unit: None }) => value,
+        JsonValue::Detailed(DetailedValue { value, unit: Some(unit) }) => {
+            if unit != parameter.unit() {
+                return Err(DecodeError::UnitMismatch {
+                    parameter,
+                    given: unit,
+                    expected: parameter.unit(),
+                });
+            }
+            value
+        }
+    };
+    Ok(Reading {
+        station: station.clone(),
+        parameter,
+        observed_at,
+        value,
+        quality: QualityFlag::Valid,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use chrono::TimeZone;
+
+    use super::*;
+
+    struct Directory(HashMap<StationCode, StationKind>);
+
+    impl StationLookup for Directory {
+        fn kind_of(&self, station: &StationCode) -> Option<StationKind> {
+            self.0.get(station).copied()
+        }
+    }
+
+    fn code(s: &str) -> StationCode {
+        StationCode::parse(s).unwrap()
+    }
+
+    fn directory() -> Directory {
+        Directory(HashMap::from([
+            (code("1141A"), StationKind::Air),
+            (code("wusongkou"), StationKind::River),
+        ]))
+    }
+
+    fn decode(kind: StationKind, station: &str, payload: &str) -> Result<Record, DecodeError> {
+        decode_json(kind, &code(station), payload.as_bytes(), &directory())
+    }
+
+    #[test]
+    fn decodes_a_record_in_beijing_time_to_utc() {
+        let record = decode(
+            StationKind::Air,
+            "1141A",
+            r#"{"station":"1141A","observed_at":"2026-11-25T18:00:00+08:00",
+               "readings":{"pm25":35.5,"co":{"value":0.6,"unit":"mg/m3"}}}"#,
+        )
+        .unwrap();
+        assert_eq!(record.observed_at, Utc.with_ymd_and_hms(2026, 11, 25, 10, 0, 0).unwrap());
+        assert_eq!(record.readings.len(), 2);
+        let co = record.readings.iter().find(|r| r.parameter == Parameter::Co).unwrap();
+        assert_eq!(co.value, 0.6);
+        assert_eq!(co.quality, QualityFlag::Valid);
+    }
+
+    #[test]
+    fn refusals_carry_stable_reason_codes() {
+        let ok_time = r#""observed_at":"2026-11-25T18:00:00+08:00""#;
+        let cases = [
+            (StationKind::Air, "1141A", "{".to_owned(), "malformed"),
+            (
+                StationKind::Air,
+                "1141A",
+                format!(r#"{{"station":"1142A",{ok_time},"readings":{{"pm25":1}}}}"#),
+                "station_mismatch",
+            ),
+            (
+                StationKind::Air,
+                "9999A",
+                format!(r#"{{"station":"9999A",{ok_time},"readings":{{"pm25":1}}}}"#),
+                "unknown_station",
+            ),
+            (
+                StationKind::River,
+                "1141A",
+                format!(r#"{{"station":"1141A",{ok_time},"readings":{{"pm25":1}}}}"#),
+                "kind_mismatch",
+            ),
+            (
+                StationKind::Air,
+                "1141A",
+                format!(r#"{{"station":"1141A",{ok_time},"readings":{{"radon":1}}}}"#),
+                "unknown_parameter",
+            ),
+            (
+                StationKind::Air,
+                "1141A",
+                format!(r#"{{"station":"1141A",{ok_time},"readings":{{"nh3n":1}}}}"#),
+                "parameter_not_for_kind",
+            ),
+            (
+                StationKind::Air,
+                "1141A",
+                format!(
+                    r#"{{"station":"1141A",{ok_time},"readings":{{"co":{{"value":600,"unit":"ug/m3"}}}}}}"#
+                ),
+                "unit_mismatch",
+            ),
+            (
+                StationKind::Air,
+                "1141A",
+                format!(r#"{{"station":"1141A",{ok_time},"readings":{{}}}}"#),
+                "empty_record",
+            ),
+            (
+                StationKind::Air,
+                "1141A",
+                r#"{"station":"1141A","observed_at":"2026-11-25 18:00","readings":{"pm25":1}}"#
+                    .to_owned(),
+                "malformed",
+            ),
+        ];
+        for (kind, station, payload, expected) in cases {
+            let error = decode(kind, station, &payload).unwrap_err();
+            assert_eq!(error.code(), expected, "{payload} gave {error}");
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_reports_its_position() {
+        let error =
+            decode_json(StationKind::Air, &code("1141A"), b"{\"a\xff", &directory()).unwrap_err();
+        assert_eq!(error, DecodeError::NotUtf8(3));
+    }
+}

@@ -1,0 +1,78 @@
+//! Observable events of ingest: each writes its log line in one place, so
+//! what operators read stays consistent (metrics join these in one place
+//! too).
+
+use std::time::Duration;
+
+/// The broker accepted our connection.
+#[derive(Debug)]
+pub(crate) struct BrokerConnected {
+    pub(crate) session_present: bool,
+}
+
+impl BrokerConnected {
+    pub(crate) fn emit(self) {
+        tracing::info!(session_present = self.session_present, "Connected to the broker.");
+    }
+}
+
+/// The broker connection failed; it will be retried.
+#[derive(Debug)]
+pub(crate) struct BrokerDisconnected<'a> {
+    pub(crate) error: &'a rumqttc::ConnectionError,
+    pub(crate) retry_in: Duration,
+}
+
+impl BrokerDisconnected<'_> {
+    pub(crate) fn emit(self) {
+        tracing::warn!(error = %self.error, retry_in = ?self.retry_in, "Broker connection lost; reconnecting.");
+    }
+}
+
+/// A payload was refused into the dead-letter table.
+#[derive(Debug)]
+pub(crate) struct PayloadRefused<'a> {
+    pub(crate) topic: &'a str,
+    pub(crate) reason: &'static str,
+}
+
+impl PayloadRefused<'_> {
+    pub(crate) fn emit(self) {
+        // Bad input is the sender's problem, not an operator's: DEBUG.
+        tracing::debug!(topic = self.topic, reason = self.reason, "Refused payload into dead letters.");
+    }
+}
+
+/// A batch was committed and acknowledged.
+#[derive(Debug)]
+pub(crate) struct BatchCommitted {
+    pub(crate) messages: usize,
+    pub(crate) readings: usize,
+    pub(crate) dead_letters: usize,
+    pub(crate) elapsed: Duration,
+}
+
+impl BatchCommitted {
+    pub(crate) fn emit(self) {
+        tracing::debug!(
+            messages = self.messages,
+            readings = self.readings,
+            dead_letters = self.dead_letters,
+            elapsed = ?self.elapsed,
+            "Committed batch."
+        );
+    }
+}
+
+/// Writing a batch failed; it will be retried, its messages unacknowledged.
+#[derive(Debug)]
+pub(crate) struct BatchFailed<'a> {
+    pub(crate) error: &'a (dyn std::error::Error + Send + Sync),
+    pub(crate) retry_in: Duration,
+}
+
+impl BatchFailed<'_> {
+    pub(crate) fn emit(self) {
+        tracing::warn!(error = %self.error, source = ?self.error.source(), retry_in = ?self.retry_in, "Cannot write batch; retrying.");
+    }
+}

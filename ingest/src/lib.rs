@@ -1,0 +1,214 @@
+//! envmon ingest: sensor messages from MQTT into PostgreSQL, acknowledged
+//! only after they are committed, then published as live state.
+//!
+//! # Layout
+//!
+//! The modules follow the flow of a message:
+//!
+//! - [`mqtt`]: the persistent QoS 1 session, resubscribed on every ConnAck,
+//!   with acknowledgements bound to the connection that delivered.
+//! - [`decode`]: payload to [`decode::Record`], or a refusal with its reason.
+//! - [`writer`]: batches, decodes, commits, acknowledges.
+//! - [`store`]: the binary COPY and merge of one batch in one transaction.
+//! - [`dead_letter`]: refused payloads and their reasons.
+//! - [`live`]: committed state out on `live/{kind}/{station}`.
+//! - [`health`]: `/healthz` and `/readyz`.
+//! - [`settings`], [`events`].
+
+pub mod dead_letter;
+pub mod decode;
+mod events;
+mod health;
+mod live;
+mod mqtt;
+pub mod settings;
+mod stations;
+pub mod store;
+mod writer;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use chrono::Utc;
+use envmon_core::db::{self, DbError};
+use envmon_core::registry::load_stations;
+use envmon_core::topic::InvalidPrefix;
+use rumqttc::AsyncClient;
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+pub use settings::Settings;
+
+use crate::live::LivePublisher;
+use crate::mqtt::MqttSource;
+use crate::stations::StationDirectory;
+use crate::store::Store;
+use crate::writer::Writer;
+
+/// Deliveries waiting for the writer. Larger than the broker's in-flight
+/// window (`max_inflight_messages` in deploy/mosquitto), so the MQTT loop
+/// never waits on the writer and keeps answering the broker's pings.
+const DELIVERY_QUEUE: usize = 8192;
+
+/// Requests (acknowledgements, live publishes) waiting for the MQTT loop:
+/// one batch's acknowledgements plus its live updates.
+const MQTT_REQUEST_QUEUE: usize = 8192;
+
+/// Why ingest could not start or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// The database could not be prepared.
+    #[error("cannot prepare the database")]
+    Database(#[from] DbError),
+    /// The health listener could not be bound.
+    #[error("cannot listen on {addr}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The topic prefix is malformed.
+    #[error(transparent)]
+    Topic(#[from] InvalidPrefix),
+    /// The health server failed.
+    #[error("health server failed")]
+    Health(#[source] std::io::Error),
+    /// A task panicked.
+    #[error("an ingest task failed")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+/// A built ingest daemon, ready to run.
+#[derive(Debug)]
+pub struct Ingest {
+    source: MqttSource,
+    writer: Writer,
+    health_listener: TcpListener,
+    health_addr: SocketAddr,
+}
+
+impl Ingest {
+    /// Migrates the database, opens the writer's session, binds the health
+    /// listener and prepares the MQTT session (which connects on `run`).
+    ///
+    /// # Errors
+    /// Fails when the database cannot be reached or migrated, the listener
+    /// cannot be bound, or the topic prefix is malformed.
+    pub async fn build(settings: Settings) -> Result<Self, IngestError> {
+        let topics = settings.broker.topics()?;
+        let store = Store::connect(&settings.database).await?;
+        prepare_database(&settings.database).await?;
+        let mut directory = StationDirectory::default();
+        directory.replace(load_stations(store.client()).await?, Instant::now());
+
+        let health_listener = TcpListener::bind(settings.health_listen)
+            .await
+            .map_err(|source| IngestError::Bind { addr: settings.health_listen, source })?;
+        let health_addr = health_listener
+            .local_addr()
+            .map_err(|source| IngestError::Bind { addr: settings.health_listen, source })?;
+
+        let mut options = settings.broker.mqtt_options(&settings.client_id);
+        options.set_clean_session(false);
+        options.set_manual_acks(true);
+        let (client, eventloop) = AsyncClient::new(options, MQTT_REQUEST_QUEUE);
+        let subscription = topics.sensor_subscription(settings.shared_group());
+        let source = MqttSource::new(client.clone(), eventloop, subscription);
+        let writer = Writer {
+            database: settings.database.clone(),
+            store: Some(store),
+            topics,
+            directory,
+            acker: source.acker(),
+            live: LivePublisher::new(client),
+            batch_max_messages: settings.batch_max_messages.max(1),
+            batch_max_wait: settings.batch_max_wait,
+            database_ok: Arc::new(AtomicBool::new(true)),
+        };
+        Ok(Self { source, writer, health_listener, health_addr })
+    }
+
+    /// Where `/healthz` and `/readyz` are served.
+    pub fn health_addr(&self) -> SocketAddr {
+        self.health_addr
+    }
+
+    /// Runs until `shutdown` completes, then drains in flow order: stop
+    /// taking messages, commit the batch in hand, acknowledge it, disconnect.
+    ///
+    /// Dropping the returned future instead stops at once; whatever was not
+    /// committed stays unacknowledged and the broker redelivers it.
+    ///
+    /// # Errors
+    /// Fails when a task panics or the health server fails.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send,
+    ) -> Result<(), IngestError> {
+        let stop = CancellationToken::new();
+        let writer_done = CancellationToken::new();
+        let (deliveries_tx, deliveries_rx) = mpsc::channel(DELIVERY_QUEUE);
+        let readiness = health::Readiness {
+            broker: self.source.connection(),
+            database_ok: Arc::clone(&self.writer.database_ok),
+        };
+
+        let mut writer = tokio::spawn(self.writer.run(deliveries_rx, stop.clone()));
+        let mut source = tokio::spawn(self.source.run(deliveries_tx, writer_done.clone()));
+        let health_stop = stop.clone();
+        let mut health = tokio::spawn(async move {
+            axum::serve(self.health_listener, health::router(readiness))
+                .with_graceful_shutdown(health_stop.cancelled_owned())
+                .await
+        });
+        let _abort_on_drop = AbortOnDrop(vec![writer.abort_handle(), source.abort_handle(), health.abort_handle()]);
+
+        tokio::select! {
+            () = shutdown => tracing::info!("Ingest draining."),
+            result = &mut writer => tracing::error!(?result, "Ingest writer stopped unexpectedly."),
+            result = &mut source => tracing::error!(?result, "Ingest MQTT loop stopped unexpectedly."),
+            result = &mut health => tracing::error!(?result, "Ingest health server stopped unexpectedly."),
+        }
+        stop.cancel();
+        let writer_result = if writer.is_finished() { Ok(()) } else { (&mut writer).await };
+        writer_done.cancel();
+        if !source.is_finished() {
+            (&mut source).await?;
+        }
+        if !health.is_finished() {
+            (&mut health).await?.map_err(IngestError::Health)?;
+        }
+        writer_result?;
+        tracing::info!("Ingest stopped.");
+        Ok(())
+    }
+}
+
+/// Aborts the daemon's tasks when `run_until_stopped` is dropped mid-way,
+/// so a dropped ingest stops at once like a killed process.
+struct AbortOnDrop(Vec<tokio::task::AbortHandle>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        for handle in &self.0 {
+            handle.abort();
+        }
+    }
+}
+
+/// Applies migrations and creates the reading partitions around now.
+async fn prepare_database(settings: &db::DatabaseSettings) -> Result<(), DbError> {
+    let (mut client, connection) = settings.pg_config()?.connect(tokio_postgres::NoTls).await?;
+    let connection = tokio::spawn(connection);
+    db::migrate(&mut client).await?;
+    db::ensure_reading_partitions(&client, Utc::now(), 1, 3).await?;
+    drop(client);
+    let _ = connection.await;
+    Ok(())
+}

@@ -1,0 +1,53 @@
+//! Ingest settings.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use envmon_core::broker::BrokerSettings;
+use envmon_core::db::DatabaseSettings;
+use serde::{Deserialize, Serialize};
+
+/// Everything the ingest daemon needs to run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// PostgreSQL, where readings are stored.
+    pub database: DatabaseSettings,
+    /// The MQTT broker sensors publish to.
+    pub broker: BrokerSettings,
+    /// MQTT client id. Must be stable across restarts (the broker keeps the
+    /// persistent session, with unacknowledged messages, under this id) and
+    /// distinct for each ingest instance.
+    pub client_id: String,
+    /// Shared-subscription group; instances in one group split the sensor
+    /// stream between them. Empty for a plain subscription.
+    pub shared_group: String,
+    /// A batch is written once it holds this many messages...
+    pub batch_max_messages: usize,
+    /// ...or once its first message has waited this long.
+    #[serde(with = "humantime_serde")]
+    pub batch_max_wait: Duration,
+    /// Where `/healthz` and `/readyz` are served (internal; port 0 picks one).
+    pub health_listen: SocketAddr,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            database: DatabaseSettings::default(),
+            broker: BrokerSettings::default(),
+            client_id: "envmon-ingest-1".into(),
+            shared_group: "ingest".into(),
+            batch_max_messages: 2000,
+            batch_max_wait: Duration::from_millis(100),
+            health_listen: SocketAddr::from(([127, 0, 0, 1], 9181)),
+        }
+    }
+}
+
+impl Settings {
+    /// The shared-subscription group, if any.
+    pub fn shared_group(&self) -> Option<&str> {
+        Some(self.shared_group.as_str()).filter(|group| !group.is_empty())
+    }
+}

@@ -1,0 +1,40 @@
+//! The station directory ingest checks payloads against: which stations are
+//! registered, and of what kind.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use envmon_core::{Station, StationCode, StationKind};
+
+use crate::decode::StationLookup;
+
+/// A station missing from the directory triggers a reload, at most this
+/// often, so newly imported stations are picked up without a restart while
+/// a flood of unknown codes cannot hammer the database.
+pub(crate) const RELOAD_INTERVAL: Duration = Duration::from_secs(5);
+
+/// The registered stations' kinds.
+#[derive(Debug, Default)]
+pub(crate) struct StationDirectory {
+    kinds: HashMap<StationCode, StationKind>,
+    loaded_at: Option<Instant>,
+}
+
+impl StationDirectory {
+    /// Replaces the directory's contents.
+    pub(crate) fn replace(&mut self, stations: Vec<Station>, now: Instant) {
+        self.kinds = stations.into_iter().map(|s| (s.code, s.kind)).collect();
+        self.loaded_at = Some(now);
+    }
+
+    /// Whether a miss should reload the directory.
+    pub(crate) fn is_stale(&self, now: Instant) -> bool {
+        self.loaded_at.is_none_or(|at| now.duration_since(at) >= RELOAD_INTERVAL)
+    }
+}
+
+impl StationLookup for StationDirectory {
+    fn kind_of(&self, station: &StationCode) -> Option<StationKind> {
+        self.kinds.get(station).copied()
+    }
+}

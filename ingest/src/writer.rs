@@ -1,0 +1,198 @@
+//! The writer: gathers deliveries into batches, decodes them, commits each
+//! batch, then acknowledges its messages and publishes the new live state.
+//!
+//! The order is the guarantee: commit, then acknowledge. A message whose
+//! batch did not commit is never acknowledged, so the broker redelivers it.
+//! A database outage stalls the writer (retrying with backoff), and the
+//! broker holds the backlog meanwhile.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use envmon_core::db::DatabaseSettings;
+use envmon_core::registry::load_stations;
+use envmon_core::topic::Topics;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::dead_letter::DeadLetter;
+use crate::decode::{DecodeError, Record, decode_json};
+use crate::events;
+use crate::live::LivePublisher;
+use crate::mqtt::{Acker, Delivery};
+use crate::stations::StationDirectory;
+use crate::store::Store;
+
+/// The longest pause between attempts to write a failed batch.
+const MAX_RETRY_DELAY: Duration = Duration::from_secs(5);
+
+/// A delivery after decoding.
+#[derive(Debug)]
+enum Decoded {
+    Record(Record),
+    Refused(DeadLetter),
+}
+
+/// Batches deliveries into the database.
+#[derive(Debug)]
+pub(crate) struct Writer {
+    pub(crate) database: DatabaseSettings,
+    pub(crate) store: Option<Store>,
+    pub(crate) topics: Topics,
+    pub(crate) directory: StationDirectory,
+    pub(crate) acker: Acker,
+    pub(crate) live: LivePublisher,
+    pub(crate) batch_max_messages: usize,
+    pub(crate) batch_max_wait: Duration,
+    /// Whether the last database operation succeeded (for `/readyz`).
+    pub(crate) database_ok: Arc<AtomicBool>,
+}
+
+impl Writer {
+    /// Writes batches until `shutdown`, finishing the batch in hand first.
+    pub(crate) async fn run(mut self, mut deliveries: mpsc::Receiver<Delivery>, shutdown: CancellationToken) {
+        loop {
+            let first = tokio::select! {
+                biased;
+                () = shutdown.cancelled() => break,
+                delivery = deliveries.recv() => match delivery {
+                    Some(delivery) => delivery,
+                    None => break,
+                },
+            };
+            let deadline = tokio::time::Instant::now() + self.batch_max_wait;
+            let mut batch = vec![first];
+            while batch.len() < self.batch_max_messages {
+                tokio::select! {
+                    delivery = deliveries.recv() => match delivery {
+                        Some(delivery) => batch.push(delivery),
+                        None => break,
+                    },
+                    () = tokio::time::sleep_until(deadline) => break,
+                    () = shutdown.cancelled() => break,
+                }
+            }
+            self.write_batch(batch, &shutdown).await;
+        }
+    }
+
+    /// Decodes, commits and acknowledges one batch. Gives up only when
+    /// shutting down, leaving the messages unacknowledged for redelivery.
+    async fn write_batch(&mut self, batch: Vec<Delivery>, shutdown: &CancellationToken) {
+        let started = Instant::now();
+        let mut delay = Duration::from_millis(100);
+        let decoded = loop {
+            match self.decode_all(&batch).await {
+                Ok(decoded) => break decoded,
+                Err(error) => {
+                    if !self.back_off(&error, &mut delay, shutdown).await {
+                        return;
+                    }
+                }
+            }
+        };
+        let mut records: Vec<(DateTime<Utc>, Record)> = Vec::new();
+        let mut dead_letters = Vec::new();
+        for (delivery, decoded) in batch.iter().zip(decoded) {
+            match decoded {
+                Decoded::Record(record) => records.push((delivery.received_at, record)),
+                Decoded::Refused(letter) => dead_letters.push(letter),
+            }
+        }
+        let committed = loop {
+            match self.store().await {
+                Ok(store) => match store.write(&records, &dead_letters).await {
+                    Ok(committed) => break committed,
+                    Err(error) => {
+                        self.store = None;
+                        if !self.back_off(&error, &mut delay, shutdown).await {
+                            return;
+                        }
+                    }
+                },
+                Err(error) => {
+                    if !self.back_off(&error, &mut delay, shutdown).await {
+                        return;
+                    }
+                }
+            }
+        };
+        self.database_ok.store(true, Ordering::Release);
+        for delivery in &batch {
+            self.acker.ack(delivery).await;
+        }
+        for state in &committed.states {
+            self.live.publish(&self.topics, state);
+        }
+        events::BatchCommitted {
+            messages: batch.len(),
+            readings: committed.readings,
+            dead_letters: committed.dead_letters,
+            elapsed: started.elapsed(),
+        }
+        .emit();
+    }
+
+    /// Decodes every delivery, reloading the station directory once when a
+    /// station is unknown and the directory is stale.
+    async fn decode_all(&mut self, batch: &[Delivery]) -> Result<Vec<Decoded>, envmon_core::db::DbError> {
+        let mut decoded: Vec<_> = batch.iter().map(|d| self.decode(d)).collect();
+        let has_unknown = decoded.iter().any(|d| {
+            matches!(d, Decoded::Refused(letter) if letter.reason_code == "unknown_station")
+        });
+        if has_unknown && self.directory.is_stale(Instant::now()) {
+            let stations = load_stations(self.store().await?.client()).await?;
+            self.directory.replace(stations, Instant::now());
+            decoded = batch.iter().map(|d| self.decode(d)).collect();
+        }
+        Ok(decoded)
+    }
+
+    fn decode(&self, delivery: &Delivery) -> Decoded {
+        let publish = &delivery.publish;
+        let outcome = self
+            .topics
+            .parse_sensor(&publish.topic)
+            .map_err(DecodeError::from)
+            .and_then(|(kind, station)| decode_json(kind, &station, &publish.payload, &self.directory));
+        match outcome {
+            Ok(record) => Decoded::Record(record),
+            Err(error) => {
+                events::PayloadRefused { topic: &publish.topic, reason: error.code() }.emit();
+                Decoded::Refused(DeadLetter::from_error(
+                    delivery.received_at,
+                    publish.topic.clone(),
+                    publish.payload.clone(),
+                    &error,
+                ))
+            }
+        }
+    }
+
+    /// The open store, reconnecting when the session was lost.
+    async fn store(&mut self) -> Result<&mut Store, envmon_core::db::DbError> {
+        if self.store.as_ref().is_none_or(Store::is_closed) {
+            self.store = Some(Store::connect(&self.database).await?);
+        }
+        Ok(self.store.as_mut().expect("the store was opened just above"))
+    }
+
+    /// Waits before a retry; returns false when shutting down instead.
+    async fn back_off(
+        &mut self,
+        error: &(dyn std::error::Error + Send + Sync),
+        delay: &mut Duration,
+        shutdown: &CancellationToken,
+    ) -> bool {
+        self.database_ok.store(false, Ordering::Release);
+        events::BatchFailed { error, retry_in: *delay }.emit();
+        let waited = tokio::select! {
+            () = tokio::time::sleep(*delay) => true,
+            () = shutdown.cancelled() => false,
+        };
+        *delay = (*delay * 2).min(MAX_RETRY_DELAY);
+        waited
+    }
+}

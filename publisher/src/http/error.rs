@@ -1,0 +1,44 @@
+//! The API's error type: a 4xx says what the client can fix; a 5xx logs the
+//! cause and returns a generic body.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use envmon_core::db::DbError;
+use serde_json::json;
+
+/// An API failure.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ApiError {
+    /// A path or query parameter is invalid.
+    #[error("{0}")]
+    BadRequest(String),
+    /// The named thing does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// The service cannot take the request now.
+    #[error("{0}")]
+    Unavailable(&'static str),
+    /// The database failed.
+    #[error("database failure")]
+    Database(#[from] DbError),
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = match &self {
+            Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            Self::Database(error) => {
+                tracing::error!(error = %error, source = ?std::error::Error::source(error), "Request failed on the database.");
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+            }
+        };
+        let message = match &self {
+            Self::Database(_) => "internal error; it has been logged".to_owned(),
+            other => other.to_string(),
+        };
+        (status, Json(json!({ "error": { "code": code, "message": message } }))).into_response()
+    }
+}

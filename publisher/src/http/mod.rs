@@ -1,0 +1,52 @@
+//! The HTTP face of the publisher: each module owns its routes and `app`
+//! merges them, kept apart from serving so tests can call it directly.
+
+mod dashboard;
+mod error;
+mod health;
+mod stations;
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use axum::Router;
+use axum::routing::get;
+use deadpool_postgres::Pool;
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+pub(crate) use error::ApiError;
+
+use crate::Settings;
+use crate::live::{LiveState, ws};
+
+/// What every handler can reach.
+#[derive(Debug, Clone)]
+pub(crate) struct AppState {
+    pub(crate) settings: Arc<Settings>,
+    pub(crate) pool: Pool,
+    pub(crate) live: Arc<LiveState>,
+    pub(crate) live_clients: Arc<Semaphore>,
+    pub(crate) broker_connected: Arc<AtomicBool>,
+    /// Cancelled on shutdown, so live clients are closed with a reason.
+    pub(crate) shutdown: CancellationToken,
+}
+
+/// The whole public application.
+pub(crate) fn app(state: AppState) -> Router {
+    let timeout = state.settings.request_timeout;
+    // The WebSocket route stays outside the request timeout: it lives long.
+    let api = Router::new()
+        .merge(stations::router())
+        .merge(health::router())
+        .merge(dashboard::router())
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, timeout));
+    Router::new()
+        .route("/api/v1/live", get(ws::live))
+        .merge(api)
+        .fallback(|| async { ApiError::NotFound("no such route".into()) })
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

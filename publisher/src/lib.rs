@@ -1,0 +1,166 @@
+//! envmon publisher: pushes every station's committed state to browsers over
+//! WebSocket, serves the open-data API and the public dashboard.
+//!
+//! # Layout
+//!
+//! - [`live`]: the state of every station, fed from `live/+/+` (with a
+//!   database reload after every subscription), and the WebSocket clients.
+//! - [`http`]: the routes: stations, latest state, parameters, health,
+//!   dashboard.
+//! - [`snapshot`]: the committed latest state, read from PostgreSQL.
+//! - [`settings`].
+
+mod http;
+mod live;
+pub mod settings;
+mod snapshot;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use envmon_core::db::DbError;
+use envmon_core::topic::InvalidPrefix;
+use rumqttc::AsyncClient;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+
+pub use settings::Settings;
+
+use crate::http::AppState;
+use crate::live::{LiveFeed, LiveState};
+
+/// MQTT requests (subscribe, disconnect) waiting for the live feed loop;
+/// the feed only ever queues a handful.
+const MQTT_REQUEST_QUEUE: usize = 16;
+
+/// Why the publisher could not start or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum PublisherError {
+    /// The database could not be prepared.
+    #[error("cannot prepare the database")]
+    Database(#[from] DbError),
+    /// The listener could not be bound.
+    #[error("cannot listen on {addr}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The topic prefix is malformed.
+    #[error(transparent)]
+    Topic(#[from] InvalidPrefix),
+    /// The HTTP server failed.
+    #[error("HTTP server failed")]
+    Serve(#[source] std::io::Error),
+    /// A task panicked.
+    #[error("a publisher task failed")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+/// A built publisher, ready to run.
+#[derive(Debug)]
+pub struct Publisher {
+    listener: TcpListener,
+    addr: SocketAddr,
+    state: AppState,
+    feed: LiveFeed,
+}
+
+impl Publisher {
+    /// Migrates the database, loads the current state, binds the listener
+    /// and prepares the live feed (which connects on `run`).
+    ///
+    /// # Errors
+    /// Fails when the database cannot be reached or migrated, the listener
+    /// cannot be bound, or the topic prefix is malformed.
+    pub async fn build(settings: Settings) -> Result<Self, PublisherError> {
+        let topics = settings.broker.topics()?;
+        let pool = settings.database.pool()?;
+        {
+            let mut client = pool.get().await.map_err(DbError::from)?;
+            envmon_core::db::migrate(&mut client).await?;
+        }
+        let live = Arc::new(LiveState::default());
+        live.apply_snapshot(snapshot::load_states(&pool).await?);
+
+        let listener = TcpListener::bind(settings.listen)
+            .await
+            .map_err(|source| PublisherError::Bind { addr: settings.listen, source })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| PublisherError::Bind { addr: settings.listen, source })?;
+
+        // Publishers hold no session state worth keeping: a clean session
+        // with a unique id, and the database fills any gap on reconnect.
+        let client_id = format!("envmon-publisher-{}-{}", std::process::id(), addr.port());
+        let mut options = settings.broker.mqtt_options(&client_id);
+        options.set_clean_session(true);
+        let (client, eventloop) = AsyncClient::new(options, MQTT_REQUEST_QUEUE);
+        let broker_connected = Arc::new(AtomicBool::new(false));
+        let feed = LiveFeed {
+            client,
+            eventloop,
+            subscription: topics.live_subscription(),
+            state: Arc::clone(&live),
+            pool: pool.clone(),
+            connected: Arc::clone(&broker_connected),
+        };
+        let state = AppState {
+            live_clients: Arc::new(Semaphore::new(settings.max_live_clients)),
+            settings: Arc::new(settings),
+            pool,
+            live,
+            broker_connected,
+            shutdown: CancellationToken::new(),
+        };
+        Ok(Self { listener, addr, state, feed })
+    }
+
+    /// The bound public address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Serves until `shutdown` completes; then closes live clients with a
+    /// going-away reason and lets in-flight requests finish.
+    ///
+    /// # Errors
+    /// Fails when the server fails or a task panics.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), PublisherError> {
+        let stop = self.state.shutdown.clone();
+        let feed = tokio::spawn(self.feed.run(stop.clone()));
+        let abort_feed = feed.abort_handle();
+        let _abort_on_drop = AbortOnDrop(abort_feed);
+        let stop_on_signal = stop.clone();
+        let app = http::app(self.state);
+        let served = axum::serve(self.listener, app)
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                tracing::info!("Publisher draining.");
+                stop_on_signal.cancel();
+            })
+            .await;
+        stop.cancel();
+        feed.await?;
+        served.map_err(PublisherError::Serve)?;
+        tracing::info!("Publisher stopped.");
+        Ok(())
+    }
+}
+
+/// Stops the live feed when `run_until_stopped` is dropped mid-way.
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}

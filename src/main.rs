@@ -1,1 +1,41 @@
-fn main() {}
+//! The `envmon` binary: parse the command line, load settings, start
+//! logging, dispatch. Everything else lives in the libraries.
+
+mod cli;
+mod commands;
+mod settings;
+mod telemetry;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command, ConfigCommand, StationsCommand};
+use crate::settings::{DEFAULT_TOML, Settings};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    telemetry::init(cli.log_format, &cli.log_level);
+    let settings = Settings::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Ingest => commands::ingest(&settings).await,
+        Command::Publish => commands::publish(&settings).await,
+        Command::Simulate { stations } => commands::simulate(&settings, stations.as_deref()).await,
+        Command::Demo => commands::demo(&settings).await,
+        Command::Migrate => commands::migrate(&settings).await,
+        Command::Stations {
+            command: StationsCommand::Import { file },
+        } => commands::import(&settings, &file).await,
+        Command::Config {
+            command: ConfigCommand::PrintDefault,
+        } => {
+            print!("{DEFAULT_TOML}");
+            Ok(())
+        }
+        Command::Config {
+            command: ConfigCommand::Show,
+        } => {
+            print!("{}", toml::to_string_pretty(&settings)?);
+            Ok(())
+        }
+    }
+}

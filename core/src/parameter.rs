@@ -74,7 +74,15 @@ const fn air(
     unit: &'static str,
     plausible_max: f64,
 ) -> ParameterInfo {
-    ParameterInfo { code, name_zh, name_en, unit, air: true, plausible_min: 0.0, plausible_max }
+    ParameterInfo {
+        code,
+        name_zh,
+        name_en,
+        unit,
+        air: true,
+        plausible_min: 0.0,
+        plausible_max,
+    }
 }
 
 const fn water(
@@ -85,7 +93,15 @@ const fn water(
     plausible_min: f64,
     plausible_max: f64,
 ) -> ParameterInfo {
-    ParameterInfo { code, name_zh, name_en, unit, air: false, plausible_min, plausible_max }
+    ParameterInfo {
+        code,
+        name_zh,
+        name_en,
+        unit,
+        air: false,
+        plausible_min,
+        plausible_max,
+    }
 }
 
 impl Parameter {
@@ -123,14 +139,26 @@ impl Parameter {
             Self::O3 => air("o3", "臭氧", "O3", "ug/m3", 2000.0),
             Self::Ph => water("ph", "pH", "pH", "1", 0.0, 14.0),
             Self::Do => water("do", "溶解氧", "Dissolved oxygen", "mg/L", 0.0, 25.0),
-            Self::Codmn => water("codmn", "高锰酸盐指数", "Permanganate index", "mg/L", 0.0, 100.0),
+            Self::Codmn => water(
+                "codmn",
+                "高锰酸盐指数",
+                "Permanganate index",
+                "mg/L",
+                0.0,
+                100.0,
+            ),
             Self::Nh3n => water("nh3n", "氨氮", "Ammonia nitrogen", "mg/L", 0.0, 100.0),
             Self::Tp => water("tp", "总磷", "Total phosphorus", "mg/L", 0.0, 50.0),
             Self::Tn => water("tn", "总氮", "Total nitrogen", "mg/L", 0.0, 200.0),
             Self::Turbidity => water("turbidity", "浊度", "Turbidity", "NTU", 0.0, 4000.0),
-            Self::Conductivity => {
-                water("conductivity", "电导率", "Conductivity", "uS/cm", 0.0, 100_000.0)
-            }
+            Self::Conductivity => water(
+                "conductivity",
+                "电导率",
+                "Conductivity",
+                "uS/cm",
+                0.0,
+                100_000.0,
+            ),
             Self::Temp => water("temp", "水温", "Water temperature", "Cel", -5.0, 45.0),
         }
     }
@@ -179,7 +207,13 @@ mod tests {
     fn co_is_in_milligrams_and_other_gases_in_micrograms() {
         // HJ 633 Table 1/3 state CO in mg/m3 and the other pollutants in ug/m3.
         assert_eq!(Parameter::Co.unit(), "mg/m3");
-        for p in [Parameter::Pm25, Parameter::Pm10, Parameter::So2, Parameter::No2, Parameter::O3] {
+        for p in [
+            Parameter::Pm25,
+            Parameter::Pm10,
+            Parameter::So2,
+            Parameter::No2,
+            Parameter::O3,
+        ] {
             assert_eq!(p.unit(), "ug/m3");
         }
     }

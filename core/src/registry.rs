@@ -27,6 +27,11 @@ pub enum RegistryError {
     Db(#[from] DbError),
 }
 
+/// The shipped registry of Shanghai's monitoring sites
+/// (`deploy/stations/shanghai.toml`), built in so the demo and the simulator
+/// run without files beside the binary.
+pub const SHANGHAI_REGISTRY: &str = include_str!("../../deploy/stations/shanghai.toml");
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RegistryFile {
@@ -121,7 +126,8 @@ pub async fn load_stations(client: &impl GenericClient) -> Result<Vec<Station>, 
 fn station_from_row(row: &Row) -> Option<Station> {
     let code: String = row.get(0);
     let kind: String = row.get(1);
-    let (Ok(code), Some(kind)) = (crate::StationCode::parse(&code), StationKind::parse(&kind)) else {
+    let (Ok(code), Some(kind)) = (crate::StationCode::parse(&code), StationKind::parse(&kind))
+    else {
         tracing::warn!(code = %code, kind = %kind, "Skipping malformed station row.");
         return None;
     };
@@ -174,7 +180,9 @@ coordinates_approximate = false
     #[test]
     fn refuses_duplicate_codes() {
         let twice = format!("{AIR}{AIR}");
-        assert!(matches!(parse_registry(&twice), Err(RegistryError::Duplicate(code)) if code == "1141A"));
+        assert!(
+            matches!(parse_registry(&twice), Err(RegistryError::Duplicate(code)) if code == "1141A")
+        );
     }
 
     #[test]
@@ -182,19 +190,25 @@ coordinates_approximate = false
         let river = AIR.replace("\"air\"", "\"river\"") + "water_body_type = \"river\"\n";
         assert!(matches!(
             parse_registry(&river),
-            Err(RegistryError::Station(StationError::MissingWaterField(_, "target_class")))
+            Err(RegistryError::Station(StationError::MissingWaterField(
+                _,
+                "target_class"
+            )))
         ));
     }
 
     #[test]
     fn refuses_unknown_keys() {
         let typo = AIR.replace("district_en", "distrct_en");
-        assert!(matches!(parse_registry(&typo), Err(RegistryError::Syntax(_))));
+        assert!(matches!(
+            parse_registry(&typo),
+            Err(RegistryError::Syntax(_))
+        ));
     }
 
     #[test]
     fn shipped_shanghai_registry_is_complete() {
-        let text = include_str!("../../deploy/stations/shanghai.toml");
+        let text = SHANGHAI_REGISTRY;
         let stations = parse_registry(text).unwrap();
         let count = |kind| stations.iter().filter(|s| s.kind == kind).count();
         // Reference: 19 national air stations, 18 national river sections,

@@ -55,7 +55,10 @@ impl StationCode {
         if code.len() > MAX_STATION_CODE_LEN {
             return Err(StationCodeError::TooLong);
         }
-        if let Some(bad) = code.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-')) {
+        if let Some(bad) = code
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
+        {
             return Err(StationCodeError::InvalidCharacter(bad));
         }
         Ok(Self(code.to_owned()))
@@ -266,7 +269,10 @@ mod tests {
             ));
         }
         assert_eq!(StationCode::parse(""), Err(StationCodeError::Empty));
-        assert_eq!(StationCode::parse(&"a".repeat(33)), Err(StationCodeError::TooLong));
+        assert_eq!(
+            StationCode::parse(&"a".repeat(33)),
+            Err(StationCodeError::TooLong)
+        );
     }
 
     #[test]

@@ -42,7 +42,9 @@ impl Topics {
         let well_formed = prefix.is_empty()
             || (prefix.ends_with('/') && !prefix.contains(['+', '#']) && !prefix.starts_with('$'));
         if well_formed {
-            Ok(Self { prefix: prefix.to_owned() })
+            Ok(Self {
+                prefix: prefix.to_owned(),
+            })
         } else {
             Err(InvalidPrefix(prefix.to_owned()))
         }
@@ -81,7 +83,8 @@ impl Topics {
         else {
             return Err(shape());
         };
-        let kind = StationKind::parse(kind).ok_or_else(|| TopicError::UnknownKind(kind.to_owned()))?;
+        let kind =
+            StationKind::parse(kind).ok_or_else(|| TopicError::UnknownKind(kind.to_owned()))?;
         Ok((kind, StationCode::parse(station)?))
     }
 
@@ -106,23 +109,44 @@ mod tests {
         let code = StationCode::parse("1141A").unwrap();
         let topic = topics.sensor(StationKind::Air, &code);
         assert_eq!(topic, "t1/sensors/air/1141A");
-        assert_eq!(topics.parse_sensor(&topic).unwrap(), (StationKind::Air, code));
+        assert_eq!(
+            topics.parse_sensor(&topic).unwrap(),
+            (StationKind::Air, code)
+        );
     }
 
     #[test]
     fn malformed_sensor_topics_are_refused() {
         let topics = Topics::new("").unwrap();
-        assert!(matches!(topics.parse_sensor("sensors/air"), Err(TopicError::Shape(_))));
-        assert!(matches!(topics.parse_sensor("sensors/air/a/b"), Err(TopicError::Shape(_))));
-        assert!(matches!(topics.parse_sensor("live/air/1141A"), Err(TopicError::Shape(_))));
-        assert!(matches!(topics.parse_sensor("sensors/sea/x"), Err(TopicError::UnknownKind(_))));
-        assert!(matches!(topics.parse_sensor("sensors/air/"), Err(TopicError::InvalidStation(_))));
+        assert!(matches!(
+            topics.parse_sensor("sensors/air"),
+            Err(TopicError::Shape(_))
+        ));
+        assert!(matches!(
+            topics.parse_sensor("sensors/air/a/b"),
+            Err(TopicError::Shape(_))
+        ));
+        assert!(matches!(
+            topics.parse_sensor("live/air/1141A"),
+            Err(TopicError::Shape(_))
+        ));
+        assert!(matches!(
+            topics.parse_sensor("sensors/sea/x"),
+            Err(TopicError::UnknownKind(_))
+        ));
+        assert!(matches!(
+            topics.parse_sensor("sensors/air/"),
+            Err(TopicError::InvalidStation(_))
+        ));
     }
 
     #[test]
     fn shared_subscription_names_the_group() {
         let topics = Topics::new("p/").unwrap();
-        assert_eq!(topics.sensor_subscription(Some("ingest")), "$share/ingest/p/sensors/+/+");
+        assert_eq!(
+            topics.sensor_subscription(Some("ingest")),
+            "$share/ingest/p/sensors/+/+"
+        );
         assert_eq!(topics.sensor_subscription(None), "p/sensors/+/+");
     }
 

@@ -86,8 +86,7 @@ mod tests {
     }
 
     fn state(entries: &[(Parameter, f64, u32)]) -> StationState {
-        let readings: BTreeMap<_, _> =
-            entries.iter().map(|&(p, v, h)| (p, value(v, h))).collect();
+        let readings: BTreeMap<_, _> = entries.iter().map(|&(p, v, h)| (p, value(v, h))).collect();
         let updated_at = readings.values().map(|r| r.observed_at).max().unwrap();
         StationState {
             station: StationCode::parse("1141A").unwrap(),
@@ -100,15 +99,23 @@ mod tests {
     #[test]
     fn merge_keeps_the_later_observation_of_each_parameter() {
         let mut current = state(&[(Parameter::Pm25, 30.0, 10), (Parameter::No2, 40.0, 10)]);
-        current.merge(state(&[(Parameter::Pm25, 20.0, 9), (Parameter::No2, 45.0, 11)]));
+        current.merge(state(&[
+            (Parameter::Pm25, 20.0, 9),
+            (Parameter::No2, 45.0, 11),
+        ]));
         assert_eq!(current.readings[&Parameter::Pm25].value, 30.0);
         assert_eq!(current.readings[&Parameter::No2].value, 45.0);
-        assert_eq!(current.updated_at, Utc.with_ymd_and_hms(2026, 11, 25, 11, 0, 0).unwrap());
+        assert_eq!(
+            current.updated_at,
+            Utc.with_ymd_and_hms(2026, 11, 25, 11, 0, 0).unwrap()
+        );
     }
 
     #[test]
     fn live_message_is_tagged_json() {
-        let message = LiveMessage::Update { state: state(&[(Parameter::Pm25, 35.5, 10)]) };
+        let message = LiveMessage::Update {
+            state: state(&[(Parameter::Pm25, 35.5, 10)]),
+        };
         let json: serde_json::Value = serde_json::to_value(&message).unwrap();
         assert_eq!(json["type"], "update");
         assert_eq!(json["state"]["readings"]["pm25"]["value"], 35.5);

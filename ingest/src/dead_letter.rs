@@ -28,6 +28,12 @@ impl DeadLetter {
         payload: Bytes,
         error: &DecodeError,
     ) -> Self {
-        Self { received_at, topic, payload, reason_code: error.code(), reason: error.to_string() }
+        Self {
+            received_at,
+            topic,
+            payload,
+            reason_code: error.code(),
+            reason: error.to_string(),
+        }
     }
 }

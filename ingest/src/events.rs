@@ -12,7 +12,10 @@ pub(crate) struct BrokerConnected {
 
 impl BrokerConnected {
     pub(crate) fn emit(self) {
-        tracing::info!(session_present = self.session_present, "Connected to the broker.");
+        tracing::info!(
+            session_present = self.session_present,
+            "Connected to the broker."
+        );
     }
 }
 
@@ -39,7 +42,11 @@ pub(crate) struct PayloadRefused<'a> {
 impl PayloadRefused<'_> {
     pub(crate) fn emit(self) {
         // Bad input is the sender's problem, not an operator's: DEBUG.
-        tracing::debug!(topic = self.topic, reason = self.reason, "Refused payload into dead letters.");
+        tracing::debug!(
+            topic = self.topic,
+            reason = self.reason,
+            "Refused payload into dead letters."
+        );
     }
 }
 

@@ -26,7 +26,10 @@ pub(crate) fn router(readiness: Readiness) -> Router {
 }
 
 async fn ready(State(readiness): State<Readiness>) -> (StatusCode, &'static str) {
-    match (readiness.broker.is_connected(), readiness.database_ok.load(Ordering::Acquire)) {
+    match (
+        readiness.broker.is_connected(),
+        readiness.database_ok.load(Ordering::Acquire),
+    ) {
         (true, true) => (StatusCode::OK, "ready"),
         (false, _) => (StatusCode::SERVICE_UNAVAILABLE, "broker unreachable"),
         (true, false) => (StatusCode::SERVICE_UNAVAILABLE, "database unreachable"),

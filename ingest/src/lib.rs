@@ -107,12 +107,19 @@ impl Ingest {
         let mut directory = StationDirectory::default();
         directory.replace(load_stations(store.client()).await?, Instant::now());
 
-        let health_listener = TcpListener::bind(settings.health_listen)
-            .await
-            .map_err(|source| IngestError::Bind { addr: settings.health_listen, source })?;
+        let health_listener =
+            TcpListener::bind(settings.health_listen)
+                .await
+                .map_err(|source| IngestError::Bind {
+                    addr: settings.health_listen,
+                    source,
+                })?;
         let health_addr = health_listener
             .local_addr()
-            .map_err(|source| IngestError::Bind { addr: settings.health_listen, source })?;
+            .map_err(|source| IngestError::Bind {
+                addr: settings.health_listen,
+                source,
+            })?;
 
         let mut options = settings.broker.mqtt_options(&settings.client_id);
         options.set_clean_session(false);
@@ -131,7 +138,12 @@ impl Ingest {
             batch_max_wait: settings.batch_max_wait,
             database_ok: Arc::new(AtomicBool::new(true)),
         };
-        Ok(Self { source, writer, health_listener, health_addr })
+        Ok(Self {
+            source,
+            writer,
+            health_listener,
+            health_addr,
+        })
     }
 
     /// Where `/healthz` and `/readyz` are served.
@@ -167,7 +179,11 @@ impl Ingest {
                 .with_graceful_shutdown(health_stop.cancelled_owned())
                 .await
         });
-        let _abort_on_drop = AbortOnDrop(vec![writer.abort_handle(), source.abort_handle(), health.abort_handle()]);
+        let _abort_on_drop = AbortOnDrop(vec![
+            writer.abort_handle(),
+            source.abort_handle(),
+            health.abort_handle(),
+        ]);
 
         tokio::select! {
             () = shutdown => tracing::info!("Ingest draining."),
@@ -176,7 +192,11 @@ impl Ingest {
             result = &mut health => tracing::error!(?result, "Ingest health server stopped unexpectedly."),
         }
         stop.cancel();
-        let writer_result = if writer.is_finished() { Ok(()) } else { (&mut writer).await };
+        let writer_result = if writer.is_finished() {
+            Ok(())
+        } else {
+            (&mut writer).await
+        };
         writer_done.cancel();
         if !source.is_finished() {
             (&mut source).await?;

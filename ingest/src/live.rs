@@ -32,7 +32,10 @@ impl LivePublisher {
             }
         };
         let topic = topics.live(state.kind, &state.station);
-        if let Err(error) = self.client.try_publish(topic, QoS::AtLeastOnce, false, payload) {
+        if let Err(error) = self
+            .client
+            .try_publish(topic, QoS::AtLeastOnce, false, payload)
+        {
             tracing::warn!(station = %state.station, error = %error, "Dropping live update; broker queue full.");
         }
     }

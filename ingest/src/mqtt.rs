@@ -81,19 +81,29 @@ pub(crate) struct MqttSource {
 
 impl std::fmt::Debug for MqttSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MqttSource").field("subscription", &self.subscription).finish_non_exhaustive()
+        f.debug_struct("MqttSource")
+            .field("subscription", &self.subscription)
+            .finish_non_exhaustive()
     }
 }
 
 impl MqttSource {
     /// A source that will subscribe to `subscription` on every connection.
     pub(crate) fn new(client: AsyncClient, eventloop: EventLoop, subscription: String) -> Self {
-        Self { client, eventloop, subscription, connection: Arc::default() }
+        Self {
+            client,
+            eventloop,
+            subscription,
+            connection: Arc::default(),
+        }
     }
 
     /// The acknowledger for messages this source delivers.
     pub(crate) fn acker(&self) -> Acker {
-        Acker { client: self.client.clone(), connection: Arc::clone(&self.connection) }
+        Acker {
+            client: self.client.clone(),
+            connection: Arc::clone(&self.connection),
+        }
     }
 
     /// The shared connection state.
@@ -120,19 +130,33 @@ impl MqttSource {
                     self.connection.epoch.fetch_add(1, Ordering::AcqRel);
                     self.connection.connected.store(true, Ordering::Release);
                     delay = Duration::from_millis(100);
-                    events::BrokerConnected { session_present: ack.session_present }.emit();
-                    if let Err(error) = self.client.try_subscribe(&self.subscription, QoS::AtLeastOnce) {
+                    events::BrokerConnected {
+                        session_present: ack.session_present,
+                    }
+                    .emit();
+                    if let Err(error) = self
+                        .client
+                        .try_subscribe(&self.subscription, QoS::AtLeastOnce)
+                    {
                         tracing::error!(error = %error, "Cannot queue the sensor subscription.");
                     }
                 }
                 Ok(Event::Incoming(Packet::SubAck(ack))) => {
-                    if ack.return_codes.iter().any(|c| matches!(c, SubscribeReasonCode::Failure)) {
+                    if ack
+                        .return_codes
+                        .iter()
+                        .any(|c| matches!(c, SubscribeReasonCode::Failure))
+                    {
                         tracing::error!(filter = %self.subscription, "Broker refused the sensor subscription.");
                     }
                 }
                 Ok(Event::Incoming(Packet::Publish(publish))) => {
                     let epoch = self.connection.epoch.load(Ordering::Acquire);
-                    let delivery = Delivery { epoch, received_at: Utc::now(), publish };
+                    let delivery = Delivery {
+                        epoch,
+                        received_at: Utc::now(),
+                        publish,
+                    };
                     // The channel holds more than the broker's in-flight
                     // window, so this rarely waits; if the writer is gone we
                     // are shutting down and the message stays unacknowledged.
@@ -147,7 +171,11 @@ impl MqttSource {
                 Ok(_) => {}
                 Err(error) => {
                     self.connection.connected.store(false, Ordering::Release);
-                    events::BrokerDisconnected { error: &error, retry_in: delay }.emit();
+                    events::BrokerDisconnected {
+                        error: &error,
+                        retry_in: delay,
+                    }
+                    .emit();
                     tokio::select! {
                         () = tokio::time::sleep(delay) => {}
                         () = writer_done.cancelled() => break,

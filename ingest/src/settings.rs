@@ -11,9 +11,11 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Settings {
-    /// PostgreSQL, where readings are stored.
+    /// PostgreSQL, where readings are stored (the top-level `[database]`).
+    #[serde(skip)]
     pub database: DatabaseSettings,
-    /// The MQTT broker sensors publish to.
+    /// The MQTT broker sensors publish to (the top-level `[broker]`).
+    #[serde(skip)]
     pub broker: BrokerSettings,
     /// MQTT client id. Must be stable across restarts (the broker keeps the
     /// persistent session, with unacknowledged messages, under this id) and

@@ -29,7 +29,8 @@ impl StationDirectory {
 
     /// Whether a miss should reload the directory.
     pub(crate) fn is_stale(&self, now: Instant) -> bool {
-        self.loaded_at.is_none_or(|at| now.duration_since(at) >= RELOAD_INTERVAL)
+        self.loaded_at
+            .is_none_or(|at| now.duration_since(at) >= RELOAD_INTERVAL)
     }
 }
 

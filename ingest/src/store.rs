@@ -7,8 +7,8 @@
 //! redelivered message rewrites identical rows, so it is harmless.
 
 use chrono::{DateTime, Utc};
-use envmon_core::db::{DatabaseSettings, DbError};
 use envmon_core::db::latest::{SELECT_LATEST, states_from_rows};
+use envmon_core::db::{DatabaseSettings, DbError};
 use envmon_core::wire::StationState;
 use futures_util::pin_mut;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
@@ -55,7 +55,6 @@ const MERGE_LATEST: &str = "INSERT INTO station_latest
         SET observed_at = excluded.observed_at, value = excluded.value,
             quality = excluded.quality, received_at = excluded.received_at
         WHERE excluded.observed_at >= station_latest.observed_at";
-
 
 const INSERT_DEAD_LETTER: &str = "INSERT INTO dead_letter
     (received_at, topic, payload, reason_code, reason) VALUES ($1, $2, $3, $4, $5)";
@@ -119,7 +118,15 @@ impl Store {
             let sink = tx.copy_in(COPY_STAGING).await?;
             let writer = BinaryCopyInWriter::new(
                 sink,
-                &[Type::INT8, Type::TEXT, Type::TEXT, Type::TIMESTAMPTZ, Type::FLOAT8, Type::TEXT, Type::TIMESTAMPTZ],
+                &[
+                    Type::INT8,
+                    Type::TEXT,
+                    Type::TEXT,
+                    Type::TIMESTAMPTZ,
+                    Type::FLOAT8,
+                    Type::TEXT,
+                    Type::TIMESTAMPTZ,
+                ],
             );
             pin_mut!(writer);
             for (received_at, record) in records {
@@ -147,7 +154,13 @@ impl Store {
         for letter in dead_letters {
             tx.execute(
                 INSERT_DEAD_LETTER,
-                &[&letter.received_at, &letter.topic, &letter.payload.as_ref(), &letter.reason_code, &letter.reason],
+                &[
+                    &letter.received_at,
+                    &letter.topic,
+                    &letter.payload.as_ref(),
+                    &letter.reason_code,
+                    &letter.reason,
+                ],
             )
             .await?;
         }
@@ -165,6 +178,10 @@ impl Store {
             states_from_rows(&rows)
         };
         tx.commit().await?;
-        Ok(Committed { readings, dead_letters: dead_letters.len(), states })
+        Ok(Committed {
+            readings,
+            dead_letters: dead_letters.len(),
+            states,
+        })
     }
 }

@@ -52,7 +52,11 @@ pub(crate) struct Writer {
 
 impl Writer {
     /// Writes batches until `shutdown`, finishing the batch in hand first.
-    pub(crate) async fn run(mut self, mut deliveries: mpsc::Receiver<Delivery>, shutdown: CancellationToken) {
+    pub(crate) async fn run(
+        mut self,
+        mut deliveries: mpsc::Receiver<Delivery>,
+        shutdown: CancellationToken,
+    ) {
         loop {
             let first = tokio::select! {
                 biased;
@@ -137,11 +141,14 @@ impl Writer {
 
     /// Decodes every delivery, reloading the station directory once when a
     /// station is unknown and the directory is stale.
-    async fn decode_all(&mut self, batch: &[Delivery]) -> Result<Vec<Decoded>, envmon_core::db::DbError> {
+    async fn decode_all(
+        &mut self,
+        batch: &[Delivery],
+    ) -> Result<Vec<Decoded>, envmon_core::db::DbError> {
         let mut decoded: Vec<_> = batch.iter().map(|d| self.decode(d)).collect();
-        let has_unknown = decoded.iter().any(|d| {
-            matches!(d, Decoded::Refused(letter) if letter.reason_code == "unknown_station")
-        });
+        let has_unknown = decoded.iter().any(
+            |d| matches!(d, Decoded::Refused(letter) if letter.reason_code == "unknown_station"),
+        );
         if has_unknown && self.directory.is_stale(Instant::now()) {
             let stations = load_stations(self.store().await?.client()).await?;
             self.directory.replace(stations, Instant::now());
@@ -156,11 +163,17 @@ impl Writer {
             .topics
             .parse_sensor(&publish.topic)
             .map_err(DecodeError::from)
-            .and_then(|(kind, station)| decode_json(kind, &station, &publish.payload, &self.directory));
+            .and_then(|(kind, station)| {
+                decode_json(kind, &station, &publish.payload, &self.directory)
+            });
         match outcome {
             Ok(record) => Decoded::Record(record),
             Err(error) => {
-                events::PayloadRefused { topic: &publish.topic, reason: error.code() }.emit();
+                events::PayloadRefused {
+                    topic: &publish.topic,
+                    reason: error.code(),
+                }
+                .emit();
                 Decoded::Refused(DeadLetter::from_error(
                     delivery.received_at,
                     publish.topic.clone(),
@@ -176,7 +189,10 @@ impl Writer {
         if self.store.as_ref().is_none_or(Store::is_closed) {
             self.store = Some(Store::connect(&self.database).await?);
         }
-        Ok(self.store.as_mut().expect("the store was opened just above"))
+        Ok(self
+            .store
+            .as_mut()
+            .expect("the store was opened just above"))
     }
 
     /// Waits before a retry; returns false when shutting down instead.
@@ -187,7 +203,11 @@ impl Writer {
         shutdown: &CancellationToken,
     ) -> bool {
         self.database_ok.store(false, Ordering::Release);
-        events::BatchFailed { error, retry_in: *delay }.emit();
+        events::BatchFailed {
+            error,
+            retry_in: *delay,
+        }
+        .emit();
         let waited = tokio::select! {
             () = tokio::time::sleep(*delay) => true,
             () = shutdown.cancelled() => false,

@@ -88,12 +88,19 @@ impl Publisher {
         let live = Arc::new(LiveState::default());
         live.apply_snapshot(snapshot::load_states(&pool).await?);
 
-        let listener = TcpListener::bind(settings.listen)
-            .await
-            .map_err(|source| PublisherError::Bind { addr: settings.listen, source })?;
+        let listener =
+            TcpListener::bind(settings.listen)
+                .await
+                .map_err(|source| PublisherError::Bind {
+                    addr: settings.listen,
+                    source,
+                })?;
         let addr = listener
             .local_addr()
-            .map_err(|source| PublisherError::Bind { addr: settings.listen, source })?;
+            .map_err(|source| PublisherError::Bind {
+                addr: settings.listen,
+                source,
+            })?;
 
         // Publishers hold no session state worth keeping: a clean session
         // with a unique id, and the database fills any gap on reconnect.
@@ -118,7 +125,12 @@ impl Publisher {
             broker_connected,
             shutdown: CancellationToken::new(),
         };
-        Ok(Self { listener, addr, state, feed })
+        Ok(Self {
+            listener,
+            addr,
+            state,
+            feed,
+        })
     }
 
     /// The bound public address.

@@ -11,9 +11,11 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Settings {
-    /// PostgreSQL, read for snapshots and the open-data API.
+    /// PostgreSQL, read for snapshots and the API (the top-level `[database]`).
+    #[serde(skip)]
     pub database: DatabaseSettings,
-    /// The MQTT broker carrying the live topics.
+    /// The MQTT broker carrying the live topics (the top-level `[broker]`).
+    #[serde(skip)]
     pub broker: BrokerSettings,
     /// Public HTTP and WebSocket address (port 0 picks one).
     pub listen: SocketAddr,

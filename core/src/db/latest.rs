@@ -29,14 +29,20 @@ pub fn states_from_rows(rows: &[Row]) -> Vec<StationState> {
             continue;
         };
         let observed_at: DateTime<Utc> = row.get(3);
-        let value =
-            LatestValue { value: row.get(4), unit: parameter.unit().to_owned(), observed_at, quality };
-        let state = states.entry(station.clone()).or_insert_with(|| StationState {
-            station,
-            kind,
-            updated_at: observed_at,
-            readings: BTreeMap::new(),
-        });
+        let value = LatestValue {
+            value: row.get(4),
+            unit: parameter.unit().to_owned(),
+            observed_at,
+            quality,
+        };
+        let state = states
+            .entry(station.clone())
+            .or_insert_with(|| StationState {
+                station,
+                kind,
+                updated_at: observed_at,
+                readings: BTreeMap::new(),
+            });
         state.updated_at = state.updated_at.max(observed_at);
         state.readings.insert(parameter, value);
     }

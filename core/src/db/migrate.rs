@@ -48,10 +48,14 @@ const UPSERT_PARAMETER: &str = "INSERT INTO parameter
 /// # Errors
 /// Fails when a statement fails; the failing version is rolled back.
 pub async fn migrate(client: &mut Client) -> Result<Vec<i32>, DbError> {
-    client.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK_KEY]).await?;
+    client
+        .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK_KEY])
+        .await?;
     let outcome = apply_pending(client).await;
     // Unlock even when a migration failed; the session may be reused.
-    let unlocked = client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK_KEY]).await;
+    let unlocked = client
+        .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK_KEY])
+        .await;
     let applied = outcome?;
     unlocked?;
     Ok(applied)
@@ -59,7 +63,9 @@ pub async fn migrate(client: &mut Client) -> Result<Vec<i32>, DbError> {
 
 async fn apply_pending(client: &mut Client) -> Result<Vec<i32>, DbError> {
     client.batch_execute(CREATE_LEDGER).await?;
-    let rows = client.query("SELECT version FROM schema_migration", &[]).await?;
+    let rows = client
+        .query("SELECT version FROM schema_migration", &[])
+        .await?;
     let done: Vec<i32> = rows.iter().map(|row| row.get(0)).collect();
     let mut applied = Vec::new();
     for migration in MIGRATIONS.iter().filter(|m| !done.contains(&m.version)) {
@@ -71,7 +77,11 @@ async fn apply_pending(client: &mut Client) -> Result<Vec<i32>, DbError> {
         )
         .await?;
         tx.commit().await?;
-        tracing::info!(version = migration.version, name = migration.name, "Applied migration.");
+        tracing::info!(
+            version = migration.version,
+            name = migration.name,
+            "Applied migration."
+        );
         applied.push(migration.version);
     }
     let upsert = client.prepare(UPSERT_PARAMETER).await?;

@@ -88,7 +88,9 @@ impl DatabaseSettings {
         let manager = Manager::from_config(
             self.pg_config()?,
             NoTls,
-            ManagerConfig { recycling_method: RecyclingMethod::Fast },
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
         );
         Pool::builder(manager)
             .max_size(self.max_connections.max(1))

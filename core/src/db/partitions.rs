@@ -34,7 +34,9 @@ pub async fn ensure_reading_partitions(
         let end = start + Months::new(1);
         // The name and bounds are built from dates, never from input.
         let name = format!("reading_y{:04}m{:02}", start.year(), start.month());
-        let exists = client.query_opt("SELECT 1 FROM pg_class WHERE relname = $1", &[&name]).await?;
+        let exists = client
+            .query_opt("SELECT 1 FROM pg_class WHERE relname = $1", &[&name])
+            .await?;
         if exists.is_some() {
             continue;
         }

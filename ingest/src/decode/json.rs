@@ -57,8 +57,9 @@ pub fn decode_json(
             in_payload: record.station,
         });
     }
-    let registered =
-        stations.kind_of(station).ok_or_else(|| DecodeError::UnknownStation(station.clone()))?;
+    let registered = stations
+        .kind_of(station)
+        .ok_or_else(|| DecodeError::UnknownStation(station.clone()))?;
     if registered != kind_in_topic {
         return Err(DecodeError::KindMismatch {
             station: station.clone(),
@@ -75,7 +76,12 @@ pub fn decode_json(
         .into_iter()
         .map(|(code, value)| reading(station, registered, observed_at, &code, value))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Record { station: station.clone(), kind: registered, observed_at, readings })
+    Ok(Record {
+        station: station.clone(),
+        kind: registered,
+        observed_at,
+        readings,
+    })
 }
 
 fn reading(
@@ -85,14 +91,18 @@ fn reading(
     code: &str,
     value: JsonValue,
 ) -> Result<Reading, DecodeError> {
-    let parameter = Parameter::parse(code).ok_or_else(|| DecodeError::UnknownParameter(code.into()))?;
+    let parameter =
+        Parameter::parse(code).ok_or_else(|| DecodeError::UnknownParameter(code.into()))?;
     if !parameter.applies_to(kind) {
         return Err(DecodeError::ParameterNotForKind { parameter, kind });
     }
     let value = match value {
         JsonValue::Plain(value) => value,
         JsonValue::Detailed(DetailedValue { value, unit: None }) => value,
-        JsonValue::Detailed(DetailedValue { value, unit: Some(unit) }) => {
+        JsonValue::Detailed(DetailedValue {
+            value,
+            unit: Some(unit),
+        }) => {
             if unit != parameter.unit() {
                 return Err(DecodeError::UnitMismatch {
                     parameter,
@@ -152,9 +162,16 @@ mod tests {
                "readings":{"pm25":35.5,"co":{"value":0.6,"unit":"mg/m3"}}}"#,
         )
         .unwrap();
-        assert_eq!(record.observed_at, Utc.with_ymd_and_hms(2026, 11, 25, 10, 0, 0).unwrap());
+        assert_eq!(
+            record.observed_at,
+            Utc.with_ymd_and_hms(2026, 11, 25, 10, 0, 0).unwrap()
+        );
         assert_eq!(record.readings.len(), 2);
-        let co = record.readings.iter().find(|r| r.parameter == Parameter::Co).unwrap();
+        let co = record
+            .readings
+            .iter()
+            .find(|r| r.parameter == Parameter::Co)
+            .unwrap();
         assert_eq!(co.value, 0.6);
         assert_eq!(co.quality, QualityFlag::Valid);
     }

@@ -39,6 +39,10 @@ impl IntoResponse for ApiError {
             Self::Database(_) => "internal error; it has been logged".to_owned(),
             other => other.to_string(),
         };
-        (status, Json(json!({ "error": { "code": code, "message": message } }))).into_response()
+        (
+            status,
+            Json(json!({ "error": { "code": code, "message": message } })),
+        )
+            .into_response()
     }
 }

@@ -42,7 +42,10 @@ pub(crate) fn app(state: AppState) -> Router {
         .merge(stations::router())
         .merge(health::router())
         .merge(dashboard::router())
-        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, timeout));
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ));
     Router::new()
         .route("/api/v1/live", get(ws::live))
         .merge(api)

@@ -30,7 +30,9 @@ struct StationList {
 
 async fn stations(State(app): State<AppState>) -> Result<Json<StationList>, ApiError> {
     let client = app.pool.get().await.map_err(DbError::from)?;
-    Ok(Json(StationList { stations: load_stations(&**client).await? }))
+    Ok(Json(StationList {
+        stations: load_stations(&**client).await?,
+    }))
 }
 
 /// The latest committed state: a station's `StationState`, where a
@@ -52,7 +54,10 @@ async fn latest(
         .map_err(|e| ApiError::BadRequest(format!("path parameter `code`: {e}")))?;
     let client = app.pool.get().await.map_err(DbError::from)?;
     let row = client
-        .query_opt("SELECT kind FROM station WHERE code = $1", &[&code.as_str()])
+        .query_opt(
+            "SELECT kind FROM station WHERE code = $1",
+            &[&code.as_str()],
+        )
         .await
         .map_err(DbError::from)?;
     drop(client);
@@ -66,7 +71,12 @@ async fn latest(
             updated_at: Some(state.updated_at),
             readings: state.readings,
         },
-        None => Latest { station: code, kind, updated_at: None, readings: BTreeMap::new() },
+        None => Latest {
+            station: code,
+            kind,
+            updated_at: None,
+            readings: BTreeMap::new(),
+        },
     };
     Ok(Json(latest))
 }
@@ -95,7 +105,13 @@ async fn parameters() -> Json<ParameterList> {
                 .filter(|k| p.applies_to(*k))
                 .map(|k| k.as_str())
                 .collect();
-            ParameterView { code: info.code, name_zh: info.name_zh, name_en: info.name_en, unit: info.unit, kinds }
+            ParameterView {
+                code: info.code,
+                name_zh: info.name_zh,
+                name_en: info.name_en,
+                unit: info.unit,
+                kinds,
+            }
         })
         .collect();
     Json(ParameterList { parameters })

@@ -33,7 +33,9 @@ pub(crate) struct LiveFeed {
 
 impl std::fmt::Debug for LiveFeed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LiveFeed").field("subscription", &self.subscription).finish_non_exhaustive()
+        f.debug_struct("LiveFeed")
+            .field("subscription", &self.subscription)
+            .finish_non_exhaustive()
     }
 }
 
@@ -51,7 +53,10 @@ impl LiveFeed {
                     self.connected.store(true, Ordering::Release);
                     delay = Duration::from_millis(100);
                     tracing::info!("Live feed connected to the broker.");
-                    if let Err(error) = self.client.try_subscribe(&self.subscription, QoS::AtMostOnce) {
+                    if let Err(error) = self
+                        .client
+                        .try_subscribe(&self.subscription, QoS::AtMostOnce)
+                    {
                         tracing::error!(error = %error, "Cannot queue the live subscription.");
                     }
                 }
@@ -78,7 +83,6 @@ impl LiveFeed {
         }
         let _ = self.client.try_disconnect();
     }
-
 }
 
 /// Folds the database's latest state into the live state. A failure is

@@ -26,7 +26,10 @@ pub(crate) struct LiveState {
 
 impl Default for LiveState {
     fn default() -> Self {
-        Self { stations: RwLock::default(), frames: broadcast::channel(BROADCAST_CAPACITY).0 }
+        Self {
+            stations: RwLock::default(),
+            frames: broadcast::channel(BROADCAST_CAPACITY).0,
+        }
     }
 }
 
@@ -69,7 +72,9 @@ impl LiveState {
     /// The snapshot a new client starts from.
     pub(crate) fn snapshot(&self) -> LiveMessage {
         let stations = self.stations.read().unwrap_or_else(|p| p.into_inner());
-        LiveMessage::Snapshot { stations: stations.values().cloned().collect() }
+        LiveMessage::Snapshot {
+            stations: stations.values().cloned().collect(),
+        }
     }
 
     /// A receiver of every frame broadcast from now on.

@@ -45,7 +45,9 @@ async fn serve(
     // Subscribe before taking the snapshot: an update racing the snapshot is
     // then delivered after it, and merging makes the repeat harmless.
     let mut frames = app.live.subscribe();
-    let Some(snapshot) = encode(&app.live.snapshot()) else { return };
+    let Some(snapshot) = encode(&app.live.snapshot()) else {
+        return;
+    };
     if !matches!(send(&mut sender, snapshot, write_timeout).await, Ok(Ok(()))) {
         return;
     }
@@ -64,7 +66,9 @@ async fn serve(
                 Some(snapshot) => snapshot,
                 None => continue,
             },
-            Err(broadcast::error::RecvError::Closed) => break Some((close_code::AWAY, "server shutting down")),
+            Err(broadcast::error::RecvError::Closed) => {
+                break Some((close_code::AWAY, "server shutting down"));
+            }
         };
         match send(&mut sender, frame, write_timeout).await {
             Ok(Ok(())) => {}
@@ -73,7 +77,10 @@ async fn serve(
         }
     };
     if let Some((code, reason)) = close {
-        let frame = CloseFrame { code, reason: Utf8Bytes::from_static(reason) };
+        let frame = CloseFrame {
+            code,
+            reason: Utf8Bytes::from_static(reason),
+        };
         let _ = tokio::time::timeout(write_timeout, sender.send(Message::Close(Some(frame)))).await;
     }
 }

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs every check: formatting, clippy with warnings denied, and the whole
+# test suite against a real PostgreSQL, real Mosquitto brokers and a real
+# headless Chromium. Provisions what is missing first.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+deploy/provision.sh --with-browser
+
+(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+
+export ENVMON_TEST_DATABASE_URL="${ENVMON_TEST_DATABASE_URL:-postgres://envmon:envmon@127.0.0.1:5432/postgres}"
+
+# Databases left by earlier test runs (each test makes its own).
+psql "$ENVMON_TEST_DATABASE_URL" -qtAX -c "SELECT datname FROM pg_database WHERE datname LIKE 'envmon_t_%'" |
+    while read -r db; do psql "$ENVMON_TEST_DATABASE_URL" -qtAX -c "DROP DATABASE IF EXISTS \"$db\"" || true; done
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+cargo test --workspace --quiet

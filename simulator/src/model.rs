@@ -1,0 +1,199 @@
+//! What a station would measure at a given instant: smooth daily and
+//! seasonal cycles, slow multi-day pollution episodes, and noise.
+//!
+//! Pure functions of (station, instant, noise source). Levels are typical of
+//! Shanghai; they make a plausible demo and a realistic load, not a forecast.
+
+use std::f64::consts::{PI, TAU};
+
+use chrono::{DateTime, Datelike, Timelike, Utc};
+use envmon_core::{Parameter, Station, StationKind, station::WaterBodyType};
+
+use crate::rng::{Rng, hash};
+
+/// Beijing time is UTC+8 all year; daily cycles follow local hours.
+const BEIJING_OFFSET_HOURS: f64 = 8.0;
+
+/// One station's simulated values at `at`, in canonical units, rounded as
+/// instruments report them.
+pub(crate) fn sample(station: &Station, at: DateTime<Utc>, rng: &mut Rng) -> Vec<(Parameter, f64)> {
+    let local_hour = (f64::from(at.hour()) + f64::from(at.minute()) / 60.0 + BEIJING_OFFSET_HOURS)
+        .rem_euclid(24.0);
+    let day_of_year = f64::from(at.ordinal0());
+    let days = at.timestamp() as f64 / 86_400.0;
+    let phase = (hash(station.code.as_str()) % 1000) as f64 / 1000.0;
+    match station.kind {
+        StationKind::Air => air(local_hour, day_of_year, days, phase, rng),
+        StationKind::River | StationKind::Source => {
+            let lake = station.water_body_type == Some(WaterBodyType::Lake);
+            water(local_hour, day_of_year, phase, lake, rng)
+        }
+    }
+}
+
+/// A slow factor around 1 that rises into episodes lasting days: the sum of
+/// incommensurate waves, squared so peaks are sharper than troughs.
+fn episode(days: f64, phase: f64) -> f64 {
+    let wave = (TAU * days / 3.7 + phase).sin() + 0.6 * (TAU * days / 8.3 + 2.0 * phase).sin();
+    0.55 + 0.35 * (wave + 1.6).powi(2) / 2.0
+}
+
+/// Winter is dirtier for particles, summer sunnier for ozone: 1 in January,
+/// -1 in July.
+fn winterness(day_of_year: f64) -> f64 {
+    (TAU * (day_of_year + 10.0) / 365.25).cos()
+}
+
+fn noisy(rng: &mut Rng, value: f64, relative: f64) -> f64 {
+    (value * (1.0 + relative * rng.normal())).max(0.0)
+}
+
+fn air(hour: f64, day_of_year: f64, days: f64, phase: f64, rng: &mut Rng) -> Vec<(Parameter, f64)> {
+    let episode = episode(days, phase);
+    let winter = winterness(day_of_year);
+    // Particles build overnight under a shallow boundary layer and dip in
+    // the afternoon when mixing is strongest.
+    let mixing = 1.0 + 0.25 * (TAU * (hour - 4.0) / 24.0).cos();
+    let pm25 = noisy(rng, 32.0 * (1.0 + 0.35 * winter) * episode * mixing, 0.08);
+    let pm10 = noisy(rng, pm25 * 1.55, 0.07);
+    // Traffic peaks at 08:00 and 18:00.
+    let rush = (-((hour - 8.0) / 1.5).powi(2)).exp() + (-((hour - 18.0) / 2.0).powi(2)).exp();
+    let no2 = noisy(rng, (28.0 + 30.0 * rush) * (0.8 + 0.2 * episode), 0.1);
+    let so2 = noisy(rng, 7.0 * (0.8 + 0.2 * episode), 0.15);
+    let co = noisy(rng, (0.55 + 0.25 * rush) * (0.8 + 0.3 * episode), 0.08);
+    // Ozone is made by sunlight: peaks mid-afternoon, highest in summer.
+    let sun = ((hour - 7.0) * PI / 12.0).sin().max(0.0);
+    let o3 = noisy(
+        rng,
+        25.0 + 110.0 * sun * (1.0 - 0.45 * winter) * (0.7 + 0.3 * episode),
+        0.1,
+    );
+    vec![
+        (Parameter::Pm25, pm25.round()),
+        (Parameter::Pm10, pm10.round()),
+        (Parameter::So2, so2.round()),
+        (Parameter::No2, no2.round()),
+        (Parameter::Co, (co * 10.0).round() / 10.0),
+        (Parameter::O3, o3.round()),
+    ]
+}
+
+fn water(
+    hour: f64,
+    day_of_year: f64,
+    phase: f64,
+    lake: bool,
+    rng: &mut Rng,
+) -> Vec<(Parameter, f64)> {
+    let winter = winterness(day_of_year);
+    let temp = 18.5 - 10.5 * winter + 1.0 * (TAU * (hour - 15.0) / 24.0).cos() + 0.2 * rng.normal();
+    // Oxygen solubility falls as water warms; algae add a daytime bump.
+    let do_mg_l = (14.6 - 0.39 * temp + 0.0072 * temp * temp) * 0.82
+        + 0.4 * (TAU * (hour - 14.0) / 24.0).cos()
+        + 0.15 * rng.normal();
+    let load = 0.8 + 0.4 * phase;
+    let (tp, tn) = if lake {
+        (0.045, 1.2)
+    } else {
+        (0.14 * load, 2.4 * load)
+    };
+    vec![
+        (Parameter::Ph, (7.6 + 0.15 * rng.normal()).clamp(6.5, 8.8)),
+        (Parameter::Do, do_mg_l.max(0.5)),
+        (
+            Parameter::Codmn,
+            noisy(rng, if lake { 2.6 } else { 4.1 * load }, 0.06),
+        ),
+        (
+            Parameter::Nh3n,
+            noisy(rng, if lake { 0.12 } else { 0.45 * load }, 0.12),
+        ),
+        (Parameter::Tp, noisy(rng, tp, 0.1)),
+        (Parameter::Tn, noisy(rng, tn, 0.08)),
+        (
+            Parameter::Turbidity,
+            noisy(rng, if lake { 8.0 } else { 35.0 * load }, 0.1),
+        ),
+        (
+            Parameter::Conductivity,
+            noisy(rng, if lake { 380.0 } else { 650.0 * load }, 0.03),
+        ),
+        (Parameter::Temp, temp),
+    ]
+    .into_iter()
+    .map(|(p, v)| (p, round_to(v, decimals(p))))
+    .collect()
+}
+
+/// Decimals as water analysers report each item.
+fn decimals(parameter: Parameter) -> i32 {
+    match parameter {
+        Parameter::Tp | Parameter::Nh3n => 3,
+        Parameter::Ph | Parameter::Do | Parameter::Codmn | Parameter::Tn => 2,
+        Parameter::Temp | Parameter::Turbidity => 1,
+        _ => 0,
+    }
+}
+
+fn round_to(value: f64, decimals: i32) -> f64 {
+    let scale = 10f64.powi(decimals);
+    (value * scale).round() / scale
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use envmon_core::registry::parse_registry;
+
+    use super::*;
+
+    fn stations() -> Vec<Station> {
+        parse_registry(include_str!("../../deploy/stations/shanghai.toml")).unwrap()
+    }
+
+    #[test]
+    fn every_value_lies_in_its_parameters_plausible_range() {
+        let mut rng = Rng::new(1);
+        for station in stations() {
+            for hour in (0..24 * 60).step_by(7) {
+                let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()
+                    + chrono::Duration::hours(hour);
+                for (parameter, value) in sample(&station, at, &mut rng) {
+                    let info = parameter.info();
+                    assert!(parameter.applies_to(station.kind));
+                    assert!(
+                        (info.plausible_min..=info.plausible_max).contains(&value),
+                        "{} {parameter} = {value}",
+                        station.code
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn ozone_peaks_in_the_afternoon_and_no2_at_rush_hour() {
+        let air = stations()
+            .into_iter()
+            .find(|s| s.kind == StationKind::Air)
+            .unwrap();
+        let mean_at = |parameter: Parameter, beijing_hour: u32| {
+            let mut rng = Rng::new(3);
+            let mut total = 0.0;
+            for day in 0..30 {
+                let at = Utc
+                    .with_ymd_and_hms(2026, 6, 1, (beijing_hour + 16) % 24, 0, 0)
+                    .unwrap()
+                    + chrono::Duration::days(day);
+                total += sample(&air, at, &mut rng)
+                    .into_iter()
+                    .find(|(p, _)| *p == parameter)
+                    .unwrap()
+                    .1;
+            }
+            total / 30.0
+        };
+        assert!(mean_at(Parameter::O3, 15) > 2.0 * mean_at(Parameter::O3, 3));
+        assert!(mean_at(Parameter::No2, 8) > 1.3 * mean_at(Parameter::No2, 3));
+    }
+}

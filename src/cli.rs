@@ -1,0 +1,78 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// envmon: real-time air and water quality publishing.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+pub(crate) struct Cli {
+    /// Settings file (TOML); see `envmon config print-default`. Environment
+    /// variables like ENVMON__DATABASE__URL override it.
+    #[arg(long, global = true, env = "ENVMON_CONFIG")]
+    pub(crate) config: Option<PathBuf>,
+    /// Log format.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub(crate) log_format: LogFormat,
+    /// Log filter, e.g. `info` or `envmon_ingest=debug,info`; RUST_LOG wins.
+    #[arg(long, global = true, default_value = "info")]
+    pub(crate) log_level: String,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Run the ingest daemon: MQTT sensors into PostgreSQL.
+    Ingest,
+    /// Run the publisher: live WebSocket, API and dashboard.
+    Publish,
+    /// Publish simulated readings for every registry station.
+    Simulate {
+        /// Station registry to simulate; the built-in Shanghai registry when absent.
+        #[arg(long)]
+        stations: Option<PathBuf>,
+    },
+    /// Everything in one process: migrate, import the registry, ingest,
+    /// publish and simulate.
+    Demo,
+    /// Apply database migrations.
+    Migrate,
+    /// Manage the station registry.
+    Stations {
+        #[command(subcommand)]
+        command: StationsCommand,
+    },
+    /// Inspect settings.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum StationsCommand {
+    /// Insert or update the stations of a registry file (TOML).
+    Import {
+        /// The registry file, e.g. deploy/stations/shanghai.toml.
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ConfigCommand {
+    /// Print the default settings, documented.
+    PrintDefault,
+    /// Print the settings in effect (defaults, file, environment).
+    Show,
+}

@@ -1,0 +1,148 @@
+//! The subcommands, wired from the libraries.
+
+use std::path::Path;
+
+use anyhow::Context;
+use envmon_core::registry::{SHANGHAI_REGISTRY, import_stations, parse_registry};
+use envmon_core::{Station, db};
+use envmon_ingest::Ingest;
+use envmon_publisher::Publisher;
+use envmon_simulator::Simulator;
+use tokio_util::sync::CancellationToken;
+
+use crate::settings::Settings;
+use crate::telemetry::shutdown_signal;
+
+pub(crate) async fn ingest(settings: &Settings) -> anyhow::Result<()> {
+    let ingest = Ingest::build(settings.ingest())
+        .await
+        .context("starting ingest")?;
+    tracing::info!(health = %ingest.health_addr(), "Ingest started.");
+    ingest.run_until_stopped(shutdown_signal()).await?;
+    Ok(())
+}
+
+pub(crate) async fn publish(settings: &Settings) -> anyhow::Result<()> {
+    let publisher = Publisher::build(settings.publisher())
+        .await
+        .context("starting the publisher")?;
+    tracing::info!(addr = %publisher.addr(), "Publisher started.");
+    publisher.run_until_stopped(shutdown_signal()).await?;
+    Ok(())
+}
+
+pub(crate) async fn simulate(settings: &Settings, registry: Option<&Path>) -> anyhow::Result<()> {
+    let stations = read_registry(registry)?;
+    let count = stations.len();
+    let simulator = Simulator::build(settings.simulator(), stations)?;
+    tracing::info!(stations = count, "Simulator started.");
+    let report = simulator.run_until_stopped(shutdown_signal()).await?;
+    tracing::info!(records = report.records, "Simulator stopped.");
+    Ok(())
+}
+
+pub(crate) async fn migrate(settings: &Settings) -> anyhow::Result<()> {
+    let applied = run_migrations(settings).await?;
+    println!(
+        "Applied {} migration(s); schema is at version {}.",
+        applied.len(),
+        latest_version()
+    );
+    Ok(())
+}
+
+pub(crate) async fn import(settings: &Settings, file: &Path) -> anyhow::Result<()> {
+    let stations = read_registry(Some(file))?;
+    run_migrations(settings).await?;
+    let pool = settings.database.pool()?;
+    let mut client = pool.get().await.context("connecting to PostgreSQL")?;
+    let count = import_stations(&mut client, &stations).await?;
+    println!("Imported {count} stations from {}.", file.display());
+    Ok(())
+}
+
+/// Runs the whole system in one process against the configured broker and
+/// database, with the built-in registry imported.
+pub(crate) async fn demo(settings: &Settings) -> anyhow::Result<()> {
+    run_migrations(settings).await?;
+    let stations = read_registry(None)?;
+    {
+        let pool = settings.database.pool()?;
+        let mut client = pool.get().await.context("connecting to PostgreSQL")?;
+        import_stations(&mut client, &stations).await?;
+    }
+    let ingest = Ingest::build(settings.ingest())
+        .await
+        .context("starting ingest")?;
+    let publisher = Publisher::build(settings.publisher())
+        .await
+        .context("starting the publisher")?;
+    let simulator = Simulator::build(settings.simulator(), stations)?;
+    let url = format!("http://{}/", publisher.addr());
+
+    let stop = CancellationToken::new();
+    let ingest = tokio::spawn(ingest.run_until_stopped(stop.clone().cancelled_owned()));
+    let publisher = tokio::spawn(publisher.run_until_stopped(stop.clone().cancelled_owned()));
+    let simulator = tokio::spawn(simulator.run_until_stopped(stop.clone().cancelled_owned()));
+    println!("envmon demo is running: open {url}  (Ctrl-C to stop)");
+
+    shutdown_signal().await;
+    stop.cancel();
+    // Stop the source first, so ingest drains what was sent.
+    simulator.await??;
+    ingest.await??;
+    publisher.await??;
+    Ok(())
+}
+
+async fn run_migrations(settings: &Settings) -> anyhow::Result<Vec<i32>> {
+    let pool = settings.database.pool()?;
+    let mut client = pool.get().await.with_context(|| {
+        format!(
+            "connecting to PostgreSQL at {}",
+            redact(&settings.database.url)
+        )
+    })?;
+    Ok(db::migrate(&mut client).await?)
+}
+
+fn latest_version() -> i32 {
+    db::MIGRATIONS.last().map_or(0, |m| m.version)
+}
+
+fn read_registry(file: Option<&Path>) -> anyhow::Result<Vec<Station>> {
+    let text = match file {
+        Some(file) => std::fs::read_to_string(file)
+            .with_context(|| format!("reading registry {}", file.display()))?,
+        None => SHANGHAI_REGISTRY.to_owned(),
+    };
+    parse_registry(&text).context("parsing the station registry")
+}
+
+/// The URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_hides_the_password_only() {
+        assert_eq!(
+            redact("postgres://u:secret@h:5432/d"),
+            "postgres://u:***@h:5432/d"
+        );
+        assert_eq!(redact("postgres://h/d"), "postgres://h/d");
+    }
+}

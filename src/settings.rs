@@ -1,0 +1,98 @@
+//! The settings file: built-in defaults, then the `--config` TOML file, then
+//! `ENVMON__SECTION__KEY` environment variables.
+//!
+//! `[database]` and `[broker]` are shared; each daemon's section holds what
+//! is its own, and [`Settings::ingest`] and friends assemble the whole.
+
+use std::path::Path;
+
+use envmon_core::broker::BrokerSettings;
+use envmon_core::db::DatabaseSettings;
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// The documented defaults, printed by `envmon config print-default`. A
+/// test checks they parse to exactly [`Settings::default`].
+pub(crate) const DEFAULT_TOML: &str = include_str!("../deploy/config/envmon.toml");
+
+/// All of envmon's settings.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct Settings {
+    pub(crate) database: DatabaseSettings,
+    pub(crate) broker: BrokerSettings,
+    pub(crate) ingest: envmon_ingest::Settings,
+    pub(crate) publisher: envmon_publisher::Settings,
+    pub(crate) simulator: envmon_simulator::Settings,
+}
+
+impl Settings {
+    /// Loads defaults, then `file`, then the environment.
+    pub(crate) fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(file) = file {
+            anyhow::ensure!(
+                file.is_file(),
+                "settings file {} does not exist",
+                file.display()
+            );
+            figment = figment.merge(Toml::file(file));
+        }
+        let settings: Settings = figment
+            .merge(Env::prefixed("ENVMON__").split("__"))
+            .extract()
+            .map_err(|e| anyhow::anyhow!("invalid settings: {e}"))?;
+        Ok(settings)
+    }
+
+    /// The ingest daemon's settings, with the shared sections.
+    pub(crate) fn ingest(&self) -> envmon_ingest::Settings {
+        envmon_ingest::Settings {
+            database: self.database.clone(),
+            broker: self.broker.clone(),
+            ..self.ingest.clone()
+        }
+    }
+
+    /// The publisher's settings, with the shared sections.
+    pub(crate) fn publisher(&self) -> envmon_publisher::Settings {
+        envmon_publisher::Settings {
+            database: self.database.clone(),
+            broker: self.broker.clone(),
+            ..self.publisher.clone()
+        }
+    }
+
+    /// The simulator's settings, with the shared broker section.
+    pub(crate) fn simulator(&self) -> envmon_simulator::Settings {
+        envmon_simulator::Settings {
+            broker: self.broker.clone(),
+            ..self.simulator.clone()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documented_defaults_are_the_built_in_defaults() {
+        let parsed: Settings = toml::from_str(DEFAULT_TOML).unwrap();
+        assert_eq!(parsed, Settings::default());
+    }
+
+    #[test]
+    fn sample_configs_parse() {
+        for sample in [include_str!("../deploy/config/production.toml")] {
+            let _: Settings = toml::from_str(sample).unwrap();
+        }
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_with_their_path() {
+        let error = toml::from_str::<Settings>("[ingest]\nbatch_max_rowz = 3\n").unwrap_err();
+        assert!(error.to_string().contains("batch_max_rowz"), "{error}");
+    }
+}

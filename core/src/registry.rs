@@ -78,7 +78,7 @@ const SELECT_STATIONS: &str = "SELECT code, kind, name_zh, name_en, district_zh,
 /// # Errors
 /// Fails when the database refuses a record; nothing is written then.
 pub async fn import_stations(
-    client: &mut deadpool_postgres::Client,
+    client: &mut tokio_postgres::Client,
     stations: &[Station],
 ) -> Result<usize, RegistryError> {
     let tx = client.transaction().await.map_err(DbError::from)?;

@@ -27,11 +27,14 @@ pub(crate) fn router(readiness: Readiness) -> Router {
 
 async fn ready(State(readiness): State<Readiness>) -> (StatusCode, &'static str) {
     match (
-        readiness.broker.is_connected(),
+        readiness.broker.is_subscribed(),
         readiness.database_ok.load(Ordering::Acquire),
     ) {
         (true, true) => (StatusCode::OK, "ready"),
-        (false, _) => (StatusCode::SERVICE_UNAVAILABLE, "broker unreachable"),
+        (false, _) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not subscribed to the broker",
+        ),
         (true, false) => (StatusCode::SERVICE_UNAVAILABLE, "database unreachable"),
     }
 }

@@ -41,12 +41,19 @@ pub(crate) struct Delivery {
 pub(crate) struct Connection {
     epoch: AtomicU64,
     connected: AtomicBool,
+    /// The broker confirmed the sensor subscription on this connection.
+    subscribed: AtomicBool,
 }
 
 impl Connection {
     /// Whether a broker connection is up.
     pub(crate) fn is_connected(&self) -> bool {
         self.connected.load(Ordering::Acquire)
+    }
+
+    /// Whether sensor messages are flowing: connected and subscribed.
+    pub(crate) fn is_subscribed(&self) -> bool {
+        self.is_connected() && self.subscribed.load(Ordering::Acquire)
     }
 }
 
@@ -148,6 +155,9 @@ impl MqttSource {
                         .any(|c| matches!(c, SubscribeReasonCode::Failure))
                     {
                         tracing::error!(filter = %self.subscription, "Broker refused the sensor subscription.");
+                    } else {
+                        self.connection.subscribed.store(true, Ordering::Release);
+                        tracing::info!(filter = %self.subscription, "Subscribed to sensor topics.");
                     }
                 }
                 Ok(Event::Incoming(Packet::Publish(publish))) => {
@@ -171,6 +181,7 @@ impl MqttSource {
                 Ok(_) => {}
                 Err(error) => {
                     self.connection.connected.store(false, Ordering::Release);
+                    self.connection.subscribed.store(false, Ordering::Release);
                     events::BrokerDisconnected {
                         error: &error,
                         retry_in: delay,

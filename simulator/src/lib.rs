@@ -15,13 +15,15 @@ mod model;
 mod rng;
 pub mod settings;
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, DurationRound, Utc};
 use envmon_core::topic::{InvalidPrefix, Topics};
 use envmon_core::{Station, StationKind};
-use rumqttc::{AsyncClient, Event, Outgoing, QoS};
+use rumqttc::{AsyncClient, Event, Outgoing, Packet, QoS};
 use serde_json::{Map, Value, json};
 
 pub use settings::Settings;
@@ -35,6 +37,9 @@ const TICK: Duration = Duration::from_millis(20);
 /// Publish requests queued for the MQTT loop; publishing waits when full,
 /// which is the back-pressure that paces a load run to the broker.
 const MQTT_REQUEST_QUEUE: usize = 1024;
+
+/// How long a stopping simulator waits for the broker's acknowledgements.
+const DRAIN_GRACE: Duration = Duration::from_secs(10);
 
 /// QoS 1 messages in flight unacknowledged; matches the broker's window.
 const MAX_INFLIGHT: u16 = 1000;
@@ -96,65 +101,70 @@ impl Simulator {
     ) -> Result<SimulationReport, SimulatorError> {
         let mut options = self.settings.broker.mqtt_options(&self.settings.client_id);
         options.set_inflight(MAX_INFLIGHT);
-        let (client, mut eventloop) = AsyncClient::new(options, MQTT_REQUEST_QUEUE);
-        let mqtt = tokio::spawn(async move {
-            let mut delay = Duration::from_millis(100);
-            loop {
-                match eventloop.poll().await {
-                    Ok(Event::Outgoing(Outgoing::Disconnect)) => break,
-                    Ok(Event::Incoming(rumqttc::Packet::ConnAck(_))) => {
-                        delay = Duration::from_millis(100);
-                        tracing::info!("Simulator connected to the broker.");
-                    }
-                    Ok(_) => {}
-                    Err(error) => {
-                        tracing::warn!(error = %error, retry_in = ?delay, "Simulator lost the broker; reconnecting.");
-                        tokio::time::sleep(delay).await;
-                        delay = (delay * 2).min(Duration::from_secs(10));
-                    }
-                }
-            }
-        });
-        let published = tokio::select! {
-            result = self.publish_loop(&client) => result,
-            () = shutdown => Ok(None),
+        let (client, eventloop) = AsyncClient::new(options, MQTT_REQUEST_QUEUE);
+        let (acked_tx, mut acked) = tokio::sync::watch::channel(0u64);
+        let mqtt = tokio::spawn(drive(eventloop, acked_tx));
+        let mut published = 0;
+        let outcome = tokio::select! {
+            result = self.publish_loop(&client, &mut published) => result,
+            () = shutdown => Ok(()),
         };
+        // Disconnect only once the broker has acknowledged every record, so a
+        // bounded run is a delivered run.
+        let delivered = tokio::time::timeout(DRAIN_GRACE, acked.wait_for(|n| *n >= published))
+            .await
+            .is_ok_and(|waited| waited.is_ok());
+        if !delivered {
+            tracing::warn!(
+                published,
+                acknowledged = *acked.borrow(),
+                "Broker did not acknowledge every record in time."
+            );
+        }
         let _ = client.disconnect().await;
-        let _ = tokio::time::timeout(Duration::from_secs(10), mqtt).await;
-        let records = published?.unwrap_or(0);
-        Ok(SimulationReport { records })
+        let _ = tokio::time::timeout(DRAIN_GRACE, mqtt).await;
+        outcome?;
+        Ok(SimulationReport { records: published })
     }
 
-    /// Publishes every due record; returns the count when `max_records` is
-    /// reached (never otherwise).
-    async fn publish_loop(&self, client: &AsyncClient) -> Result<Option<u64>, SimulatorError> {
+    /// Publishes every due record in observation-time order (stations in
+    /// registry order within an instant), counting them in `published`;
+    /// returns when `max_records` is reached, and never otherwise.
+    async fn publish_loop(
+        &self,
+        client: &AsyncClient,
+        published: &mut u64,
+    ) -> Result<(), SimulatorError> {
         let real_start = Instant::now();
         let start = self.settings.start.unwrap_or_else(Utc::now);
         let clock = SimClock::new(start, self.settings.speedup);
         let mut rng = Rng::new(self.settings.seed);
-        let mut next_due: Vec<DateTime<Utc>> = self
+        let mut due: BinaryHeap<Reverse<(DateTime<Utc>, usize)>> = self
             .stations
             .iter()
-            .map(|s| first_due(start, self.interval(s.kind)))
+            .enumerate()
+            .map(|(index, s)| Reverse((first_due(start, self.interval(s.kind)), index)))
             .collect();
-        let mut published = 0u64;
         let limit = self.settings.max_records;
         loop {
             let now = clock.at(real_start.elapsed(), Utc::now());
-            for (station, due) in self.stations.iter().zip(next_due.iter_mut()) {
-                while *due <= now {
-                    let payload = record(station, *due, &mut rng);
-                    let topic = self.topics.sensor(station.kind, &station.code);
-                    client
-                        .publish(topic, QoS::AtLeastOnce, false, payload)
-                        .await?;
-                    published += 1;
-                    *due += chrono::Duration::from_std(self.interval(station.kind))
-                        .unwrap_or(chrono::Duration::MAX);
-                    if limit > 0 && published >= limit {
-                        return Ok(Some(published));
-                    }
+            while let Some(Reverse((at, index))) =
+                due.peek().copied().filter(|Reverse((at, _))| *at <= now)
+            {
+                due.pop();
+                let station = &self.stations[index];
+                let payload = record(station, at, &mut rng);
+                let topic = self.topics.sensor(station.kind, &station.code);
+                client
+                    .publish(topic, QoS::AtLeastOnce, false, payload)
+                    .await?;
+                *published += 1;
+                if limit > 0 && *published >= limit {
+                    return Ok(());
                 }
+                let step = chrono::Duration::from_std(self.interval(station.kind))
+                    .unwrap_or(chrono::Duration::MAX);
+                due.push(Reverse((at + step, index)));
             }
             tokio::time::sleep(TICK).await;
         }
@@ -176,6 +186,28 @@ fn first_due(start: DateTime<Utc>, interval: Duration) -> DateTime<Utc> {
         Ok(floor) if floor == start => floor,
         Ok(floor) => floor + step,
         Err(_) => start,
+    }
+}
+
+/// Polls the MQTT connection until it disconnects, counting the broker's
+/// acknowledgements into `acked`.
+async fn drive(mut eventloop: rumqttc::EventLoop, acked: tokio::sync::watch::Sender<u64>) {
+    let mut delay = Duration::from_millis(100);
+    loop {
+        match eventloop.poll().await {
+            Ok(Event::Outgoing(Outgoing::Disconnect)) => break,
+            Ok(Event::Incoming(Packet::PubAck(_))) => acked.send_modify(|n| *n += 1),
+            Ok(Event::Incoming(Packet::ConnAck(_))) => {
+                delay = Duration::from_millis(100);
+                tracing::info!("Simulator connected to the broker.");
+            }
+            Ok(_) => {}
+            Err(error) => {
+                tracing::warn!(error = %error, retry_in = ?delay, "Simulator lost the broker; reconnecting.");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(10));
+            }
+        }
     }
 }
 

@@ -27,7 +27,7 @@ pub(crate) struct LiveFeed {
     pub(crate) subscription: String,
     pub(crate) state: Arc<LiveState>,
     pub(crate) pool: Pool,
-    /// Whether the broker connection is up (for `/readyz`).
+    /// Subscribed to the live topics and reloaded (for `/readyz`).
     pub(crate) connected: Arc<AtomicBool>,
 }
 
@@ -50,7 +50,6 @@ impl LiveFeed {
             };
             match event {
                 Ok(Event::Incoming(Packet::ConnAck(_))) => {
-                    self.connected.store(true, Ordering::Release);
                     delay = Duration::from_millis(100);
                     tracing::info!("Live feed connected to the broker.");
                     if let Err(error) = self
@@ -60,7 +59,10 @@ impl LiveFeed {
                         tracing::error!(error = %error, "Cannot queue the live subscription.");
                     }
                 }
-                Ok(Event::Incoming(Packet::SubAck(_))) => reload(&self.pool, &self.state).await,
+                Ok(Event::Incoming(Packet::SubAck(_))) => {
+                    reload(&self.pool, &self.state).await;
+                    self.connected.store(true, Ordering::Release);
+                }
                 Ok(Event::Incoming(Packet::Publish(publish))) => {
                     match serde_json::from_slice::<StationState>(&publish.payload) {
                         Ok(state) => self.state.apply(state),

@@ -1,0 +1,191 @@
+//! The whole system in-process: ingest and publisher against one test
+//! database and one test broker, on port 0.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use envmon_core::wire::LiveMessage;
+use envmon_ingest::{Ingest, IngestError};
+use envmon_publisher::{Publisher, PublisherError};
+use futures_util::StreamExt;
+use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_util::sync::CancellationToken;
+
+use super::{TestBroker, TestDb, http, wait_for};
+
+/// A running daemon and the token that stops it.
+#[derive(Debug)]
+struct Running<E> {
+    stop: CancellationToken,
+    task: JoinHandle<Result<(), E>>,
+}
+
+/// Ingest and publisher against a private database and broker.
+#[derive(Debug)]
+pub struct TestSystem {
+    pub db: TestDb,
+    pub broker: TestBroker,
+    pub publisher_addr: SocketAddr,
+    pub ingest_health_addr: SocketAddr,
+    /// Stable across restarts, so a restarted ingest resumes its session.
+    ingest_client_id: String,
+    ingest: Option<Running<IngestError>>,
+    publisher: Option<Running<PublisherError>>,
+}
+
+/// A live WebSocket client.
+pub type LiveClient =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+impl TestSystem {
+    /// Starts everything and waits until both daemons are subscribed.
+    pub async fn start() -> Self {
+        super::init_logs();
+        let db = TestDb::new().await;
+        let broker = TestBroker::start();
+        let mut system = Self {
+            db,
+            broker,
+            publisher_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            ingest_health_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            ingest_client_id: super::unique("ingest"),
+            ingest: None,
+            publisher: None,
+        };
+        system.start_ingest().await;
+        system.start_publisher().await;
+        system
+    }
+
+    pub fn ingest_settings(&self) -> envmon_ingest::Settings {
+        envmon_ingest::Settings {
+            database: self.db.settings(),
+            broker: self.broker.settings(),
+            client_id: self.ingest_client_id.clone(),
+            batch_max_wait: Duration::from_millis(20),
+            health_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            ..envmon_ingest::Settings::default()
+        }
+    }
+
+    /// Starts ingest and waits until it is subscribed.
+    pub async fn start_ingest(&mut self) {
+        let ingest = Ingest::build(self.ingest_settings()).await.unwrap();
+        self.ingest_health_addr = ingest.health_addr();
+        let stop = CancellationToken::new();
+        let task = tokio::spawn(ingest.run_until_stopped(stop.clone().cancelled_owned()));
+        self.ingest = Some(Running { stop, task });
+        wait_ready(self.ingest_health_addr, "ingest").await;
+    }
+
+    /// Stops ingest as a crash would: at once, nothing drained.
+    pub async fn kill_ingest(&mut self) {
+        if let Some(running) = self.ingest.take() {
+            running.task.abort();
+            let _ = running.task.await;
+        }
+    }
+
+    /// Stops ingest gracefully and returns how it ended.
+    #[allow(dead_code)]
+    pub async fn stop_ingest(&mut self) -> Result<(), IngestError> {
+        let running = self.ingest.take().expect("ingest is running");
+        running.stop.cancel();
+        running.task.await.unwrap()
+    }
+
+    async fn start_publisher(&mut self) {
+        let settings = envmon_publisher::Settings {
+            database: self.db.settings(),
+            broker: self.broker.settings(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            ..envmon_publisher::Settings::default()
+        };
+        let publisher = Publisher::build(settings).await.unwrap();
+        self.publisher_addr = publisher.addr();
+        let stop = CancellationToken::new();
+        let task = tokio::spawn(publisher.run_until_stopped(stop.clone().cancelled_owned()));
+        self.publisher = Some(Running { stop, task });
+        wait_ready(self.publisher_addr, "publisher").await;
+    }
+
+    /// Publishes `payload` on `topic` with Mosquitto's own client (QoS 1),
+    /// so our code is not the only judge of the wire format.
+    pub async fn mosquitto_pub(&self, topic: &str, payload: &str) {
+        let status = tokio::process::Command::new("mosquitto_pub")
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.broker.port.to_string(),
+                "-q",
+                "1",
+            ])
+            .args(["-i", &super::unique("pub"), "-t", topic, "-m", payload])
+            .status()
+            .await
+            .expect("mosquitto_pub is installed");
+        assert!(status.success(), "mosquitto_pub failed");
+    }
+
+    /// Opens a live WebSocket and returns it with its first (snapshot) message.
+    pub async fn live_client(&self) -> (LiveClient, LiveMessage) {
+        let url = format!("ws://{}/api/v1/live", self.publisher_addr);
+        let (mut client, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+        let first = next_message(&mut client).await;
+        (client, first)
+    }
+
+    /// Stops both daemons gracefully.
+    pub async fn shutdown(mut self) {
+        if let Some(running) = self.ingest.take() {
+            running.stop.cancel();
+            running.task.await.unwrap().unwrap();
+        }
+        if let Some(running) = self.publisher.take() {
+            running.stop.cancel();
+            running.task.await.unwrap().unwrap();
+        }
+    }
+}
+
+impl Drop for TestSystem {
+    fn drop(&mut self) {
+        if let Some(running) = &self.ingest {
+            running.task.abort();
+        }
+        if let Some(running) = &self.publisher {
+            running.task.abort();
+        }
+    }
+}
+
+/// The next live message, within 10 seconds.
+pub async fn next_message(client: &mut LiveClient) -> LiveMessage {
+    loop {
+        let frame = tokio::time::timeout(Duration::from_secs(10), client.next())
+            .await
+            .expect("a live message within 10 s")
+            .expect("the socket stays open")
+            .unwrap();
+        if let Message::Text(text) = frame {
+            return serde_json::from_str(&text).unwrap();
+        }
+    }
+}
+
+async fn wait_ready(addr: SocketAddr, what: &str) {
+    wait_for(
+        &format!("{what} /readyz"),
+        Duration::from_secs(10),
+        || async {
+            match http::get(addr, "/readyz").await {
+                Ok(response) if response.status == 200 => Ok(()),
+                Ok(response) => Err(format!("{} {}", response.status, response.body)),
+                Err(error) => Err(error.to_string()),
+            }
+        },
+    )
+    .await;
+}

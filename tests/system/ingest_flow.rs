@@ -1,0 +1,244 @@
+//! From a sensor's MQTT message to rows in PostgreSQL and a frame on a live
+//! WebSocket, and what happens to bad input, repeats and crashes.
+
+use std::time::Duration;
+
+use envmon_core::Parameter;
+use envmon_core::wire::LiveMessage;
+
+use crate::helpers::system::next_message;
+use crate::helpers::{TestSystem, wait_for};
+
+const DEADLINE: Duration = Duration::from_secs(10);
+
+fn record(station: &str, observed_at: &str, pm25: f64) -> String {
+    format!(
+        r#"{{"station":"{station}","observed_at":"{observed_at}","readings":{{"pm25":{pm25},"no2":41,"co":{{"value":0.7,"unit":"mg/m3"}}}}}}"#
+    )
+}
+
+async fn wait_for_count(system: &TestSystem, what: &str, sql: &str, expected: i64) {
+    wait_for(what, DEADLINE, || async {
+        let count = system.db.count(sql).await;
+        if count == expected {
+            Ok(())
+        } else {
+            Err(format!("{count} rows"))
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn reading_published_with_mosquitto_pub_reaches_database_and_websocket() {
+    let system = TestSystem::start().await;
+    let (mut live, snapshot) = system.live_client().await;
+    assert!(matches!(snapshot, LiveMessage::Snapshot { ref stations } if stations.is_empty()));
+
+    system
+        .mosquitto_pub(
+            "sensors/air/1141A",
+            &record("1141A", "2026-11-25T18:00:00+08:00", 35.5),
+        )
+        .await;
+
+    wait_for_count(&system, "three readings", "SELECT count(*) FROM reading", 3).await;
+    let row = system
+        .db
+        .client()
+        .await
+        .query_one(
+            "SELECT value, quality, observed_at = '2026-11-25T10:00:00Z' FROM reading
+             WHERE station_code = '1141A' AND parameter_code = 'pm25'",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, f64>(0), 35.5);
+    assert_eq!(row.get::<_, String>(1), "valid");
+    assert!(row.get::<_, bool>(2), "observation time is stored in UTC");
+
+    let LiveMessage::Update { state } = next_message(&mut live).await else {
+        panic!("expected an update after the snapshot");
+    };
+    assert_eq!(state.station.as_str(), "1141A");
+    assert_eq!(state.readings[&Parameter::Pm25].value, 35.5);
+    assert_eq!(state.readings[&Parameter::Co].unit, "mg/m3");
+    system.shutdown().await;
+}
+
+#[tokio::test]
+async fn redelivered_message_does_not_duplicate_rows_and_a_correction_replaces_the_value() {
+    let system = TestSystem::start().await;
+    let payload = record("1142A", "2026-11-25T18:00:00+08:00", 20.0);
+    for _ in 0..3 {
+        system.mosquitto_pub("sensors/air/1142A", &payload).await;
+    }
+    // A later message at the same instant with another value is a correction.
+    system
+        .mosquitto_pub(
+            "sensors/air/1142A",
+            &record("1142A", "2026-11-25T18:00:00+08:00", 22.0),
+        )
+        .await;
+    // A marker record, so we know every earlier message has been processed.
+    system
+        .mosquitto_pub(
+            "sensors/air/1142A",
+            &record("1142A", "2026-11-25T19:00:00+08:00", 1.0),
+        )
+        .await;
+
+    wait_for_count(
+        &system,
+        "both instants stored",
+        "SELECT count(*) FROM reading",
+        6,
+    )
+    .await;
+    let pm25: f64 = system
+        .db
+        .client()
+        .await
+        .query_one(
+            "SELECT value FROM reading WHERE parameter_code = 'pm25' AND observed_at = '2026-11-25T10:00:00Z'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(pm25, 22.0);
+    system.shutdown().await;
+}
+
+#[tokio::test]
+async fn malformed_payload_and_unknown_station_are_dead_lettered_and_ingest_keeps_going() {
+    let system = TestSystem::start().await;
+    system.mosquitto_pub("sensors/air/1141A", "{not json").await;
+    system
+        .mosquitto_pub(
+            "sensors/air/9999Z",
+            &record("9999Z", "2026-11-25T18:00:00+08:00", 1.0),
+        )
+        .await;
+    system
+        .mosquitto_pub(
+            "sensors/sea/1141A",
+            &record("1141A", "2026-11-25T18:00:00+08:00", 1.0),
+        )
+        .await;
+    system
+        .mosquitto_pub(
+            "sensors/air/1143A",
+            &record("1143A", "2026-11-25T18:00:00+08:00", 9.0),
+        )
+        .await;
+
+    wait_for_count(
+        &system,
+        "the good record",
+        "SELECT count(*) FROM reading",
+        3,
+    )
+    .await;
+    wait_for_count(
+        &system,
+        "three dead letters",
+        "SELECT count(*) FROM dead_letter",
+        3,
+    )
+    .await;
+    let rows = system
+        .db
+        .client()
+        .await
+        .query(
+            "SELECT topic, reason_code, reason, payload FROM dead_letter ORDER BY topic",
+            &[],
+        )
+        .await
+        .unwrap();
+    let seen: Vec<(String, String)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+    assert_eq!(
+        seen,
+        [
+            ("sensors/air/1141A".to_owned(), "malformed".to_owned()),
+            ("sensors/air/9999Z".to_owned(), "unknown_station".to_owned()),
+            ("sensors/sea/1141A".to_owned(), "bad_topic".to_owned()),
+        ]
+    );
+    let reason: String = rows[1].get(2);
+    assert_eq!(reason, "station 9999Z is not registered");
+    let payload: Vec<u8> = rows[0].get(3);
+    assert_eq!(payload, b"{not json", "the payload is kept byte for byte");
+    system.shutdown().await;
+}
+
+#[tokio::test]
+async fn ingest_killed_between_receive_and_commit_loses_nothing_after_restart() {
+    let mut system = TestSystem::start().await;
+    // Arrange: hold a lock on `reading`, so ingest receives and stages the
+    // batch but cannot commit it.
+    let blocker = system.db.client().await;
+    blocker
+        .batch_execute("BEGIN; LOCK TABLE reading IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    const MESSAGES: usize = 20;
+    for hour in 0..MESSAGES {
+        let at = format!("2026-11-24T{hour:02}:00:00+08:00");
+        system
+            .mosquitto_pub("sensors/air/1147A", &record("1147A", &at, hour as f64))
+            .await;
+    }
+    wait_for("ingest blocked on the lock", DEADLINE, || async {
+        let waiting = system
+            .db
+            .count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND application_name = 'envmon'")
+            .await;
+        if waiting > 0 { Ok(()) } else { Err("no session waiting".into()) }
+    })
+    .await;
+
+    // Act: crash ingest mid-batch, release the lock, start a new ingest with
+    // the same session.
+    system.kill_ingest().await;
+    blocker.batch_execute("ROLLBACK").await.unwrap();
+    assert_eq!(
+        system.db.count("SELECT count(*) FROM reading").await,
+        0,
+        "nothing was committed"
+    );
+    system.start_ingest().await;
+
+    // Assert: the broker redelivered every unacknowledged message.
+    wait_for_count(
+        &system,
+        "all readings",
+        "SELECT count(*) FROM reading",
+        3 * MESSAGES as i64,
+    )
+    .await;
+    system.shutdown().await;
+}
+
+#[tokio::test]
+async fn messages_sent_while_ingest_is_stopped_are_stored_when_it_returns() {
+    let mut system = TestSystem::start().await;
+    system.stop_ingest().await.unwrap();
+    for hour in 0..5 {
+        let at = format!("2026-11-23T{hour:02}:00:00+08:00");
+        system
+            .mosquitto_pub("sensors/air/1148A", &record("1148A", &at, 5.0))
+            .await;
+    }
+    system.start_ingest().await;
+    wait_for_count(
+        &system,
+        "queued readings",
+        "SELECT count(*) FROM reading",
+        15,
+    )
+    .await;
+    system.shutdown().await;
+}

@@ -1,0 +1,11 @@
+//! System tests: the real ingest and publisher against a real PostgreSQL
+//! and a real Mosquitto, and the dashboard in a real Chromium.
+//! Run them with `deploy/test.sh`, which provisions all three.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
+
+mod browser;
+mod helpers;
+mod ingest_flow;
+mod publisher_api;
+mod simulation;

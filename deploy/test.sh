@@ -16,4 +16,9 @@ psql "$ENVMON_TEST_DATABASE_URL" -qtAX -c "SELECT datname FROM pg_database WHERE
     while read -r db; do psql "$ENVMON_TEST_DATABASE_URL" -qtAX -c "DROP DATABASE IF EXISTS \"$db\"" || true; done
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
-cargo test --workspace --quiet
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+cargo test --workspace --quiet 2>&1 | tee "$log"
+# One closing line for the whole suite, summed over every test binary.
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     END { printf "envmon: %d passed, %d failed\n", p, f }' "$log"

@@ -16,7 +16,9 @@
 //! - [`registry`]: the station registry file and its import.
 //! - [`db`]: connection pool settings and the schema migrations.
 //! - [`broker`]: MQTT connection settings shared by every daemon.
+//! - [`backoff`]: the retry delays of every reconnecting loop.
 
+pub mod backoff;
 pub mod broker;
 pub mod db;
 pub mod parameter;

@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use envmon_core::backoff::Backoff;
 use rumqttc::{AsyncClient, Event, EventLoop, Outgoing, Packet, Publish, QoS, SubscribeReasonCode};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -126,7 +127,7 @@ impl MqttSource {
         deliveries: mpsc::Sender<Delivery>,
         writer_done: CancellationToken,
     ) {
-        let mut delay = Duration::from_millis(100);
+        let mut backoff = Backoff::new(Duration::from_millis(100), MAX_RECONNECT_DELAY);
         loop {
             let event = tokio::select! {
                 event = self.eventloop.poll() => event,
@@ -136,7 +137,7 @@ impl MqttSource {
                 Ok(Event::Incoming(Packet::ConnAck(ack))) => {
                     self.connection.epoch.fetch_add(1, Ordering::AcqRel);
                     self.connection.connected.store(true, Ordering::Release);
-                    delay = Duration::from_millis(100);
+                    backoff.reset();
                     events::BrokerConnected {
                         session_present: ack.session_present,
                     }
@@ -182,6 +183,7 @@ impl MqttSource {
                 Err(error) => {
                     self.connection.connected.store(false, Ordering::Release);
                     self.connection.subscribed.store(false, Ordering::Release);
+                    let delay = backoff.next_delay();
                     events::BrokerDisconnected {
                         error: &error,
                         retry_in: delay,
@@ -191,7 +193,6 @@ impl MqttSource {
                         () = tokio::time::sleep(delay) => {}
                         () = writer_done.cancelled() => break,
                     }
-                    delay = (delay * 2).min(MAX_RECONNECT_DELAY);
                 }
             }
         }

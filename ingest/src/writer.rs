@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use envmon_core::backoff::Backoff;
 use envmon_core::db::DatabaseSettings;
 use envmon_core::registry::load_stations;
 use envmon_core::topic::Topics;
@@ -86,12 +87,12 @@ impl Writer {
     /// shutting down, leaving the messages unacknowledged for redelivery.
     async fn write_batch(&mut self, batch: Vec<Delivery>, shutdown: &CancellationToken) {
         let started = Instant::now();
-        let mut delay = Duration::from_millis(100);
+        let mut backoff = Backoff::new(Duration::from_millis(100), MAX_RETRY_DELAY);
         let decoded = loop {
             match self.decode_all(&batch).await {
                 Ok(decoded) => break decoded,
                 Err(error) => {
-                    if !self.back_off(&error, &mut delay, shutdown).await {
+                    if !self.back_off(&error, &mut backoff, shutdown).await {
                         return;
                     }
                 }
@@ -111,13 +112,13 @@ impl Writer {
                     Ok(committed) => break committed,
                     Err(error) => {
                         self.store = None;
-                        if !self.back_off(&error, &mut delay, shutdown).await {
+                        if !self.back_off(&error, &mut backoff, shutdown).await {
                             return;
                         }
                     }
                 },
                 Err(error) => {
-                    if !self.back_off(&error, &mut delay, shutdown).await {
+                    if !self.back_off(&error, &mut backoff, shutdown).await {
                         return;
                     }
                 }
@@ -199,20 +200,20 @@ impl Writer {
     async fn back_off(
         &mut self,
         error: &(dyn std::error::Error + Send + Sync),
-        delay: &mut Duration,
+        backoff: &mut Backoff,
         shutdown: &CancellationToken,
     ) -> bool {
         self.database_ok.store(false, Ordering::Release);
+        let delay = backoff.next_delay();
         events::BatchFailed {
             error,
-            retry_in: *delay,
+            retry_in: delay,
         }
         .emit();
         let waited = tokio::select! {
-            () = tokio::time::sleep(*delay) => true,
+            () = tokio::time::sleep(delay) => true,
             () = shutdown.cancelled() => false,
         };
-        *delay = (*delay * 2).min(MAX_RETRY_DELAY);
         waited
     }
 }

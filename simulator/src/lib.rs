@@ -21,6 +21,7 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, DurationRound, Utc};
+use envmon_core::backoff::Backoff;
 use envmon_core::topic::{InvalidPrefix, Topics};
 use envmon_core::{Station, StationKind};
 use rumqttc::{AsyncClient, Event, Outgoing, Packet, QoS};
@@ -192,20 +193,20 @@ fn first_due(start: DateTime<Utc>, interval: Duration) -> DateTime<Utc> {
 /// Polls the MQTT connection until it disconnects, counting the broker's
 /// acknowledgements into `acked`.
 async fn drive(mut eventloop: rumqttc::EventLoop, acked: tokio::sync::watch::Sender<u64>) {
-    let mut delay = Duration::from_millis(100);
+    let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(10));
     loop {
         match eventloop.poll().await {
             Ok(Event::Outgoing(Outgoing::Disconnect)) => break,
             Ok(Event::Incoming(Packet::PubAck(_))) => acked.send_modify(|n| *n += 1),
             Ok(Event::Incoming(Packet::ConnAck(_))) => {
-                delay = Duration::from_millis(100);
+                backoff.reset();
                 tracing::info!("Simulator connected to the broker.");
             }
             Ok(_) => {}
             Err(error) => {
+                let delay = backoff.next_delay();
                 tracing::warn!(error = %error, retry_in = ?delay, "Simulator lost the broker; reconnecting.");
                 tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(10));
             }
         }
     }

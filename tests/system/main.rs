@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
 
 mod browser;
+mod demo;
 mod helpers;
 mod ingest_flow;
 mod publisher_api;

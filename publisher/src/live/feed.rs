@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use deadpool_postgres::Pool;
+use envmon_core::backoff::Backoff;
 use envmon_core::wire::StationState;
 use rumqttc::{AsyncClient, Event, EventLoop, Packet, QoS};
 use tokio_util::sync::CancellationToken;
@@ -42,7 +43,7 @@ impl std::fmt::Debug for LiveFeed {
 impl LiveFeed {
     /// Follows the live topics until `shutdown`.
     pub(crate) async fn run(mut self, shutdown: CancellationToken) {
-        let mut delay = Duration::from_millis(100);
+        let mut backoff = Backoff::new(Duration::from_millis(100), MAX_RECONNECT_DELAY);
         loop {
             let event = tokio::select! {
                 event = self.eventloop.poll() => event,
@@ -50,7 +51,7 @@ impl LiveFeed {
             };
             match event {
                 Ok(Event::Incoming(Packet::ConnAck(_))) => {
-                    delay = Duration::from_millis(100);
+                    backoff.reset();
                     tracing::info!("Live feed connected to the broker.");
                     if let Err(error) = self
                         .client
@@ -74,12 +75,12 @@ impl LiveFeed {
                 Ok(_) => {}
                 Err(error) => {
                     self.connected.store(false, Ordering::Release);
+                    let delay = backoff.next_delay();
                     tracing::warn!(error = %error, retry_in = ?delay, "Live feed lost the broker; reconnecting.");
                     tokio::select! {
                         () = tokio::time::sleep(delay) => {}
                         () = shutdown.cancelled() => break,
                     }
-                    delay = (delay * 2).min(MAX_RECONNECT_DELAY);
                 }
             }
         }

@@ -13,11 +13,14 @@
 //! - [`quality`] and [`reading`]: one value at one instant, with its flag.
 //! - [`topic`]: the MQTT topic names, sensors in and live out.
 //! - [`wire`]: the JSON that ingest publishes and publisher forwards.
+//! - [`aqi`]: the official air quality indices (HJ 633, both editions; US EPA).
+//! - [`water`]: GB 3838-2002 water classes and drinking-water compliance.
 //! - [`registry`]: the station registry file and its import.
 //! - [`db`]: connection pool settings and the schema migrations.
 //! - [`broker`]: MQTT connection settings shared by every daemon.
 //! - [`backoff`]: the retry delays of every reconnecting loop.
 
+pub mod aqi;
 pub mod backoff;
 pub mod broker;
 pub mod db;
@@ -27,6 +30,7 @@ pub mod reading;
 pub mod registry;
 pub mod station;
 pub mod topic;
+pub mod water;
 pub mod wire;
 
 pub use parameter::Parameter;

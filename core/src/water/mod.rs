@@ -1,0 +1,1 @@
+//! Surface-water quality.

@@ -14,6 +14,7 @@
 //! - [`topic`]: the MQTT topic names, sensors in and live out.
 //! - [`wire`]: the JSON that ingest publishes and publisher forwards.
 //! - [`aqi`]: the official air quality indices (HJ 633, both editions; US EPA).
+//! - [`validity`]: hourly, 8-hour and daily means with their validity counts.
 //! - [`water`]: GB 3838-2002 water classes and drinking-water compliance.
 //! - [`registry`]: the station registry file and its import.
 //! - [`db`]: connection pool settings and the schema migrations.
@@ -30,6 +31,7 @@ pub mod reading;
 pub mod registry;
 pub mod station;
 pub mod topic;
+pub mod validity;
 pub mod water;
 pub mod wire;
 

@@ -48,6 +48,16 @@ pub(crate) enum Command {
     Demo,
     /// Apply database migrations.
     Migrate,
+    /// Compute the China AQI (HJ 633, edition by date) for CSV rows on stdin.
+    #[command(after_long_help = envmon_core::aqi::table::AQI_TABLE_HELP)]
+    Aqi {
+        /// Rows are daily values (the daily report), not 1-hour means.
+        #[arg(long)]
+        daily: bool,
+    },
+    /// Assess water items (GB 3838-2002) for CSV rows on stdin.
+    #[command(after_long_help = envmon_core::water::table::WATER_TABLE_HELP)]
+    Water,
     /// Manage the station registry.
     Stations {
         #[command(subcommand)]

@@ -95,6 +95,25 @@ pub(crate) async fn demo(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `envmon aqi`: CSV rows in on stdin, the same rows with the AQI out.
+pub(crate) fn aqi_table(daily: bool) -> anyhow::Result<()> {
+    let rows = envmon_core::aqi::table::annotate_csv(
+        std::io::stdin().lock(),
+        std::io::stdout().lock(),
+        daily,
+    )?;
+    tracing::debug!(rows, "Computed AQI rows.");
+    Ok(())
+}
+
+/// `envmon water`: CSV rows in on stdin, the same rows with the class out.
+pub(crate) fn water_table() -> anyhow::Result<()> {
+    let rows =
+        envmon_core::water::table::annotate_csv(std::io::stdin().lock(), std::io::stdout().lock())?;
+    tracing::debug!(rows, "Assessed water rows.");
+    Ok(())
+}
+
 async fn run_migrations(settings: &Settings) -> anyhow::Result<Vec<i32>> {
     let pool = settings.database.pool()?;
     let mut client = pool.get().await.with_context(|| {

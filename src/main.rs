@@ -22,6 +22,8 @@ async fn main() -> anyhow::Result<()> {
         Command::Simulate { stations } => commands::simulate(&settings, stations.as_deref()).await,
         Command::Demo => commands::demo(&settings).await,
         Command::Migrate => commands::migrate(&settings).await,
+        Command::Aqi { daily } => commands::aqi_table(daily),
+        Command::Water => commands::water_table(),
         Command::Stations {
             command: StationsCommand::Import { file },
         } => commands::import(&settings, &file).await,

@@ -21,4 +21,8 @@ pub struct Reading {
     pub value: f64,
     /// Whether the value may count towards official figures.
     pub quality: QualityFlag,
+    /// The averaging period the sensor declared, in seconds: 0 for an
+    /// instantaneous value, 3600 for an hourly mean (then `observed_at` is
+    /// the end of its hour).
+    pub period_seconds: u32,
 }

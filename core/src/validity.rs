@@ -47,9 +47,16 @@ impl Average {
     }
 
     fn of(values: impl IntoIterator<Item = f64>, count: u16, required: u16) -> Self {
-        let (sum, n) = values.into_iter().fold((0.0, 0u32), |(s, n), v| (s + v, n + 1));
+        let (sum, n) = values
+            .into_iter()
+            .fold((0.0, 0u32), |(s, n), v| (s + v, n + 1));
         let value = (n > 0).then(|| sum / f64::from(n));
-        Self { value, count, required, valid: value.is_some() && count >= required }
+        Self {
+            value,
+            count,
+            required,
+            valid: value.is_some() && count >= required,
+        }
     }
 }
 
@@ -83,8 +90,10 @@ pub fn hour_label(observed_at: DateTime<Utc>, period: Duration) -> DateTime<Utc>
 /// NOx; envmon applies it to the PM 1-hour values of the real-time report
 /// too, which the table does not list.
 pub fn hourly_mean(hour_end: DateTime<Utc>, samples: &[Sample]) -> Average {
-    let in_hour: Vec<&Sample> =
-        samples.iter().filter(|s| hour_label(s.observed_at, s.period) == hour_end).collect();
+    let in_hour: Vec<&Sample> = samples
+        .iter()
+        .filter(|s| hour_label(s.observed_at, s.period) == hour_end)
+        .collect();
     let hour_start = hour_end - Duration::hours(1);
     let mut covered = [false; 60];
     for sample in &in_hour {
@@ -127,13 +136,20 @@ pub fn eight_hour_mean(window: &[Option<f64>]) -> Average {
 /// exceeds [`O3_8H_LIMIT_UG_M3`].
 pub fn o3_daily_max_8h(hourly: &[Option<f64>; 31]) -> Average {
     // Window ending at the day's hour h (1-based) spans indices h-1 ..= h+6.
-    let windows: Vec<Average> = (8..=24).map(|h| eight_hour_mean(&hourly[h - 1..h + 7])).collect();
+    let windows: Vec<Average> = (8..=24)
+        .map(|h| eight_hour_mean(&hourly[h - 1..h + 7]))
+        .collect();
     let valid: Vec<f64> = windows.iter().filter_map(Average::valid_value).collect();
     let count = valid.len() as u16;
     let value = valid.iter().copied().reduce(f64::max);
     let valid_enough =
         count >= MIN_O3_8H_WINDOWS || value.is_some_and(|max| max > O3_8H_LIMIT_UG_M3);
-    Average { value, count, required: MIN_O3_8H_WINDOWS, valid: value.is_some() && valid_enough }
+    Average {
+        value,
+        count,
+        required: MIN_O3_8H_WINDOWS,
+        valid: value.is_some() && valid_enough,
+    }
 }
 
 /// The day's maximum 1-hour value (HJ 633-2012's O3 daily maximum 1-hour
@@ -143,7 +159,12 @@ pub fn daily_max(hourly: &[Option<f64>]) -> Average {
     let values: Vec<f64> = hourly.iter().flatten().copied().collect();
     let count = values.len() as u16;
     let value = values.iter().copied().reduce(f64::max);
-    Average { value, count, required: MIN_HOURS_PER_DAY, valid: value.is_some() && count >= MIN_HOURS_PER_DAY }
+    Average {
+        value,
+        count,
+        required: MIN_HOURS_PER_DAY,
+        valid: value.is_some() && count >= MIN_HOURS_PER_DAY,
+    }
 }
 
 #[cfg(test)]
@@ -157,7 +178,11 @@ mod tests {
     }
 
     fn instant(t: DateTime<Utc>, value: f64) -> Sample {
-        Sample { observed_at: t, value, period: Duration::zero() }
+        Sample {
+            observed_at: t,
+            value,
+            period: Duration::zero(),
+        }
     }
 
     #[test]
@@ -190,11 +215,19 @@ mod tests {
 
     #[test]
     fn declared_periods_cover_their_minutes() {
-        let hourly = [Sample { observed_at: at(16, 0, 0), value: 42.0, period: Duration::hours(1) }];
+        let hourly = [Sample {
+            observed_at: at(16, 0, 0),
+            value: 42.0,
+            period: Duration::hours(1),
+        }];
         let mean = hourly_mean(at(16, 0, 0), &hourly);
         assert_eq!((mean.count, mean.valid, mean.value), (60, true, Some(42.0)));
         let five_min: Vec<Sample> = (1..=9)
-            .map(|i| Sample { observed_at: at(15, i * 5, 0), value: 3.0, period: Duration::minutes(5) })
+            .map(|i| Sample {
+                observed_at: at(15, i * 5, 0),
+                value: 3.0,
+                period: Duration::minutes(5),
+            })
             .collect();
         assert_eq!(hourly_mean(at(16, 0, 0), &five_min).count, 45);
     }
@@ -213,10 +246,28 @@ mod tests {
     #[test]
     fn eight_hour_mean_needs_six_hours() {
         // GB 3095-2026 Table 4: 8-hour O3 average, >= 6 hourly values.
-        let window = [None, None, Some(1.0), Some(2.0), Some(3.0), Some(4.0), Some(5.0), Some(6.0)];
+        let window = [
+            None,
+            None,
+            Some(1.0),
+            Some(2.0),
+            Some(3.0),
+            Some(4.0),
+            Some(5.0),
+            Some(6.0),
+        ];
         let mean = eight_hour_mean(&window);
         assert_eq!((mean.count, mean.valid, mean.value), (6, true, Some(3.5)));
-        let five = [None, None, None, Some(2.0), Some(3.0), Some(4.0), Some(5.0), Some(6.0)];
+        let five = [
+            None,
+            None,
+            None,
+            Some(2.0),
+            Some(3.0),
+            Some(4.0),
+            Some(5.0),
+            Some(6.0),
+        ];
         let mean = eight_hour_mean(&five);
         assert_eq!((mean.count, mean.valid), (5, false));
     }
@@ -246,6 +297,10 @@ mod tests {
             *slot = Some(170.0);
         }
         let high = o3_daily_max_8h(&hourly);
-        assert_eq!((high.count, high.valid), (13, true), "above 160 ug/m3 it stands anyway");
+        assert_eq!(
+            (high.count, high.valid),
+            (13, true),
+            "above 160 ug/m3 it stands anyway"
+        );
     }
 }

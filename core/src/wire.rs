@@ -25,6 +25,36 @@ pub struct LatestValue {
     pub quality: QualityFlag,
 }
 
+/// The latest real-time (hourly) AQI of an air station.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AqiNow {
+    /// The hour it describes, labelled by its end.
+    pub hour_end: DateTime<Utc>,
+    /// The HJ 633 edition it was judged by, e.g. `HJ 633-2026`.
+    pub edition: String,
+    /// The AQI as published; `None` when the standard withholds it (NA).
+    pub aqi: Option<i16>,
+    /// The AQI level 1–6, when there is one.
+    pub level: Option<i16>,
+    /// Primary pollutants (codes), empty when AQI ≤ 50.
+    pub primary: Vec<String>,
+    /// The full explanation: sub-indices, inputs, level texts.
+    pub report: serde_json::Value,
+}
+
+/// The latest GB 3838-2002 assessment of a water site.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WaterNow {
+    /// The record it assesses.
+    pub observed_at: DateTime<Utc>,
+    /// The class: 1–5 for I–V, 6 for worse than V; `None` without counted items.
+    pub class: Option<i16>,
+    /// Whether the site meets its target class.
+    pub meets_target: Option<bool>,
+    /// The full explanation: every item's class, limits, exceedances.
+    pub report: serde_json::Value,
+}
+
 /// A station's latest committed state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StationState {
@@ -36,6 +66,12 @@ pub struct StationState {
     pub updated_at: DateTime<Utc>,
     /// The latest value of each parameter the station has reported.
     pub readings: BTreeMap<Parameter, LatestValue>,
+    /// Air stations: the latest hourly AQI, once an hour has been computed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aqi: Option<AqiNow>,
+    /// Water sites: the latest assessment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub water: Option<WaterNow>,
 }
 
 impl StationState {
@@ -52,6 +88,24 @@ impl StationState {
             }
         }
         self.updated_at = self.updated_at.max(other.updated_at);
+        if let Some(incoming) = other.aqi {
+            if self
+                .aqi
+                .as_ref()
+                .is_none_or(|current| current.hour_end <= incoming.hour_end)
+            {
+                self.aqi = Some(incoming);
+            }
+        }
+        if let Some(incoming) = other.water {
+            if self
+                .water
+                .as_ref()
+                .is_none_or(|current| current.observed_at <= incoming.observed_at)
+            {
+                self.water = Some(incoming);
+            }
+        }
     }
 }
 
@@ -93,6 +147,8 @@ mod tests {
             kind: StationKind::Air,
             updated_at,
             readings,
+            aqi: None,
+            water: None,
         }
     }
 
@@ -109,6 +165,28 @@ mod tests {
             current.updated_at,
             Utc.with_ymd_and_hms(2026, 11, 25, 11, 0, 0).unwrap()
         );
+    }
+
+    #[test]
+    fn merge_keeps_the_later_aqi_hour() {
+        let aqi = |hour: u32, value: i16| AqiNow {
+            hour_end: Utc.with_ymd_and_hms(2026, 11, 25, hour, 0, 0).unwrap(),
+            edition: "HJ 633-2026".into(),
+            aqi: Some(value),
+            level: Some(2),
+            primary: vec!["pm25".into()],
+            report: serde_json::Value::Null,
+        };
+        let mut current = state(&[(Parameter::Pm25, 30.0, 10)]);
+        current.aqi = Some(aqi(10, 60));
+        let mut older = state(&[(Parameter::Pm25, 30.0, 9)]);
+        older.aqi = Some(aqi(9, 90));
+        current.merge(older);
+        assert_eq!(current.aqi.as_ref().unwrap().aqi, Some(60));
+        let mut newer = state(&[(Parameter::Pm25, 30.0, 11)]);
+        newer.aqi = Some(aqi(11, 75));
+        current.merge(newer);
+        assert_eq!(current.aqi.unwrap().aqi, Some(75));
     }
 
     #[test]

@@ -10,6 +10,8 @@
 //! - [`decode`]: payload to [`decode::Record`], or a refusal with its reason.
 //! - [`writer`]: batches, decodes, commits, acknowledges.
 //! - [`store`]: the binary COPY and merge of one batch in one transaction.
+//! - [`rollup`]: hourly means, daily statistics and the indices (through
+//!   [`indices`]) for what each batch marked pending.
 //! - [`dead_letter`]: refused payloads and their reasons.
 //! - [`live`]: committed state out on `live/{kind}/{station}`.
 //! - [`health`]: `/healthz` and `/readyz`.
@@ -19,8 +21,10 @@ pub mod dead_letter;
 pub mod decode;
 mod events;
 mod health;
+mod indices;
 mod live;
 mod mqtt;
+mod rollup;
 pub mod settings;
 mod stations;
 pub mod store;

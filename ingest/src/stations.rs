@@ -1,5 +1,6 @@
-//! The station directory ingest checks payloads against: which stations are
-//! registered, and of what kind.
+//! The station directory ingest checks payloads against and assesses
+//! readings with: which stations are registered, their kind, and for water
+//! sites their water body type and target class.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -13,17 +14,17 @@ use crate::decode::StationLookup;
 /// a flood of unknown codes cannot hammer the database.
 pub(crate) const RELOAD_INTERVAL: Duration = Duration::from_secs(5);
 
-/// The registered stations' kinds.
+/// The registered stations.
 #[derive(Debug, Default)]
 pub(crate) struct StationDirectory {
-    kinds: HashMap<StationCode, StationKind>,
+    stations: HashMap<StationCode, Station>,
     loaded_at: Option<Instant>,
 }
 
 impl StationDirectory {
     /// Replaces the directory's contents.
     pub(crate) fn replace(&mut self, stations: Vec<Station>, now: Instant) {
-        self.kinds = stations.into_iter().map(|s| (s.code, s.kind)).collect();
+        self.stations = stations.into_iter().map(|s| (s.code.clone(), s)).collect();
         self.loaded_at = Some(now);
     }
 
@@ -32,10 +33,15 @@ impl StationDirectory {
         self.loaded_at
             .is_none_or(|at| now.duration_since(at) >= RELOAD_INTERVAL)
     }
+
+    /// A registered station.
+    pub(crate) fn get(&self, code: &StationCode) -> Option<&Station> {
+        self.stations.get(code)
+    }
 }
 
 impl StationLookup for StationDirectory {
     fn kind_of(&self, station: &StationCode) -> Option<StationKind> {
-        self.kinds.get(station).copied()
+        self.stations.get(station).map(|s| s.kind)
     }
 }

@@ -7,7 +7,8 @@
 //! redelivered message rewrites identical rows, so it is harmless.
 
 use chrono::{DateTime, Utc};
-use envmon_core::db::latest::{SELECT_LATEST, states_from_rows};
+use envmon_core::StationCode;
+use envmon_core::db::latest::{SELECT_LATEST, attach_indices, states_from_rows};
 use envmon_core::db::{DatabaseSettings, DbError};
 use envmon_core::wire::StationState;
 use futures_util::pin_mut;
@@ -25,24 +26,40 @@ const CREATE_STAGING: &str = "CREATE TEMP TABLE IF NOT EXISTS reading_staging (
         observed_at timestamptz NOT NULL,
         value double precision NOT NULL,
         quality text NOT NULL,
-        received_at timestamptz NOT NULL
+        received_at timestamptz NOT NULL,
+        period_seconds integer NOT NULL
     ) ON COMMIT DELETE ROWS";
 
 const COPY_STAGING: &str = "COPY reading_staging
-    (seq, station_code, parameter_code, observed_at, value, quality, received_at)
+    (seq, station_code, parameter_code, observed_at, value, quality, received_at, period_seconds)
     FROM STDIN (FORMAT binary)";
 
 /// `DISTINCT ON` keeps the last copy of a key within the batch (highest
 /// `seq`), since one INSERT may not touch the same row twice.
 const MERGE_READINGS: &str = "INSERT INTO reading
-        (station_code, parameter_code, observed_at, value, quality, received_at)
+        (station_code, parameter_code, observed_at, value, quality, received_at, period_seconds)
     SELECT DISTINCT ON (station_code, parameter_code, observed_at)
-        station_code, parameter_code, observed_at, value, quality, received_at
+        station_code, parameter_code, observed_at, value, quality, received_at, period_seconds
     FROM reading_staging
     ORDER BY station_code, parameter_code, observed_at, seq DESC
     ON CONFLICT (station_code, parameter_code, observed_at) DO UPDATE
-        SET value = excluded.value, quality = excluded.quality, received_at = excluded.received_at
-        WHERE (reading.value, reading.quality) IS DISTINCT FROM (excluded.value, excluded.quality)";
+        SET value = excluded.value, quality = excluded.quality,
+            received_at = excluded.received_at, period_seconds = excluded.period_seconds
+        WHERE (reading.value, reading.quality, reading.period_seconds)
+            IS DISTINCT FROM (excluded.value, excluded.quality, excluded.period_seconds)";
+
+/// Marks what the indices must be recomputed for, in the same transaction:
+/// an air station's hour label (the end of the hour in which the reading's
+/// averaging period starts), a water site's record instant.
+const MARK_PENDING: &str = "INSERT INTO rollup_pending (station_code, at)
+    SELECT DISTINCT s.station_code,
+        CASE WHEN st.kind = 'air'
+            THEN date_trunc('hour', s.observed_at - make_interval(secs => s.period_seconds))
+                + interval '1 hour'
+            ELSE s.observed_at
+        END
+    FROM reading_staging s JOIN station st ON st.code = s.station_code
+    ON CONFLICT DO NOTHING";
 
 /// A late reading never replaces a newer latest value.
 const MERGE_LATEST: &str = "INSERT INTO station_latest
@@ -66,8 +83,8 @@ pub struct Committed {
     pub readings: usize,
     /// Dead letters stored.
     pub dead_letters: usize,
-    /// The state of every station the batch touched, after the commit.
-    pub states: Vec<StationState>,
+    /// Every station the batch stored readings for.
+    pub stations: Vec<StationCode>,
 }
 
 /// One database session dedicated to writing batches.
@@ -95,6 +112,11 @@ impl Store {
     /// The session, for queries outside a batch.
     pub(crate) fn client(&self) -> &Client {
         &self.client
+    }
+
+    /// The session, for the rollup's own transactions.
+    pub(crate) fn client_mut(&mut self) -> &mut Client {
+        &mut self.client
     }
 
     /// Whether the session has been lost and must be reopened.
@@ -126,6 +148,7 @@ impl Store {
                     Type::FLOAT8,
                     Type::TEXT,
                     Type::TIMESTAMPTZ,
+                    Type::INT4,
                 ],
             );
             pin_mut!(writer);
@@ -142,6 +165,7 @@ impl Store {
                             &reading.value,
                             &reading.quality.as_str(),
                             received_at,
+                            &i32::try_from(reading.period_seconds).unwrap_or(i32::MAX),
                         ])
                         .await?;
                     readings += 1;
@@ -150,6 +174,7 @@ impl Store {
             writer.finish().await?;
             tx.execute(MERGE_READINGS, &[]).await?;
             tx.execute(MERGE_LATEST, &[]).await?;
+            tx.execute(MARK_PENDING, &[]).await?;
         }
         for letter in dead_letters {
             tx.execute(
@@ -164,24 +189,30 @@ impl Store {
             )
             .await?;
         }
-        let touched: Vec<&str> = {
-            let mut codes: Vec<&str> = records.iter().map(|(_, r)| r.station.as_str()).collect();
-            codes.sort_unstable();
-            codes.dedup();
-            codes
-        };
-        let states = if touched.is_empty() {
-            Vec::new()
-        } else {
-            let sql = format!("{SELECT_LATEST} WHERE l.station_code = ANY($1)");
-            let rows = tx.query(&sql, &[&touched]).await?;
-            states_from_rows(&rows)
-        };
         tx.commit().await?;
+        let mut stations: Vec<StationCode> =
+            records.iter().map(|(_, r)| r.station.clone()).collect();
+        stations.sort_unstable();
+        stations.dedup();
         Ok(Committed {
             readings,
             dead_letters: dead_letters.len(),
-            states,
+            stations,
         })
+    }
+
+    /// The committed state of `stations`, with their latest indices.
+    ///
+    /// # Errors
+    /// Fails when the database cannot be queried.
+    pub async fn load_states(&self, stations: &[&str]) -> Result<Vec<StationState>, DbError> {
+        if stations.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!("{SELECT_LATEST} WHERE l.station_code = ANY($1)");
+        let rows = self.client.query(&sql, &[&stations]).await?;
+        let mut states = states_from_rows(&rows);
+        attach_indices(&self.client, &mut states).await?;
+        Ok(states)
     }
 }

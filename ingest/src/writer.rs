@@ -6,11 +6,13 @@
 //! A database outage stalls the writer (retrying with backoff), and the
 //! broker holds the backlog meanwhile.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use envmon_core::StationCode;
 use envmon_core::backoff::Backoff;
 use envmon_core::db::DatabaseSettings;
 use envmon_core::registry::load_stations;
@@ -23,8 +25,16 @@ use crate::decode::{DecodeError, Record, decode_json};
 use crate::events;
 use crate::live::LivePublisher;
 use crate::mqtt::{Acker, Delivery};
+use crate::rollup;
 use crate::stations::StationDirectory;
 use crate::store::Store;
+
+/// Rollup slices run after each batch: enough to keep up with live data,
+/// few enough that a backlog of late data cannot stall ingest for long.
+const ROLLUP_SLICES_PER_BATCH: usize = 4;
+
+/// With no messages, pending rollup marks are looked for this often.
+const IDLE_ROLLUP_INTERVAL: Duration = Duration::from_secs(5);
 
 /// The longest pause between attempts to write a failed batch.
 const MAX_RETRY_DELAY: Duration = Duration::from_secs(5);
@@ -66,6 +76,12 @@ impl Writer {
                     Some(delivery) => delivery,
                     None => break,
                 },
+                () = tokio::time::sleep(IDLE_ROLLUP_INTERVAL) => {
+                    // Marks left by a failed rollup or another instance.
+                    let touched = self.roll_up().await;
+                    self.publish_live(&touched).await;
+                    continue;
+                }
             };
             let deadline = tokio::time::Instant::now() + self.batch_max_wait;
             let mut batch = vec![first];
@@ -128,9 +144,6 @@ impl Writer {
         for delivery in &batch {
             self.acker.ack(delivery).await;
         }
-        for state in &committed.states {
-            self.live.publish(&self.topics, state);
-        }
         events::BatchCommitted {
             messages: batch.len(),
             readings: committed.readings,
@@ -138,6 +151,53 @@ impl Writer {
             elapsed: started.elapsed(),
         }
         .emit();
+        let mut touched: BTreeSet<StationCode> = committed.stations.into_iter().collect();
+        touched.extend(self.roll_up().await);
+        self.publish_live(&touched).await;
+    }
+
+    /// Recomputes aggregates and indices for what is pending, a bounded
+    /// number of slices per batch; returns the stations it touched. A
+    /// failure leaves the marks for the next batch.
+    async fn roll_up(&mut self) -> BTreeSet<StationCode> {
+        let mut touched = BTreeSet::new();
+        for _ in 0..ROLLUP_SLICES_PER_BATCH {
+            let Some(store) = self.store.as_mut() else {
+                break;
+            };
+            match rollup::run_once(store.client_mut(), &self.directory).await {
+                Ok(outcome) => {
+                    let more = outcome.marks as i64 >= rollup::MARKS_PER_RUN;
+                    touched.extend(outcome.stations);
+                    if !more {
+                        break;
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(error = %error, "Cannot roll up indices; will retry.");
+                    break;
+                }
+            }
+        }
+        touched
+    }
+
+    /// Publishes the committed state of `stations` on the live topics.
+    async fn publish_live(&mut self, stations: &BTreeSet<StationCode>) {
+        let Some(store) = self.store.as_ref() else {
+            return;
+        };
+        let codes: Vec<&str> = stations.iter().map(StationCode::as_str).collect();
+        match store.load_states(&codes).await {
+            Ok(states) => {
+                for state in &states {
+                    self.live.publish(&self.topics, state);
+                }
+            }
+            Err(error) => {
+                tracing::warn!(error = %error, "Cannot load committed state for live updates.")
+            }
+        }
     }
 
     /// Decodes every delivery, reloading the station directory once when a

@@ -140,13 +140,26 @@ impl Simulator {
         let start = self.settings.start.unwrap_or_else(Utc::now);
         let clock = SimClock::new(start, self.settings.speedup);
         let mut rng = Rng::new(self.settings.seed);
+        let limit = self.settings.max_records;
+        for hour_end in backfill_hours(start, self.settings.backfill) {
+            for station in &self.stations {
+                let topic = self.topics.sensor(station.kind, &station.code);
+                let payload = hourly_record(station, hour_end, &mut rng);
+                client
+                    .publish(topic, QoS::AtLeastOnce, false, payload)
+                    .await?;
+                *published += 1;
+                if limit > 0 && *published >= limit {
+                    return Ok(());
+                }
+            }
+        }
         let mut due: BinaryHeap<Reverse<(DateTime<Utc>, usize)>> = self
             .stations
             .iter()
             .enumerate()
             .map(|(index, s)| Reverse((first_due(start, self.interval(s.kind)), index)))
             .collect();
-        let limit = self.settings.max_records;
         loop {
             let now = clock.at(real_start.elapsed(), Utc::now());
             while let Some(Reverse((at, index))) =
@@ -212,17 +225,48 @@ async fn drive(mut eventloop: rumqttc::EventLoop, acked: tokio::sync::watch::Sen
     }
 }
 
-/// A native JSON record (see docs/payloads.md) for `station` at `at`.
+/// A native JSON record (see docs/payloads.md) of instantaneous values for
+/// `station` at `at`.
 fn record(station: &Station, at: DateTime<Utc>, rng: &mut Rng) -> Vec<u8> {
     let readings: Map<String, Value> = model::sample(station, at, rng)
         .into_iter()
         .map(|(p, v)| (p.code().to_owned(), json!(v)))
         .collect();
-    let beijing = at
-        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset"));
-    json!({ "station": station.code, "observed_at": beijing.to_rfc3339(), "readings": readings })
+    json!({ "station": station.code, "observed_at": beijing(at), "readings": readings })
         .to_string()
         .into_bytes()
+}
+
+/// A record of hourly means for the hour labelled `hour_end`, as stations
+/// that report hourly send them (`"period": "PT1H"`).
+fn hourly_record(station: &Station, hour_end: DateTime<Utc>, rng: &mut Rng) -> Vec<u8> {
+    let middle = hour_end - chrono::Duration::minutes(30);
+    let readings: Map<String, Value> = model::sample(station, middle, rng)
+        .into_iter()
+        .map(|(p, v)| (p.code().to_owned(), json!(v)))
+        .collect();
+    json!({ "station": station.code, "observed_at": beijing(hour_end), "period": "PT1H", "readings": readings })
+        .to_string()
+        .into_bytes()
+}
+
+/// RFC 3339 in Beijing time, as Chinese stations stamp their data.
+fn beijing(at: DateTime<Utc>) -> String {
+    at.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset"))
+        .to_rfc3339()
+}
+
+/// The labels of the complete hours in the `span` before `start`, oldest first.
+fn backfill_hours(start: DateTime<Utc>, span: Duration) -> Vec<DateTime<Utc>> {
+    let hour = chrono::Duration::hours(1);
+    let Ok(last) = start.duration_trunc(hour) else {
+        return Vec::new();
+    };
+    let hours = i64::try_from(span.as_secs() / 3600).unwrap_or(0);
+    (0..hours)
+        .rev()
+        .map(|back| last - hour * i32::try_from(back).unwrap_or(0))
+        .collect()
 }
 
 #[cfg(test)]
@@ -230,6 +274,18 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
+
+    #[test]
+    fn backfill_covers_the_complete_hours_before_start() {
+        let start = Utc.with_ymd_and_hms(2026, 11, 25, 10, 20, 0).unwrap();
+        let hours = backfill_hours(start, Duration::from_secs(3 * 3600));
+        let expected: Vec<_> = [8, 9, 10]
+            .iter()
+            .map(|h| Utc.with_ymd_and_hms(2026, 11, 25, *h, 0, 0).unwrap())
+            .collect();
+        assert_eq!(hours, expected);
+        assert!(backfill_hours(start, Duration::ZERO).is_empty());
+    }
 
     #[test]
     fn first_due_is_the_next_round_instant() {

@@ -28,6 +28,11 @@ pub struct Settings {
     pub speedup: f64,
     /// Simulated start time (RFC 3339); empty for now.
     pub start: Option<DateTime<Utc>>,
+    /// Before going live, publish hourly means (`"period": "PT1H"`) for the
+    /// complete hours of this span before the start, so history and the
+    /// indices are there at once. Zero for none.
+    #[serde(with = "humantime_serde")]
+    pub backfill: Duration,
     /// Stop after publishing this many records (0 for no limit).
     pub max_records: u64,
     /// Seed for the noise, so a run can be repeated.
@@ -43,6 +48,7 @@ impl Default for Settings {
             water_interval: Duration::from_secs(60),
             speedup: 1.0,
             start: None,
+            backfill: Duration::from_secs(25 * 3600),
             max_records: 0,
             seed: 2026,
         }

@@ -7,6 +7,7 @@
 mod browser;
 mod demo;
 mod helpers;
+mod indices;
 mod ingest_flow;
 mod publisher_api;
 mod simulation;

@@ -21,6 +21,7 @@ async fn simulated_shanghai_stations_are_all_stored() {
         speedup: 200_000.0,
         start: Some("2026-11-01T00:00:00Z".parse().unwrap()),
         max_records: 41 * 24,
+        backfill: Duration::ZERO,
         ..envmon_simulator::Settings::default()
     };
     let report = Simulator::build(settings, stations)

@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use tokio_postgres::Row;
+use tokio_postgres::{GenericClient, Row};
 
-use crate::wire::{LatestValue, StationState};
+use crate::wire::{AqiNow, LatestValue, StationState, WaterNow};
 use crate::{Parameter, QualityFlag, StationCode, StationKind};
 
 /// The columns [`states_from_rows`] expects, in order; append a `WHERE`.
@@ -42,9 +42,59 @@ pub fn states_from_rows(rows: &[Row]) -> Vec<StationState> {
                 kind,
                 updated_at: observed_at,
                 readings: BTreeMap::new(),
+                aqi: None,
+                water: None,
             });
         state.updated_at = state.updated_at.max(observed_at);
         state.readings.insert(parameter, value);
     }
     states.into_values().collect()
+}
+
+const LATEST_AQI: &str = "SELECT DISTINCT ON (station_code)
+        station_code, hour_end, edition, aqi, level, primary_pollutants, report
+    FROM aqi_hourly WHERE station_code = ANY($1)
+    ORDER BY station_code, hour_end DESC";
+
+const LATEST_WATER: &str = "SELECT DISTINCT ON (station_code)
+        station_code, observed_at, class, meets_target, report
+    FROM water_assessment WHERE station_code = ANY($1)
+    ORDER BY station_code, observed_at DESC";
+
+/// Fills in each state's latest AQI or water assessment.
+///
+/// # Errors
+/// Fails when the database cannot be queried.
+pub async fn attach_indices(
+    client: &impl GenericClient,
+    states: &mut [StationState],
+) -> Result<(), tokio_postgres::Error> {
+    if states.is_empty() {
+        return Ok(());
+    }
+    let codes: Vec<&str> = states.iter().map(|s| s.station.as_str()).collect();
+    let aqi_rows = client.query(LATEST_AQI, &[&codes]).await?;
+    let water_rows = client.query(LATEST_WATER, &[&codes]).await?;
+    for state in states.iter_mut() {
+        let code = state.station.as_str();
+        if let Some(row) = aqi_rows.iter().find(|r| r.get::<_, &str>(0) == code) {
+            state.aqi = Some(AqiNow {
+                hour_end: row.get(1),
+                edition: row.get(2),
+                aqi: row.get(3),
+                level: row.get(4),
+                primary: row.get(5),
+                report: row.get(6),
+            });
+        }
+        if let Some(row) = water_rows.iter().find(|r| r.get::<_, &str>(0) == code) {
+            state.water = Some(WaterNow {
+                observed_at: row.get(1),
+                class: row.get(2),
+                meets_target: row.get(3),
+                report: row.get(4),
+            });
+        }
+    }
+    Ok(())
 }

@@ -21,11 +21,18 @@ pub struct Migration {
 }
 
 /// Every migration, in order.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "initial",
-    sql: include_str!("../../migrations/V1__initial.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "initial",
+        sql: include_str!("../../migrations/V1__initial.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "indices",
+        sql: include_str!("../../migrations/V2__indices.sql"),
+    },
+];
 
 /// Arbitrary constant naming envmon's migration advisory lock.
 const MIGRATION_LOCK_KEY: i64 = 0x656e_766d_6f6e;

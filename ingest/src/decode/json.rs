@@ -2,9 +2,12 @@
 //! parameters. Documented in `docs/payloads.md`:
 //!
 //! ```json
-//! {"station": "1141A", "observed_at": "2026-11-25T18:00:00+08:00",
+//! {"station": "1141A", "observed_at": "2026-11-25T18:00:00+08:00", "period": "PT1H",
 //!  "readings": {"pm25": 35.0, "co": {"value": 0.6, "unit": "mg/m3"}}}
 //! ```
+//!
+//! `period` is optional: absent for instantaneous values; an ISO 8601
+//! duration when the values are means over the period ending `observed_at`.
 
 use std::collections::BTreeMap;
 
@@ -19,6 +22,8 @@ use super::{DecodeError, Record, StationLookup};
 struct JsonRecord {
     station: String,
     observed_at: DateTime<FixedOffset>,
+    #[serde(default)]
+    period: Option<String>,
     readings: BTreeMap<String, JsonValue>,
 }
 
@@ -70,11 +75,24 @@ pub fn decode_json(
     if record.readings.is_empty() {
         return Err(DecodeError::Empty);
     }
+    let period_seconds = match &record.period {
+        None => 0,
+        Some(text) => parse_period(text).ok_or_else(|| DecodeError::BadPeriod(text.clone()))?,
+    };
     let observed_at = record.observed_at.with_timezone(&Utc);
     let readings = record
         .readings
         .into_iter()
-        .map(|(code, value)| reading(station, registered, observed_at, &code, value))
+        .map(|(code, value)| {
+            reading(
+                station,
+                registered,
+                observed_at,
+                period_seconds,
+                &code,
+                value,
+            )
+        })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Record {
         station: station.clone(),
@@ -84,10 +102,32 @@ pub fn decode_json(
     })
 }
 
+/// Parses an ISO 8601 duration of whole hours, minutes or seconds
+/// (`PT1H`, `PT5M`, `PT30S`, `PT1H30M`) of at most a day, into seconds.
+fn parse_period(text: &str) -> Option<u32> {
+    let mut rest = text.strip_prefix("PT")?;
+    let mut seconds: u32 = 0;
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !c.is_ascii_digit())?;
+        let (number, tail) = rest.split_at(digits);
+        let number: u32 = number.parse().ok()?;
+        let unit = match tail.chars().next()? {
+            'H' => 3600,
+            'M' => 60,
+            'S' => 1,
+            _ => return None,
+        };
+        seconds = seconds.checked_add(number.checked_mul(unit)?)?;
+        rest = &tail[1..];
+    }
+    (1..=86_400).contains(&seconds).then_some(seconds)
+}
+
 fn reading(
     station: &StationCode,
     kind: StationKind,
     observed_at: DateTime<Utc>,
+    period_seconds: u32,
     code: &str,
     value: JsonValue,
 ) -> Result<Reading, DecodeError> {
@@ -119,6 +159,7 @@ fn reading(
         observed_at,
         value,
         quality: QualityFlag::Valid,
+        period_seconds,
     })
 }
 
@@ -237,6 +278,28 @@ mod tests {
             let error = decode(kind, station, &payload).unwrap_err();
             assert_eq!(error.code(), expected, "{payload} gave {error}");
         }
+    }
+
+    #[test]
+    fn a_declared_period_is_kept_in_seconds() {
+        let record = decode(
+            StationKind::Air,
+            "1141A",
+            r#"{"station":"1141A","observed_at":"2026-11-25T18:00:00+08:00","period":"PT1H","readings":{"pm25":35}}"#,
+        )
+        .unwrap();
+        assert_eq!(record.readings[0].period_seconds, 3600);
+        assert_eq!(parse_period("PT1H30M"), Some(5400));
+        assert_eq!(parse_period("PT0S"), None);
+        assert_eq!(parse_period("P1D"), None);
+        assert_eq!(parse_period("PT25H"), None);
+        let error = decode(
+            StationKind::Air,
+            "1141A",
+            r#"{"station":"1141A","observed_at":"2026-11-25T18:00:00+08:00","period":"1h","readings":{"pm25":35}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(error.code(), "bad_period");
     }
 
     #[test]

@@ -88,6 +88,9 @@ pub enum DecodeError {
     /// The record carries no readings.
     #[error("record has no readings")]
     Empty,
+    /// The averaging period is not an ISO 8601 duration of up to a day.
+    #[error("period {0:?} is not an ISO 8601 duration such as PT1H or PT5M, of at most a day")]
+    BadPeriod(String),
 }
 
 impl DecodeError {
@@ -104,6 +107,7 @@ impl DecodeError {
             Self::ParameterNotForKind { .. } => "parameter_not_for_kind",
             Self::UnitMismatch { .. } => "unit_mismatch",
             Self::Empty => "empty_record",
+            Self::BadPeriod(_) => "bad_period",
         }
     }
 }

@@ -4,6 +4,7 @@
 mod dashboard;
 mod error;
 mod health;
+mod indices;
 mod stations;
 
 use std::sync::Arc;
@@ -40,6 +41,7 @@ pub(crate) fn app(state: AppState) -> Router {
     // The WebSocket route stays outside the request timeout: it lives long.
     let api = Router::new()
         .merge(stations::router())
+        .merge(indices::router())
         .merge(health::router())
         .merge(dashboard::router())
         .layer(TimeoutLayer::with_status_code(

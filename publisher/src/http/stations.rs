@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use envmon_core::db::DbError;
 use envmon_core::registry::load_stations;
-use envmon_core::wire::LatestValue;
+use envmon_core::wire::{AqiNow, LatestValue, WaterNow};
 use envmon_core::{Parameter, Station, StationCode, StationKind};
 use serde::Serialize;
 
@@ -44,6 +44,10 @@ struct Latest {
     kind: StationKind,
     updated_at: Option<DateTime<Utc>>,
     readings: BTreeMap<Parameter, LatestValue>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    aqi: Option<AqiNow>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    water: Option<WaterNow>,
 }
 
 async fn latest(
@@ -70,12 +74,16 @@ async fn latest(
             kind: state.kind,
             updated_at: Some(state.updated_at),
             readings: state.readings,
+            aqi: state.aqi,
+            water: state.water,
         },
         None => Latest {
             station: code,
             kind,
             updated_at: None,
             readings: BTreeMap::new(),
+            aqi: None,
+            water: None,
         },
     };
     Ok(Json(latest))

@@ -1,0 +1,203 @@
+//! The official indices of one station-hour, station-day or water record,
+//! as rows for the database: pure adapters from aggregates to
+//! `envmon_core::aqi` and `envmon_core::water`.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use envmon_core::aqi::{self, AqiReport, DailyConcentrations, Edition, HourlyConcentrations};
+use envmon_core::station::WaterBodyType;
+use envmon_core::validity::Average;
+use envmon_core::water::{self, WaterClass, WaterItem};
+use envmon_core::{Parameter, Station};
+use serde_json::Value;
+
+/// An AQI verdict as stored in `aqi_hourly` and `aqi_daily`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct AqiRow {
+    pub(crate) edition: &'static str,
+    pub(crate) aqi: Option<i16>,
+    pub(crate) computed_aqi: Option<i16>,
+    pub(crate) level: Option<i16>,
+    pub(crate) primary: Vec<String>,
+    pub(crate) report: Value,
+}
+
+/// A water verdict as stored in `water_assessment`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct WaterRow {
+    pub(crate) class: Option<i16>,
+    pub(crate) meets_target: Option<bool>,
+    pub(crate) report: Value,
+}
+
+/// The daily statistics of one station-day.
+#[derive(Debug, Default)]
+pub(crate) struct DailyStats {
+    /// 24-hour means.
+    pub(crate) means: BTreeMap<Parameter, Average>,
+    /// O3 daily maximum 8-hour mean.
+    pub(crate) o3_max_8h: Option<Average>,
+    /// O3 daily maximum 1-hour value (HJ 633-2012's seventh indicator).
+    pub(crate) o3_max_1h: Option<Average>,
+}
+
+/// The real-time AQI of the hour labelled `hour_end`, from its hourly means;
+/// an invalid mean counts as missing. `None` when no pollutant has a value.
+pub(crate) fn hourly_aqi(
+    hour_end: DateTime<Utc>,
+    means: &BTreeMap<Parameter, Average>,
+) -> Option<AqiRow> {
+    let value = |p: Parameter| means.get(&p).and_then(Average::valid_value);
+    let hour = HourlyConcentrations {
+        so2_ug_m3: value(Parameter::So2),
+        no2_ug_m3: value(Parameter::No2),
+        co_mg_m3: value(Parameter::Co),
+        o3_ug_m3: value(Parameter::O3),
+        pm10_ug_m3: value(Parameter::Pm10),
+        pm25_ug_m3: value(Parameter::Pm25),
+        // HJ 633-2012's stand-in for SO2 1-hour values above 800 µg/m³ is not
+        // kept per hour; such an hour reports SO2 as missing, as the standard
+        // does when no 24-hour mean is at hand.
+        so2_24h_ug_m3: None,
+    };
+    let edition = Edition::for_hour_ending(hour_end);
+    report_row(aqi::real_time_aqi(edition, &hour))
+}
+
+/// The daily AQI of a Beijing day; `None` when no indicator has a value.
+pub(crate) fn daily_aqi(day: NaiveDate, stats: &DailyStats) -> Option<AqiRow> {
+    let mean = |p: Parameter| stats.means.get(&p).and_then(Average::valid_value);
+    let concentrations = DailyConcentrations {
+        so2_24h_ug_m3: mean(Parameter::So2),
+        no2_24h_ug_m3: mean(Parameter::No2),
+        co_24h_mg_m3: mean(Parameter::Co),
+        pm10_24h_ug_m3: mean(Parameter::Pm10),
+        pm25_24h_ug_m3: mean(Parameter::Pm25),
+        o3_8h_max_ug_m3: stats.o3_max_8h.as_ref().and_then(Average::valid_value),
+        o3_1h_max_ug_m3: stats.o3_max_1h.as_ref().and_then(Average::valid_value),
+    };
+    let edition = Edition::for_beijing_day(day);
+    report_row(aqi::daily_aqi(edition, &concentrations))
+}
+
+fn report_row(report: Result<AqiReport, aqi::IaqiError>) -> Option<AqiRow> {
+    let report = match report {
+        Ok(report) => report,
+        Err(error) => {
+            // Stored values are finite and non-negative; a failure here is a bug.
+            tracing::error!(error = %error, "Cannot compute AQI.");
+            return None;
+        }
+    };
+    if report.sub_indices.is_empty() {
+        return None;
+    }
+    let as_i16 = |v: Option<u16>| v.and_then(|v| i16::try_from(v).ok());
+    Some(AqiRow {
+        edition: report.edition.code(),
+        aqi: as_i16(report.aqi),
+        computed_aqi: as_i16(report.computed_aqi),
+        level: report.level.map(|l| i16::from(l.level)),
+        primary: report.primary.iter().map(|p| p.code().to_owned()).collect(),
+        report: serde_json::to_value(&report).unwrap_or(Value::Null),
+    })
+}
+
+/// The GB 3838-2002 assessment of one water record; for a drinking-water
+/// source also its compliance (class III plus Table 2, as a second-level
+/// protection zone). `None` when no item of the record can be assessed.
+pub(crate) fn water(station: &Station, values: &[(Parameter, f64)]) -> Option<WaterRow> {
+    let samples: Vec<(WaterItem, f64)> = values
+        .iter()
+        .filter_map(|(p, v)| Some((WaterItem::from_parameter(*p)?, *v)))
+        .collect();
+    if samples.is_empty() {
+        return None;
+    }
+    let body = station.water_body_type.unwrap_or(WaterBodyType::River);
+    let target = station
+        .target_class
+        .and_then(WaterClass::from_number)
+        .unwrap_or(WaterClass::III);
+    let assessment = water::assess(&samples, body, target);
+    let mut report = serde_json::to_value(&assessment).unwrap_or(Value::Null);
+    if station.kind == envmon_core::StationKind::Source {
+        let compliance =
+            water::drinking_source_compliance(&samples, body, water::SECOND_LEVEL_ZONE_CLASS);
+        if let Value::Object(map) = &mut report {
+            map.insert(
+                "source_compliance".into(),
+                serde_json::to_value(&compliance).unwrap_or(Value::Null),
+            );
+        }
+    }
+    let class = assessment.class.map(|c| i16::from(c.number()));
+    Some(WaterRow {
+        class,
+        meets_target: class.map(|_| assessment.meets_target),
+        report,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use envmon_core::registry::{SHANGHAI_REGISTRY, parse_registry};
+
+    use super::*;
+
+    fn valid(value: f64) -> Average {
+        Average {
+            value: Some(value),
+            count: 60,
+            required: 45,
+            valid: true,
+        }
+    }
+
+    #[test]
+    fn an_hour_is_judged_by_its_edition_and_invalid_means_count_as_missing() {
+        let mut means = BTreeMap::from([
+            (Parameter::Pm25, valid(62.0)),
+            (Parameter::No2, valid(45.0)),
+        ]);
+        // The hour labelled 2026-03-01T01:00+08:00 is HJ 633-2026:
+        // PM2.5 1-h 62 -> 100 + 50 x (62 - 60) / (115 - 60) = 101.8 -> 102.
+        let hour = Utc.with_ymd_and_hms(2026, 2, 28, 17, 0, 0).unwrap();
+        let row = hourly_aqi(hour, &means).unwrap();
+        assert_eq!(
+            (row.edition, row.aqi, row.level),
+            ("HJ 633-2026", Some(102), Some(3))
+        );
+        assert_eq!(row.primary, ["pm25"]);
+        // The hour before is HJ 633-2012: PM2.5 62 on 35..75 -> 50 + 50 x 27/40 = 83.75 -> 84.
+        let before = hourly_aqi(hour - chrono::Duration::hours(1), &means).unwrap();
+        assert_eq!((before.edition, before.aqi), ("HJ 633-2012", Some(84)));
+        // An invalid PM2.5 mean is missing, not used.
+        means.insert(
+            Parameter::Pm25,
+            Average {
+                valid: false,
+                count: 30,
+                ..valid(62.0)
+            },
+        );
+        let partial = hourly_aqi(hour, &means).unwrap();
+        assert_eq!(partial.report["missing"].as_array().map(Vec::len), Some(5));
+    }
+
+    #[test]
+    fn a_source_gets_its_compliance_with_its_assessment() {
+        let stations = parse_registry(SHANGHAI_REGISTRY).unwrap();
+        let source = stations
+            .iter()
+            .find(|s| s.kind == envmon_core::StationKind::Source)
+            .unwrap();
+        // TP 0.06 mg/L is class IV in a reservoir (GB 3838-2002 Table 1: lake III = 0.05).
+        let row = water(source, &[(Parameter::Tp, 0.06), (Parameter::Ph, 7.5)]).unwrap();
+        assert_eq!(row.class, Some(4));
+        assert_eq!(row.meets_target, Some(false));
+        assert_eq!(row.report["source_compliance"]["compliant"], false);
+    }
+}

@@ -1,0 +1,249 @@
+//! `/api/v1/aqi` and `/api/v1/water`: the official indices with their
+//! explanations, per station over time, or the latest of every station.
+
+use axum::extract::{Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
+use envmon_core::StationCode;
+use envmon_core::db::DbError;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::{ApiError, AppState};
+
+/// Most rows one request returns.
+const MAX_LIMIT: i64 = 1000;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/aqi", get(aqi))
+        .route("/api/v1/water", get(water))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IndexQuery {
+    station: Option<String>,
+    period: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    limit: Option<i64>,
+}
+
+/// A validated query: one station over a range, or the latest of all.
+struct Range {
+    station: Option<StationCode>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    limit: i64,
+}
+
+impl IndexQuery {
+    fn range(&self, default_span: Duration) -> Result<Range, ApiError> {
+        let station = self
+            .station
+            .as_deref()
+            .map(StationCode::parse)
+            .transpose()
+            .map_err(|e| ApiError::BadRequest(format!("query parameter `station`: {e}")))?;
+        let to = parse_time("to", self.to.as_deref())?.unwrap_or_else(Utc::now);
+        let from = parse_time("from", self.from.as_deref())?.unwrap_or(to - default_span);
+        if from > to {
+            return Err(ApiError::BadRequest(
+                "query parameter `from` is after `to`".into(),
+            ));
+        }
+        let limit = self.limit.unwrap_or(MAX_LIMIT);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            return Err(ApiError::BadRequest(format!(
+                "query parameter `limit` must be 1 to {MAX_LIMIT}"
+            )));
+        }
+        Ok(Range {
+            station,
+            from,
+            to,
+            limit,
+        })
+    }
+}
+
+fn parse_time(name: &str, text: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
+    text.map(|t| {
+        DateTime::parse_from_rfc3339(t).map(|t| t.with_timezone(&Utc)).map_err(|_| {
+            ApiError::BadRequest(format!(
+                "query parameter `{name}` must be an RFC 3339 time with offset, e.g. 2026-11-25T16:00:00+08:00"
+            ))
+        })
+    })
+    .transpose()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+enum Period {
+    Hourly,
+    Daily,
+}
+
+#[derive(Debug, Serialize)]
+struct AqiItem {
+    station: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hour_end: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    day: Option<NaiveDate>,
+    edition: String,
+    aqi: Option<i16>,
+    computed_aqi: Option<i16>,
+    level: Option<i16>,
+    primary: Vec<String>,
+    report: Value,
+}
+
+#[derive(Debug, Serialize)]
+struct AqiList {
+    period: Period,
+    items: Vec<AqiItem>,
+}
+
+const AQI_HOURLY_RANGE: &str = "SELECT station_code, hour_end, edition, aqi, computed_aqi, level,
+        primary_pollutants, report
+    FROM aqi_hourly WHERE station_code = $1 AND hour_end > $2 AND hour_end <= $3
+    ORDER BY hour_end LIMIT $4";
+const AQI_HOURLY_LATEST: &str = "SELECT DISTINCT ON (station_code) station_code, hour_end, edition,
+        aqi, computed_aqi, level, primary_pollutants, report
+    FROM aqi_hourly ORDER BY station_code, hour_end DESC";
+const AQI_DAILY_RANGE: &str = "SELECT station_code, day, edition, aqi, computed_aqi, level,
+        primary_pollutants, report
+    FROM aqi_daily WHERE station_code = $1 AND day >= $2 AND day <= $3
+    ORDER BY day LIMIT $4";
+const AQI_DAILY_LATEST: &str = "SELECT DISTINCT ON (station_code) station_code, day, edition,
+        aqi, computed_aqi, level, primary_pollutants, report
+    FROM aqi_daily ORDER BY station_code, day DESC";
+
+/// Beijing days are the calendar of daily values.
+fn beijing_day(t: DateTime<Utc>) -> NaiveDate {
+    t.with_timezone(&FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset"))
+        .date_naive()
+}
+
+async fn aqi(
+    State(app): State<AppState>,
+    Query(query): Query<IndexQuery>,
+) -> Result<Json<AqiList>, ApiError> {
+    let period = match query.period.as_deref() {
+        None | Some("hourly") => Period::Hourly,
+        Some("daily") => Period::Daily,
+        Some(_) => {
+            return Err(ApiError::BadRequest(
+                "query parameter `period` must be hourly or daily".into(),
+            ));
+        }
+    };
+    let span = if period == Period::Hourly {
+        Duration::hours(24)
+    } else {
+        Duration::days(30)
+    };
+    let range = query.range(span)?;
+    let client = app.pool.get().await.map_err(DbError::from)?;
+    let rows = match (period, &range.station) {
+        (Period::Hourly, Some(code)) => {
+            client
+                .query(
+                    AQI_HOURLY_RANGE,
+                    &[&code.as_str(), &range.from, &range.to, &range.limit],
+                )
+                .await
+        }
+        (Period::Hourly, None) => client.query(AQI_HOURLY_LATEST, &[]).await,
+        (Period::Daily, Some(code)) => {
+            let (from, to) = (beijing_day(range.from), beijing_day(range.to));
+            client
+                .query(AQI_DAILY_RANGE, &[&code.as_str(), &from, &to, &range.limit])
+                .await
+        }
+        (Period::Daily, None) => client.query(AQI_DAILY_LATEST, &[]).await,
+    }
+    .map_err(DbError::from)?;
+    let items = rows
+        .iter()
+        .map(|row| {
+            let (hour_end, day) = match period {
+                Period::Hourly => (Some(row.get(1)), None),
+                Period::Daily => (None, Some(row.get(1))),
+            };
+            AqiItem {
+                station: row.get(0),
+                hour_end,
+                day,
+                edition: row.get(2),
+                aqi: row.get(3),
+                computed_aqi: row.get(4),
+                level: row.get(5),
+                primary: row.get(6),
+                report: row.get(7),
+            }
+        })
+        .collect();
+    Ok(Json(AqiList { period, items }))
+}
+
+#[derive(Debug, Serialize)]
+struct WaterItem {
+    station: String,
+    observed_at: DateTime<Utc>,
+    class: Option<i16>,
+    meets_target: Option<bool>,
+    report: Value,
+}
+
+#[derive(Debug, Serialize)]
+struct WaterList {
+    items: Vec<WaterItem>,
+}
+
+const WATER_RANGE: &str = "SELECT station_code, observed_at, class, meets_target, report
+    FROM water_assessment WHERE station_code = $1 AND observed_at >= $2 AND observed_at <= $3
+    ORDER BY observed_at LIMIT $4";
+const WATER_LATEST: &str = "SELECT DISTINCT ON (station_code) station_code, observed_at, class,
+        meets_target, report
+    FROM water_assessment ORDER BY station_code, observed_at DESC";
+
+async fn water(
+    State(app): State<AppState>,
+    Query(query): Query<IndexQuery>,
+) -> Result<Json<WaterList>, ApiError> {
+    if query.period.is_some() {
+        return Err(ApiError::BadRequest(
+            "query parameter `period` does not apply to /api/v1/water".into(),
+        ));
+    }
+    let range = query.range(Duration::days(7))?;
+    let client = app.pool.get().await.map_err(DbError::from)?;
+    let rows = match &range.station {
+        Some(code) => {
+            client
+                .query(
+                    WATER_RANGE,
+                    &[&code.as_str(), &range.from, &range.to, &range.limit],
+                )
+                .await
+        }
+        None => client.query(WATER_LATEST, &[]).await,
+    }
+    .map_err(DbError::from)?;
+    let items = rows
+        .iter()
+        .map(|row| WaterItem {
+            station: row.get(0),
+            observed_at: row.get(1),
+            class: row.get(2),
+            meets_target: row.get(3),
+            report: row.get(4),
+        })
+        .collect();
+    Ok(Json(WaterList { items }))
+}

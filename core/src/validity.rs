@@ -101,10 +101,10 @@ pub fn hourly_mean(hour_end: DateTime<Utc>, samples: &[Sample]) -> Average {
         let minutes = sample.period.num_minutes().max(1);
         for m in 0..minutes {
             let minute = (from + Duration::minutes(m) - hour_start).num_minutes();
-            if let Ok(index) = usize::try_from(minute) {
-                if let Some(slot) = covered.get_mut(index) {
-                    *slot = true;
-                }
+            if let Ok(index) = usize::try_from(minute)
+                && let Some(slot) = covered.get_mut(index)
+            {
+                *slot = true;
             }
         }
     }

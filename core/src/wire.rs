@@ -88,23 +88,21 @@ impl StationState {
             }
         }
         self.updated_at = self.updated_at.max(other.updated_at);
-        if let Some(incoming) = other.aqi {
-            if self
+        if let Some(incoming) = other.aqi
+            && self
                 .aqi
                 .as_ref()
                 .is_none_or(|current| current.hour_end <= incoming.hour_end)
-            {
-                self.aqi = Some(incoming);
-            }
+        {
+            self.aqi = Some(incoming);
         }
-        if let Some(incoming) = other.water {
-            if self
+        if let Some(incoming) = other.water
+            && self
                 .water
                 .as_ref()
                 .is_none_or(|current| current.observed_at <= incoming.observed_at)
-            {
-                self.water = Some(incoming);
-            }
+        {
+            self.water = Some(incoming);
         }
     }
 }

@@ -263,10 +263,10 @@ async fn roll_day(
         let value: Option<f64> = row.get(2);
         let valid: bool = row.get(3);
         let index = (hour_end - (start - Duration::hours(7))).num_hours() - 1;
-        if let (Ok(index), true) = (usize::try_from(index), valid) {
-            if let Some(slot) = hourly.entry(parameter).or_insert([None; 31]).get_mut(index) {
-                *slot = value;
-            }
+        if let (Ok(index), true) = (usize::try_from(index), valid)
+            && let Some(slot) = hourly.entry(parameter).or_insert([None; 31]).get_mut(index)
+        {
+            *slot = value;
         }
     }
     let mut stats = indices::DailyStats::default();

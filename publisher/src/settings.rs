@@ -27,6 +27,9 @@ pub struct Settings {
     /// Longest time an HTTP request may take.
     #[serde(with = "humantime_serde")]
     pub request_timeout: Duration,
+    /// Serve the dashboard from this directory instead of the copy built
+    /// into the binary (for working on the page); absent in production.
+    pub dashboard_dir: Option<String>,
 }
 
 impl Default for Settings {
@@ -38,6 +41,7 @@ impl Default for Settings {
             max_live_clients: 10_000,
             write_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(15),
+            dashboard_dir: None,
         }
     }
 }

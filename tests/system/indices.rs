@@ -55,10 +55,10 @@ async fn hourly_means_give_the_real_time_aqi_and_a_correction_recomputes_it() {
     );
 
     let state = loop {
-        if let LiveMessage::Update { state } = next_message(&mut live).await {
-            if state.aqi.is_some() {
-                break state;
-            }
+        if let LiveMessage::Update { state } = next_message(&mut live).await
+            && state.aqi.is_some()
+        {
+            break state;
         }
     };
     let aqi = state.aqi.unwrap();

@@ -5,7 +5,7 @@
 //! every column except the 24-hour PM ones at IAQI 100: PM10 150 → 120 and PM2.5 75 → 60
 //! µg/m³ (the GB 3095-2026 transitional grade-II daily limits).
 //!
-//! This module only holds the numbers; [`super::iaqi`] applies them.
+//! This module only holds the numbers; [`mod@super::iaqi`] applies them.
 
 use std::fmt;
 
@@ -13,6 +13,9 @@ use serde::Serialize;
 
 use super::Edition;
 use crate::Parameter;
+use Averaging::{Daily, EightHour, OneHour};
+use Edition::{Hj633_2012 as E12, Hj633_2026 as E26};
+use Parameter::{Co, No2, O3, Pm10, Pm25, So2};
 
 /// The averaging period of a concentration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -118,10 +121,16 @@ const IAQI_STEPS: [u16; 8] = [0, 50, 100, 150, 200, 300, 400, 500];
 
 /// Pairs concentrations with the IAQI steps 0, 50, 100, …
 const fn ladder<const N: usize>(concentrations: [u32; N]) -> [Breakpoint; N] {
-    let mut rows = [Breakpoint { iaqi: 0, concentration: 0 }; N];
+    let mut rows = [Breakpoint {
+        iaqi: 0,
+        concentration: 0,
+    }; N];
     let mut i = 0;
     while i < N {
-        rows[i] = Breakpoint { iaqi: IAQI_STEPS[i], concentration: concentrations[i] };
+        rows[i] = Breakpoint {
+            iaqi: IAQI_STEPS[i],
+            concentration: concentrations[i],
+        };
         i += 1;
     }
     rows
@@ -167,14 +176,20 @@ const fn column(
     footnote: &'static str,
     rows: &'static [Breakpoint],
 ) -> BreakpointTable {
-    BreakpointTable { edition, key, pollutant, averaging, label_zh, unit, footnote, rows }
+    BreakpointTable {
+        edition,
+        key,
+        pollutant,
+        averaging,
+        label_zh,
+        unit,
+        footnote,
+        rows,
+    }
 }
 
-use Averaging::{Daily, EightHour, OneHour};
-use Edition::{Hj633_2012 as E12, Hj633_2026 as E26};
-use Parameter::{Co, No2, O3, Pm10, Pm25, So2};
-
 /// HJ 633-2012 Table 1.
+#[rustfmt::skip]
 static HJ633_2012: [BreakpointTable; 10] = [
     column(E12, "so2_24h", So2, Daily, "二氧化硫（SO2）24小时平均", UG, "", &SO2_24H),
     column(E12, "so2_1h", So2, OneHour, "二氧化硫（SO2）1小时平均", UG, NOTE_2012_1_2, &SO2_1H),
@@ -189,6 +204,7 @@ static HJ633_2012: [BreakpointTable; 10] = [
 ];
 
 /// HJ 633-2026 Table 3.
+#[rustfmt::skip]
 static HJ633_2026: [BreakpointTable; 10] = [
     column(E26, "so2_24h", So2, Daily, "SO2 日平均", UG, "", &SO2_24H),
     column(E26, "so2_1h", So2, OneHour, "SO2 1小时平均", UG, NOTE_2026_A_B, &SO2_1H),
@@ -227,12 +243,23 @@ mod tests {
                 .unwrap_or_else(|| panic!("{} {} missing", row.standard, row.key));
             let cite = format!("{}, {}, IAQI {}", table.source(), row.key, row.iaqi);
             assert_eq!(table.pollutant.info().name_en, row.pollutant, "{cite}");
-            assert_eq!(table.averaging, reference_csv::averaging(&row.averaging), "{cite}");
+            assert_eq!(
+                table.averaging,
+                reference_csv::averaging(&row.averaging),
+                "{cite}"
+            );
             assert_eq!(table.label_zh, row.label_zh, "{cite}");
             assert_eq!(table.unit, row.unit, "{cite}");
             assert_eq!(table.footnote, row.footnote, "{cite}");
-            let want = Breakpoint { iaqi: row.iaqi, concentration: row.concentration };
-            assert!(table.rows.contains(&want), "{cite}: {want:?} not in {:?}", table.rows);
+            let want = Breakpoint {
+                iaqi: row.iaqi,
+                concentration: row.concentration,
+            };
+            assert!(
+                table.rows.contains(&want),
+                "{cite}: {want:?} not in {:?}",
+                table.rows
+            );
         }
     }
 
@@ -244,9 +271,18 @@ mod tests {
                 let csv: Vec<_> = rows
                     .iter()
                     .filter(|r| edition_of(r) == edition && r.key == table.key)
-                    .map(|r| Breakpoint { iaqi: r.iaqi, concentration: r.concentration })
+                    .map(|r| Breakpoint {
+                        iaqi: r.iaqi,
+                        concentration: r.concentration,
+                    })
                     .collect();
-                assert_eq!(table.rows, csv.as_slice(), "{} {}", table.source(), table.key);
+                assert_eq!(
+                    table.rows,
+                    csv.as_slice(),
+                    "{} {}",
+                    table.source(),
+                    table.key
+                );
             }
         }
     }
@@ -255,10 +291,20 @@ mod tests {
     fn tables_start_at_zero_and_rise_strictly() {
         for edition in [Edition::Hj633_2012, Edition::Hj633_2026] {
             for table in tables(edition) {
-                assert_eq!(table.rows[0], Breakpoint { iaqi: 0, concentration: 0 });
+                assert_eq!(
+                    table.rows[0],
+                    Breakpoint {
+                        iaqi: 0,
+                        concentration: 0
+                    }
+                );
                 for pair in table.rows.windows(2) {
                     assert!(pair[0].iaqi < pair[1].iaqi, "{}", table.key);
-                    assert!(pair[0].concentration < pair[1].concentration, "{}", table.key);
+                    assert!(
+                        pair[0].concentration < pair[1].concentration,
+                        "{}",
+                        table.key
+                    );
                 }
             }
         }

@@ -105,7 +105,10 @@ mod tests {
 
     #[test]
     fn effective_instant_is_beijing_midnight_of_march_first() {
-        assert_eq!(Edition::HJ633_2026_EFFECTIVE, at("2026-03-01T00:00:00+08:00"));
+        assert_eq!(
+            Edition::HJ633_2026_EFFECTIVE,
+            at("2026-03-01T00:00:00+08:00")
+        );
         assert_eq!(Edition::HJ633_2026_EFFECTIVE, at("2026-02-28T16:00:00Z"));
     }
 

@@ -25,7 +25,8 @@ use super::{Averaging, Breakpoint, BreakpointTable, Edition, breakpoint_table, r
 use crate::Parameter;
 
 /// HJ 633-2026 Table 3 note b, worded as in the reference CSV.
-pub const NOTE_2026_SO2_1H_ABOVE_800: &str = "HJ 633-2026 Table 3 note b: SO2 1-hour average > 800 ug/m3 -> IAQI is taken as 200.";
+pub const NOTE_2026_SO2_1H_ABOVE_800: &str =
+    "HJ 633-2026 Table 3 note b: SO2 1-hour average > 800 ug/m3 -> IAQI is taken as 200.";
 /// HJ 633-2026 Table 3 note c, worded as in the reference CSV.
 pub const NOTE_2026_O3_8H_ABOVE_800: &str =
     "HJ 633-2026 Table 3 note c: O3 8-hour average > 800 ug/m3 -> IAQI is taken as 300.";
@@ -142,17 +143,30 @@ pub fn iaqi(
     concentration: f64,
 ) -> Result<SubIndex, IaqiError> {
     if !concentration.is_finite() {
-        return Err(IaqiError::NotFinite { pollutant, value: concentration });
+        return Err(IaqiError::NotFinite {
+            pollutant,
+            value: concentration,
+        });
     }
     if concentration < 0.0 {
-        return Err(IaqiError::Negative { pollutant, value: concentration });
+        return Err(IaqiError::Negative {
+            pollutant,
+            value: concentration,
+        });
     }
-    let table = column_for(edition, pollutant, averaging)
-        .ok_or(IaqiError::NoBreakpoints { edition, pollutant, averaging })?;
+    let table = column_for(edition, pollutant, averaging).ok_or(IaqiError::NoBreakpoints {
+        edition,
+        pollutant,
+        averaging,
+    })?;
     let decimals = if pollutant == Parameter::Co { 1 } else { 0 };
     let scale = 10u64.pow(decimals);
     let c = rounding::round_half_even_scaled(concentration, decimals);
-    let rounded = if c == u64::MAX { concentration } else { c as f64 / scale as f64 };
+    let rounded = if c == u64::MAX {
+        concentration
+    } else {
+        c as f64 / scale as f64
+    };
     let scaled = |b: Breakpoint| u64::from(b.concentration) * scale;
 
     let segment = table.rows.windows(2).find(|pair| c <= scaled(pair[1]));

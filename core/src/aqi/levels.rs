@@ -148,30 +148,50 @@ pub static LEVELS_2012: [AqiLevel; 6] = {
     [
         level(E, 0, 0, L1),
         level(E, 1, 51, L2),
-        level(E, 2, 101, (
-            "易感人群症状有轻度加剧，健康人群出现刺激症状",
-            "儿童、老年人及心脏病、呼吸系统疾病患者应减少长时间、高强度的户外锻炼",
-            "Symptoms of susceptible people are slightly aggravated; healthy people show symptoms of irritation.",
-            "Children, the elderly and people with heart or respiratory disease should reduce prolonged, strenuous outdoor exercise.",
-        )),
-        level(E, 3, 151, (
-            "进一步加剧易感人群症状，可能对健康人群心脏、呼吸系统有影响",
-            "儿童、老年人及心脏病、呼吸系统疾病患者避免长时间、高强度的户外锻练，一般人群适量减少户外运动",
-            "Symptoms of susceptible people are further aggravated; the heart and respiratory system of healthy people may be affected.",
-            "Children, the elderly and people with heart or respiratory disease should avoid prolonged, strenuous outdoor exercise; the general public should moderately reduce outdoor exercise.",
-        )),
-        level(E, 4, 201, (
-            "心脏病和肺病患者症状显著加剧，运动耐受力降低，健康人群普遍出现症状",
-            "儿童、老年人和心脏病、肺病患者应停留在室内，停止户外运动，一般人群减少户外运动",
-            "Symptoms of people with heart or lung disease are markedly aggravated and their exercise tolerance is reduced; healthy people commonly show symptoms.",
-            "Children, the elderly and people with heart or lung disease should stay indoors and stop outdoor exercise; the general public should reduce outdoor exercise.",
-        )),
-        level(E, 5, 301, (
-            L6_EFFECTS_ZH,
-            "儿童、老年人和病人应当留在室内，避免体力消耗，一般人群应避免户外活动",
-            L6_EFFECTS_EN,
-            "Children, the elderly and the sick should stay indoors and avoid physical exertion; the general public should avoid outdoor activity.",
-        )),
+        level(
+            E,
+            2,
+            101,
+            (
+                "易感人群症状有轻度加剧，健康人群出现刺激症状",
+                "儿童、老年人及心脏病、呼吸系统疾病患者应减少长时间、高强度的户外锻炼",
+                "Symptoms of susceptible people are slightly aggravated; healthy people show symptoms of irritation.",
+                "Children, the elderly and people with heart or respiratory disease should reduce prolonged, strenuous outdoor exercise.",
+            ),
+        ),
+        level(
+            E,
+            3,
+            151,
+            (
+                "进一步加剧易感人群症状，可能对健康人群心脏、呼吸系统有影响",
+                "儿童、老年人及心脏病、呼吸系统疾病患者避免长时间、高强度的户外锻练，一般人群适量减少户外运动",
+                "Symptoms of susceptible people are further aggravated; the heart and respiratory system of healthy people may be affected.",
+                "Children, the elderly and people with heart or respiratory disease should avoid prolonged, strenuous outdoor exercise; the general public should moderately reduce outdoor exercise.",
+            ),
+        ),
+        level(
+            E,
+            4,
+            201,
+            (
+                "心脏病和肺病患者症状显著加剧，运动耐受力降低，健康人群普遍出现症状",
+                "儿童、老年人和心脏病、肺病患者应停留在室内，停止户外运动，一般人群减少户外运动",
+                "Symptoms of people with heart or lung disease are markedly aggravated and their exercise tolerance is reduced; healthy people commonly show symptoms.",
+                "Children, the elderly and people with heart or lung disease should stay indoors and stop outdoor exercise; the general public should reduce outdoor exercise.",
+            ),
+        ),
+        level(
+            E,
+            5,
+            301,
+            (
+                L6_EFFECTS_ZH,
+                "儿童、老年人和病人应当留在室内，避免体力消耗，一般人群应避免户外活动",
+                L6_EFFECTS_EN,
+                "Children, the elderly and the sick should stay indoors and avoid physical exertion; the general public should avoid outdoor activity.",
+            ),
+        ),
     ]
 };
 
@@ -181,30 +201,50 @@ pub static LEVELS_2026: [AqiLevel; 6] = {
     [
         level(E, 0, 1, L1),
         level(E, 1, 51, L2),
-        level(E, 2, 101, (
-            "敏感人群症状有轻度加剧，健康人群出现刺激症状",
-            "青少年儿童、老年人及心血管系统疾病、呼吸系统疾病患者应减少长时间、高强度的户外锻炼",
-            "Symptoms of sensitive people are slightly aggravated; healthy people show symptoms of irritation.",
-            "Children and adolescents, the elderly and people with cardiovascular or respiratory disease should reduce prolonged, strenuous outdoor exercise.",
-        )),
-        level(E, 3, 151, (
-            "进一步加剧敏感人群症状，可能对健康人群心血管系统、呼吸系统有影响",
-            "青少年儿童、老年人及心血管系统疾病、呼吸系统疾病患者避免长时间、高强度的户外锻炼，一般人群适量减少户外运动",
-            "Symptoms of sensitive people are further aggravated; the cardiovascular and respiratory systems of healthy people may be affected.",
-            "Children and adolescents, the elderly and people with cardiovascular or respiratory disease should avoid prolonged, strenuous outdoor exercise; the general public should moderately reduce outdoor exercise.",
-        )),
-        level(E, 4, 201, (
-            "心血管系统和呼吸系统患者症状显著加剧，运动耐受力降低，健康人群普遍出现症状",
-            "青少年儿童、老年人和心血管系统疾病、呼吸系统疾病患者应停留在室内，停止户外运动，一般人群减少户外运动",
-            "Symptoms of people with cardiovascular or respiratory disease are markedly aggravated and their exercise tolerance is reduced; healthy people commonly show symptoms.",
-            "Children and adolescents, the elderly and people with cardiovascular or respiratory disease should stay indoors and stop outdoor exercise; the general public should reduce outdoor exercise.",
-        )),
-        level(E, 5, 301, (
-            L6_EFFECTS_ZH,
-            "青少年儿童、老年人和病人应当留在室内，避免体力消耗，一般人群应避免户外活动",
-            L6_EFFECTS_EN,
-            "Children and adolescents, the elderly and the sick should stay indoors and avoid physical exertion; the general public should avoid outdoor activity.",
-        )),
+        level(
+            E,
+            2,
+            101,
+            (
+                "敏感人群症状有轻度加剧，健康人群出现刺激症状",
+                "青少年儿童、老年人及心血管系统疾病、呼吸系统疾病患者应减少长时间、高强度的户外锻炼",
+                "Symptoms of sensitive people are slightly aggravated; healthy people show symptoms of irritation.",
+                "Children and adolescents, the elderly and people with cardiovascular or respiratory disease should reduce prolonged, strenuous outdoor exercise.",
+            ),
+        ),
+        level(
+            E,
+            3,
+            151,
+            (
+                "进一步加剧敏感人群症状，可能对健康人群心血管系统、呼吸系统有影响",
+                "青少年儿童、老年人及心血管系统疾病、呼吸系统疾病患者避免长时间、高强度的户外锻炼，一般人群适量减少户外运动",
+                "Symptoms of sensitive people are further aggravated; the cardiovascular and respiratory systems of healthy people may be affected.",
+                "Children and adolescents, the elderly and people with cardiovascular or respiratory disease should avoid prolonged, strenuous outdoor exercise; the general public should moderately reduce outdoor exercise.",
+            ),
+        ),
+        level(
+            E,
+            4,
+            201,
+            (
+                "心血管系统和呼吸系统患者症状显著加剧，运动耐受力降低，健康人群普遍出现症状",
+                "青少年儿童、老年人和心血管系统疾病、呼吸系统疾病患者应停留在室内，停止户外运动，一般人群减少户外运动",
+                "Symptoms of people with cardiovascular or respiratory disease are markedly aggravated and their exercise tolerance is reduced; healthy people commonly show symptoms.",
+                "Children and adolescents, the elderly and people with cardiovascular or respiratory disease should stay indoors and stop outdoor exercise; the general public should reduce outdoor exercise.",
+            ),
+        ),
+        level(
+            E,
+            5,
+            301,
+            (
+                L6_EFFECTS_ZH,
+                "青少年儿童、老年人和病人应当留在室内，避免体力消耗，一般人群应避免户外活动",
+                L6_EFFECTS_EN,
+                "Children and adolescents, the elderly and the sick should stay indoors and avoid physical exertion; the general public should avoid outdoor activity.",
+            ),
+        ),
     ]
 };
 
@@ -231,15 +271,24 @@ mod tests {
             assert_eq!(l.category_zh, row.category_zh, "{cite}");
             assert_eq!(l.category_en, row.category_en, "{cite}");
             assert_eq!(CATEGORY_EN_STATUS, row.category_en_status, "{cite}");
-            assert_eq!((l.color_zh, l.color_en), (row.color_zh.as_str(), row.color_en.as_str()));
+            assert_eq!(
+                (l.color_zh, l.color_en),
+                (row.color_zh.as_str(), row.color_en.as_str())
+            );
             assert_eq!(l.rgb, [row.r, row.g, row.b], "{cite}");
             assert_eq!(l.hex, row.hex, "{cite}");
             assert_eq!(l.cmyk, [row.c, row.m, row.y, row.k], "{cite}");
             assert_eq!(l.health_effects_zh, row.health_effects_zh, "{cite}");
             assert_eq!(l.advice_zh, row.advice_zh, "{cite}");
             // The CSV leaves English texts empty; ours are translations, present for every level.
-            assert_eq!((row.health_effects_en.as_str(), row.advice_en.as_str()), ("", ""));
-            assert!(!l.health_effects_en.is_empty() && !l.advice_en.is_empty(), "{cite}");
+            assert_eq!(
+                (row.health_effects_en.as_str(), row.advice_en.as_str()),
+                ("", "")
+            );
+            assert!(
+                !l.health_effects_en.is_empty() && !l.advice_en.is_empty(),
+                "{cite}"
+            );
         }
     }
 
@@ -261,7 +310,15 @@ mod tests {
     fn level_boundaries() {
         // HJ 633-2026 Table 1: 1–50 一级, 51–100 二级, 101–150 三级, 151–200 四级, 201–300 五级.
         let at = |aqi| level_for(Edition::Hj633_2026, aqi).level;
-        for (aqi, want) in [(1, 1), (50, 1), (51, 2), (100, 2), (101, 3), (150, 3), (151, 4)] {
+        for (aqi, want) in [
+            (1, 1),
+            (50, 1),
+            (51, 2),
+            (100, 2),
+            (101, 3),
+            (150, 3),
+            (151, 4),
+        ] {
             assert_eq!(at(aqi), want, "{aqi}");
         }
         for (aqi, want) in [(200, 4), (201, 5), (300, 5), (301, 6), (500, 6), (0, 1)] {

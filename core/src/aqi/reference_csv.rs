@@ -105,7 +105,10 @@ pub(super) fn averaging(text: &str) -> Averaging {
 /// A decimal text such as `0.054` as a count of 10^-`decimals` units, exactly.
 pub(super) fn scaled(text: &str, decimals: u32) -> u32 {
     let (int, frac) = text.split_once('.').unwrap_or((text, ""));
-    assert!(frac.len() <= decimals as usize, "{text} has more than {decimals} decimals");
+    assert!(
+        frac.len() <= decimals as usize,
+        "{text} has more than {decimals} decimals"
+    );
     let digits = format!("{int}{frac:0<width$}", width = decimals as usize);
     digits.parse().expect("decimal digits")
 }

@@ -147,7 +147,13 @@ pub fn real_time_aqi(
     use Averaging::{Daily, OneHour};
     let so2_fallback = (hour.so2_24h_ug_m3, NOTE_2012_SO2_1H_ABOVE_800);
     let slots = vec![
-        slot(edition, Parameter::So2, OneHour, hour.so2_ug_m3, Some((Daily, so2_fallback)))?,
+        slot(
+            edition,
+            Parameter::So2,
+            OneHour,
+            hour.so2_ug_m3,
+            Some((Daily, so2_fallback)),
+        )?,
         slot(edition, Parameter::No2, OneHour, hour.no2_ug_m3, None)?,
         slot(edition, Parameter::Co, OneHour, hour.co_mg_m3, None)?,
         slot(edition, Parameter::O3, OneHour, hour.o3_ug_m3, None)?,
@@ -183,13 +189,37 @@ pub fn daily_aqi(edition: Edition, day: &DailyConcentrations) -> Result<AqiRepor
         slot(edition, Parameter::So2, Daily, day.so2_24h_ug_m3, None)?,
         slot(edition, Parameter::No2, Daily, day.no2_24h_ug_m3, None)?,
         slot(edition, Parameter::Co, Daily, day.co_24h_mg_m3, None)?,
-        slot(edition, Parameter::O3, EightHour, day.o3_8h_max_ug_m3, Some((OneHour, o3_fallback)))?,
+        slot(
+            edition,
+            Parameter::O3,
+            EightHour,
+            day.o3_8h_max_ug_m3,
+            Some((OneHour, o3_fallback)),
+        )?,
     ];
     if edition == Edition::Hj633_2012 {
-        slots.push(slot(edition, Parameter::O3, OneHour, day.o3_1h_max_ug_m3, None)?);
+        slots.push(slot(
+            edition,
+            Parameter::O3,
+            OneHour,
+            day.o3_1h_max_ug_m3,
+            None,
+        )?);
     }
-    slots.push(slot(edition, Parameter::Pm10, Daily, day.pm10_24h_ug_m3, None)?);
-    slots.push(slot(edition, Parameter::Pm25, Daily, day.pm25_24h_ug_m3, None)?);
+    slots.push(slot(
+        edition,
+        Parameter::Pm10,
+        Daily,
+        day.pm10_24h_ug_m3,
+        None,
+    )?);
+    slots.push(slot(
+        edition,
+        Parameter::Pm25,
+        Daily,
+        day.pm25_24h_ug_m3,
+        None,
+    )?);
     Ok(assemble(edition, ReportKind::Daily, slots))
 }
 
@@ -206,12 +236,19 @@ fn slot(
     value: Option<f64>,
     fallback: Option<Fallback>,
 ) -> Result<(Indicator, Option<SubIndex>), IaqiError> {
-    let indicator = Indicator { pollutant, averaging };
-    let sub = match value.map(|v| iaqi(edition, pollutant, averaging, v)).transpose() {
+    let indicator = Indicator {
+        pollutant,
+        averaging,
+    };
+    let sub = match value
+        .map(|v| iaqi(edition, pollutant, averaging, v))
+        .transpose()
+    {
         Err(IaqiError::ReportedFromOtherAveraging { instead, .. }) => match fallback {
-            Some((averaging, (Some(v), note))) if averaging == instead => {
-                Some(SubIndex { special_case: Some(note), ..iaqi(edition, pollutant, instead, v)? })
-            }
+            Some((averaging, (Some(v), note))) if averaging == instead => Some(SubIndex {
+                special_case: Some(note),
+                ..iaqi(edition, pollutant, instead, v)?
+            }),
             _ => None,
         },
         other => other?,
@@ -224,7 +261,11 @@ fn assemble(
     kind: ReportKind,
     slots: Vec<(Indicator, Option<SubIndex>)>,
 ) -> AqiReport {
-    let missing: Vec<_> = slots.iter().filter(|(_, s)| s.is_none()).map(|(i, _)| *i).collect();
+    let missing: Vec<_> = slots
+        .iter()
+        .filter(|(_, s)| s.is_none())
+        .map(|(i, _)| *i)
+        .collect();
     let sub_indices: Vec<_> = slots.into_iter().filter_map(|(_, s)| s).collect();
     let max_iaqi = sub_indices.iter().map(|s| s.iaqi).max();
     let pollutants_where = |keep: &dyn Fn(u16) -> bool| {
@@ -256,12 +297,17 @@ fn assemble(
         (Some(aqi), Some(max)) if aqi > 50 => pollutants_where(&|i| i == max),
         _ => Vec::new(),
     };
-    let above_100 = if aqi.is_some() { pollutants_where(&|i| i > 100) } else { Vec::new() };
+    let above_100 = if aqi.is_some() {
+        pollutants_where(&|i| i > 100)
+    } else {
+        Vec::new()
+    };
     let (exceeding, sensitive) = match edition {
         Edition::Hj633_2012 => (above_100, Vec::new()),
-        Edition::Hj633_2026 => {
-            (Vec::new(), above_100.into_iter().filter_map(sensitive_groups).collect())
-        }
+        Edition::Hj633_2026 => (
+            Vec::new(),
+            above_100.into_iter().filter_map(sensitive_groups).collect(),
+        ),
     };
     AqiReport {
         edition,

@@ -119,6 +119,9 @@ mod tests {
     fn huge_values_saturate() {
         assert_eq!(round_half_even_scaled(1e300, 1), u64::MAX);
         assert_eq!(truncate_scaled(f64::MAX, 3), u64::MAX);
-        assert_eq!(round_half_even_scaled(999_999_999_999_999.0, 0), 999_999_999_999_999);
+        assert_eq!(
+            round_half_even_scaled(999_999_999_999_999.0, 0),
+            999_999_999_999_999
+        );
     }
 }

@@ -30,7 +30,9 @@ pub struct SensitiveGroups {
 /// assert_eq!(sensitive_groups(Parameter::Co).unwrap().groups_en, ["people with cardiovascular disease"]);
 /// ```
 pub fn sensitive_groups(pollutant: Parameter) -> Option<&'static SensitiveGroups> {
-    SENSITIVE_GROUPS_2026.iter().find(|g| g.pollutant == pollutant)
+    SENSITIVE_GROUPS_2026
+        .iter()
+        .find(|g| g.pollutant == pollutant)
 }
 
 const YOUTH_ZH: &str = "青少年儿童";
@@ -39,7 +41,12 @@ const ELDERLY_ZH: &str = "老年人";
 const ELDERLY_EN: &str = "the elderly";
 const OUTDOOR_ZH: &str = "户外活动人群";
 const OUTDOOR_EN: &str = "people active outdoors";
-const PM_ZH: [&str; 4] = ["心血管系统或呼吸系统疾病患者", YOUTH_ZH, OUTDOOR_ZH, ELDERLY_ZH];
+const PM_ZH: [&str; 4] = [
+    "心血管系统或呼吸系统疾病患者",
+    YOUTH_ZH,
+    OUTDOOR_ZH,
+    ELDERLY_ZH,
+];
 const PM_EN: [&str; 4] = [
     "people with cardiovascular or respiratory disease",
     YOUTH_EN,
@@ -57,7 +64,11 @@ pub static SENSITIVE_GROUPS_2026: [SensitiveGroups; 6] = [
     SensitiveGroups {
         pollutant: Parameter::No2,
         groups_zh: &["呼吸系统疾病（如哮喘）患者", YOUTH_ZH, ELDERLY_ZH],
-        groups_en: &["people with respiratory disease such as asthma", YOUTH_EN, ELDERLY_EN],
+        groups_en: &[
+            "people with respiratory disease such as asthma",
+            YOUTH_EN,
+            ELDERLY_EN,
+        ],
     },
     SensitiveGroups {
         pollutant: Parameter::Co,
@@ -67,10 +78,23 @@ pub static SENSITIVE_GROUPS_2026: [SensitiveGroups; 6] = [
     SensitiveGroups {
         pollutant: Parameter::O3,
         groups_zh: &["呼吸系统疾病患者", YOUTH_ZH, OUTDOOR_ZH, ELDERLY_ZH],
-        groups_en: &["people with respiratory disease", YOUTH_EN, OUTDOOR_EN, ELDERLY_EN],
+        groups_en: &[
+            "people with respiratory disease",
+            YOUTH_EN,
+            OUTDOOR_EN,
+            ELDERLY_EN,
+        ],
     },
-    SensitiveGroups { pollutant: Parameter::Pm10, groups_zh: &PM_ZH, groups_en: &PM_EN },
-    SensitiveGroups { pollutant: Parameter::Pm25, groups_zh: &PM_ZH, groups_en: &PM_EN },
+    SensitiveGroups {
+        pollutant: Parameter::Pm10,
+        groups_zh: &PM_ZH,
+        groups_en: &PM_EN,
+    },
+    SensitiveGroups {
+        pollutant: Parameter::Pm25,
+        groups_zh: &PM_ZH,
+        groups_en: &PM_EN,
+    },
 ];
 
 #[cfg(test)]

@@ -44,8 +44,15 @@ Output columns:
 /// Columns read in the real-time mode, in [`HourlyConcentrations`] order.
 const REAL_TIME_COLUMNS: [&str; 7] = ["so2", "no2", "co", "o3", "pm10", "pm25", "so2_24h"];
 /// Columns read in the daily mode, in [`DailyConcentrations`] order.
-const DAILY_COLUMNS: [&str; 7] =
-    ["so2_24h", "no2_24h", "co_24h", "pm10_24h", "pm25_24h", "o3_8h", "o3_1h_max"];
+const DAILY_COLUMNS: [&str; 7] = [
+    "so2_24h",
+    "no2_24h",
+    "co_24h",
+    "pm10_24h",
+    "pm25_24h",
+    "o3_8h",
+    "o3_1h_max",
+];
 /// Columns appended.
 const OUTPUT_COLUMNS: [&str; 5] = ["aqi", "level", "category", "primary", "edition"];
 
@@ -137,22 +144,34 @@ pub fn annotate_csv(
     let mut reader = csv::Reader::from_reader(input);
     let mut writer = csv::Writer::from_writer(output);
     let header = reader.headers().map_err(AqiTableError::Read)?.clone();
-    let names: Vec<String> = header.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
+    let names: Vec<String> = header
+        .iter()
+        .map(|h| h.trim().to_ascii_lowercase())
+        .collect();
     let find = |name: &str| names.iter().position(|n| n == name);
 
     let time = find("time").ok_or(AqiTableError::NoTimeColumn)?;
     if let Some(taken) = OUTPUT_COLUMNS.iter().find(|c| find(c).is_some()) {
         return Err(AqiTableError::OutputColumnExists((*taken).to_owned()));
     }
-    let (mode, wanted) = if daily { ("daily", DAILY_COLUMNS) } else { ("real-time", REAL_TIME_COLUMNS) };
+    let (mode, wanted) = if daily {
+        ("daily", DAILY_COLUMNS)
+    } else {
+        ("real-time", REAL_TIME_COLUMNS)
+    };
     let columns = wanted.map(find);
     if columns.iter().all(Option::is_none) {
-        return Err(AqiTableError::NoPollutantColumns { mode, expected: wanted.join(", ") });
+        return Err(AqiTableError::NoPollutantColumns {
+            mode,
+            expected: wanted.join(", "),
+        });
     }
 
     let mut out_header = header.clone();
     out_header.extend(OUTPUT_COLUMNS);
-    writer.write_record(&out_header).map_err(AqiTableError::Write)?;
+    writer
+        .write_record(&out_header)
+        .map_err(AqiTableError::Write)?;
     let mut rows = 0;
     for record in reader.records() {
         let record = record.map_err(AqiTableError::Read)?;
@@ -210,8 +229,14 @@ fn output_cells(report: &AqiReport) -> [String; 5] {
     let primary: Vec<_> = report.primary.iter().map(|p| p.code()).collect();
     [
         report.aqi.map(|a| a.to_string()).unwrap_or_default(),
-        report.level.map(|l| l.level.to_string()).unwrap_or_default(),
-        report.level.map(|l| l.category_zh.to_owned()).unwrap_or_default(),
+        report
+            .level
+            .map(|l| l.level.to_string())
+            .unwrap_or_default(),
+        report
+            .level
+            .map(|l| l.category_zh.to_owned())
+            .unwrap_or_default(),
         primary.join(";"),
         report.edition.code().to_owned(),
     ]
@@ -228,16 +253,23 @@ fn parse_value(line: u64, column: &str, cell: &str) -> Result<Option<f64>, AqiTa
         Ok(_) => "not finite",
         Err(_) => "not a number",
     };
-    Err(AqiTableError::Value { line, column: column.to_owned(), value: cell.to_owned(), problem })
+    Err(AqiTableError::Value {
+        line,
+        column: column.to_owned(),
+        value: cell.to_owned(),
+        problem,
+    })
 }
 
 /// Offsets are required: a bare local time would be a guess.
 const TIME_FORMATS: [&str; 2] = ["%Y-%m-%dT%H:%M%:z", "%Y-%m-%d %H:%M%:z"];
 
 fn parse_time(cell: &str) -> Option<DateTime<FixedOffset>> {
-    DateTime::parse_from_rfc3339(cell)
-        .ok()
-        .or_else(|| TIME_FORMATS.iter().find_map(|f| DateTime::parse_from_str(cell, f).ok()))
+    DateTime::parse_from_rfc3339(cell).ok().or_else(|| {
+        TIME_FORMATS
+            .iter()
+            .find_map(|f| DateTime::parse_from_str(cell, f).ok())
+    })
 }
 
 fn parse_hour(line: u64, cell: &str) -> Result<DateTime<FixedOffset>, AqiTableError> {

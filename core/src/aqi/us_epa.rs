@@ -12,10 +12,11 @@
 //! `ppb = µg/m³ × 24.45 / M` (ppm = ppb / 1000 for O3), `ppm = mg/m³ × 24.45 / M` for CO, with M
 //! in g/mol (O3 48.00, NO2 46.01, SO2 64.07, CO 28.01). That is also GB 3095-2026's reference
 //! state for gases (298.15 K, 1013.25 hPa), so no temperature correction is needed. PM stays in
-//! µg/m³. [`nowcast`] gives the hourly PM value.
+//! µg/m³. [`nowcast()`] gives the hourly PM value.
 
 mod breakpoints;
 pub mod nowcast;
+mod report;
 
 use std::fmt;
 
@@ -23,6 +24,7 @@ use serde::Serialize;
 
 pub use breakpoints::{US_CATEGORIES, UsCategory, us_category};
 pub use nowcast::nowcast;
+pub use report::{UsAqiReport, UsConcentrations, us_aqi};
 
 use super::rounding;
 use crate::Parameter;
@@ -34,7 +36,8 @@ pub const MOLAR_VOLUME_L_PER_MOL: f64 = 24.45;
 /// Footnote 3: 1-hour SO2 of 305 ppb or more with a 24-hour mean below 305 ppb.
 pub const NOTE_SO2_FIXED_200: &str = "EPA-454/B-24-002 Table 6 footnote 3: daily max 1-hour SO2 >= 305 ppb with a 24-hour average < 305 ppb: AQI fixed at 200.";
 /// Footnote 4: beyond AQI 500.
-pub const NOTE_ABOVE_500: &str = "EPA-454/B-24-002 Table 6 footnote 4: above AQI 500, Eq. 1 extrapolated on the 301-500 row.";
+pub const NOTE_ABOVE_500: &str =
+    "EPA-454/B-24-002 Table 6 footnote 4: above AQI 500, Eq. 1 extrapolated on the 301-500 row.";
 
 /// A Table 6 column: a pollutant at an averaging period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -248,7 +251,11 @@ pub fn sub_index(indicator: UsIndicator, value: f64) -> Result<Option<UsSubIndex
     }
     let scale = 10u64.pow(indicator.decimals());
     let c = rounding::truncate_scaled(value, indicator.decimals());
-    let truncated = if c == u64::MAX { value } else { c as f64 / scale as f64 };
+    let truncated = if c == u64::MAX {
+        value
+    } else {
+        c as f64 / scale as f64
+    };
     let rows = segments(indicator);
     let (first, last) = (rows[0], rows[rows.len() - 1]);
     match indicator {
@@ -272,7 +279,10 @@ pub fn sub_index(indicator: UsIndicator, value: f64) -> Result<Option<UsSubIndex
         _ => {}
     }
     // Truncation leaves no value between rows, so c lies in a row or above the top one.
-    let row = rows.iter().find(|s| c <= u64::from(s.bp_hi)).unwrap_or(&last);
+    let row = rows
+        .iter()
+        .find(|s| c <= u64::from(s.bp_hi))
+        .unwrap_or(&last);
     let note = (c > u64::from(last.bp_hi)).then_some(NOTE_ABOVE_500);
     Ok(Some(UsSubIndex {
         indicator,
@@ -295,112 +305,6 @@ fn eq1_nearest(row: Segment, c: u64) -> u32 {
     let run = u128::from(row.bp_hi - row.bp_lo);
     let above_lo = (2 * rise + run) / (2 * run);
     u32::try_from(above_lo + u128::from(row.aqi_lo)).unwrap_or(u32::MAX)
-}
-
-/// The concentrations of a US AQI, in envmon's canonical units (CO mg/m³, others µg/m³);
-/// `None` = missing.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct UsConcentrations {
-    /// O3 8-hour mean, µg/m³.
-    pub o3_8h_ug_m3: Option<f64>,
-    /// O3 1-hour mean, µg/m³ (optional; the larger O3 index is reported).
-    pub o3_1h_ug_m3: Option<f64>,
-    /// PM2.5 24-hour mean or NowCast, µg/m³.
-    pub pm25_ug_m3: Option<f64>,
-    /// PM10 24-hour mean or NowCast, µg/m³.
-    pub pm10_ug_m3: Option<f64>,
-    /// CO 8-hour mean, mg/m³.
-    pub co_8h_mg_m3: Option<f64>,
-    /// SO2 (daily max) 1-hour mean, µg/m³.
-    pub so2_1h_ug_m3: Option<f64>,
-    /// SO2 24-hour mean, µg/m³ (needed only when the 1-hour value reaches 305 ppb).
-    pub so2_24h_ug_m3: Option<f64>,
-    /// NO2 1-hour mean, µg/m³.
-    pub no2_1h_ug_m3: Option<f64>,
-}
-
-/// A US AQI with its sub-indices.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct UsAqiReport {
-    /// The highest index; `None` without any index.
-    pub aqi: Option<u32>,
-    /// Its category.
-    pub category: Option<&'static UsCategory>,
-    /// The pollutants with the highest index (all of them when tied).
-    pub main_pollutants: Vec<Parameter>,
-    /// Every index computed.
-    pub sub_indices: Vec<UsSubIndex>,
-    /// Values present whose index the rules leave to a missing companion value: 8-hour O3
-    /// above 0.200 ppm without a 1-hour value, 1-hour SO2 at 305 ppb or more without a 24-hour
-    /// mean.
-    pub undetermined: Vec<UsIndicator>,
-}
-
-/// The US AQI of a set of concentrations in canonical units.
-///
-/// # Errors
-///
-/// A concentration that is negative or not finite.
-///
-/// # Example
-///
-/// ```
-/// use envmon_core::Parameter;
-/// use envmon_core::aqi::us_epa::{UsConcentrations, us_aqi};
-///
-/// let report = us_aqi(&UsConcentrations { pm25_ug_m3: Some(35.9), ..Default::default() }).unwrap();
-/// assert_eq!(report.aqi, Some(102)); // 49 / 19.9 × 0.4 + 101 = 101.98 → 102
-/// assert_eq!(report.main_pollutants, [Parameter::Pm25]);
-/// ```
-pub fn us_aqi(c: &UsConcentrations) -> Result<UsAqiReport, UsAqiError> {
-    use UsIndicator::*;
-    let index = |indicator, canonical: Option<f64>| {
-        canonical.map(|v| sub_index(indicator, to_epa_unit(indicator, v))).transpose()
-    };
-    let mut sub_indices = Vec::new();
-    let mut undetermined = Vec::new();
-    let mut keep = |indicator, result: Result<Option<Option<UsSubIndex>>, UsAqiError>| {
-        match result {
-            Ok(sub) => sub_indices.extend(sub.flatten()),
-            Err(UsAqiError::O3EightHourAbove300 { .. } | UsAqiError::So2NeedsDayAverage { .. }) => {
-                undetermined.push(indicator);
-            }
-            Err(e) => return Err(e),
-        }
-        Ok(())
-    };
-    let o3_1h = index(O3OneHour, c.o3_1h_ug_m3)?;
-    match index(O3EightHour, c.o3_8h_ug_m3) {
-        // Footnote 2: the 1-hour value, if any, defines AQI 301+.
-        Err(UsAqiError::O3EightHourAbove300 { .. }) if matches!(o3_1h, Some(Some(_))) => {}
-        other => keep(O3EightHour, other)?,
-    }
-    keep(O3OneHour, Ok(o3_1h))?;
-    keep(Pm25Day, index(Pm25Day, c.pm25_ug_m3))?;
-    keep(Pm10Day, index(Pm10Day, c.pm10_ug_m3))?;
-    keep(CoEightHour, index(CoEightHour, c.co_8h_mg_m3))?;
-    match index(So2OneHour, c.so2_1h_ug_m3) {
-        Err(UsAqiError::So2NeedsDayAverage { .. }) if c.so2_24h_ug_m3.is_some() => {
-            keep(So2Day, index(So2Day, c.so2_24h_ug_m3))?;
-        }
-        other => keep(So2OneHour, other)?,
-    }
-    keep(No2OneHour, index(No2OneHour, c.no2_1h_ug_m3))?;
-
-    let aqi = sub_indices.iter().map(|s| s.aqi).max();
-    let mut main_pollutants = Vec::new();
-    for s in sub_indices.iter().filter(|s| Some(s.aqi) == aqi) {
-        if !main_pollutants.contains(&s.indicator.pollutant()) {
-            main_pollutants.push(s.indicator.pollutant());
-        }
-    }
-    Ok(UsAqiReport {
-        aqi,
-        category: aqi.map(us_category),
-        main_pollutants,
-        sub_indices,
-        undetermined,
-    })
 }
 
 #[cfg(test)]

@@ -43,76 +43,63 @@ Output columns: the input columns, then
                  tn and fecal_coliform are listed when over, but do not count.
 ";
 
-/// Why a water table could not be annotated. Row numbers are 1-based lines
-/// of the input, the header being line 1.
+/// Why a water table could not be annotated. Row errors name the line of
+/// the input (1 = the header) and the column, worded as `envmon aqi` does.
 #[derive(Debug, thiserror::Error)]
 pub enum WaterTableError {
     /// The input is not readable CSV (I/O, UTF-8, or a row with the wrong
     /// number of fields; the source names the line).
-    #[error("cannot read the CSV input")]
+    #[error("reading the CSV")]
     Read(#[source] csv::Error),
     /// The output could not be written.
-    #[error("cannot write the CSV output")]
+    #[error("writing the CSV")]
     Write(#[source] csv::Error),
     /// A header names neither a water item nor a known column.
     #[error(
-        "header, column {column:?}: not a water item code nor one of time, station, body, target"
+        "the header has a column `{0}` that is neither a water item code nor time, station, body or target"
     )]
-    UnknownColumn {
-        /// The header as written.
-        column: String,
-    },
+    UnknownColumn(String),
     /// A header appears twice.
-    #[error("header, column {column:?}: appears more than once")]
-    DuplicateColumn {
-        /// The repeated header.
-        column: String,
-    },
+    #[error("the header has the column `{0}` twice")]
+    DuplicateColumn(String),
     /// A required column is missing.
-    #[error("header: the required column {column:?} is missing")]
-    MissingColumn {
-        /// `body` or `target`.
-        column: &'static str,
-    },
-    /// A cell is not a number.
-    #[error("row {row}, column {column:?}: {value:?} is not a number")]
-    NotANumber {
-        /// The line of the row.
-        row: u64,
+    #[error("the header has no `{0}` column")]
+    MissingColumn(&'static str),
+    /// The header already has a column this command appends.
+    #[error("the header already has a `{0}` column, which this command appends")]
+    OutputColumnExists(String),
+    /// An item cell that is not a measurement.
+    #[error("line {line}, column `{column}`: `{value}` is {problem}")]
+    Value {
+        /// Line in the input, 1 = the header.
+        line: u64,
         /// The item column.
         column: String,
-        /// The cell as written.
+        /// The cell.
         value: String,
-    },
-    /// A number that cannot be a measurement (NaN, infinite, negative).
-    #[error(
-        "row {row}, column {column:?}: {value:?} is not a measurement (finite and not negative)"
-    )]
-    NotAMeasurement {
-        /// The line of the row.
-        row: u64,
-        /// The item column.
-        column: String,
-        /// The cell as written.
-        value: String,
+        /// `not a number`, `not finite` or `negative`.
+        problem: &'static str,
     },
     /// The `body` cell is neither `river` nor `lake`.
-    #[error("row {row}, column \"body\": {value:?} is neither river nor lake")]
-    InvalidBody {
-        /// The line of the row.
-        row: u64,
-        /// The cell as written.
+    #[error("line {line}, column `body`: `{value}` is neither river nor lake")]
+    Body {
+        /// Line in the input, 1 = the header.
+        line: u64,
+        /// The cell.
         value: String,
     },
     /// The `target` cell is not a class I–V.
-    #[error("row {row}, column \"target\": {value:?} is not a target class 1-5 or I-V")]
-    InvalidTarget {
-        /// The line of the row.
-        row: u64,
-        /// The cell as written.
+    #[error("line {line}, column `target`: `{value}` is not a target class 1-5 or I-V")]
+    Target {
+        /// Line in the input, 1 = the header.
+        line: u64,
+        /// The cell.
         value: String,
     },
 }
+
+/// The columns [`annotate_csv`] appends, in order.
+const OUTPUT_COLUMNS: [&str; 3] = ["class", "determining", "exceedances"];
 
 /// What an input column holds.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -139,18 +126,15 @@ struct Layout {
 /// appended. Returns the number of data rows written.
 ///
 /// # Errors
-/// Fails on the first bad header or cell, naming its row and column (see
+/// Fails on the first bad header or cell, naming its line and column (see
 /// [`WaterTableError`]); rows before it have been written to `output`.
 pub fn annotate_csv(input: impl Read, output: impl Write) -> Result<usize, WaterTableError> {
     let mut reader = csv::Reader::from_reader(input);
     let headers = reader.headers().map_err(WaterTableError::Read)?.clone();
     let layout = layout(&headers)?;
     let mut writer = csv::Writer::from_writer(output);
-    let out_headers = headers
-        .iter()
-        .chain(["class", "determining", "exceedances"]);
     writer
-        .write_record(out_headers)
+        .write_record(headers.iter().chain(OUTPUT_COLUMNS))
         .map_err(WaterTableError::Write)?;
     let mut rows = 0;
     for record in reader.records() {
@@ -173,26 +157,26 @@ fn layout(headers: &csv::StringRecord) -> Result<Layout, WaterTableError> {
     for (i, name) in headers.iter().enumerate() {
         let name = name.trim();
         if headers.iter().take(i).any(|earlier| earlier.trim() == name) {
-            return Err(WaterTableError::DuplicateColumn {
-                column: name.to_owned(),
-            });
+            return Err(WaterTableError::DuplicateColumn(name.to_owned()));
         }
         columns.push(match name {
             "time" | "station" => Column::PassThrough,
             "body" => Column::Body,
             "target" => Column::Target,
-            code => Column::Item(WaterItem::parse(code).ok_or_else(|| {
-                WaterTableError::UnknownColumn {
-                    column: code.to_owned(),
-                }
-            })?),
+            appended if OUTPUT_COLUMNS.contains(&appended) => {
+                return Err(WaterTableError::OutputColumnExists(appended.to_owned()));
+            }
+            code => Column::Item(
+                WaterItem::parse(code)
+                    .ok_or_else(|| WaterTableError::UnknownColumn(code.to_owned()))?,
+            ),
         });
     }
     let find = |wanted: Column, name: &'static str| {
         columns
             .iter()
             .position(|&c| c == wanted)
-            .ok_or(WaterTableError::MissingColumn { column: name })
+            .ok_or(WaterTableError::MissingColumn(name))
     };
     let (body, target) = (find(Column::Body, "body")?, find(Column::Target, "target")?);
     Ok(Layout {
@@ -208,17 +192,17 @@ fn annotate_row(
     headers: &csv::StringRecord,
     layout: &Layout,
 ) -> Result<[String; 3], WaterTableError> {
-    let row = record.position().map_or(0, csv::Position::line);
+    let line = record.position().map_or(0, csv::Position::line);
     // The csv reader refuses rows shorter than the header, so both cells exist.
-    let body = parse_body(row, record.get(layout.body).unwrap_or_default())?;
-    let target = parse_target(row, record.get(layout.target).unwrap_or_default())?;
+    let body = parse_body(line, record.get(layout.body).unwrap_or_default())?;
+    let target = parse_target(line, record.get(layout.target).unwrap_or_default())?;
     let mut samples = Vec::new();
     for ((cell, column), header) in record.iter().zip(&layout.columns).zip(headers) {
         let text = cell.trim();
         if let Column::Item(item) = *column
             && !text.is_empty()
         {
-            samples.push((item, parse_value(row, header, item, text)?));
+            samples.push((item, parse_value(line, header, item, text)?));
         }
     }
     let a = assess(&samples, body, target);
@@ -238,44 +222,43 @@ fn annotate_row(
     ])
 }
 
-fn parse_body(row: u64, cell: &str) -> Result<WaterBodyType, WaterTableError> {
+fn parse_body(line: u64, cell: &str) -> Result<WaterBodyType, WaterTableError> {
     let text = cell.trim();
-    WaterBodyType::parse(&text.to_ascii_lowercase()).ok_or_else(|| WaterTableError::InvalidBody {
-        row,
+    WaterBodyType::parse(&text.to_ascii_lowercase()).ok_or_else(|| WaterTableError::Body {
+        line,
         value: text.to_owned(),
     })
 }
 
-fn parse_target(row: u64, cell: &str) -> Result<WaterClass, WaterTableError> {
+fn parse_target(line: u64, cell: &str) -> Result<WaterClass, WaterTableError> {
     let text = cell.trim();
     // A target is a class with limits: "6" or "worse_than_V" is no target.
     WaterClass::parse(text)
         .filter(|c| WaterClass::WITH_LIMITS.contains(c))
-        .ok_or_else(|| WaterTableError::InvalidTarget {
-            row,
+        .ok_or_else(|| WaterTableError::Target {
+            line,
             value: text.to_owned(),
         })
 }
 
 fn parse_value(
-    row: u64,
+    line: u64,
     header: &str,
     item: WaterItem,
     text: &str,
 ) -> Result<f64, WaterTableError> {
-    let value: f64 = text.parse().map_err(|_| WaterTableError::NotANumber {
-        row,
+    let problem = match text.parse::<f64>() {
+        Err(_) => "not a number",
+        Ok(v) if !v.is_finite() => "not finite",
+        Ok(v) if !item.is_valid_value(v) => "negative",
+        Ok(v) => return Ok(v),
+    };
+    Err(WaterTableError::Value {
+        line,
         column: header.trim().to_owned(),
         value: text.to_owned(),
-    })?;
-    if !item.is_valid_value(value) {
-        return Err(WaterTableError::NotAMeasurement {
-            row,
-            column: header.trim().to_owned(),
-            value: text.to_owned(),
-        });
-    }
-    Ok(value)
+        problem,
+    })
 }
 
 #[cfg(test)]
@@ -322,47 +305,48 @@ time,station,body,target,ph,do,nh3n,tp,class,determining,exceedances
     }
 
     #[test]
-    fn errors_name_the_row_and_column() {
+    fn errors_name_the_line_and_column() {
         let cases = [
             (
                 "body,target,nh3_n\nriver,3,1\n",
-                "header, column \"nh3_n\": not a water item code nor one of time, station, body, target",
+                "the header has a column `nh3_n` that is neither a water item code nor time, station, body or target",
             ),
             (
                 "body,target,tp,tp\nriver,3,1,1\n",
-                "header, column \"tp\": appears more than once",
+                "the header has the column `tp` twice",
             ),
+            ("body,tp\nriver,1\n", "the header has no `target` column"),
             (
-                "body,tp\nriver,1\n",
-                "header: the required column \"target\" is missing",
+                "body,target,class\nriver,3,I\n",
+                "the header already has a `class` column, which this command appends",
             ),
             (
                 "body,target,tp\nriver,3,0.1\nriver,3,abc\n",
-                "row 3, column \"tp\": \"abc\" is not a number",
+                "line 3, column `tp`: `abc` is not a number",
             ),
             (
                 "body,target,nh3n\nriver,3,-0.2\n",
-                "row 2, column \"nh3n\": \"-0.2\" is not a measurement (finite and not negative)",
+                "line 2, column `nh3n`: `-0.2` is negative",
             ),
             (
                 "body,target,nh3n\nriver,3,NaN\n",
-                "row 2, column \"nh3n\": \"NaN\" is not a measurement (finite and not negative)",
+                "line 2, column `nh3n`: `NaN` is not finite",
             ),
             (
                 "body,target,nh3n\nsea,3,1\n",
-                "row 2, column \"body\": \"sea\" is neither river nor lake",
+                "line 2, column `body`: `sea` is neither river nor lake",
             ),
             (
                 "body,target,nh3n\nriver,6,1\n",
-                "row 2, column \"target\": \"6\" is not a target class 1-5 or I-V",
+                "line 2, column `target`: `6` is not a target class 1-5 or I-V",
             ),
             (
                 "body,target,nh3n\nriver,VI,1\n",
-                "row 2, column \"target\": \"VI\" is not a target class 1-5 or I-V",
+                "line 2, column `target`: `VI` is not a target class 1-5 or I-V",
             ),
             (
                 "body,target,nh3n\nriver,,1\n",
-                "row 2, column \"target\": \"\" is not a target class 1-5 or I-V",
+                "line 2, column `target`: `` is not a target class 1-5 or I-V",
             ),
         ];
         for (input, message) in cases {

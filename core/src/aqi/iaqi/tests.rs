@@ -1,7 +1,7 @@
 use proptest::prelude::*;
 
-use super::super::reference_csv::{self, BreakpointRow};
 use super::super::breakpoints::tables;
+use super::super::reference_csv::{self, BreakpointRow};
 use super::*;
 
 const EDITIONS: [Edition; 2] = [Edition::Hj633_2012, Edition::Hj633_2026];
@@ -15,13 +15,15 @@ fn iaqi_of(e: Edition, p: Parameter, a: Averaging, c: f64) -> u16 {
 /// an exact integer such as 75.000000000001 from rounding up; genuine fractions here are at
 /// least 1/1140 (the widest run, NO2 1h 1200–2340) away from an integer.
 fn eq1_from_csv(rows: &[&BreakpointRow], c: f64) -> Option<u16> {
-    rows.windows(2).find(|w| c <= f64::from(w[1].concentration)).map(|w| {
-        let (lo, hi) = (w[0], w[1]);
-        let x = f64::from(hi.iaqi - lo.iaqi) * (c - f64::from(lo.concentration))
-            / f64::from(hi.concentration - lo.concentration)
-            + f64::from(lo.iaqi);
-        (x - 1e-9).ceil() as u16
-    })
+    rows.windows(2)
+        .find(|w| c <= f64::from(w[1].concentration))
+        .map(|w| {
+            let (lo, hi) = (w[0], w[1]);
+            let x = f64::from(hi.iaqi - lo.iaqi) * (c - f64::from(lo.concentration))
+                / f64::from(hi.concentration - lo.concentration)
+                + f64::from(lo.iaqi);
+            (x - 1e-9).ceil() as u16
+        })
 }
 
 /// What each column does above its top breakpoint: `Ok(iaqi)` or, for HJ 633-2012's notes
@@ -32,7 +34,7 @@ fn above_top(edition: Edition, key: &str) -> Result<u16, Averaging> {
         (Edition::Hj633_2026, "o3_8h") => Ok(300),  // HJ 633-2026 Table 3 note c
         (Edition::Hj633_2012, "so2_1h") => Err(Averaging::Daily), // HJ 633-2012 note (2)
         (Edition::Hj633_2012, "o3_8h") => Err(Averaging::OneHour), // HJ 633-2012 note (3)
-        _ => Ok(500),                                // README §1.4, OBSERVED cap
+        _ => Ok(500),                               // README §1.4, OBSERVED cap
     }
 }
 
@@ -42,9 +44,15 @@ fn iaqi_just_below_at_and_just_above_every_breakpoint_follows_eq_1() {
     let mut cases = 0;
     for edition in EDITIONS {
         for table in tables(edition) {
-            let rows: Vec<_> =
-                all.iter().filter(|r| r.standard == edition.code() && r.key == table.key).collect();
-            let unit = if table.pollutant == Parameter::Co { 0.1 } else { 1.0 };
+            let rows: Vec<_> = all
+                .iter()
+                .filter(|r| r.standard == edition.code() && r.key == table.key)
+                .collect();
+            let unit = if table.pollutant == Parameter::Co {
+                0.1
+            } else {
+                1.0
+            };
             let top = rows.last().unwrap().concentration;
             for row in &rows {
                 // e.g. "HJ 633-2026 Table 3, pm25_24h, IAQI 100 = 60 ug/m3"
@@ -63,7 +71,11 @@ fn iaqi_just_below_at_and_just_above_every_breakpoint_follows_eq_1() {
                 if row.concentration > 0 {
                     let c = bp - unit;
                     let want = eq1_from_csv(&rows, c).unwrap();
-                    assert_eq!(iaqi_of(edition, table.pollutant, table.averaging, c), want, "below: {cite}");
+                    assert_eq!(
+                        iaqi_of(edition, table.pollutant, table.averaging, c),
+                        want,
+                        "below: {cite}"
+                    );
                     assert!(want <= row.iaqi, "below: {cite}");
                     cases += 1;
                 }
@@ -143,7 +155,11 @@ fn hand_computed_cases_at_the_pm_and_special_breakpoints() {
         (E12, Pm10, OneHour, 151.0, 101),
     ];
     for (edition, pollutant, averaging, c, want) in cases {
-        assert_eq!(iaqi_of(edition, pollutant, averaging, c), want, "{edition} {pollutant} {averaging} {c}");
+        assert_eq!(
+            iaqi_of(edition, pollutant, averaging, c),
+            want,
+            "{edition} {pollutant} {averaging} {c}"
+        );
     }
 }
 
@@ -152,12 +168,29 @@ fn worked_example_pm25_one_hour_in_2026() {
     // PM2.5 1-hour mean 87.6 µg/m3 on 2026-03-01 at 10:00: round to 88 (6 rounds up); the
     // 24-hour column brackets it between 60 (IAQI 100) and 115 (IAQI 150):
     // IAQI = (150 − 100) / (115 − 60) × (88 − 60) + 100 = 50 × 28 / 55 + 100 = 125.45 → 126.
-    let sub = iaqi(Edition::Hj633_2026, Parameter::Pm25, Averaging::OneHour, 87.6).unwrap();
+    let sub = iaqi(
+        Edition::Hj633_2026,
+        Parameter::Pm25,
+        Averaging::OneHour,
+        87.6,
+    )
+    .unwrap();
     assert_eq!(sub.concentration, 88.0);
-    assert_eq!((sub.bp_lo, sub.bp_hi, sub.iaqi_lo, sub.iaqi_hi), (60.0, 115.0, 100, 150));
+    assert_eq!(
+        (sub.bp_lo, sub.bp_hi, sub.iaqi_lo, sub.iaqi_hi),
+        (60.0, 115.0, 100, 150)
+    );
     assert_eq!(sub.iaqi, 126);
     // The same hour under HJ 633-2012 (IAQI 100 = 75): 50 × 13 / 40 + 100 = 116.25 → 117.
-    assert_eq!(iaqi_of(Edition::Hj633_2012, Parameter::Pm25, Averaging::OneHour, 87.6), 117);
+    assert_eq!(
+        iaqi_of(
+            Edition::Hj633_2012,
+            Parameter::Pm25,
+            Averaging::OneHour,
+            87.6
+        ),
+        117
+    );
 }
 
 #[test]
@@ -167,7 +200,10 @@ fn worked_example_co_daily() {
     let sub = iaqi(Edition::Hj633_2026, Parameter::Co, Averaging::Daily, 2.45).unwrap();
     assert_eq!((sub.concentration, sub.iaqi), (2.4, 60));
     // 2.55 → 2.6 (5 is odd): 25 × 0.6 + 50 = 65.
-    assert_eq!(iaqi_of(Edition::Hj633_2026, Parameter::Co, Averaging::Daily, 2.55), 65);
+    assert_eq!(
+        iaqi_of(Edition::Hj633_2026, Parameter::Co, Averaging::Daily, 2.55),
+        65
+    );
 }
 
 #[test]
@@ -179,16 +215,31 @@ fn concentrations_round_half_to_even_before_the_index() {
     // 60.4 → 60, 60.6 → 61.
     assert_eq!(pm25(60.4), 100);
     assert_eq!(pm25(60.6), 101);
-    let sub = iaqi(Edition::Hj633_2026, Parameter::So2, Averaging::OneHour, 800.5).unwrap();
-    assert_eq!((sub.concentration, sub.iaqi, sub.special_case), (800.0, 200, None));
+    let sub = iaqi(
+        Edition::Hj633_2026,
+        Parameter::So2,
+        Averaging::OneHour,
+        800.5,
+    )
+    .unwrap();
+    assert_eq!(
+        (sub.concentration, sub.iaqi, sub.special_case),
+        (800.0, 200, None)
+    );
 }
 
 #[test]
 fn iaqi_rounds_up_even_a_small_fraction() {
     // HJ 633-2012 Table 1, PM2.5: 36 → 50 + 50 × 1/40 = 51.25 → 52 (not 51).
-    assert_eq!(iaqi_of(Edition::Hj633_2012, Parameter::Pm25, Averaging::Daily, 36.0), 52);
+    assert_eq!(
+        iaqi_of(Edition::Hj633_2012, Parameter::Pm25, Averaging::Daily, 36.0),
+        52
+    );
     // NO2 24h, 41 → 50 + 50 × 1/40 = 51.25 → 52.
-    assert_eq!(iaqi_of(Edition::Hj633_2026, Parameter::No2, Averaging::Daily, 41.0), 52);
+    assert_eq!(
+        iaqi_of(Edition::Hj633_2026, Parameter::No2, Averaging::Daily, 41.0),
+        52
+    );
 }
 
 #[test]
@@ -200,37 +251,79 @@ fn above_the_top_breakpoint_the_iaqi_is_capped_at_500() {
         assert_eq!((sub.bp_lo, sub.bp_hi), (350.0, 500.0));
     }
     // 500.4 rounds to 500: on the breakpoint, no cap needed.
-    let sub = iaqi(Edition::Hj633_2012, Parameter::Pm25, Averaging::Daily, 500.4).unwrap();
+    let sub = iaqi(
+        Edition::Hj633_2012,
+        Parameter::Pm25,
+        Averaging::Daily,
+        500.4,
+    )
+    .unwrap();
     assert_eq!((sub.iaqi, sub.special_case), (500, None));
 }
 
 #[test]
 fn special_cases_of_2026_fix_the_iaqi_and_cite_the_footnote() {
-    let so2 = iaqi(Edition::Hj633_2026, Parameter::So2, Averaging::OneHour, 801.0).unwrap();
-    assert_eq!((so2.iaqi, so2.special_case), (200, Some(NOTE_2026_SO2_1H_ABOVE_800)));
-    let o3 = iaqi(Edition::Hj633_2026, Parameter::O3, Averaging::EightHour, 900.0).unwrap();
-    assert_eq!((o3.iaqi, o3.special_case), (300, Some(NOTE_2026_O3_8H_ABOVE_800)));
+    let so2 = iaqi(
+        Edition::Hj633_2026,
+        Parameter::So2,
+        Averaging::OneHour,
+        801.0,
+    )
+    .unwrap();
+    assert_eq!(
+        (so2.iaqi, so2.special_case),
+        (200, Some(NOTE_2026_SO2_1H_ABOVE_800))
+    );
+    let o3 = iaqi(
+        Edition::Hj633_2026,
+        Parameter::O3,
+        Averaging::EightHour,
+        900.0,
+    )
+    .unwrap();
+    assert_eq!(
+        (o3.iaqi, o3.special_case),
+        (300, Some(NOTE_2026_O3_8H_ABOVE_800))
+    );
 }
 
 #[test]
 fn special_cases_of_2012_defer_to_the_other_averaging() {
-    let so2 = iaqi(Edition::Hj633_2012, Parameter::So2, Averaging::OneHour, 801.0);
+    let so2 = iaqi(
+        Edition::Hj633_2012,
+        Parameter::So2,
+        Averaging::OneHour,
+        801.0,
+    );
     assert!(matches!(
         so2,
-        Err(IaqiError::ReportedFromOtherAveraging { instead: Averaging::Daily, .. })
+        Err(IaqiError::ReportedFromOtherAveraging {
+            instead: Averaging::Daily,
+            ..
+        })
     ));
-    let o3 = iaqi(Edition::Hj633_2012, Parameter::O3, Averaging::EightHour, 801.0);
+    let o3 = iaqi(
+        Edition::Hj633_2012,
+        Parameter::O3,
+        Averaging::EightHour,
+        801.0,
+    );
     assert!(matches!(
         o3,
-        Err(IaqiError::ReportedFromOtherAveraging { instead: Averaging::OneHour, .. })
+        Err(IaqiError::ReportedFromOtherAveraging {
+            instead: Averaging::OneHour,
+            ..
+        })
     ));
 }
 
 #[test]
 fn special_case_notes_quote_the_csv_footnotes() {
     // The text after each "HJ 633-… note x: " prefix is the CSV's wording of that footnote.
-    let footnotes: Vec<_> =
-        reference_csv::breakpoint_rows().into_iter().map(|r| r.footnote).collect();
+    let footnotes: Vec<_> = reference_csv::breakpoint_rows()
+        .into_iter()
+        .map(|r| r.footnote)
+        .collect();
     let quoted = |note: &str, from: &str| {
         let at = note.find(from).unwrap();
         footnotes.iter().any(|f| f.contains(&note[at..]))

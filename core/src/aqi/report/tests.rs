@@ -54,7 +54,10 @@ fn worked_real_time_example_in_both_editions() {
     assert_eq!((new.aqi, new.computed_aqi), (Some(102), Some(102)));
     assert_eq!(new.level.unwrap().level, 3);
     assert_eq!(new.primary, [Parameter::Pm25]);
-    assert!(new.exceeding.is_empty(), "HJ 633-2026 has no exceeding pollutants");
+    assert!(
+        new.exceeding.is_empty(),
+        "HJ 633-2026 has no exceeding pollutants"
+    );
     assert_eq!(new.sensitive_groups.len(), 1);
     assert_eq!(new.sensitive_groups[0].pollutant, Parameter::Pm25);
 
@@ -84,12 +87,21 @@ fn pollutants_tied_at_the_maximum_are_all_primary() {
 #[test]
 fn aqi_of_50_or_less_has_no_primary_pollutant() {
     // PM2.5 35 → IAQI 50 exactly; 36 → 52.
-    let at_50 = HourlyConcentrations { pm25_ug_m3: Some(35.0), ..clean_hour() };
+    let at_50 = HourlyConcentrations {
+        pm25_ug_m3: Some(35.0),
+        ..clean_hour()
+    };
     let report = real_time_aqi(E26, &at_50).unwrap();
     assert_eq!(report.aqi, Some(50));
     assert!(report.primary.is_empty());
-    let at_52 = HourlyConcentrations { pm25_ug_m3: Some(36.0), ..clean_hour() };
-    assert_eq!(real_time_aqi(E26, &at_52).unwrap().primary, [Parameter::Pm25]);
+    let at_52 = HourlyConcentrations {
+        pm25_ug_m3: Some(36.0),
+        ..clean_hour()
+    };
+    assert_eq!(
+        real_time_aqi(E26, &at_52).unwrap().primary,
+        [Parameter::Pm25]
+    );
 }
 
 #[test]
@@ -108,7 +120,10 @@ fn missing_pollutant_with_aqi_90_is_published_as_na_in_2026() {
     assert_eq!(report.not_published, Some(NA_MISSING_DATA));
     assert_eq!(
         report.missing,
-        [Indicator { pollutant: Parameter::Pm10, averaging: Averaging::OneHour }]
+        [Indicator {
+            pollutant: Parameter::Pm10,
+            averaging: Averaging::OneHour
+        }]
     );
     // The IAQIs stay available for explanation.
     assert_eq!(report.sub_indices.len(), 5);
@@ -133,14 +148,22 @@ fn missing_pollutant_with_aqi_130_is_published_in_2026() {
 #[test]
 fn missing_pollutant_with_aqi_exactly_100_is_still_na() {
     // §5.3 publishes only "AQI > 100": PM2.5 60 → 100.
-    let hour = HourlyConcentrations { o3_ug_m3: None, pm25_ug_m3: Some(60.0), ..clean_hour() };
+    let hour = HourlyConcentrations {
+        o3_ug_m3: None,
+        pm25_ug_m3: Some(60.0),
+        ..clean_hour()
+    };
     let report = real_time_aqi(E26, &hour).unwrap();
     assert_eq!((report.aqi, report.computed_aqi), (None, Some(100)));
 }
 
 #[test]
 fn missing_pollutant_in_2012_is_computed_from_the_others_and_published() {
-    let hour = HourlyConcentrations { pm10_ug_m3: None, pm25_ug_m3: Some(55.0), ..clean_hour() };
+    let hour = HourlyConcentrations {
+        pm10_ug_m3: None,
+        pm25_ug_m3: Some(55.0),
+        ..clean_hour()
+    };
     let report = real_time_aqi(E12, &hour).unwrap();
     // 2012: PM2.5 55 → 50 + 50 × 20/40 = 75.
     assert_eq!(report.aqi, Some(75));
@@ -172,13 +195,19 @@ fn so2_one_hour_above_800_in_2012_uses_the_24_hour_mean() {
     };
     let report = real_time_aqi(E12, &hour).unwrap();
     let so2 = &report.sub_indices[0];
-    assert_eq!((so2.pollutant, so2.averaging, so2.iaqi), (Parameter::So2, Averaging::Daily, 154));
+    assert_eq!(
+        (so2.pollutant, so2.averaging, so2.iaqi),
+        (Parameter::So2, Averaging::Daily, 154)
+    );
     assert_eq!(so2.special_case, Some(NOTE_2012_SO2_1H_ABOVE_800));
     assert_eq!(report.aqi, Some(154));
     assert_eq!(report.primary, [Parameter::So2]);
 
     // Without the 24-hour mean SO2 is missing, and 2012 still publishes from the rest.
-    let without = HourlyConcentrations { so2_24h_ug_m3: None, ..hour };
+    let without = HourlyConcentrations {
+        so2_24h_ug_m3: None,
+        ..hour
+    };
     let report = real_time_aqi(E12, &without).unwrap();
     assert_eq!(report.missing[0].pollutant, Parameter::So2);
     assert_eq!(report.aqi, Some(38));
@@ -186,10 +215,16 @@ fn so2_one_hour_above_800_in_2012_uses_the_24_hour_mean() {
 
 #[test]
 fn so2_one_hour_above_800_in_2026_is_200() {
-    let hour = HourlyConcentrations { so2_ug_m3: Some(900.0), ..clean_hour() };
+    let hour = HourlyConcentrations {
+        so2_ug_m3: Some(900.0),
+        ..clean_hour()
+    };
     let report = real_time_aqi(E26, &hour).unwrap();
     assert_eq!(report.aqi, Some(200));
-    assert_eq!(report.sub_indices[0].special_case, Some(NOTE_2026_SO2_1H_ABOVE_800));
+    assert_eq!(
+        report.sub_indices[0].special_case,
+        Some(NOTE_2026_SO2_1H_ABOVE_800)
+    );
 }
 
 #[test]
@@ -201,24 +236,43 @@ fn o3_eight_hour_above_800_in_2012_uses_the_daily_max_one_hour() {
         ..full_day()
     };
     let report = daily_aqi(E12, &day).unwrap();
-    let o3: Vec<_> = report.sub_indices.iter().filter(|s| s.pollutant == Parameter::O3).collect();
-    assert_eq!(o3.len(), 2, "the 8-hour slot (standing in) and the 1-hour indicator");
+    let o3: Vec<_> = report
+        .sub_indices
+        .iter()
+        .filter(|s| s.pollutant == Parameter::O3)
+        .collect();
+    assert_eq!(
+        o3.len(),
+        2,
+        "the 8-hour slot (standing in) and the 1-hour indicator"
+    );
     assert_eq!((o3[0].averaging, o3[0].iaqi), (Averaging::OneHour, 400));
     assert_eq!(o3[0].special_case, Some(NOTE_2012_O3_8H_ABOVE_800));
     assert_eq!(report.aqi, Some(400));
     assert_eq!(report.primary, [Parameter::O3], "listed once");
     assert_eq!(report.exceeding, [Parameter::O3]);
 
-    let without = DailyConcentrations { o3_1h_max_ug_m3: None, ..day };
+    let without = DailyConcentrations {
+        o3_1h_max_ug_m3: None,
+        ..day
+    };
     let report = daily_aqi(E12, &without).unwrap();
-    assert_eq!(report.missing.len(), 2, "O3 8h has no stand-in, O3 1h is absent");
+    assert_eq!(
+        report.missing.len(),
+        2,
+        "O3 8h has no stand-in, O3 1h is absent"
+    );
 }
 
 #[test]
 fn daily_report_has_six_indicators_in_2026_and_seven_in_2012() {
     let new = daily_aqi(E26, &full_day()).unwrap();
     assert_eq!(new.sub_indices.len(), 6);
-    assert_eq!(iaqi_of(&new, Parameter::O3, Averaging::OneHour), None, "ignored in 2026");
+    assert_eq!(
+        iaqi_of(&new, Parameter::O3, Averaging::OneHour),
+        None,
+        "ignored in 2026"
+    );
     let old = daily_aqi(E12, &full_day()).unwrap();
     assert_eq!(old.sub_indices.len(), 7);
     // 2012: O3 1h max 150 → 50 × 150/160 = 46.9 → 47.
@@ -232,7 +286,10 @@ fn daily_report_has_six_indicators_in_2026_and_seven_in_2012() {
 
 #[test]
 fn o3_eight_hour_above_800_in_2026_is_300() {
-    let day = DailyConcentrations { o3_8h_max_ug_m3: Some(801.0), ..full_day() };
+    let day = DailyConcentrations {
+        o3_8h_max_ug_m3: Some(801.0),
+        ..full_day()
+    };
     let report = daily_aqi(E26, &day).unwrap();
     assert_eq!(report.aqi, Some(300));
     assert_eq!(report.level.unwrap().category_zh, "重度污染");
@@ -263,15 +320,31 @@ fn no_data_gives_no_aqi() {
 
 #[test]
 fn invalid_concentration_is_an_error() {
-    let hour = HourlyConcentrations { o3_ug_m3: Some(-3.0), ..clean_hour() };
-    assert!(matches!(real_time_aqi(E26, &hour), Err(IaqiError::Negative { .. })));
-    let day = DailyConcentrations { co_24h_mg_m3: Some(f64::NAN), ..full_day() };
-    assert!(matches!(daily_aqi(E12, &day), Err(IaqiError::NotFinite { .. })));
+    let hour = HourlyConcentrations {
+        o3_ug_m3: Some(-3.0),
+        ..clean_hour()
+    };
+    assert!(matches!(
+        real_time_aqi(E26, &hour),
+        Err(IaqiError::Negative { .. })
+    ));
+    let day = DailyConcentrations {
+        co_24h_mg_m3: Some(f64::NAN),
+        ..full_day()
+    };
+    assert!(matches!(
+        daily_aqi(E12, &day),
+        Err(IaqiError::NotFinite { .. })
+    ));
 }
 
 #[test]
 fn report_serialises_with_snake_case_fields() {
-    let hour = HourlyConcentrations { pm10_ug_m3: None, pm25_ug_m3: Some(55.0), ..clean_hour() };
+    let hour = HourlyConcentrations {
+        pm10_ug_m3: None,
+        pm25_ug_m3: Some(55.0),
+        ..clean_hour()
+    };
     let json = serde_json::to_value(real_time_aqi(E26, &hour).unwrap()).unwrap();
     assert_eq!(json["edition"], "hj633_2026");
     assert_eq!(json["kind"], "real_time");

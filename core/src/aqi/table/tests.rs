@@ -8,7 +8,11 @@ fn annotate(input: &str, daily: bool) -> Result<String, AqiTableError> {
 
 /// The appended cells of each data row.
 fn appended(output: &str) -> Vec<String> {
-    output.lines().skip(1).map(|l| l.split(',').rev().take(5).collect::<Vec<_>>().join("|")).collect()
+    output
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').rev().take(5).collect::<Vec<_>>().join("|"))
+        .collect()
 }
 
 #[test]
@@ -23,11 +27,30 @@ time,so2,no2,co,o3,pm10,pm25
 ";
     let output = annotate(input, false).unwrap();
     let rows: Vec<_> = output.lines().collect();
-    assert_eq!(rows[0], "time,so2,no2,co,o3,pm10,pm25,aqi,level,category,primary,edition");
-    assert!(rows[1].ends_with(",84,2,良,pm25,HJ 633-2012"), "{}", rows[1]);
-    assert!(rows[2].ends_with(",84,2,良,pm25,HJ 633-2012"), "{}", rows[2]);
-    assert!(rows[3].ends_with(",102,3,轻度污染,pm25,HJ 633-2026"), "{}", rows[3]);
-    assert!(rows[4].ends_with(",102,3,轻度污染,pm25,HJ 633-2026"), "{}", rows[4]);
+    assert_eq!(
+        rows[0],
+        "time,so2,no2,co,o3,pm10,pm25,aqi,level,category,primary,edition"
+    );
+    assert!(
+        rows[1].ends_with(",84,2,良,pm25,HJ 633-2012"),
+        "{}",
+        rows[1]
+    );
+    assert!(
+        rows[2].ends_with(",84,2,良,pm25,HJ 633-2012"),
+        "{}",
+        rows[2]
+    );
+    assert!(
+        rows[3].ends_with(",102,3,轻度污染,pm25,HJ 633-2026"),
+        "{}",
+        rows[3]
+    );
+    assert!(
+        rows[4].ends_with(",102,3,轻度污染,pm25,HJ 633-2026"),
+        "{}",
+        rows[4]
+    );
 }
 
 #[test]
@@ -35,7 +58,10 @@ fn na_leaves_the_published_cells_empty() {
     // PM10 missing, AQI 90 from PM2.5 55: NA under HJ 633-2026 §5.3.
     let input = "time,so2,no2,co,o3,pm10,pm25\n2026-06-01T10:00+08:00,8,45,0.7,120,,55\n";
     let output = annotate(input, false).unwrap();
-    assert_eq!(output.lines().nth(1).unwrap(), "2026-06-01T10:00+08:00,8,45,0.7,120,,55,,,,,HJ 633-2026");
+    assert_eq!(
+        output.lines().nth(1).unwrap(),
+        "2026-06-01T10:00+08:00,8,45,0.7,120,,55,,,,,HJ 633-2026"
+    );
 }
 
 #[test]
@@ -83,34 +109,59 @@ fn other_columns_and_quoting_pass_through() {
 #[test]
 fn returns_the_number_of_rows() {
     let input = "time,pm25\n2026-06-01T10:00:00+08:00,20\n2026-06-01T11:00:00+08:00,21\n";
-    assert_eq!(annotate_csv(input.as_bytes(), Vec::new(), false).unwrap(), 2);
+    assert_eq!(
+        annotate_csv(input.as_bytes(), Vec::new(), false).unwrap(),
+        2
+    );
 }
 
 #[test]
 fn errors_name_the_line_and_column() {
-    let bad_number = "time,so2,pm25\n2026-06-01T10:00:00+08:00,8,20\n2026-06-01T11:00:00+08:00,8,x\n";
+    let bad_number =
+        "time,so2,pm25\n2026-06-01T10:00:00+08:00,8,20\n2026-06-01T11:00:00+08:00,8,x\n";
     let err = annotate(bad_number, false).unwrap_err();
-    assert_eq!(err.to_string(), "line 3, column `pm25`: `x` is not a number");
+    assert_eq!(
+        err.to_string(),
+        "line 3, column `pm25`: `x` is not a number"
+    );
 
     let negative = "time,pm25\n2026-06-01T10:00:00+08:00,-2\n";
     let err = annotate(negative, false).unwrap_err();
     assert_eq!(err.to_string(), "line 2, column `pm25`: `-2` is negative");
 
     let nan = "time,pm25\n2026-06-01T10:00:00+08:00,NaN\n";
-    assert!(annotate(nan, false).unwrap_err().to_string().ends_with("is not finite"));
+    assert!(
+        annotate(nan, false)
+            .unwrap_err()
+            .to_string()
+            .ends_with("is not finite")
+    );
 
     let bad_time = "time,pm25\n2026-06-01 10:00,20\n";
     let err = annotate(bad_time, false).unwrap_err();
-    assert!(err.to_string().starts_with("line 2, column `time`: `2026-06-01 10:00` is not"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("line 2, column `time`: `2026-06-01 10:00` is not"),
+        "{err}"
+    );
 
     let bad_day = "time,pm25_24h\n01/06/2026,20\n";
-    assert!(matches!(annotate(bad_day, true), Err(AqiTableError::Time { line: 2, .. })));
+    assert!(matches!(
+        annotate(bad_day, true),
+        Err(AqiTableError::Time { line: 2, .. })
+    ));
 }
 
 #[test]
 fn header_problems_are_errors() {
-    assert!(matches!(annotate("pm25\n20\n", false), Err(AqiTableError::NoTimeColumn)));
-    assert!(matches!(annotate("", false), Err(AqiTableError::NoTimeColumn)));
+    assert!(matches!(
+        annotate("pm25\n20\n", false),
+        Err(AqiTableError::NoTimeColumn)
+    ));
+    assert!(matches!(
+        annotate("", false),
+        Err(AqiTableError::NoTimeColumn)
+    ));
     // Real-time columns given to --daily: probably the wrong mode.
     assert!(matches!(
         annotate("time,pm25\n2026-06-01,20\n", true),
@@ -128,7 +179,11 @@ fn header_problems_are_errors() {
 
 #[test]
 fn help_names_every_column() {
-    for column in REAL_TIME_COLUMNS.iter().chain(&DAILY_COLUMNS).chain(&OUTPUT_COLUMNS) {
+    for column in REAL_TIME_COLUMNS
+        .iter()
+        .chain(&DAILY_COLUMNS)
+        .chain(&OUTPUT_COLUMNS)
+    {
         assert!(AQI_TABLE_HELP.contains(column), "{column}");
     }
 }

@@ -20,7 +20,12 @@ pub(super) struct Segment {
 }
 
 const fn seg(aqi_lo: u16, aqi_hi: u16, bp_lo: u32, bp_hi: u32) -> Segment {
-    Segment { aqi_lo, aqi_hi, bp_lo, bp_hi }
+    Segment {
+        aqi_lo,
+        aqi_hi,
+        bp_lo,
+        bp_hi,
+    }
 }
 
 /// O3 8-hour, 0.001 ppm. No rows above AQI 300 (footnote 2: AQI 301+ comes from 1-hour O3).
@@ -66,8 +71,12 @@ const CO_8H: [Segment; 6] = [
     seg(301, 500, 305, 504),
 ];
 /// SO2 1-hour, ppb. Not above AQI 200 (footnote 3).
-const SO2_1H: [Segment; 4] =
-    [seg(0, 50, 0, 35), seg(51, 100, 36, 75), seg(101, 150, 76, 185), seg(151, 200, 186, 304)];
+const SO2_1H: [Segment; 4] = [
+    seg(0, 50, 0, 35),
+    seg(51, 100, 36, 75),
+    seg(101, 150, 76, 185),
+    seg(151, 200, 186, 304),
+];
 /// SO2 24-hour, ppb: only when the daily max 1-hour SO2 is at least 305 ppb.
 const SO2_24H: [Segment; 2] = [seg(201, 300, 305, 604), seg(301, 500, 605, 1004)];
 /// NO2 1-hour, ppb.
@@ -162,10 +171,18 @@ mod tests {
         let mut seen = 0;
         for row in &rows {
             let indicator = indicator_of(&row.pollutant, &row.averaging);
-            let cite = format!("EPA-454/B-24-002 Table 6, {indicator:?}, AQI {}–{}", row.aqi_lo, row.aqi_hi);
+            let cite = format!(
+                "EPA-454/B-24-002 Table 6, {indicator:?}, AQI {}–{}",
+                row.aqi_lo, row.aqi_hi
+            );
             assert_eq!(indicator.unit(), row.unit, "{cite}");
             let d = indicator.decimals();
-            let want = seg(row.aqi_lo, row.aqi_hi, reference_csv::scaled(&row.bp_lo, d), reference_csv::scaled(&row.bp_hi, d));
+            let want = seg(
+                row.aqi_lo,
+                row.aqi_hi,
+                reference_csv::scaled(&row.bp_lo, d),
+                reference_csv::scaled(&row.bp_hi, d),
+            );
             assert!(segments(indicator).contains(&want), "{cite}: {want:?}");
             seen += 1;
         }
@@ -178,7 +195,10 @@ mod tests {
         for row in reference_csv::us_breakpoint_rows() {
             let c = us_category(u32::from(row.aqi_lo));
             assert_eq!(c, us_category(u32::from(row.aqi_hi)));
-            assert_eq!((c.name, c.color, c.hex), (row.category.as_str(), row.color.as_str(), row.hex.as_str()));
+            assert_eq!(
+                (c.name, c.color, c.hex),
+                (row.category.as_str(), row.color.as_str(), row.hex.as_str())
+            );
             assert_eq!(c.rgb, [row.r, row.g, row.b]);
             assert_eq!(c.aqi_min, row.aqi_lo);
         }

@@ -47,11 +47,20 @@ pub fn nowcast(hourly: &[Option<f64>]) -> Result<Option<f64>, UsAqiError> {
     if hours.iter().take(3).flatten().count() < 2 {
         return Ok(None);
     }
-    let valid = || hours.iter().enumerate().filter_map(|(i, c)| c.map(|c| (i, c)));
+    let valid = || {
+        hours
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| c.map(|c| (i, c)))
+    };
     let max = valid().map(|(_, c)| c).fold(0.0, f64::max);
     let min = valid().map(|(_, c)| c).fold(f64::INFINITY, f64::min);
     // All zero: no change at all, so every hour weighs the same.
-    let weight = if max > 0.0 { (1.0 - (max - min) / max).max(MIN_WEIGHT) } else { 1.0 };
+    let weight = if max > 0.0 {
+        (1.0 - (max - min) / max).max(MIN_WEIGHT)
+    } else {
+        1.0
+    };
     let (mut weighted, mut weights) = (0.0, 0.0);
     for (hours_ago, c) in valid() {
         let w = weight.powi(i32::try_from(hours_ago).expect("at most 12 hours"));
@@ -71,10 +80,15 @@ mod tests {
         // EPA's "Computing the NowCast" example, oldest to newest:
         // 50 80 75 90 82 53 64 74 21 10 16 13. Range 90 − 10 = 80, scaled rate 80/90,
         // weight 1 − 0.89 = 0.11 → 0.5. Σ 0.5ⁱ·cᵢ = 34.819…, Σ 0.5ⁱ = 1.99951…, NowCast 17.41.
-        let oldest_first = [50.0, 80.0, 75.0, 90.0, 82.0, 53.0, 64.0, 74.0, 21.0, 10.0, 16.0, 13.0];
+        let oldest_first = [
+            50.0, 80.0, 75.0, 90.0, 82.0, 53.0, 64.0, 74.0, 21.0, 10.0, 16.0, 13.0,
+        ];
         let newest_first: Vec<_> = oldest_first.iter().rev().map(|c| Some(*c)).collect();
         let value = nowcast(&newest_first).unwrap().unwrap();
-        assert!((value - 34.819_335_937_5 / 1.999_511_718_75).abs() < 1e-12, "{value}");
+        assert!(
+            (value - 34.819_335_937_5 / 1.999_511_718_75).abs() < 1e-12,
+            "{value}"
+        );
         let pm25 = sub_index(UsIndicator::Pm25Day, value).unwrap().unwrap();
         assert_eq!(pm25.concentration, 17.4);
         // 49 / 26.3 × (17.4 − 9.1) + 51 = 66.46 → 66.
@@ -83,8 +97,14 @@ mod tests {
 
     #[test]
     fn two_of_the_three_latest_hours_must_be_valid() {
-        assert_eq!(nowcast(&[None, None, Some(10.0), Some(10.0)]).unwrap(), None);
-        assert_eq!(nowcast(&[Some(10.0), None, None, Some(10.0)]).unwrap(), None);
+        assert_eq!(
+            nowcast(&[None, None, Some(10.0), Some(10.0)]).unwrap(),
+            None
+        );
+        assert_eq!(
+            nowcast(&[Some(10.0), None, None, Some(10.0)]).unwrap(),
+            None
+        );
         assert_eq!(nowcast(&[Some(10.0)]).unwrap(), None);
         assert_eq!(nowcast(&[]).unwrap(), None);
         assert!(nowcast(&[Some(10.0), None, Some(10.0)]).unwrap().is_some());
@@ -111,7 +131,10 @@ mod tests {
         let w: f64 = 1.0 - 2.0 / 12.0;
         let value = nowcast(&[Some(12.0), Some(10.0)]).unwrap().unwrap();
         assert!((value - (12.0 + w * 10.0) / (1.0 + w)).abs() < 1e-12);
-        assert_eq!(nowcast(&[Some(0.0), Some(0.0), Some(0.0)]).unwrap(), Some(0.0));
+        assert_eq!(
+            nowcast(&[Some(0.0), Some(0.0), Some(0.0)]).unwrap(),
+            Some(0.0)
+        );
     }
 
     #[test]

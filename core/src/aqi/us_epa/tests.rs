@@ -49,8 +49,16 @@ fn every_row_gives_its_aqi_at_both_ends() {
         for row in breakpoints::segments(indicator) {
             let lo = f64::from(row.bp_lo) / scale;
             let hi = f64::from(row.bp_hi) / scale;
-            assert_eq!(aqi(indicator, lo), u32::from(row.aqi_lo), "{indicator:?} {lo}");
-            assert_eq!(aqi(indicator, hi), u32::from(row.aqi_hi), "{indicator:?} {hi}");
+            assert_eq!(
+                aqi(indicator, lo),
+                u32::from(row.aqi_lo),
+                "{indicator:?} {lo}"
+            );
+            assert_eq!(
+                aqi(indicator, hi),
+                u32::from(row.aqi_hi),
+                "{indicator:?} {hi}"
+            );
         }
     }
 }
@@ -87,7 +95,10 @@ fn so2_rules() {
     ));
     // 24-hour below 305 ppb: fixed 200 (footnote 3).
     let fixed = sub_index(UsIndicator::So2Day, 200.0).unwrap().unwrap();
-    assert_eq!((fixed.aqi, fixed.band, fixed.note), (200, None, Some(NOTE_SO2_FIXED_200)));
+    assert_eq!(
+        (fixed.aqi, fixed.band, fixed.note),
+        (200, None, Some(NOTE_SO2_FIXED_200))
+    );
     // 24-hour 343 ppb: 99 × 38 / 299 + 201 = 213.6 → 214.
     assert_eq!(aqi(UsIndicator::So2Day, 343.0), 214);
 }
@@ -118,7 +129,10 @@ fn composite_takes_the_highest_index() {
     assert_eq!(aqis, [136, 102, 93]);
     assert_eq!(report.aqi, Some(136));
     assert_eq!(report.main_pollutants, [Parameter::O3]);
-    assert_eq!(report.category.unwrap().name, "Unhealthy for Sensitive Groups");
+    assert_eq!(
+        report.category.unwrap().name,
+        "Unhealthy for Sensitive Groups"
+    );
 }
 
 #[test]
@@ -132,9 +146,15 @@ fn composite_applies_the_o3_and_so2_rules() {
     };
     let report = us_aqi(&with_1h).unwrap();
     assert_eq!((report.aqi, report.undetermined.len()), (Some(354), 0));
-    let without = UsConcentrations { o3_1h_ug_m3: None, ..with_1h };
+    let without = UsConcentrations {
+        o3_1h_ug_m3: None,
+        ..with_1h
+    };
     let report = us_aqi(&without).unwrap();
-    assert_eq!((report.aqi, report.undetermined), (None, vec![UsIndicator::O3EightHour]));
+    assert_eq!(
+        (report.aqi, report.undetermined),
+        (None, vec![UsIndicator::O3EightHour])
+    );
 
     // SO2 1h 1000 µg/m³ = 381.6 ppb ≥ 305: the 24-hour mean decides.
     let so2 = |day| UsConcentrations {
@@ -145,7 +165,10 @@ fn composite_applies_the_o3_and_so2_rules() {
     // 900 µg/m³ = 343.4 ppb → 214; 500 µg/m³ = 190.8 ppb < 305 → 200; none → undetermined.
     assert_eq!(us_aqi(&so2(Some(900.0))).unwrap().aqi, Some(214));
     assert_eq!(us_aqi(&so2(Some(500.0))).unwrap().aqi, Some(200));
-    assert_eq!(us_aqi(&so2(None)).unwrap().undetermined, [UsIndicator::So2OneHour]);
+    assert_eq!(
+        us_aqi(&so2(None)).unwrap().undetermined,
+        [UsIndicator::So2OneHour]
+    );
 }
 
 #[test]
@@ -155,7 +178,10 @@ fn invalid_values_are_errors() {
         Err(UsAqiError::Negative { .. })
     ));
     assert!(matches!(
-        us_aqi(&UsConcentrations { pm10_ug_m3: Some(f64::NAN), ..Default::default() }),
+        us_aqi(&UsConcentrations {
+            pm10_ug_m3: Some(f64::NAN),
+            ..Default::default()
+        }),
         Err(UsAqiError::NotFinite { .. })
     ));
 }

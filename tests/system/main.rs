@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
 
 mod browser;
+mod cli;
 mod demo;
 mod helpers;
 mod indices;

@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, Utc};
 use envmon_core::StationCode;
-use envmon_core::db::latest::{SELECT_LATEST, attach_indices, states_from_rows};
+use envmon_core::db::latest;
 use envmon_core::db::{DatabaseSettings, DbError};
 use envmon_core::wire::StationState;
 use futures_util::pin_mut;
@@ -206,13 +206,6 @@ impl Store {
     /// # Errors
     /// Fails when the database cannot be queried.
     pub async fn load_states(&self, stations: &[&str]) -> Result<Vec<StationState>, DbError> {
-        if stations.is_empty() {
-            return Ok(Vec::new());
-        }
-        let sql = format!("{SELECT_LATEST} WHERE l.station_code = ANY($1)");
-        let rows = self.client.query(&sql, &[&stations]).await?;
-        let mut states = states_from_rows(&rows);
-        attach_indices(&self.client, &mut states).await?;
-        Ok(states)
+        Ok(latest::load_states(&self.client, Some(stations)).await?)
     }
 }

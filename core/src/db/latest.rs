@@ -98,3 +98,25 @@ pub async fn attach_indices(
     }
     Ok(())
 }
+
+/// The committed state of `stations` (every station when `None`), with
+/// their latest indices.
+///
+/// # Errors
+/// Fails when the database cannot be queried.
+pub async fn load_states(
+    client: &impl GenericClient,
+    stations: Option<&[&str]>,
+) -> Result<Vec<StationState>, tokio_postgres::Error> {
+    let rows = match stations {
+        None => client.query(SELECT_LATEST, &[]).await?,
+        Some([]) => return Ok(Vec::new()),
+        Some(codes) => {
+            let sql = format!("{SELECT_LATEST} WHERE l.station_code = ANY($1)");
+            client.query(&sql, &[&codes]).await?
+        }
+    };
+    let mut states = states_from_rows(&rows);
+    attach_indices(client, &mut states).await?;
+    Ok(states)
+}

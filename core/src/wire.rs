@@ -40,6 +40,10 @@ pub struct AqiNow {
     pub primary: Vec<String>,
     /// The full explanation: sub-indices, inputs, level texts.
     pub report: serde_json::Value,
+    /// The US EPA AQI of the same hour, the second index: its report with
+    /// `aqi`, `category` and sub-indices; absent when not computable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub us_epa: Option<serde_json::Value>,
 }
 
 /// The latest GB 3838-2002 assessment of a water site.
@@ -174,6 +178,7 @@ mod tests {
             level: Some(2),
             primary: vec!["pm25".into()],
             report: serde_json::Value::Null,
+            us_epa: None,
         };
         let mut current = state(&[(Parameter::Pm25, 30.0, 10)]);
         current.aqi = Some(aqi(10, 60));

@@ -5,9 +5,10 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use envmon_core::aqi::us_epa::{self, UsConcentrations};
 use envmon_core::aqi::{self, AqiReport, DailyConcentrations, Edition, HourlyConcentrations};
 use envmon_core::station::WaterBodyType;
-use envmon_core::validity::Average;
+use envmon_core::validity::{self, Average};
 use envmon_core::water::{self, WaterClass, WaterItem};
 use envmon_core::{Parameter, Station};
 use serde_json::Value;
@@ -20,6 +21,13 @@ pub(crate) struct AqiRow {
     pub(crate) computed_aqi: Option<i16>,
     pub(crate) level: Option<i16>,
     pub(crate) primary: Vec<String>,
+    pub(crate) report: Value,
+}
+
+/// The US EPA AQI of a station-hour, as stored beside the China AQI.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct UsRow {
+    pub(crate) aqi: Option<i16>,
     pub(crate) report: Value,
 }
 
@@ -63,6 +71,45 @@ pub(crate) fn hourly_aqi(
     };
     let edition = Edition::for_hour_ending(hour_end);
     report_row(aqi::real_time_aqi(edition, &hour))
+}
+
+/// The US EPA AQI (EPA-454/B-24-002) of the last hour of `history` (24
+/// valid hourly means per pollutant, oldest first): PM by the NowCast over
+/// the last 12 hours, O3 and CO by their 8-hour means (valid with 6 hours),
+/// SO2 and NO2 by the hour, with the SO2 24-hour mean at hand for its
+/// high-concentration rule. `None` when nothing could be indexed.
+pub(crate) fn us_aqi(history: &BTreeMap<Parameter, [Option<f64>; 24]>) -> Option<UsRow> {
+    let series = |p: Parameter| history.get(&p).copied().unwrap_or([None; 24]);
+    let latest = |p: Parameter| series(p)[23];
+    let nowcast = |p: Parameter| {
+        let newest_first: Vec<Option<f64>> = series(p).iter().rev().take(12).copied().collect();
+        us_epa::nowcast(&newest_first).ok().flatten()
+    };
+    let eight_hour = |p: Parameter| validity::eight_hour_mean(&series(p)[16..]).valid_value();
+    let concentrations = UsConcentrations {
+        o3_8h_ug_m3: eight_hour(Parameter::O3),
+        o3_1h_ug_m3: latest(Parameter::O3),
+        pm25_ug_m3: nowcast(Parameter::Pm25),
+        pm10_ug_m3: nowcast(Parameter::Pm10),
+        co_8h_mg_m3: eight_hour(Parameter::Co),
+        so2_1h_ug_m3: latest(Parameter::So2),
+        so2_24h_ug_m3: validity::daily_mean(&series(Parameter::So2)).valid_value(),
+        no2_1h_ug_m3: latest(Parameter::No2),
+    };
+    let report = match us_epa::us_aqi(&concentrations) {
+        Ok(report) => report,
+        Err(error) => {
+            tracing::error!(error = %error, "Cannot compute the US AQI.");
+            return None;
+        }
+    };
+    if report.sub_indices.is_empty() {
+        return None;
+    }
+    Some(UsRow {
+        aqi: report.aqi.and_then(|a| i16::try_from(a).ok()),
+        report: serde_json::to_value(&report).unwrap_or(Value::Null),
+    })
 }
 
 /// The daily AQI of a Beijing day; `None` when no indicator has a value.
@@ -185,6 +232,21 @@ mod tests {
         );
         let partial = hourly_aqi(hour, &means).unwrap();
         assert_eq!(partial.report["missing"].as_array().map(Vec::len), Some(5));
+    }
+
+    #[test]
+    fn the_us_aqi_uses_the_pm_nowcast_and_8_hour_ozone() {
+        // A steady 35.9 ug/m3 of PM2.5: NowCast 35.9, EPA 2024 Table 6 row
+        // 35.5-55.4 -> 101..150: 49/19.9 x 0.4 + 101 = 101.98 -> 102.
+        let history = BTreeMap::from([(Parameter::Pm25, [Some(35.9); 24])]);
+        let row = us_aqi(&history).unwrap();
+        assert_eq!(row.aqi, Some(102));
+        assert_eq!(row.report["main_pollutants"], serde_json::json!(["pm25"]));
+        // Fewer than 2 of the last 3 hours: no NowCast, nothing to index.
+        let mut sparse = [Some(35.9); 24];
+        sparse[22] = None;
+        sparse[23] = None;
+        assert_eq!(us_aqi(&BTreeMap::from([(Parameter::Pm25, sparse)])), None);
     }
 
     #[test]

@@ -52,12 +52,19 @@ const UPSERT_DAILY: &str = "INSERT INTO daily_stat
         SET value = excluded.value, count = excluded.count, valid = excluded.valid";
 
 const UPSERT_AQI_HOURLY: &str = "INSERT INTO aqi_hourly
-        (station_code, hour_end, edition, aqi, computed_aqi, level, primary_pollutants, report)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        (station_code, hour_end, edition, aqi, computed_aqi, level, primary_pollutants, report,
+         us_aqi, us_report)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
     ON CONFLICT (station_code, hour_end) DO UPDATE
         SET edition = excluded.edition, aqi = excluded.aqi, computed_aqi = excluded.computed_aqi,
             level = excluded.level, primary_pollutants = excluded.primary_pollutants,
-            report = excluded.report, computed_at = now()";
+            report = excluded.report, us_aqi = excluded.us_aqi, us_report = excluded.us_report,
+            computed_at = now()";
+
+/// The valid hourly means of the 24 hours up to an hour: the US AQI's
+/// NowCast, 8-hour and 24-hour means look back that far.
+const HOURLY_HISTORY: &str = "SELECT parameter_code, hour_end, value FROM hourly_mean
+    WHERE station_code = $1 AND hour_end > $2 AND hour_end <= $3 AND valid";
 
 const UPSERT_AQI_DAILY: &str = "INSERT INTO aqi_daily
         (station_code, day, edition, aqi, computed_aqi, level, primary_pollutants, report)
@@ -193,6 +200,8 @@ async fn roll_hour(
         means.insert(*parameter, mean);
     }
     if let Some(row) = indices::hourly_aqi(hour_end, &means) {
+        let history = hourly_history(tx, &station.code, hour_end).await?;
+        let us = indices::us_aqi(&history);
         tx.execute(
             UPSERT_AQI_HOURLY,
             &[
@@ -204,11 +213,42 @@ async fn roll_hour(
                 &row.level,
                 &row.primary,
                 &row.report,
+                &us.as_ref().and_then(|u| u.aqi),
+                &us.map(|u| u.report),
             ],
         )
         .await?;
     }
     Ok(())
+}
+
+/// The station's valid hourly means of the 24 hours up to `hour_end`, per
+/// pollutant, oldest first (index 23 is `hour_end` itself).
+async fn hourly_history(
+    tx: &Transaction<'_>,
+    code: &StationCode,
+    hour_end: DateTime<Utc>,
+) -> Result<BTreeMap<Parameter, [Option<f64>; 24]>, tokio_postgres::Error> {
+    let rows = tx
+        .query(
+            HOURLY_HISTORY,
+            &[&code.as_str(), &(hour_end - Duration::hours(24)), &hour_end],
+        )
+        .await?;
+    let mut history: BTreeMap<Parameter, [Option<f64>; 24]> = BTreeMap::new();
+    for row in &rows {
+        let Some(parameter) = Parameter::parse(row.get(0)) else {
+            continue;
+        };
+        let label: DateTime<Utc> = row.get(1);
+        let hours_before = (hour_end - label).num_hours();
+        if let Ok(back) = usize::try_from(hours_before)
+            && back < 24
+        {
+            history.entry(parameter).or_insert([None; 24])[23 - back] = row.get(2);
+        }
+    }
+    Ok(history)
 }
 
 /// The Beijing day an hour label belongs to (its period start's date), and

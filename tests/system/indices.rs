@@ -91,6 +91,12 @@ async fn hourly_means_give_the_real_time_aqi_and_a_correction_recomputes_it() {
     // 50 + 50 x 35/70 = 75 now leads.
     assert_eq!(items[0]["aqi"], 75);
     assert_eq!(items[0]["primary"], serde_json::json!(["pm10"]));
+    // The US EPA AQI of the same hour: one hour is too little for the PM
+    // NowCast and the 8-hour O3 and CO means, so NO2 decides: 45 ug/m3 at
+    // 25 C = 23.9 ppb, truncated to 23; 0-53 ppb -> 0-50: 21.7 -> 22.
+    let us = &items[0]["us_epa"];
+    assert_eq!(us["aqi"], 22, "{us}");
+    assert_eq!(us["main_pollutants"], serde_json::json!(["no2"]));
     system.shutdown().await;
 }
 

@@ -52,7 +52,7 @@ pub fn states_from_rows(rows: &[Row]) -> Vec<StationState> {
 }
 
 const LATEST_AQI: &str = "SELECT DISTINCT ON (station_code)
-        station_code, hour_end, edition, aqi, level, primary_pollutants, report
+        station_code, hour_end, edition, aqi, level, primary_pollutants, report, us_report
     FROM aqi_hourly WHERE station_code = ANY($1)
     ORDER BY station_code, hour_end DESC";
 
@@ -85,6 +85,7 @@ pub async fn attach_indices(
                 level: row.get(4),
                 primary: row.get(5),
                 report: row.get(6),
+                us_epa: row.get(7),
             });
         }
         if let Some(row) = water_rows.iter().find(|r| r.get::<_, &str>(0) == code) {

@@ -32,6 +32,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "indices",
         sql: include_str!("../../migrations/V2__indices.sql"),
     },
+    Migration {
+        version: 3,
+        name: "us_aqi",
+        sql: include_str!("../../migrations/V3__us_aqi.sql"),
+    },
 ];
 
 /// Arbitrary constant naming envmon's migration advisory lock.

@@ -100,6 +100,9 @@ struct AqiItem {
     level: Option<i16>,
     primary: Vec<String>,
     report: Value,
+    /// Hourly items: the US EPA AQI of the same hour, the second index.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    us_epa: Option<Value>,
 }
 
 #[derive(Debug, Serialize)]
@@ -109,11 +112,11 @@ struct AqiList {
 }
 
 const AQI_HOURLY_RANGE: &str = "SELECT station_code, hour_end, edition, aqi, computed_aqi, level,
-        primary_pollutants, report
+        primary_pollutants, report, us_report
     FROM aqi_hourly WHERE station_code = $1 AND hour_end > $2 AND hour_end <= $3
     ORDER BY hour_end LIMIT $4";
 const AQI_HOURLY_LATEST: &str = "SELECT DISTINCT ON (station_code) station_code, hour_end, edition,
-        aqi, computed_aqi, level, primary_pollutants, report
+        aqi, computed_aqi, level, primary_pollutants, report, us_report
     FROM aqi_hourly ORDER BY station_code, hour_end DESC";
 const AQI_DAILY_RANGE: &str = "SELECT station_code, day, edition, aqi, computed_aqi, level,
         primary_pollutants, report
@@ -171,9 +174,9 @@ async fn aqi(
     let items = rows
         .iter()
         .map(|row| {
-            let (hour_end, day) = match period {
-                Period::Hourly => (Some(row.get(1)), None),
-                Period::Daily => (None, Some(row.get(1))),
+            let (hour_end, day, us_epa) = match period {
+                Period::Hourly => (Some(row.get(1)), None, row.get(8)),
+                Period::Daily => (None, Some(row.get(1)), None),
             };
             AqiItem {
                 station: row.get(0),
@@ -185,6 +188,7 @@ async fn aqi(
                 level: row.get(5),
                 primary: row.get(6),
                 report: row.get(7),
+                us_epa,
             }
         })
         .collect();

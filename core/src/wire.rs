@@ -122,8 +122,9 @@ pub enum LiveMessage {
     },
     /// One station's new state.
     Update {
-        /// The station's state after the latest commit.
-        state: StationState,
+        /// The station's state after the latest commit (boxed: a snapshot
+        /// holds only a vector, so the enum stays small).
+        state: Box<StationState>,
     },
 }
 
@@ -195,7 +196,7 @@ mod tests {
     #[test]
     fn live_message_is_tagged_json() {
         let message = LiveMessage::Update {
-            state: state(&[(Parameter::Pm25, 35.5, 10)]),
+            state: Box::new(state(&[(Parameter::Pm25, 35.5, 10)])),
         };
         let json: serde_json::Value = serde_json::to_value(&message).unwrap();
         assert_eq!(json["type"], "update");

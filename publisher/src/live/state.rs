@@ -49,7 +49,9 @@ impl LiveState {
                 }
             }
         };
-        self.broadcast(&LiveMessage::Update { state: merged });
+        self.broadcast(&LiveMessage::Update {
+            state: Box::new(merged),
+        });
     }
 
     /// Merges many states (a database reload) and broadcasts one snapshot,

@@ -10,6 +10,7 @@
 //!
 //! - [`station`]: station codes, kinds and registry records.
 //! - [`parameter`]: the measured parameters and their canonical units.
+//! - [`unit`]: conversion of a value to its parameter's canonical unit.
 //! - [`quality`] and [`reading`]: one value at one instant, with its flag.
 //! - [`topic`]: the MQTT topic names, sensors in and live out.
 //! - [`wire`]: the JSON that ingest publishes and publisher forwards.
@@ -31,6 +32,7 @@ pub mod reading;
 pub mod registry;
 pub mod station;
 pub mod topic;
+pub mod unit;
 pub mod validity;
 pub mod water;
 pub mod wire;

@@ -56,8 +56,8 @@ pub fn parse_registry(text: &str) -> Result<Vec<Station>, RegistryError> {
 
 const UPSERT_STATION: &str = "INSERT INTO station (code, kind, name_zh, name_en, district_zh,
         district_en, longitude, latitude, coordinates_approximate, water_body_zh, water_body_en,
-        basin_zh, basin_en, water_body_type, target_class)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+        basin_zh, basin_en, water_body_type, target_class, hj212_mn)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
     ON CONFLICT (code) DO UPDATE SET kind = excluded.kind, name_zh = excluded.name_zh,
         name_en = excluded.name_en, district_zh = excluded.district_zh,
         district_en = excluded.district_en, longitude = excluded.longitude,
@@ -65,11 +65,11 @@ const UPSERT_STATION: &str = "INSERT INTO station (code, kind, name_zh, name_en,
         water_body_zh = excluded.water_body_zh, water_body_en = excluded.water_body_en,
         basin_zh = excluded.basin_zh, basin_en = excluded.basin_en,
         water_body_type = excluded.water_body_type, target_class = excluded.target_class,
-        updated_at = now()";
+        hj212_mn = excluded.hj212_mn, updated_at = now()";
 
 const SELECT_STATIONS: &str = "SELECT code, kind, name_zh, name_en, district_zh, district_en,
         longitude, latitude, coordinates_approximate, water_body_zh, water_body_en, basin_zh,
-        basin_en, water_body_type, target_class
+        basin_en, water_body_type, target_class, hj212_mn
     FROM station ORDER BY kind = 'source', kind = 'river', code";
 
 /// Inserts or updates every station, in one transaction. Stations missing
@@ -103,6 +103,7 @@ pub async fn import_stations(
                 &s.basin_en,
                 &s.water_body_type.map(WaterBodyType::as_str),
                 &target_class,
+                &s.hj212_mn,
             ],
         )
         .await
@@ -149,6 +150,7 @@ fn station_from_row(row: &Row) -> Option<Station> {
         basin_en: row.get(12),
         water_body_type: water_body_type.as_deref().and_then(WaterBodyType::parse),
         target_class: target_class.and_then(|c| u8::try_from(c).ok()),
+        hj212_mn: row.get(15),
     })
 }
 

@@ -202,6 +202,10 @@ pub struct Station {
     /// Water sites: the GB 3838-2002 class (1 = I .. 5 = V) the site must meet.
     #[serde(default)]
     pub target_class: Option<u8>,
+    /// The MN (设备唯一标识) of the station's HJ 212 data logger, which
+    /// names the station in HJ 212 packets; absent when it sends none.
+    #[serde(default)]
+    pub hj212_mn: Option<String>,
 }
 
 /// Why a registry record is inconsistent.

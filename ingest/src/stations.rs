@@ -44,4 +44,17 @@ impl StationLookup for StationDirectory {
     fn kind_of(&self, station: &StationCode) -> Option<StationKind> {
         self.stations.get(station).map(|s| s.kind)
     }
+
+    fn hj212_mn(&self, station: &StationCode) -> Option<&str> {
+        self.stations
+            .get(station)
+            .and_then(|s| s.hj212_mn.as_deref())
+    }
+
+    fn station_for_mn(&self, mn: &str) -> Option<StationCode> {
+        self.stations
+            .values()
+            .find(|s| s.hj212_mn.as_deref() == Some(mn))
+            .map(|s| s.code.clone())
+    }
 }

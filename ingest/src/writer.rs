@@ -21,7 +21,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::dead_letter::DeadLetter;
-use crate::decode::{DecodeError, Record, decode_json};
+use crate::decode::{DecodeError, Record, decode};
 use crate::events;
 use crate::live::LivePublisher;
 use crate::mqtt::{Acker, Delivery};
@@ -42,7 +42,7 @@ const MAX_RETRY_DELAY: Duration = Duration::from_secs(5);
 /// A delivery after decoding.
 #[derive(Debug)]
 enum Decoded {
-    Record(Record),
+    Records(Vec<Record>),
     Refused(DeadLetter),
 }
 
@@ -118,7 +118,9 @@ impl Writer {
         let mut dead_letters = Vec::new();
         for (delivery, decoded) in batch.iter().zip(decoded) {
             match decoded {
-                Decoded::Record(record) => records.push((delivery.received_at, record)),
+                Decoded::Records(decoded) => {
+                    records.extend(decoded.into_iter().map(|r| (delivery.received_at, r)));
+                }
                 Decoded::Refused(letter) => dead_letters.push(letter),
             }
         }
@@ -224,11 +226,9 @@ impl Writer {
             .topics
             .parse_sensor(&publish.topic)
             .map_err(DecodeError::from)
-            .and_then(|(kind, station)| {
-                decode_json(kind, &station, &publish.payload, &self.directory)
-            });
+            .and_then(|(kind, station)| decode(kind, &station, &publish.payload, &self.directory));
         match outcome {
-            Ok(record) => Decoded::Record(record),
+            Ok(records) => Decoded::Records(records),
             Err(error) => {
                 events::PayloadRefused {
                     topic: &publish.topic,

@@ -37,6 +37,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "us_aqi",
         sql: include_str!("../../migrations/V3__us_aqi.sql"),
     },
+    Migration {
+        version: 4,
+        name: "hj212_mn",
+        sql: include_str!("../../migrations/V4__hj212_mn.sql"),
+    },
 ];
 
 /// Arbitrary constant naming envmon's migration advisory lock.

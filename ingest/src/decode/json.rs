@@ -62,16 +62,7 @@ pub fn decode_json(
             in_payload: record.station,
         });
     }
-    let registered = stations
-        .kind_of(station)
-        .ok_or_else(|| DecodeError::UnknownStation(station.clone()))?;
-    if registered != kind_in_topic {
-        return Err(DecodeError::KindMismatch {
-            station: station.clone(),
-            registered,
-            in_topic: kind_in_topic,
-        });
-    }
+    let registered = super::registered_kind(kind_in_topic, station, stations)?;
     if record.readings.is_empty() {
         return Err(DecodeError::Empty);
     }
@@ -176,6 +167,14 @@ mod tests {
     impl StationLookup for Directory {
         fn kind_of(&self, station: &StationCode) -> Option<StationKind> {
             self.0.get(station).copied()
+        }
+
+        fn hj212_mn(&self, _station: &StationCode) -> Option<&str> {
+            None
+        }
+
+        fn station_for_mn(&self, _mn: &str) -> Option<StationCode> {
+            None
         }
     }
 

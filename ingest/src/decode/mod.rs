@@ -1,9 +1,14 @@
-//! Decoding: a payload from a sensor topic becomes a [`Record`] of readings,
+//! Decoding: a payload from a sensor topic becomes [`Record`]s of readings,
 //! or a [`DecodeError`] that names why it cannot be used.
 //!
-//! Pure functions: no IO, no clock. The station directory is passed in.
+//! [`decode`] detects the format from the payload itself: a JSON object is
+//! the native record ([`json`]), a JSON array a SenML pack ([`senml`]), and
+//! `##` an HJ 212-2017 packet ([`hj212`]). Pure functions: no IO, no clock;
+//! the station directory is passed in.
 
+pub mod hj212;
 mod json;
+pub mod senml;
 
 use chrono::{DateTime, Utc};
 use envmon_core::topic::TopicError;
@@ -24,10 +29,84 @@ pub struct Record {
     pub readings: Vec<Reading>,
 }
 
-/// Looks up the kind of a registered station.
+/// Looks up registered stations.
 pub trait StationLookup {
     /// The station's kind, or `None` when it is not registered.
     fn kind_of(&self, station: &StationCode) -> Option<StationKind>;
+
+    /// The MN of the station's HJ 212 data logger, when registered.
+    fn hj212_mn(&self, station: &StationCode) -> Option<&str>;
+
+    /// The station whose HJ 212 data logger has this MN.
+    fn station_for_mn(&self, mn: &str) -> Option<StationCode>;
+}
+
+/// The payload formats ingest understands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// The native JSON record (docs/payloads.md).
+    Json,
+    /// A SenML pack (RFC 8428), JSON.
+    Senml,
+    /// An HJ 212-2017 packet.
+    Hj212,
+}
+
+/// The format of a payload, from its first non-blank bytes; `None` when it
+/// looks like none of them.
+pub fn detect(payload: &[u8]) -> Option<Format> {
+    let start = payload.iter().position(|b| !b.is_ascii_whitespace())?;
+    match &payload[start..] {
+        [b'{', ..] => Some(Format::Json),
+        [b'[', ..] => Some(Format::Senml),
+        [b'#', b'#', ..] => Some(Format::Hj212),
+        _ => None,
+    }
+}
+
+/// Decodes a payload received on the topic of `station` (of `kind_in_topic`)
+/// in whichever format it is.
+///
+/// # Errors
+/// Returns the first reason the payload cannot be used; a payload is taken
+/// whole or not at all.
+pub fn decode(
+    kind_in_topic: StationKind,
+    station: &StationCode,
+    payload: &[u8],
+    stations: &impl StationLookup,
+) -> Result<Vec<Record>, DecodeError> {
+    match detect(payload) {
+        Some(Format::Json) => {
+            decode_json(kind_in_topic, station, payload, stations).map(|r| vec![r])
+        }
+        Some(Format::Senml) => senml::decode_senml(kind_in_topic, station, payload, stations),
+        Some(Format::Hj212) => hj212::decode_hj212(kind_in_topic, station, payload, stations),
+        None => Err(DecodeError::UnknownFormat),
+    }
+}
+
+/// Checks that `station` is registered as `kind_in_topic`; every decoder
+/// calls this before it trusts anything else in the payload.
+///
+/// # Errors
+/// [`DecodeError::UnknownStation`] or [`DecodeError::KindMismatch`].
+pub fn registered_kind(
+    kind_in_topic: StationKind,
+    station: &StationCode,
+    stations: &impl StationLookup,
+) -> Result<StationKind, DecodeError> {
+    let registered = stations
+        .kind_of(station)
+        .ok_or_else(|| DecodeError::UnknownStation(station.clone()))?;
+    if registered != kind_in_topic {
+        return Err(DecodeError::KindMismatch {
+            station: station.clone(),
+            registered,
+            in_topic: kind_in_topic,
+        });
+    }
+    Ok(registered)
 }
 
 /// Why a payload cannot be used. The message is the dead letter's reason and
@@ -91,6 +170,18 @@ pub enum DecodeError {
     /// The averaging period is not an ISO 8601 duration of up to a day.
     #[error("period {0:?} is not an ISO 8601 duration such as PT1H or PT5M, of at most a day")]
     BadPeriod(String),
+    /// The payload is none of the formats ingest reads.
+    #[error("payload is neither a JSON record, a SenML pack nor an HJ 212 packet")]
+    UnknownFormat,
+    /// A value's unit cannot be converted to its parameter's canonical unit.
+    #[error(transparent)]
+    Unit(#[from] envmon_core::unit::UnitError),
+    /// A SenML pack that cannot be used.
+    #[error(transparent)]
+    Senml(#[from] senml::SenmlError),
+    /// An HJ 212 packet that cannot be used.
+    #[error(transparent)]
+    Hj212(#[from] hj212::Hj212Error),
 }
 
 impl DecodeError {
@@ -108,6 +199,10 @@ impl DecodeError {
             Self::UnitMismatch { .. } => "unit_mismatch",
             Self::Empty => "empty_record",
             Self::BadPeriod(_) => "bad_period",
+            Self::UnknownFormat => "unknown_format",
+            Self::Unit(_) => "unit_unconvertible",
+            Self::Senml(error) => error.code(),
+            Self::Hj212(error) => error.code(),
         }
     }
 }

@@ -22,16 +22,24 @@ pub enum QualityFlag {
     InstrumentFault,
     /// Outside the parameter's plausible range.
     OutOfRange,
+    /// A jump from the station's previous value no real air or water mass
+    /// makes in that time.
+    Spike,
+    /// The same value repeated for longer than a working sensor allows: a
+    /// stuck sensor.
+    Flatline,
 }
 
 impl QualityFlag {
     /// Every flag.
-    pub const ALL: [QualityFlag; 5] = [
+    pub const ALL: [QualityFlag; 7] = [
         Self::Valid,
         Self::Calibration,
         Self::Maintenance,
         Self::InstrumentFault,
         Self::OutOfRange,
+        Self::Spike,
+        Self::Flatline,
     ];
 
     /// The flag's name as stored and published.
@@ -42,6 +50,8 @@ impl QualityFlag {
             Self::Maintenance => "maintenance",
             Self::InstrumentFault => "instrument_fault",
             Self::OutOfRange => "out_of_range",
+            Self::Spike => "spike",
+            Self::Flatline => "flatline",
         }
     }
 

@@ -25,6 +25,19 @@ pub struct LatestValue {
     pub quality: QualityFlag,
 }
 
+/// A stored reading replaced by a corrected value: the new value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Revision {
+    /// The parameter.
+    pub parameter: Parameter,
+    /// The observation instant whose value changed.
+    pub observed_at: DateTime<Utc>,
+    /// The corrected value, in the canonical unit.
+    pub value: f64,
+    /// Its quality flag.
+    pub quality: QualityFlag,
+}
+
 /// The latest real-time (hourly) AQI of an air station.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AqiNow {
@@ -76,6 +89,10 @@ pub struct StationState {
     /// Water sites: the latest assessment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub water: Option<WaterNow>,
+    /// In a live update: earlier readings this commit corrected. Not part
+    /// of the state itself (a snapshot carries none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub revisions: Vec<Revision>,
 }
 
 impl StationState {
@@ -152,6 +169,7 @@ mod tests {
             readings,
             aqi: None,
             water: None,
+            revisions: Vec::new(),
         }
     }
 

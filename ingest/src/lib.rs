@@ -8,7 +8,8 @@
 //! - [`mqtt`]: the persistent QoS 1 session, resubscribed on every ConnAck,
 //!   with acknowledgements bound to the connection that delivered.
 //! - [`decode`]: payload to [`decode::Record`], or a refusal with its reason.
-//! - [`writer`]: batches, decodes, commits, acknowledges.
+//! - [`qc`]: flags implausible readings (range, spike, flatline).
+//! - [`writer`]: batches, decodes, checks, commits, acknowledges.
 //! - [`store`]: the binary COPY and merge of one batch in one transaction.
 //! - [`rollup`]: hourly means, daily statistics and the indices (through
 //!   [`indices`]) for what each batch marked pending.
@@ -24,6 +25,7 @@ mod health;
 mod indices;
 mod live;
 mod mqtt;
+pub mod qc;
 mod rollup;
 pub mod settings;
 mod stations;
@@ -141,6 +143,7 @@ impl Ingest {
             batch_max_messages: settings.batch_max_messages.max(1),
             batch_max_wait: settings.batch_max_wait,
             database_ok: Arc::new(AtomicBool::new(true)),
+            qc: qc::QcState::default(),
         };
         Ok(Self {
             source,

@@ -10,7 +10,8 @@ use chrono::{DateTime, Utc};
 use envmon_core::StationCode;
 use envmon_core::db::latest;
 use envmon_core::db::{DatabaseSettings, DbError};
-use envmon_core::wire::StationState;
+use envmon_core::wire::{Revision, StationState};
+use envmon_core::{Parameter, QualityFlag};
 use futures_util::pin_mut;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::Type;
@@ -36,7 +37,11 @@ const COPY_STAGING: &str = "COPY reading_staging
 
 /// `DISTINCT ON` keeps the last copy of a key within the batch (highest
 /// `seq`), since one INSERT may not touch the same row twice.
-const MERGE_READINGS: &str = "INSERT INTO reading
+///
+/// Returns the rows it changed rather than inserted (their `revision` went
+/// up): those are corrections of earlier data.
+const MERGE_READINGS: &str = "WITH merged AS (
+    INSERT INTO reading
         (station_code, parameter_code, observed_at, value, quality, received_at, period_seconds)
     SELECT DISTINCT ON (station_code, parameter_code, observed_at)
         station_code, parameter_code, observed_at, value, quality, received_at, period_seconds
@@ -44,9 +49,13 @@ const MERGE_READINGS: &str = "INSERT INTO reading
     ORDER BY station_code, parameter_code, observed_at, seq DESC
     ON CONFLICT (station_code, parameter_code, observed_at) DO UPDATE
         SET value = excluded.value, quality = excluded.quality,
-            received_at = excluded.received_at, period_seconds = excluded.period_seconds
+            received_at = excluded.received_at, period_seconds = excluded.period_seconds,
+            revision = reading.revision + 1
         WHERE (reading.value, reading.quality, reading.period_seconds)
-            IS DISTINCT FROM (excluded.value, excluded.quality, excluded.period_seconds)";
+            IS DISTINCT FROM (excluded.value, excluded.quality, excluded.period_seconds)
+    RETURNING station_code, parameter_code, observed_at, value, quality, revision)
+    SELECT station_code, parameter_code, observed_at, value, quality FROM merged
+    WHERE revision > 0";
 
 /// Marks what the indices must be recomputed for, in the same transaction:
 /// an air station's hour label (the end of the hour in which the reading's
@@ -85,6 +94,8 @@ pub struct Committed {
     pub dead_letters: usize,
     /// Every station the batch stored readings for.
     pub stations: Vec<StationCode>,
+    /// Stored readings the batch changed: corrections of earlier data.
+    pub revisions: Vec<(StationCode, Revision)>,
 }
 
 /// One database session dedicated to writing batches.
@@ -136,6 +147,7 @@ impl Store {
     ) -> Result<Committed, DbError> {
         let tx = self.client.transaction().await?;
         let mut readings = 0;
+        let mut revisions = Vec::new();
         if !records.is_empty() {
             let sink = tx.copy_in(COPY_STAGING).await?;
             let writer = BinaryCopyInWriter::new(
@@ -172,7 +184,8 @@ impl Store {
                 }
             }
             writer.finish().await?;
-            tx.execute(MERGE_READINGS, &[]).await?;
+            let rows = tx.query(MERGE_READINGS, &[]).await?;
+            revisions = rows.iter().filter_map(revision_from_row).collect();
             tx.execute(MERGE_LATEST, &[]).await?;
             tx.execute(MARK_PENDING, &[]).await?;
         }
@@ -198,6 +211,7 @@ impl Store {
             readings,
             dead_letters: dead_letters.len(),
             stations,
+            revisions,
         })
     }
 
@@ -208,4 +222,19 @@ impl Store {
     pub async fn load_states(&self, stations: &[&str]) -> Result<Vec<StationState>, DbError> {
         Ok(latest::load_states(&self.client, Some(stations)).await?)
     }
+}
+
+/// A row of [`MERGE_READINGS`] as a revision; rows breaking the schema's
+/// invariants are skipped.
+fn revision_from_row(row: &tokio_postgres::Row) -> Option<(StationCode, Revision)> {
+    let station = StationCode::parse(row.get(0)).ok()?;
+    Some((
+        station,
+        Revision {
+            parameter: Parameter::parse(row.get(1))?,
+            observed_at: row.get(2),
+            value: row.get(3),
+            quality: QualityFlag::parse(row.get(4))?,
+        },
+    ))
 }

@@ -17,6 +17,7 @@ use envmon_core::backoff::Backoff;
 use envmon_core::db::DatabaseSettings;
 use envmon_core::registry::load_stations;
 use envmon_core::topic::Topics;
+use envmon_core::wire::Revision;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -25,6 +26,7 @@ use crate::decode::{DecodeError, Record, decode};
 use crate::events;
 use crate::live::LivePublisher;
 use crate::mqtt::{Acker, Delivery};
+use crate::qc::QcState;
 use crate::rollup;
 use crate::stations::StationDirectory;
 use crate::store::Store;
@@ -59,6 +61,8 @@ pub(crate) struct Writer {
     pub(crate) batch_max_wait: Duration,
     /// Whether the last database operation succeeded (for `/readyz`).
     pub(crate) database_ok: Arc<AtomicBool>,
+    /// Quality control's memory of each series.
+    pub(crate) qc: QcState,
 }
 
 impl Writer {
@@ -79,7 +83,7 @@ impl Writer {
                 () = tokio::time::sleep(IDLE_ROLLUP_INTERVAL) => {
                     // Marks left by a failed rollup or another instance.
                     let touched = self.roll_up().await;
-                    self.publish_live(&touched).await;
+                    self.publish_live(&touched, Vec::new()).await;
                     continue;
                 }
             };
@@ -119,7 +123,12 @@ impl Writer {
         for (delivery, decoded) in batch.iter().zip(decoded) {
             match decoded {
                 Decoded::Records(decoded) => {
-                    records.extend(decoded.into_iter().map(|r| (delivery.received_at, r)));
+                    for mut record in decoded {
+                        for reading in &mut record.readings {
+                            self.qc.check(reading);
+                        }
+                        records.push((delivery.received_at, record));
+                    }
                 }
                 Decoded::Refused(letter) => dead_letters.push(letter),
             }
@@ -155,7 +164,7 @@ impl Writer {
         .emit();
         let mut touched: BTreeSet<StationCode> = committed.stations.into_iter().collect();
         touched.extend(self.roll_up().await);
-        self.publish_live(&touched).await;
+        self.publish_live(&touched, committed.revisions).await;
     }
 
     /// Recomputes aggregates and indices for what is pending, a bounded
@@ -184,14 +193,24 @@ impl Writer {
         touched
     }
 
-    /// Publishes the committed state of `stations` on the live topics.
-    async fn publish_live(&mut self, stations: &BTreeSet<StationCode>) {
+    /// Publishes the committed state of `stations` on the live topics, each
+    /// with the revisions of earlier readings this batch made.
+    async fn publish_live(
+        &mut self,
+        stations: &BTreeSet<StationCode>,
+        revisions: Vec<(StationCode, Revision)>,
+    ) {
         let Some(store) = self.store.as_ref() else {
             return;
         };
         let codes: Vec<&str> = stations.iter().map(StationCode::as_str).collect();
         match store.load_states(&codes).await {
-            Ok(states) => {
+            Ok(mut states) => {
+                for (station, revision) in revisions {
+                    if let Some(state) = states.iter_mut().find(|s| s.station == station) {
+                        state.revisions.push(revision);
+                    }
+                }
                 for state in &states {
                     self.live.publish(&self.topics, state);
                 }

@@ -19,6 +19,16 @@ fn hourly(station: &str, hour_end: &str, pm25: f64) -> String {
     )
 }
 
+/// Nudges NO2, O3 and PM10 by ±1 around their values by the hour's parity,
+/// as real hourly means vary (a day of identical values is a stuck sensor).
+fn varying(record: &str, hour: u32) -> String {
+    let d = if hour % 2 == 0 { -1 } else { 1 };
+    record
+        .replace("\"no2\":45", &format!("\"no2\":{}", 45 + d))
+        .replace("\"o3\":120", &format!("\"o3\":{}", 120 + d))
+        .replace("\"pm10\":85", &format!("\"pm10\":{}", 85 + d))
+}
+
 async fn aqi_row(
     system: &TestSystem,
     hour_end: &str,
@@ -188,9 +198,10 @@ async fn a_full_day_of_hourly_means_gives_the_daily_aqi() {
         } else {
             format!("2026-11-20T{hour:02}:00:00+08:00")
         };
-        system
-            .mosquitto_pub("sensors/air/1147A", &hourly("1147A", &label, 50.0))
-            .await;
+        // Alternating 49 and 51: a mean of 50, and no stuck-sensor flags.
+        let pm25 = if hour % 2 == 0 { 49.0 } else { 51.0 };
+        let record = varying(&hourly("1147A", &label, pm25), hour);
+        system.mosquitto_pub("sensors/air/1147A", &record).await;
     }
     let daily = wait_for("the daily AQI", DEADLINE, || async {
         let rows = system

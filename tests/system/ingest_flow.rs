@@ -242,3 +242,73 @@ async fn messages_sent_while_ingest_is_stopped_are_stored_when_it_returns() {
     .await;
     system.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_correction_is_published_as_a_revision_and_implausible_values_are_flagged_not_dropped() {
+    let system = TestSystem::start().await;
+    let (mut live, _) = system.live_client().await;
+    system
+        .mosquitto_pub(
+            "sensors/air/1149A",
+            &record("1149A", "2026-11-25T18:00:00+08:00", 20.0),
+        )
+        .await;
+    let first = next_message(&mut live).await;
+    assert!(matches!(first, LiveMessage::Update { ref state } if state.revisions.is_empty()));
+
+    system
+        .mosquitto_pub(
+            "sensors/air/1149A",
+            &record("1149A", "2026-11-25T18:00:00+08:00", 24.0),
+        )
+        .await;
+    let revised = loop {
+        if let LiveMessage::Update { state } = next_message(&mut live).await
+            && !state.revisions.is_empty()
+        {
+            break state;
+        }
+    };
+    let revision = &revised
+        .revisions
+        .iter()
+        .find(|r| r.parameter == Parameter::Pm25)
+        .unwrap();
+    assert_eq!(revision.value, 24.0);
+
+    // PM2.5 of -4 ug/m3 is impossible: stored and published, flagged, and
+    // left out of the hourly mean.
+    system
+        .mosquitto_pub(
+            "sensors/air/1150A",
+            r#"{"station":"1150A","observed_at":"2026-11-25T18:10:00+08:00","readings":{"pm25":-4,"no2":40}}"#,
+        )
+        .await;
+    wait_for("the flagged reading", DEADLINE, || async {
+        let rows = system
+            .db
+            .client()
+            .await
+            .query("SELECT quality FROM reading WHERE station_code = '1150A' AND parameter_code = 'pm25'", &[])
+            .await
+            .map_err(|e| e.to_string())?;
+        match rows.first().map(|r| r.get::<_, String>(0)) {
+            Some(flag) if flag == "out_of_range" => Ok(()),
+            other => Err(format!("{other:?}")),
+        }
+    })
+    .await;
+    wait_for("the hour's means", DEADLINE, || async {
+        let count = system
+            .db
+            .count("SELECT count(*) FROM hourly_mean WHERE station_code = '1150A'")
+            .await;
+        if count == 1 {
+            Ok(())
+        } else {
+            Err(format!("{count} hourly means"))
+        }
+    })
+    .await;
+    system.shutdown().await;
+}

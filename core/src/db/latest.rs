@@ -44,6 +44,7 @@ pub fn states_from_rows(rows: &[Row]) -> Vec<StationState> {
                 readings: BTreeMap::new(),
                 aqi: None,
                 water: None,
+                revisions: Vec::new(),
             });
         state.updated_at = state.updated_at.max(observed_at);
         state.readings.insert(parameter, value);

@@ -34,9 +34,11 @@ impl Default for LiveState {
 }
 
 impl LiveState {
-    /// Merges a station's state and broadcasts the merged result.
-    pub(crate) fn apply(&self, incoming: StationState) {
-        let merged = {
+    /// Merges a station's state and broadcasts the merged result, with the
+    /// revisions the update carried (the stored state keeps none).
+    pub(crate) fn apply(&self, mut incoming: StationState) {
+        let revisions = std::mem::take(&mut incoming.revisions);
+        let mut merged = {
             let mut stations = self.stations.write().unwrap_or_else(|p| p.into_inner());
             match stations.get_mut(&incoming.station) {
                 Some(current) => {
@@ -49,6 +51,7 @@ impl LiveState {
                 }
             }
         };
+        merged.revisions = revisions;
         self.broadcast(&LiveMessage::Update {
             state: Box::new(merged),
         });

@@ -1,10 +1,13 @@
 // Browser check of the envmon dashboard's live updates.
 //
-// usage: node live_update.mjs <page-url> <station-code> <parameter-code> <expected-text> <screenshot-dir>
+// usage: node live_update.mjs <page-url> <station-code> <parameter-code> <expected-text> <screenshot-dir> [<expected-aqi>]
 //
 // Prints READY once the first snapshot is rendered and the WebSocket is open,
 // then SEEN once [data-station=<code>] [data-parameter=<param>] contains
 // <expected-text>. The caller pushes the update between the two.
+// With <expected-aqi>, it then waits for [data-station=<code>] [data-aqi] to
+// show that number with its data-level set (1-6), prints AQI, and only then
+// takes the screenshots; the AQI must still be shown after the language switch.
 // Exit 0 on success; exit 1 with the reason on stderr on any failure,
 // including any console error or uncaught page error.
 
@@ -15,12 +18,27 @@ import path from 'node:path';
 const DEADLINE_MS = 15_000;
 const STEP_MS = 5_000;
 
-const [pageUrl, stationCode, parameterCode, expectedText, screenshotDir] = process.argv.slice(2);
+const USAGE =
+  'usage: node live_update.mjs <page-url> <station-code> <parameter-code> <expected-text> <screenshot-dir> [<expected-aqi>]\n';
+const [pageUrl, stationCode, parameterCode, expectedText, screenshotDir, expectedAqi] = process.argv.slice(2);
 if (!pageUrl || !stationCode || !parameterCode || expectedText === undefined || !screenshotDir) {
-  process.stderr.write(
-    'usage: node live_update.mjs <page-url> <station-code> <parameter-code> <expected-text> <screenshot-dir>\n',
-  );
+  process.stderr.write(USAGE);
   process.exit(2);
+}
+if (expectedAqi !== undefined && !/^\d{1,3}$/.test(expectedAqi)) {
+  process.stderr.write(`<expected-aqi> must be a whole number, not "${expectedAqi}"\n${USAGE}`);
+  process.exit(2);
+}
+
+/**
+ * In the page: whether the station's AQI badge shows `aqi` (as a whole number,
+ * so 82 does not match 182) and has a level 1-6.
+ */
+function aqiShown([station, aqi]) {
+  const node = document.querySelector(`[data-station="${CSS.escape(station)}"] [data-aqi]`);
+  if (node === null) return false;
+  const numbers = node.textContent.match(/\d+/g) ?? [];
+  return numbers.includes(aqi) && /^[1-6]$/.test(node.getAttribute('data-level') ?? '');
 }
 
 function say(line) {
@@ -95,6 +113,17 @@ try {
   );
   await say('SEEN');
 
+  // 2b. Optionally, the station's AQI verdict shows up too.
+  if (expectedAqi !== undefined) {
+    deadline = Date.now() + DEADLINE_MS;
+    step = `waiting for [data-station="${stationCode}"] [data-aqi] to show ${expectedAqi} with data-level set`;
+    await page.waitForFunction(aqiShown, [stationCode, expectedAqi], {
+      timeout: remaining(deadline),
+      polling: 100,
+    });
+    await say('AQI');
+  }
+
   // 3. Screenshots at desktop and phone widths.
   step = 'taking screenshots';
   await mkdir(screenshotDir, { recursive: true });
@@ -125,6 +154,12 @@ try {
     [stationCode, parameterCode, expectedText],
   );
   if (!stillThere) throw new CheckFailed(`after switching to English the value "${expectedText}" is gone`);
+  if (expectedAqi !== undefined) {
+    step = 'checking the AQI survived the language switch';
+    if (!(await page.evaluate(aqiShown, [stationCode, expectedAqi]))) {
+      throw new CheckFailed(`after switching to English the AQI ${expectedAqi} is gone`);
+    }
+  }
 } catch (err) {
   exitCode = 1;
   const reason = err instanceof CheckFailed ? err.message : `${step}: ${err.message.split('\n')[0]}`;

@@ -1,6 +1,6 @@
 //! The public page in a real headless Chromium (Debian's package, driven by
 //! playwright-core): it renders the snapshot, then shows a reading published
-//! over MQTT without a reload, in both languages.
+//! over MQTT and the AQI computed from it without a reload, in both languages.
 
 use std::path::Path;
 use std::process::Stdio;
@@ -12,7 +12,7 @@ use tokio::process::Command;
 use crate::helpers::TestSystem;
 
 #[tokio::test]
-async fn page_shows_a_reading_published_over_mqtt_without_reload() {
+async fn page_shows_a_reading_and_its_aqi_published_over_mqtt_without_reload() {
     let system = TestSystem::start().await;
     let browser_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
     assert!(
@@ -26,8 +26,10 @@ async fn page_shows_a_reading_published_over_mqtt_without_reload() {
         .current_dir(&browser_dir)
         .arg("live_update.mjs")
         .arg(format!("http://{}/", system.publisher_addr))
-        .args(["1141A", "pm25", "123"])
+        // HJ 633-2026: PM2.5 1-h 62 ug/m3 -> IAQI 101.8 -> AQI 102, level III.
+        .args(["1141A", "pm25", "62"])
         .arg(&screenshots)
+        .arg("102")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true)
@@ -48,7 +50,8 @@ async fn page_shows_a_reading_published_over_mqtt_without_reload() {
     system
         .mosquitto_pub(
             "sensors/air/1141A",
-            r#"{"station":"1141A","observed_at":"2026-11-25T18:00:00+08:00","readings":{"pm25":123,"pm10":150}}"#,
+            r#"{"station":"1141A","observed_at":"2026-11-25T16:00:00+08:00","period":"PT1H",
+                "readings":{"so2":8,"no2":45,"co":0.7,"o3":120,"pm10":85,"pm25":62}}"#,
         )
         .await;
 

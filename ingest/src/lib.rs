@@ -95,6 +95,7 @@ pub enum IngestError {
 pub struct Ingest {
     source: MqttSource,
     writer: Writer,
+    rollup: rollup::RollupWorker,
     health_listener: TcpListener,
     health_addr: SocketAddr,
 }
@@ -133,21 +134,30 @@ impl Ingest {
         let (client, eventloop) = AsyncClient::new(options, MQTT_REQUEST_QUEUE);
         let subscription = topics.sensor_subscription(settings.shared_group());
         let source = MqttSource::new(client.clone(), eventloop, subscription);
+        let rollup_wake = Arc::new(tokio::sync::Notify::new());
         let writer = Writer {
             database: settings.database.clone(),
             store: Some(store),
             topics,
             directory,
             acker: source.acker(),
-            live: LivePublisher::new(client),
+            live: LivePublisher::new(client.clone()),
             batch_max_messages: settings.batch_max_messages.max(1),
             batch_max_wait: settings.batch_max_wait,
             database_ok: Arc::new(AtomicBool::new(true)),
             qc: qc::QcState::default(),
+            rollup: Arc::clone(&rollup_wake),
+        };
+        let rollup = rollup::RollupWorker {
+            database: settings.database.clone(),
+            topics: settings.broker.topics()?,
+            live: LivePublisher::new(client.clone()),
+            wake: rollup_wake,
         };
         Ok(Self {
             source,
             writer,
+            rollup,
             health_listener,
             health_addr,
         })
@@ -179,6 +189,7 @@ impl Ingest {
         };
 
         let mut writer = tokio::spawn(self.writer.run(deliveries_rx, stop.clone()));
+        let rollup = tokio::spawn(self.rollup.run(stop.clone()));
         let mut source = tokio::spawn(self.source.run(deliveries_tx, writer_done.clone()));
         let health_stop = stop.clone();
         let mut health = tokio::spawn(async move {
@@ -187,6 +198,7 @@ impl Ingest {
                 .await
         });
         let _abort_on_drop = AbortOnDrop(vec![
+            rollup.abort_handle(),
             writer.abort_handle(),
             source.abort_handle(),
             health.abort_handle(),
@@ -212,6 +224,7 @@ impl Ingest {
             (&mut health).await?.map_err(IngestError::Health)?;
         }
         writer_result?;
+        rollup.await?;
         tracing::info!("Ingest stopped.");
         Ok(())
     }

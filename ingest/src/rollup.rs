@@ -7,6 +7,10 @@
 //! instances share the work), recomputes, and deletes the marks in one
 //! transaction. A crash in between leaves the marks for the next run; a late
 //! reading marks its own hour again, so aggregates always follow the data.
+//!
+//! [`RollupWorker`] runs beside the writer on its own connection, woken after
+//! every commit, so computing indices never slows storing readings; it
+//! publishes the states whose indices it changed.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -101,6 +105,8 @@ pub(crate) struct RollupOutcome {
     pub(crate) marks: usize,
     /// Stations whose indices may have changed.
     pub(crate) stations: BTreeSet<StationCode>,
+    /// A mark named a station missing from the directory.
+    pub(crate) unknown_station: bool,
 }
 
 /// Processes one slice of pending marks in one transaction.
@@ -129,7 +135,11 @@ pub(crate) async fn run_once(
             .ok()
             .and_then(|c| directory.get(&c))
         else {
-            tracing::warn!(station = %code, "Dropping rollup mark of an unregistered station.");
+            // Registered after this worker loaded its directory: kept for
+            // the next run, after a reload.
+            outcome.unknown_station = true;
+            done_codes.pop();
+            done_ats.pop();
             continue;
         };
         match station.kind {
@@ -427,5 +437,88 @@ mod tests {
             day_start(day),
             Utc.with_ymd_and_hms(2026, 2, 28, 16, 0, 0).unwrap()
         );
+    }
+}
+
+/// Runs the rollup beside the writer.
+#[derive(Debug)]
+pub(crate) struct RollupWorker {
+    pub(crate) database: envmon_core::db::DatabaseSettings,
+    pub(crate) topics: envmon_core::topic::Topics,
+    pub(crate) live: crate::live::LivePublisher,
+    /// Signalled by the writer after each commit.
+    pub(crate) wake: std::sync::Arc<tokio::sync::Notify>,
+}
+
+/// With nothing signalled, pending marks (a failed run's, another
+/// instance's) are looked for this often.
+const IDLE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+
+impl RollupWorker {
+    /// Rolls up until `shutdown`, reconnecting after database failures.
+    pub(crate) async fn run(self, shutdown: tokio_util::sync::CancellationToken) {
+        let mut store: Option<crate::store::Store> = None;
+        let mut directory = StationDirectory::default();
+        let mut backoff = envmon_core::backoff::Backoff::new(
+            std::time::Duration::from_millis(100),
+            std::time::Duration::from_secs(5),
+        );
+        loop {
+            tokio::select! {
+                () = self.wake.notified() => {}
+                () = tokio::time::sleep(IDLE_INTERVAL) => {}
+                () = shutdown.cancelled() => break,
+            }
+            match self.drain(&mut store, &mut directory).await {
+                Ok(()) => backoff.reset(),
+                Err(error) => {
+                    store = None;
+                    let delay = backoff.next_delay();
+                    tracing::warn!(error = %error, retry_in = ?delay, "Cannot roll up indices; retrying.");
+                    tokio::select! {
+                        () = tokio::time::sleep(delay) => {}
+                        () = shutdown.cancelled() => break,
+                    }
+                }
+            }
+        }
+    }
+
+    /// Processes marks until none are left, then publishes the states whose
+    /// indices changed.
+    async fn drain(
+        &self,
+        store: &mut Option<crate::store::Store>,
+        directory: &mut StationDirectory,
+    ) -> Result<(), envmon_core::db::DbError> {
+        if store.as_ref().is_none_or(crate::store::Store::is_closed) {
+            *store = Some(crate::store::Store::connect(&self.database).await?);
+        }
+        let store = store.as_mut().expect("the store was opened just above");
+        let now = std::time::Instant::now();
+        if directory.is_stale(now) && directory.is_empty() {
+            directory.replace(
+                envmon_core::registry::load_stations(store.client()).await?,
+                now,
+            );
+        }
+        let mut touched = BTreeSet::new();
+        loop {
+            let outcome = run_once(store.client_mut(), directory).await?;
+            touched.extend(outcome.stations);
+            if outcome.unknown_station && directory.is_stale(std::time::Instant::now()) {
+                let stations = envmon_core::registry::load_stations(store.client()).await?;
+                directory.replace(stations, std::time::Instant::now());
+                continue;
+            }
+            if (outcome.marks as i64) < MARKS_PER_RUN {
+                break;
+            }
+        }
+        let codes: Vec<&str> = touched.iter().map(StationCode::as_str).collect();
+        for state in store.load_states(&codes).await? {
+            self.live.publish(&self.topics, &state);
+        }
+        Ok(())
     }
 }

@@ -34,6 +34,11 @@ impl StationDirectory {
             .is_none_or(|at| now.duration_since(at) >= RELOAD_INTERVAL)
     }
 
+    /// Whether nothing has been loaded.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.stations.is_empty()
+    }
+
     /// A registered station.
     pub(crate) fn get(&self, code: &StationCode) -> Option<&Station> {
         self.stations.get(code)

@@ -27,16 +27,8 @@ use crate::events;
 use crate::live::LivePublisher;
 use crate::mqtt::{Acker, Delivery};
 use crate::qc::QcState;
-use crate::rollup;
 use crate::stations::StationDirectory;
 use crate::store::Store;
-
-/// Rollup slices run after each batch: enough to keep up with live data,
-/// few enough that a backlog of late data cannot stall ingest for long.
-const ROLLUP_SLICES_PER_BATCH: usize = 4;
-
-/// With no messages, pending rollup marks are looked for this often.
-const IDLE_ROLLUP_INTERVAL: Duration = Duration::from_secs(5);
 
 /// The longest pause between attempts to write a failed batch.
 const MAX_RETRY_DELAY: Duration = Duration::from_secs(5);
@@ -63,6 +55,8 @@ pub(crate) struct Writer {
     pub(crate) database_ok: Arc<AtomicBool>,
     /// Quality control's memory of each series.
     pub(crate) qc: QcState,
+    /// Wakes the rollup worker after each commit.
+    pub(crate) rollup: Arc<tokio::sync::Notify>,
 }
 
 impl Writer {
@@ -80,12 +74,6 @@ impl Writer {
                     Some(delivery) => delivery,
                     None => break,
                 },
-                () = tokio::time::sleep(IDLE_ROLLUP_INTERVAL) => {
-                    // Marks left by a failed rollup or another instance.
-                    let touched = self.roll_up().await;
-                    self.publish_live(&touched, Vec::new()).await;
-                    continue;
-                }
             };
             let deadline = tokio::time::Instant::now() + self.batch_max_wait;
             let mut batch = vec![first];
@@ -162,35 +150,9 @@ impl Writer {
             elapsed: started.elapsed(),
         }
         .emit();
-        let mut touched: BTreeSet<StationCode> = committed.stations.into_iter().collect();
-        touched.extend(self.roll_up().await);
+        self.rollup.notify_one();
+        let touched: BTreeSet<StationCode> = committed.stations.into_iter().collect();
         self.publish_live(&touched, committed.revisions).await;
-    }
-
-    /// Recomputes aggregates and indices for what is pending, a bounded
-    /// number of slices per batch; returns the stations it touched. A
-    /// failure leaves the marks for the next batch.
-    async fn roll_up(&mut self) -> BTreeSet<StationCode> {
-        let mut touched = BTreeSet::new();
-        for _ in 0..ROLLUP_SLICES_PER_BATCH {
-            let Some(store) = self.store.as_mut() else {
-                break;
-            };
-            match rollup::run_once(store.client_mut(), &self.directory).await {
-                Ok(outcome) => {
-                    let more = outcome.marks as i64 >= rollup::MARKS_PER_RUN;
-                    touched.extend(outcome.stations);
-                    if !more {
-                        break;
-                    }
-                }
-                Err(error) => {
-                    tracing::warn!(error = %error, "Cannot roll up indices; will retry.");
-                    break;
-                }
-            }
-        }
-        touched
     }
 
     /// Publishes the committed state of `stations` on the live topics, each

@@ -22,7 +22,10 @@ pub struct Settings {
     /// distinct for each ingest instance.
     pub client_id: String,
     /// Shared-subscription group; instances in one group split the sensor
-    /// stream between them. Empty for a plain subscription.
+    /// stream between them. Empty (the default) for a plain subscription,
+    /// right for one instance: measured with Mosquitto 2.0.11, a broker
+    /// restart under load loses messages in flight to a shared subscription
+    /// (38 of 3,000 in the fault test) and none to a plain one.
     pub shared_group: String,
     /// A batch is written once it holds this many messages...
     pub batch_max_messages: usize,
@@ -39,7 +42,7 @@ impl Default for Settings {
             database: DatabaseSettings::default(),
             broker: BrokerSettings::default(),
             client_id: "envmon-ingest-1".into(),
-            shared_group: "ingest".into(),
+            shared_group: String::new(),
             batch_max_messages: 2000,
             batch_max_wait: Duration::from_millis(100),
             health_listen: SocketAddr::from(([127, 0, 0, 1], 9181)),

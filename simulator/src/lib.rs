@@ -102,6 +102,10 @@ impl Simulator {
     ) -> Result<SimulationReport, SimulatorError> {
         let mut options = self.settings.broker.mqtt_options(&self.settings.client_id);
         options.set_inflight(MAX_INFLIGHT);
+        // As a real sensor should: a persistent session, so records in
+        // flight when the broker restarts are sent again on the new
+        // connection instead of being dropped with a clean session.
+        options.set_clean_session(false);
         let (client, eventloop) = AsyncClient::new(options, MQTT_REQUEST_QUEUE);
         let (acked_tx, mut acked) = tokio::sync::watch::channel(0u64);
         let mqtt = tokio::spawn(drive(eventloop, acked_tx));
@@ -205,12 +209,25 @@ fn first_due(start: DateTime<Utc>, interval: Duration) -> DateTime<Utc> {
 
 /// Polls the MQTT connection until it disconnects, counting the broker's
 /// acknowledgements into `acked`.
+///
+/// Only the first acknowledgement of a packet id sent and not yet
+/// acknowledged counts: after a broker restart, a record the broker took but
+/// whose acknowledgement was lost is sent again and acknowledged again, and
+/// counting both would let the simulator stop with records still unsent.
 async fn drive(mut eventloop: rumqttc::EventLoop, acked: tokio::sync::watch::Sender<u64>) {
     let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(10));
+    let mut outstanding: std::collections::HashSet<u16> = std::collections::HashSet::new();
     loop {
         match eventloop.poll().await {
             Ok(Event::Outgoing(Outgoing::Disconnect)) => break,
-            Ok(Event::Incoming(Packet::PubAck(_))) => acked.send_modify(|n| *n += 1),
+            Ok(Event::Outgoing(Outgoing::Publish(pkid))) => {
+                outstanding.insert(pkid);
+            }
+            Ok(Event::Incoming(Packet::PubAck(ack))) => {
+                if outstanding.remove(&ack.pkid) {
+                    acked.send_modify(|n| *n += 1);
+                }
+            }
             Ok(Event::Incoming(Packet::ConnAck(_))) => {
                 backoff.reset();
                 tracing::info!("Simulator connected to the broker.");

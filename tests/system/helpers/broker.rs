@@ -80,7 +80,6 @@ impl TestBroker {
 
     /// Stops the broker cleanly (SIGTERM: it saves its state) and starts it
     /// again on the same port with the same persistence.
-    #[allow(dead_code)]
     pub fn restart(&mut self) {
         self.stop();
         assert!(

@@ -1,0 +1,192 @@
+//! Fault tests: the broker, PostgreSQL and ingest fail under load, and every
+//! reading the broker accepted ends up in the database exactly once.
+//!
+//! Each test drives the simulator for a bounded number of records while a
+//! fault strikes, then waits (with a deadline) until the database holds
+//! exactly what was sent. Cargo runs this binary after the others, alone,
+//! so restarting the shared PostgreSQL cluster disturbs no other test.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub, dead_code)]
+
+#[path = "../system/helpers/mod.rs"]
+mod helpers;
+
+use std::time::Duration;
+
+use envmon_core::registry::{SHANGHAI_REGISTRY, parse_registry};
+use envmon_core::{Station, StationKind};
+use envmon_simulator::{SimulationReport, Simulator};
+
+use crate::helpers::{TestSystem, unique, wait_for};
+
+/// Taken shared by every test, and exclusively by the one that restarts
+/// PostgreSQL, so no other test's database vanishes under it.
+static SERVER: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
+
+/// Records each fault test sends: about 15 seconds of load.
+const RECORDS: u64 = 3000;
+
+/// Readings per record: the simulator's air stations report six pollutants.
+const READINGS_PER_RECORD: i64 = 6;
+
+fn air_stations() -> Vec<Station> {
+    parse_registry(SHANGHAI_REGISTRY)
+        .unwrap()
+        .into_iter()
+        .filter(|s| s.kind == StationKind::Air)
+        .collect()
+}
+
+/// Starts a bounded simulated load: the 19 air stations every simulated
+/// second, 10 simulated seconds per real second: 190 records/s.
+fn load(system: &TestSystem) -> tokio::task::JoinHandle<SimulationReport> {
+    let settings = envmon_simulator::Settings {
+        broker: system.broker.settings(),
+        client_id: unique("fault-load"),
+        air_interval: Duration::from_secs(1),
+        water_interval: Duration::from_secs(3600),
+        speedup: 10.0,
+        start: Some("2026-11-20T00:00:00Z".parse().unwrap()),
+        backfill: Duration::ZERO,
+        max_records: RECORDS,
+        ..envmon_simulator::Settings::default()
+    };
+    let simulator = Simulator::build(settings, air_stations()).unwrap();
+    tokio::spawn(async move {
+        simulator
+            .run_until_stopped(std::future::pending())
+            .await
+            .unwrap()
+    })
+}
+
+/// Waits until the database holds exactly every reading sent, no more.
+async fn assert_all_stored_once(system: &TestSystem, report: SimulationReport) {
+    assert_eq!(
+        report.records, RECORDS,
+        "the load generator sent everything"
+    );
+    let expected = RECORDS as i64 * READINGS_PER_RECORD;
+    wait_for("every reading, once", Duration::from_secs(60), || async {
+        let count = system.db.count("SELECT count(*) FROM reading").await;
+        if count == expected {
+            Ok(())
+        } else {
+            Err(format!("{count} of {expected} readings"))
+        }
+    })
+    .await;
+    let records = system
+        .db
+        .count("SELECT count(DISTINCT (station_code, observed_at)) FROM reading")
+        .await;
+    assert_eq!(records, RECORDS as i64, "every record, each once");
+}
+
+async fn wait_for_load_to_start(system: &TestSystem) {
+    wait_for("load to start", Duration::from_secs(10), || async {
+        let count = system.db.count("SELECT count(*) FROM reading").await;
+        if count > 500 {
+            Ok(())
+        } else {
+            Err(format!("{count} readings"))
+        }
+    })
+    .await;
+}
+
+async fn finish(load: tokio::task::JoinHandle<SimulationReport>) -> SimulationReport {
+    tokio::time::timeout(Duration::from_secs(90), load)
+        .await
+        .expect("the load finishes")
+        .unwrap()
+}
+
+#[tokio::test]
+async fn broker_restart_under_load_loses_nothing() {
+    let _server = SERVER.read().await;
+    let mut system = TestSystem::start().await;
+    let load = load(&system);
+    wait_for_load_to_start(&system).await;
+    // A clean restart: Mosquitto saves sessions and queued messages.
+    system.broker.restart();
+    let report = finish(load).await;
+    assert_all_stored_once(&system, report).await;
+    system.shutdown().await;
+}
+
+#[tokio::test]
+async fn database_sessions_killed_and_stalled_under_load_lose_nothing() {
+    let _server = SERVER.read().await;
+    let system = TestSystem::start().await;
+    let load = load(&system);
+    wait_for_load_to_start(&system).await;
+    let admin = system.db.client().await;
+    for _ in 0..3 {
+        // Kill every ingest session (as a database restart or a network cut
+        // would), then stall writes for two seconds with a lock.
+        admin
+            .execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                 WHERE application_name = 'envmon' AND datname = current_database()",
+                &[],
+            )
+            .await
+            .unwrap();
+        admin
+            .batch_execute("BEGIN; LOCK TABLE reading IN ACCESS EXCLUSIVE MODE")
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        admin.batch_execute("COMMIT").await.unwrap();
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    let report = finish(load).await;
+    assert_all_stored_once(&system, report).await;
+    system.shutdown().await;
+}
+
+#[tokio::test]
+async fn ingest_killed_and_restarted_under_load_loses_nothing() {
+    let _server = SERVER.read().await;
+    let mut system = TestSystem::start().await;
+    let load = load(&system);
+    wait_for_load_to_start(&system).await;
+    for _ in 0..3 {
+        system.kill_ingest().await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        system.start_ingest().await;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    let report = finish(load).await;
+    assert_all_stored_once(&system, report).await;
+    system.shutdown().await;
+}
+
+/// A real PostgreSQL restart, where the test command names the cluster it
+/// may restart (`deploy/test.sh` does); elsewhere it says it did not run.
+#[tokio::test]
+async fn postgresql_restart_under_load_loses_nothing() {
+    let Ok(cluster) = std::env::var("ENVMON_TEST_PG_CLUSTER") else {
+        eprintln!(
+            "postgresql_restart_under_load_loses_nothing: ENVMON_TEST_PG_CLUSTER unset, not run"
+        );
+        return;
+    };
+    let (version, name) = cluster
+        .split_once('/')
+        .expect("ENVMON_TEST_PG_CLUSTER is VERSION/NAME");
+    let _server = SERVER.write().await;
+    let system = TestSystem::start().await;
+    let load = load(&system);
+    wait_for_load_to_start(&system).await;
+    let status = tokio::process::Command::new("pg_ctlcluster")
+        .args([version, name, "restart", "-m", "fast"])
+        .status()
+        .await
+        .unwrap();
+    assert!(status.success(), "pg_ctlcluster restart failed");
+    let report = finish(load).await;
+    assert_all_stored_once(&system, report).await;
+    system.shutdown().await;
+}

@@ -1,31 +1,555 @@
 //! Units: converting a value to its parameter's canonical unit.
+//!
+//! Decoders call [`to_canonical`] at the edge, so everything past decoding
+//! holds values in [`Parameter::unit`] only. A unit is first recognised from
+//! its spelling (UCUM codes, SenML registered units, and the usual human
+//! spellings such as `µg/m³` or `°C`), then converted only within the quantity
+//! the parameter has: a mass concentration in air stays one, a water
+//! concentration stays one. Whatever would need a guess (a ratio for PM2.5,
+//! `mg/L` for an air gas, % saturation for dissolved oxygen, an unknown
+//! spelling) is refused with a [`UnitError`] that says why.
+//!
+//! Every conversion, its factor and its source are listed in `docs/units.md`.
+//! Gas mixing ratios become mass concentrations at the reference state of
+//! GB 3095-2026 §4.3 (298.15 K, 1013.25 hPa), where one mole of gas occupies
+//! [`MOLAR_VOLUME_L_PER_MOL`]: `µg/m³ = ppb × M / 24.45`.
+//!
+//! ```
+//! use envmon_core::Parameter;
+//! use envmon_core::unit::to_canonical;
+//!
+//! // 100 ppb NO2 = 100 × 46.01 / 24.45 µg/m³.
+//! let no2 = to_canonical(Parameter::No2, 100.0, "ppb").unwrap();
+//! assert!((no2 - 188.18).abs() < 0.01);
+//! assert!((to_canonical(Parameter::Temp, 293.15, "K").unwrap() - 20.0).abs() < 1e-9);
+//! assert!(to_canonical(Parameter::Pm25, 12.0, "ppb").is_err());
+//! ```
 
 use crate::Parameter;
 
-/// Why a value cannot be converted.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("parameter {parameter} given in {unit:?}, which cannot be converted to {canonical:?}")]
-pub struct UnitError {
-    /// The parameter.
-    pub parameter: Parameter,
-    /// The unit given.
-    pub unit: String,
-    /// The canonical unit.
-    pub canonical: &'static str,
+/// Litres occupied by one mole of an ideal gas at the reference state of
+/// GB 3095-2026 §4.3 (298.15 K, 1013.25 hPa).
+///
+/// R·T/p gives 24.465 L/mol; 24.45 is the value conventionally used for
+/// 25 °C and 1 atm (and by [`crate::aqi::us_epa`]), 0.06 % lower.
+pub const MOLAR_VOLUME_L_PER_MOL: f64 = 24.45;
+
+/// Molar mass in g/mol of the gases whose mixing ratios can be converted;
+/// `None` for particulate matter and water items, which have none.
+pub fn molar_mass_g_per_mol(parameter: Parameter) -> Option<f64> {
+    match parameter {
+        Parameter::So2 => Some(64.07),
+        Parameter::No2 => Some(46.01),
+        Parameter::O3 => Some(48.00),
+        Parameter::Co => Some(28.01),
+        _ => None,
+    }
 }
 
-/// `value` in `unit`, converted to `parameter`'s canonical unit.
+/// Why a value cannot be converted to its parameter's canonical unit.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{parameter} in {unit:?} cannot be converted to {canonical}: {reason}")]
+pub struct UnitError {
+    /// The parameter the value is for.
+    pub parameter: Parameter,
+    /// The unit as given, unaltered.
+    pub unit: String,
+    /// The parameter's canonical unit.
+    pub canonical: &'static str,
+    /// What stands in the way.
+    pub reason: UnitErrorReason,
+}
+
+/// What stands in the way of a conversion.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum UnitErrorReason {
+    /// No known spelling matches the unit.
+    #[error("the unit is not one envmon recognises (see docs/units.md)")]
+    UnknownUnit,
+    /// The unit measures another quantity than the parameter.
+    #[error("it measures {given}, not {expected}")]
+    WrongQuantity {
+        /// What the given unit measures.
+        given: &'static str,
+        /// What the parameter's canonical unit measures.
+        expected: &'static str,
+    },
+    /// ppb or ppm for PM2.5 or PM10.
+    #[error(
+        "ppb and ppm are mixing ratios of a gas; particulate matter has none, give it in ug/m3"
+    )]
+    MixingRatioOfParticles,
+    /// The value is NaN or infinite.
+    #[error("the value {value} is not a finite number")]
+    NotFinite {
+        /// The value as given.
+        value: f64,
+    },
+    /// The converted value does not fit in an `f64`.
+    #[error("the converted value is too large to represent")]
+    Overflow,
+}
+
+/// `value` in `unit`, converted to `parameter`'s canonical unit
+/// ([`Parameter::unit`]).
+///
+/// The canonical unit itself always converts to the value unchanged.
 ///
 /// # Errors
-/// When the unit is not the canonical one (conversions come later).
+/// When the value is not finite, the unit is unknown, it measures another
+/// quantity than the parameter, or the result overflows.
 pub fn to_canonical(parameter: Parameter, value: f64, unit: &str) -> Result<f64, UnitError> {
+    let error = |reason| UnitError {
+        parameter,
+        unit: unit.to_owned(),
+        canonical: parameter.unit(),
+        reason,
+    };
+    if !value.is_finite() {
+        return Err(error(UnitErrorReason::NotFinite { value }));
+    }
     if unit == parameter.unit() {
-        Ok(value)
+        return Ok(value);
+    }
+    let given = Unit::parse(unit).ok_or_else(|| error(UnitErrorReason::UnknownUnit))?;
+    let converted = conversion(parameter, given).map_err(error)?.apply(value);
+    if converted.is_finite() {
+        Ok(converted)
     } else {
-        Err(UnitError {
-            parameter,
-            unit: unit.to_owned(),
-            canonical: parameter.unit(),
-        })
+        Err(error(UnitErrorReason::Overflow))
+    }
+}
+
+/// What a unit measures. Values convert only within one quantity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Quantity {
+    AirConcentration,
+    MixingRatio,
+    WaterConcentration,
+    Conductivity,
+    Temperature,
+    Turbidity,
+    Dimensionless,
+    Ratio,
+}
+
+impl Quantity {
+    fn of(parameter: Parameter) -> Self {
+        match parameter {
+            Parameter::Pm25
+            | Parameter::Pm10
+            | Parameter::So2
+            | Parameter::No2
+            | Parameter::Co
+            | Parameter::O3 => Self::AirConcentration,
+            Parameter::Do | Parameter::Codmn | Parameter::Nh3n | Parameter::Tp | Parameter::Tn => {
+                Self::WaterConcentration
+            }
+            Parameter::Ph => Self::Dimensionless,
+            Parameter::Turbidity => Self::Turbidity,
+            Parameter::Conductivity => Self::Conductivity,
+            Parameter::Temp => Self::Temperature,
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Self::AirConcentration => "a mass concentration in air",
+            Self::MixingRatio => "a gas mixing ratio",
+            Self::WaterConcentration => "a mass concentration in water",
+            Self::Conductivity => "a conductivity",
+            Self::Temperature => "a temperature",
+            Self::Turbidity => "a turbidity",
+            Self::Dimensionless => "a dimensionless number such as pH",
+            Self::Ratio => "a ratio",
+        }
+    }
+}
+
+/// A recognised unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unit {
+    MicrogramPerCubicMetre,
+    MilligramPerCubicMetre,
+    PartsPerBillion,
+    PartsPerMillion,
+    MicrogramPerLitre,
+    MilligramPerLitre,
+    GramPerLitre,
+    MicrosiemensPerCentimetre,
+    MillisiemensPerCentimetre,
+    MillisiemensPerMetre,
+    SiemensPerMetre,
+    Celsius,
+    Kelvin,
+    Fahrenheit,
+    Ntu,
+    Dimensionless,
+    Ratio,
+}
+
+impl Unit {
+    /// Recognises a spelling. UCUM and SenML are case-sensitive (`mS` is
+    /// millisiemens, `MS` megasiemens; SenML `C` is the coulomb), so letters
+    /// are matched exactly; only the micro sign, Greek mu, superscript three
+    /// and surrounding blanks are normalised.
+    fn parse(spelling: &str) -> Option<Self> {
+        let normal: String = spelling
+            .trim()
+            .chars()
+            .map(|c| match c {
+                'µ' | 'μ' => 'u', // U+00B5 micro sign, U+03BC Greek mu
+                '³' => '3',
+                c => c,
+            })
+            .collect();
+        let unit = match normal.as_str() {
+            "ug/m3" => Self::MicrogramPerCubicMetre,
+            "mg/m3" => Self::MilligramPerCubicMetre,
+            "[ppb]" | "ppb" | "ppbv" => Self::PartsPerBillion,
+            "[ppm]" | "ppm" | "ppmv" => Self::PartsPerMillion,
+            "ug/L" | "ug/l" => Self::MicrogramPerLitre,
+            "mg/L" | "mg/l" => Self::MilligramPerLitre,
+            "g/L" | "g/l" => Self::GramPerLitre,
+            "uS/cm" => Self::MicrosiemensPerCentimetre,
+            "mS/cm" => Self::MillisiemensPerCentimetre,
+            "mS/m" => Self::MillisiemensPerMetre,
+            "S/m" => Self::SiemensPerMetre,
+            "Cel" | "°C" | "degC" | "℃" => Self::Celsius,
+            "K" => Self::Kelvin,
+            "[degF]" | "°F" | "degF" | "℉" => Self::Fahrenheit,
+            "NTU" => Self::Ntu,
+            "1" | "" | "pH" | "[pH]" => Self::Dimensionless,
+            "/" | "%" | "/100" | "/1000" => Self::Ratio,
+            _ => return None,
+        };
+        Some(unit)
+    }
+
+    fn quantity(self) -> Quantity {
+        match self {
+            Self::MicrogramPerCubicMetre | Self::MilligramPerCubicMetre => {
+                Quantity::AirConcentration
+            }
+            Self::PartsPerBillion | Self::PartsPerMillion => Quantity::MixingRatio,
+            Self::MicrogramPerLitre | Self::MilligramPerLitre | Self::GramPerLitre => {
+                Quantity::WaterConcentration
+            }
+            Self::MicrosiemensPerCentimetre
+            | Self::MillisiemensPerCentimetre
+            | Self::MillisiemensPerMetre
+            | Self::SiemensPerMetre => Quantity::Conductivity,
+            Self::Celsius | Self::Kelvin | Self::Fahrenheit => Quantity::Temperature,
+            Self::Ntu => Quantity::Turbidity,
+            Self::Dimensionless => Quantity::Dimensionless,
+            Self::Ratio => Quantity::Ratio,
+        }
+    }
+}
+
+/// How a value in a given unit becomes a value in the canonical unit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Conversion {
+    /// `value × times / per`, written so the factors read as in docs/units.md.
+    Scale { times: f64, per: f64 },
+    /// SI Brochure (9th ed.) §2.3.1: t/°C = T/K − 273.15.
+    KelvinToCelsius,
+    /// NIST SP 811 (2008) B.8: t/°C = (t/°F − 32)/1.8.
+    FahrenheitToCelsius,
+}
+
+impl Conversion {
+    const IDENTITY: Self = Self::Scale {
+        times: 1.0,
+        per: 1.0,
+    };
+
+    fn apply(self, value: f64) -> f64 {
+        match self {
+            Self::Scale { times, per } => value * times / per,
+            Self::KelvinToCelsius => value - 273.15,
+            Self::FahrenheitToCelsius => (value - 32.0) / 1.8,
+        }
+    }
+}
+
+/// The conversion from `given` to `parameter`'s canonical unit.
+fn conversion(parameter: Parameter, given: Unit) -> Result<Conversion, UnitErrorReason> {
+    use Unit::*;
+    let scale = |times, per| Ok(Conversion::Scale { times, per });
+    // CO is canonical in mg/m³, the other air pollutants in µg/m³.
+    let per_air_canonical = if parameter == Parameter::Co {
+        1000.0
+    } else {
+        1.0
+    };
+    match (Quantity::of(parameter), given) {
+        (Quantity::AirConcentration, MicrogramPerCubicMetre) => scale(1.0, per_air_canonical),
+        (Quantity::AirConcentration, MilligramPerCubicMetre) => scale(1000.0, per_air_canonical),
+        (Quantity::AirConcentration, PartsPerBillion | PartsPerMillion) => {
+            let molar_mass =
+                molar_mass_g_per_mol(parameter).ok_or(UnitErrorReason::MixingRatioOfParticles)?;
+            // µg/m³ = ppb × M / Vm; 1 ppm = 1000 ppb.
+            let ppb = if given == PartsPerMillion {
+                1000.0
+            } else {
+                1.0
+            };
+            scale(ppb * molar_mass, MOLAR_VOLUME_L_PER_MOL * per_air_canonical)
+        }
+        (Quantity::WaterConcentration, MicrogramPerLitre) => scale(1.0, 1000.0),
+        (Quantity::WaterConcentration, MilligramPerLitre) => Ok(Conversion::IDENTITY),
+        (Quantity::WaterConcentration, GramPerLitre) => scale(1000.0, 1.0),
+        (Quantity::Conductivity, MicrosiemensPerCentimetre) => Ok(Conversion::IDENTITY),
+        (Quantity::Conductivity, MillisiemensPerCentimetre) => scale(1000.0, 1.0),
+        // 1 mS/m = 1000 µS / 100 cm = 10 µS/cm; 1 S/m = 10⁶ µS / 100 cm.
+        (Quantity::Conductivity, MillisiemensPerMetre) => scale(10.0, 1.0),
+        (Quantity::Conductivity, SiemensPerMetre) => scale(10_000.0, 1.0),
+        (Quantity::Temperature, Celsius) => Ok(Conversion::IDENTITY),
+        (Quantity::Temperature, Kelvin) => Ok(Conversion::KelvinToCelsius),
+        (Quantity::Temperature, Fahrenheit) => Ok(Conversion::FahrenheitToCelsius),
+        (Quantity::Turbidity, Ntu) | (Quantity::Dimensionless, Dimensionless) => {
+            Ok(Conversion::IDENTITY)
+        }
+        (expected, given) => Err(UnitErrorReason::WrongQuantity {
+            given: given.quantity().describe(),
+            expected: expected.describe(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn convert(parameter: Parameter, value: f64, unit: &str) -> f64 {
+        to_canonical(parameter, value, unit)
+            .unwrap_or_else(|e| panic!("{parameter} {value} {unit:?}: {e}"))
+    }
+
+    fn assert_close(actual: f64, expected: f64) {
+        let tolerance = 1e-12 * expected.abs().max(1.0);
+        assert!(
+            (actual - expected).abs() <= tolerance,
+            "{actual} is not {expected}"
+        );
+    }
+
+    fn reason(parameter: Parameter, unit: &str) -> UnitErrorReason {
+        to_canonical(parameter, 1.0, unit).unwrap_err().reason
+    }
+
+    #[test]
+    fn gas_mixing_ratios_become_mass_concentrations_at_the_reference_state() {
+        // µg/m³ = ppb × M / 24.45, worked by hand.
+        // NO2: 100 × 46.01 / 24.45 = 4601 / 24.45 = 188.17995910...
+        assert_close(convert(Parameter::No2, 100.0, "ppb"), 188.179_959_100_204_5);
+        assert_close(
+            convert(Parameter::No2, 100.0, "[ppb]"),
+            188.179_959_100_204_5,
+        );
+        // 0.1 ppm = 100 ppb.
+        assert_close(convert(Parameter::No2, 0.1, "ppm"), 188.179_959_100_204_5);
+        // SO2: 10 × 64.07 / 24.45 = 640.7 / 24.45 = 26.20449897...
+        assert_close(convert(Parameter::So2, 10.0, "ppbv"), 26.204_498_977_505_11);
+        // O3: 50 × 48.00 / 24.45 = 2400 / 24.45 = 98.15950920...
+        assert_close(convert(Parameter::O3, 50.0, "ppb"), 98.159_509_202_453_99);
+        // CO in mg/m³: 1 ppm × 28.01 / 24.45 = 1.14560327...
+        assert_close(
+            convert(Parameter::Co, 1.0, "[ppm]"),
+            1.145_603_271_983_640_2,
+        );
+        // 500 ppb CO = 0.5 ppm → 0.5 × 28.01 / 24.45 = 0.57280163...
+        assert_close(convert(Parameter::Co, 500.0, "ppb"), 0.572_801_635_991_82);
+    }
+
+    #[test]
+    fn the_molar_constants_agree_with_the_us_aqi_conversion() {
+        use crate::aqi::us_epa;
+        assert_eq!(MOLAR_VOLUME_L_PER_MOL, us_epa::MOLAR_VOLUME_L_PER_MOL);
+        for parameter in Parameter::ALL {
+            assert_eq!(
+                molar_mass_g_per_mol(parameter),
+                us_epa::molar_mass_g_per_mol(parameter)
+            );
+        }
+    }
+
+    #[test]
+    fn air_mass_concentrations_scale_by_si_prefixes() {
+        assert_close(convert(Parameter::No2, 0.2, "mg/m3"), 200.0);
+        assert_close(convert(Parameter::Co, 600.0, "ug/m3"), 0.6);
+        assert_close(convert(Parameter::Pm25, 0.035, "mg/m³"), 35.0);
+        for spelling in ["µg/m³", "μg/m3", "µg/m3", "ug/m³", " ug/m3 "] {
+            assert_eq!(convert(Parameter::Pm10, 61.0, spelling), 61.0, "{spelling}");
+        }
+        assert_eq!(convert(Parameter::Co, 0.6, "mg/m³"), 0.6);
+    }
+
+    #[test]
+    fn water_concentrations_convert_to_milligrams_per_litre() {
+        assert_close(convert(Parameter::Nh3n, 250.0, "ug/L"), 0.25);
+        assert_close(convert(Parameter::Tp, 20.0, "µg/l"), 0.02);
+        assert_close(convert(Parameter::Do, 0.0075, "g/L"), 7.5);
+        assert_eq!(convert(Parameter::Codmn, 4.0, "mg/l"), 4.0);
+    }
+
+    #[test]
+    fn conductivity_converts_to_microsiemens_per_centimetre() {
+        assert_close(convert(Parameter::Conductivity, 1.5, "mS/cm"), 1500.0);
+        // 1 S/m = 10⁶ µS / 100 cm = 10⁴ µS/cm.
+        assert_close(convert(Parameter::Conductivity, 0.05, "S/m"), 500.0);
+        assert_close(convert(Parameter::Conductivity, 50.0, "mS/m"), 500.0);
+        assert_eq!(convert(Parameter::Conductivity, 480.0, "µS/cm"), 480.0);
+    }
+
+    #[test]
+    fn temperatures_convert_to_celsius() {
+        assert_close(convert(Parameter::Temp, 293.15, "K"), 20.0);
+        assert_close(convert(Parameter::Temp, 273.15, "K"), 0.0);
+        assert_close(convert(Parameter::Temp, 68.0, "[degF]"), 20.0);
+        assert_close(convert(Parameter::Temp, 212.0, "°F"), 100.0);
+        assert_close(convert(Parameter::Temp, -40.0, "degF"), -40.0);
+        for spelling in ["Cel", "°C", "degC", "℃"] {
+            assert_eq!(convert(Parameter::Temp, 18.5, spelling), 18.5, "{spelling}");
+        }
+    }
+
+    #[test]
+    fn ph_and_turbidity_accept_their_own_spellings() {
+        for spelling in ["1", "", "pH", "[pH]"] {
+            assert_eq!(convert(Parameter::Ph, 7.2, spelling), 7.2, "{spelling:?}");
+        }
+        assert_eq!(convert(Parameter::Turbidity, 12.0, "NTU"), 12.0);
+    }
+
+    #[test]
+    fn mixing_ratios_of_particles_are_refused() {
+        for unit in ["ppb", "ppm", "[ppm]"] {
+            assert_eq!(
+                reason(Parameter::Pm25, unit),
+                UnitErrorReason::MixingRatioOfParticles
+            );
+        }
+        assert_eq!(
+            reason(Parameter::Pm10, "ppb"),
+            UnitErrorReason::MixingRatioOfParticles
+        );
+    }
+
+    #[test]
+    fn units_of_another_quantity_are_refused() {
+        let cases = [
+            (
+                Parameter::Pm25,
+                "%",
+                "a ratio",
+                "a mass concentration in air",
+            ),
+            (
+                Parameter::No2,
+                "mg/L",
+                "a mass concentration in water",
+                "a mass concentration in air",
+            ),
+            (
+                Parameter::Nh3n,
+                "ppm",
+                "a gas mixing ratio",
+                "a mass concentration in water",
+            ),
+            (
+                Parameter::Do,
+                "%",
+                "a ratio",
+                "a mass concentration in water",
+            ),
+            (
+                Parameter::Ph,
+                "/",
+                "a ratio",
+                "a dimensionless number such as pH",
+            ),
+            (Parameter::Temp, "NTU", "a turbidity", "a temperature"),
+            (
+                Parameter::Pm10,
+                "",
+                "a dimensionless number such as pH",
+                "a mass concentration in air",
+            ),
+        ];
+        for (parameter, unit, given, expected) in cases {
+            assert_eq!(
+                reason(parameter, unit),
+                UnitErrorReason::WrongQuantity { given, expected },
+                "{parameter} in {unit:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_spellings_and_look_alikes_are_refused() {
+        // SenML `C` is the coulomb and `F` the farad; `MG/M3` would be megagrams.
+        for unit in ["C", "F", "MG/M3", "mg/m^3", "ug", "FNU", "degrees", "kg/m3"] {
+            assert_eq!(
+                reason(Parameter::Temp, unit),
+                UnitErrorReason::UnknownUnit,
+                "{unit}"
+            );
+        }
+    }
+
+    #[test]
+    fn non_finite_values_and_overflow_are_refused() {
+        let error = to_canonical(Parameter::Pm25, f64::NAN, "ug/m3").unwrap_err();
+        assert!(matches!(error.reason, UnitErrorReason::NotFinite { .. }));
+        let error = to_canonical(Parameter::Temp, f64::INFINITY, "Cel").unwrap_err();
+        assert!(matches!(error.reason, UnitErrorReason::NotFinite { .. }));
+        let error = to_canonical(Parameter::So2, f64::MAX, "ppm").unwrap_err();
+        assert_eq!(error.reason, UnitErrorReason::Overflow);
+    }
+
+    #[test]
+    fn the_message_names_parameter_unit_and_reason() {
+        let error = to_canonical(Parameter::Pm25, 12.0, "ppb").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "pm25 in \"ppb\" cannot be converted to ug/m3: ppb and ppm are mixing ratios of a \
+             gas; particulate matter has none, give it in ug/m3"
+        );
+    }
+
+    fn parameter() -> impl Strategy<Value = Parameter> {
+        proptest::sample::select(Parameter::ALL.to_vec())
+    }
+
+    proptest! {
+        #[test]
+        fn the_canonical_unit_converts_to_the_same_value(
+            parameter in parameter(),
+            value in proptest::num::f64::NORMAL | proptest::num::f64::ZERO | proptest::num::f64::SUBNORMAL,
+        ) {
+            prop_assert_eq!(to_canonical(parameter, value, parameter.unit()), Ok(value));
+        }
+
+        #[test]
+        fn conversions_never_panic_and_give_finite_values(
+            parameter in parameter(),
+            value in proptest::num::f64::ANY,
+            unit in prop_oneof![
+                proptest::sample::select(vec![
+                    "ug/m3", "mg/m3", "ppb", "ppm", "ug/L", "mg/L", "g/L", "uS/cm", "mS/cm",
+                    "mS/m", "S/m", "Cel", "K", "[degF]", "NTU", "1", "", "%", "/",
+                ]).prop_map(str::to_owned),
+                ".{0,12}",
+            ],
+        ) {
+            match to_canonical(parameter, value, &unit) {
+                Ok(converted) => prop_assert!(converted.is_finite()),
+                Err(error) => prop_assert!(!error.to_string().is_empty()),
+            }
+        }
     }
 }

@@ -22,7 +22,7 @@ fn hourly(station: &str, hour_end: &str, pm25: f64) -> String {
 /// Nudges NO2, O3 and PM10 by ±1 around their values by the hour's parity,
 /// as real hourly means vary (a day of identical values is a stuck sensor).
 fn varying(record: &str, hour: u32) -> String {
-    let d = if hour % 2 == 0 { -1 } else { 1 };
+    let d = if hour.is_multiple_of(2) { -1 } else { 1 };
     record
         .replace("\"no2\":45", &format!("\"no2\":{}", 45 + d))
         .replace("\"o3\":120", &format!("\"o3\":{}", 120 + d))
@@ -192,14 +192,14 @@ async fn an_hour_with_44_minutes_of_data_is_invalid_and_45_is_valid() {
 async fn a_full_day_of_hourly_means_gives_the_daily_aqi() {
     let system = TestSystem::start().await;
     // The Beijing day 2026-11-20: hours labelled 01:00 ... 24:00.
-    for hour in 1..=24 {
+    for hour in 1..=24u32 {
         let label = if hour == 24 {
             "2026-11-21T00:00:00+08:00".to_owned()
         } else {
             format!("2026-11-20T{hour:02}:00:00+08:00")
         };
         // Alternating 49 and 51: a mean of 50, and no stuck-sensor flags.
-        let pm25 = if hour % 2 == 0 { 49.0 } else { 51.0 };
+        let pm25 = if hour.is_multiple_of(2) { 49.0 } else { 51.0 };
         let record = varying(&hourly("1147A", &label, pm25), hour);
         system.mosquitto_pub("sensors/air/1147A", &record).await;
     }

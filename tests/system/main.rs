@@ -3,6 +3,8 @@
 //! Run them with `deploy/test.sh`, which provisions all three.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
+// The helpers are shared with the fault tests, which use more of them.
+#![allow(dead_code)]
 
 mod browser;
 mod cli;

@@ -133,16 +133,7 @@ fn reading(
         JsonValue::Detailed(DetailedValue {
             value,
             unit: Some(unit),
-        }) => {
-            if unit != parameter.unit() {
-                return Err(DecodeError::UnitMismatch {
-                    parameter,
-                    given: unit,
-                    expected: parameter.unit(),
-                });
-            }
-            value
-        }
+        }) => envmon_core::unit::to_canonical(parameter, value, &unit)?,
     };
     Ok(Reading {
         station: station.clone(),
@@ -255,9 +246,9 @@ mod tests {
                 StationKind::Air,
                 "1141A",
                 format!(
-                    r#"{{"station":"1141A",{ok_time},"readings":{{"co":{{"value":600,"unit":"ug/m3"}}}}}}"#
+                    r#"{{"station":"1141A",{ok_time},"readings":{{"co":{{"value":60,"unit":"%"}}}}}}"#
                 ),
-                "unit_mismatch",
+                "unit_unconvertible",
             ),
             (
                 StationKind::Air,
@@ -277,6 +268,28 @@ mod tests {
             let error = decode(kind, station, &payload).unwrap_err();
             assert_eq!(error.code(), expected, "{payload} gave {error}");
         }
+    }
+
+    #[test]
+    fn values_in_other_units_are_converted() {
+        // CO 600 ug/m3 is 0.6 mg/m3; NO2 100 ppb is 100 x 46.01 / 24.45 ug/m3.
+        let record = decode(
+            StationKind::Air,
+            "1141A",
+            r#"{"station":"1141A","observed_at":"2026-11-25T18:00:00+08:00",
+               "readings":{"co":{"value":600,"unit":"ug/m3"},"no2":{"value":100,"unit":"ppb"}}}"#,
+        )
+        .unwrap();
+        let value = |p| {
+            record
+                .readings
+                .iter()
+                .find(|r| r.parameter == p)
+                .unwrap()
+                .value
+        };
+        assert!((value(Parameter::Co) - 0.6).abs() < 1e-9);
+        assert!((value(Parameter::No2) - 188.18).abs() < 0.01);
     }
 
     #[test]

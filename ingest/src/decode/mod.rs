@@ -154,16 +154,6 @@ pub enum DecodeError {
         /// The station's kind.
         kind: StationKind,
     },
-    /// A value came in a unit other than the canonical one.
-    #[error("parameter {parameter} given in {given:?}; expected {expected:?}")]
-    UnitMismatch {
-        /// The parameter.
-        parameter: Parameter,
-        /// The unit in the payload.
-        given: String,
-        /// The canonical unit.
-        expected: &'static str,
-    },
     /// The record carries no readings.
     #[error("record has no readings")]
     Empty,
@@ -196,7 +186,6 @@ impl DecodeError {
             Self::KindMismatch { .. } => "kind_mismatch",
             Self::UnknownParameter(_) => "unknown_parameter",
             Self::ParameterNotForKind { .. } => "parameter_not_for_kind",
-            Self::UnitMismatch { .. } => "unit_mismatch",
             Self::Empty => "empty_record",
             Self::BadPeriod(_) => "bad_period",
             Self::UnknownFormat => "unknown_format",

@@ -22,7 +22,9 @@ pub mod dead_letter;
 pub mod decode;
 mod events;
 mod health;
+mod hj212_listener;
 mod indices;
+mod input;
 mod live;
 mod mqtt;
 pub mod qc;
@@ -93,6 +95,8 @@ pub enum IngestError {
 /// A built ingest daemon, ready to run.
 #[derive(Debug)]
 pub struct Ingest {
+    hj212_listener: Option<TcpListener>,
+    hj212_addr: Option<SocketAddr>,
     source: MqttSource,
     writer: Writer,
     rollup: rollup::RollupWorker,
@@ -128,6 +132,16 @@ impl Ingest {
                 source,
             })?;
 
+        let hj212_listener = match settings.hj212_listen {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .map_err(|source| IngestError::Bind { addr, source })?,
+            ),
+            None => None,
+        };
+        let hj212_addr = hj212_listener.as_ref().and_then(|l| l.local_addr().ok());
+
         let mut options = settings.broker.mqtt_options(&settings.client_id);
         options.set_clean_session(false);
         options.set_manual_acks(true);
@@ -155,6 +169,8 @@ impl Ingest {
             wake: rollup_wake,
         };
         Ok(Self {
+            hj212_listener,
+            hj212_addr,
             source,
             writer,
             rollup,
@@ -166,6 +182,11 @@ impl Ingest {
     /// Where `/healthz` and `/readyz` are served.
     pub fn health_addr(&self) -> SocketAddr {
         self.health_addr
+    }
+
+    /// Where HJ 212 data loggers connect, when enabled.
+    pub fn hj212_addr(&self) -> Option<SocketAddr> {
+        self.hj212_addr
     }
 
     /// Runs until `shutdown` completes, then drains in flow order: stop
@@ -190,6 +211,13 @@ impl Ingest {
 
         let mut writer = tokio::spawn(self.writer.run(deliveries_rx, stop.clone()));
         let rollup = tokio::spawn(self.rollup.run(stop.clone()));
+        let hj212 = self.hj212_listener.map(|listener| {
+            let listener = hj212_listener::Hj212Listener {
+                listener,
+                inputs: deliveries_tx.clone(),
+            };
+            tokio::spawn(listener.run(stop.clone()))
+        });
         let mut source = tokio::spawn(self.source.run(deliveries_tx, writer_done.clone()));
         let health_stop = stop.clone();
         let mut health = tokio::spawn(async move {
@@ -197,12 +225,14 @@ impl Ingest {
                 .with_graceful_shutdown(health_stop.cancelled_owned())
                 .await
         });
-        let _abort_on_drop = AbortOnDrop(vec![
-            rollup.abort_handle(),
+        let mut handles = vec![rollup.abort_handle()];
+        handles.extend(hj212.as_ref().map(tokio::task::JoinHandle::abort_handle));
+        handles.extend([
             writer.abort_handle(),
             source.abort_handle(),
             health.abort_handle(),
         ]);
+        let _abort_on_drop = AbortOnDrop(handles);
 
         tokio::select! {
             () = shutdown => tracing::info!("Ingest draining."),
@@ -211,6 +241,9 @@ impl Ingest {
             result = &mut health => tracing::error!(?result, "Ingest health server stopped unexpectedly."),
         }
         stop.cancel();
+        if let Some(hj212) = hj212 {
+            hj212.await?;
+        }
         let writer_result = if writer.is_finished() {
             Ok(())
         } else {

@@ -19,6 +19,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::events;
+use crate::input::Input;
 
 /// The longest pause between reconnection attempts.
 const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(10);
@@ -124,7 +125,7 @@ impl MqttSource {
     /// then disconnects cleanly so the acknowledgements reach the broker.
     pub(crate) async fn run(
         mut self,
-        deliveries: mpsc::Sender<Delivery>,
+        deliveries: mpsc::Sender<Input>,
         writer_done: CancellationToken,
     ) {
         let mut backoff = Backoff::new(Duration::from_millis(100), MAX_RECONNECT_DELAY);
@@ -172,7 +173,7 @@ impl MqttSource {
                     // window, so this rarely waits; if the writer is gone we
                     // are shutting down and the message stays unacknowledged.
                     let sent = tokio::select! {
-                        sent = deliveries.send(delivery) => sent.is_ok(),
+                        sent = deliveries.send(Input::Mqtt(delivery)) => sent.is_ok(),
                         () = writer_done.cancelled() => false,
                     };
                     if !sent {

@@ -34,6 +34,9 @@ pub struct Settings {
     pub batch_max_wait: Duration,
     /// Where `/healthz` and `/readyz` are served (internal; port 0 picks one).
     pub health_listen: SocketAddr,
+    /// Where HJ 212-2017 data loggers connect over TCP; absent for none.
+    /// Loggers are matched to stations by the MN in the registry.
+    pub hj212_listen: Option<SocketAddr>,
 }
 
 impl Default for Settings {
@@ -46,6 +49,7 @@ impl Default for Settings {
             batch_max_messages: 2000,
             batch_max_wait: Duration::from_millis(100),
             health_listen: SocketAddr::from(([127, 0, 0, 1], 9181)),
+            hj212_listen: None,
         }
     }
 }

@@ -22,10 +22,13 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::dead_letter::DeadLetter;
+use crate::decode::StationLookup;
+use crate::decode::hj212::{Hj212Error, records_from_packet};
 use crate::decode::{DecodeError, Record, decode};
 use crate::events;
+use crate::input::{Hj212Input, Input, hj212_topic};
 use crate::live::LivePublisher;
-use crate::mqtt::{Acker, Delivery};
+use crate::mqtt::Acker;
 use crate::qc::QcState;
 use crate::stations::StationDirectory;
 use crate::store::Store;
@@ -63,7 +66,7 @@ impl Writer {
     /// Writes batches until `shutdown`, finishing the batch in hand first.
     pub(crate) async fn run(
         mut self,
-        mut deliveries: mpsc::Receiver<Delivery>,
+        mut deliveries: mpsc::Receiver<Input>,
         shutdown: CancellationToken,
     ) {
         loop {
@@ -93,7 +96,7 @@ impl Writer {
 
     /// Decodes, commits and acknowledges one batch. Gives up only when
     /// shutting down, leaving the messages unacknowledged for redelivery.
-    async fn write_batch(&mut self, batch: Vec<Delivery>, shutdown: &CancellationToken) {
+    async fn write_batch(&mut self, batch: Vec<Input>, shutdown: &CancellationToken) {
         let started = Instant::now();
         let mut backoff = Backoff::new(Duration::from_millis(100), MAX_RETRY_DELAY);
         let decoded = loop {
@@ -108,14 +111,14 @@ impl Writer {
         };
         let mut records: Vec<(DateTime<Utc>, Record)> = Vec::new();
         let mut dead_letters = Vec::new();
-        for (delivery, decoded) in batch.iter().zip(decoded) {
+        for (input, decoded) in batch.iter().zip(decoded) {
             match decoded {
                 Decoded::Records(decoded) => {
                     for mut record in decoded {
                         for reading in &mut record.readings {
                             self.qc.check(reading);
                         }
-                        records.push((delivery.received_at, record));
+                        records.push((input.received_at(), record));
                     }
                 }
                 Decoded::Refused(letter) => dead_letters.push(letter),
@@ -140,11 +143,19 @@ impl Writer {
             }
         };
         self.database_ok.store(true, Ordering::Release);
-        for delivery in &batch {
-            self.acker.ack(delivery).await;
+        let messages = batch.len();
+        for input in batch {
+            match input {
+                Input::Mqtt(delivery) => {
+                    self.acker.ack(&delivery).await;
+                }
+                // The logger may have gone; then there is no one to tell.
+                Input::Hj212(input) => drop(input.committed.send(())),
+                Input::Refused(_) => {}
+            }
         }
         events::BatchCommitted {
-            messages: batch.len(),
+            messages,
             readings: committed.readings,
             dead_letters: committed.dead_letters,
             elapsed: started.elapsed(),
@@ -187,12 +198,13 @@ impl Writer {
     /// station is unknown and the directory is stale.
     async fn decode_all(
         &mut self,
-        batch: &[Delivery],
+        batch: &[Input],
     ) -> Result<Vec<Decoded>, envmon_core::db::DbError> {
         let mut decoded: Vec<_> = batch.iter().map(|d| self.decode(d)).collect();
-        let has_unknown = decoded.iter().any(
-            |d| matches!(d, Decoded::Refused(letter) if letter.reason_code == "unknown_station"),
-        );
+        let has_unknown = decoded.iter().any(|d| {
+            matches!(d, Decoded::Refused(letter)
+                if letter.reason_code == "unknown_station" || letter.reason_code == "hj212_unknown_mn")
+        });
         if has_unknown && self.directory.is_stale(Instant::now()) {
             let stations = load_stations(self.store().await?.client()).await?;
             self.directory.replace(stations, Instant::now());
@@ -201,7 +213,12 @@ impl Writer {
         Ok(decoded)
     }
 
-    fn decode(&self, delivery: &Delivery) -> Decoded {
+    fn decode(&self, input: &Input) -> Decoded {
+        let delivery = match input {
+            Input::Mqtt(delivery) => delivery,
+            Input::Hj212(input) => return self.decode_hj212(input),
+            Input::Refused(letter) => return Decoded::Refused(letter.clone()),
+        };
         let publish = &delivery.publish;
         let outcome = self
             .topics
@@ -220,6 +237,38 @@ impl Writer {
                     delivery.received_at,
                     publish.topic.clone(),
                     publish.payload.clone(),
+                    &error,
+                ))
+            }
+        }
+    }
+
+    /// Finds the station of a TCP logger's packet by its MN, then decodes.
+    fn decode_hj212(&self, input: &Hj212Input) -> Decoded {
+        let outcome = self
+            .directory
+            .station_for_mn(&input.packet.mn)
+            .ok_or_else(|| DecodeError::from(Hj212Error::UnknownMn(input.packet.mn.clone())))
+            .and_then(|station| {
+                let kind = self
+                    .directory
+                    .kind_of(&station)
+                    .ok_or_else(|| DecodeError::UnknownStation(station.clone()))?;
+                records_from_packet(&input.packet, &station, kind)
+            });
+        match outcome {
+            Ok(records) => Decoded::Records(records),
+            Err(error) => {
+                let topic = hj212_topic(input.peer);
+                events::PayloadRefused {
+                    topic: &topic,
+                    reason: error.code(),
+                }
+                .emit();
+                Decoded::Refused(DeadLetter::from_error(
+                    input.received_at,
+                    topic,
+                    input.raw.clone(),
                     &error,
                 ))
             }

@@ -10,6 +10,7 @@ mod browser;
 mod cli;
 mod demo;
 mod helpers;
+mod hj212;
 mod indices;
 mod ingest_flow;
 mod publisher_api;

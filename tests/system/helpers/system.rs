@@ -28,6 +28,8 @@ pub struct TestSystem {
     pub broker: TestBroker,
     pub publisher_addr: SocketAddr,
     pub ingest_health_addr: SocketAddr,
+    /// Where HJ 212 data loggers connect.
+    pub hj212_addr: SocketAddr,
     /// Stable across restarts, so a restarted ingest resumes its session.
     ingest_client_id: String,
     ingest: Option<Running<IngestError>>,
@@ -49,6 +51,7 @@ impl TestSystem {
             broker,
             publisher_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             ingest_health_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            hj212_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             ingest_client_id: super::unique("ingest"),
             ingest: None,
             publisher: None,
@@ -65,6 +68,7 @@ impl TestSystem {
             client_id: self.ingest_client_id.clone(),
             batch_max_wait: Duration::from_millis(20),
             health_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            hj212_listen: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
             ..envmon_ingest::Settings::default()
         }
     }
@@ -73,6 +77,9 @@ impl TestSystem {
     pub async fn start_ingest(&mut self) {
         let ingest = Ingest::build(self.ingest_settings()).await.unwrap();
         self.ingest_health_addr = ingest.health_addr();
+        self.hj212_addr = ingest
+            .hj212_addr()
+            .expect("tests enable the HJ 212 listener");
         let stop = CancellationToken::new();
         let task = tokio::spawn(ingest.run_until_stopped(stop.clone().cancelled_owned()));
         self.ingest = Some(Running { stop, task });

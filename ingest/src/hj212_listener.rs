@@ -105,7 +105,7 @@ async fn serve(
             }
         };
         deframer.push(&buffer[..n]);
-        while let Some(frame) = deframer.next() {
+        for frame in deframer.by_ref() {
             let frame = match frame {
                 Ok(frame) => frame,
                 Err(error) => {

@@ -55,6 +55,25 @@ pub(crate) enum Command {
         #[arg(long)]
         daily: bool,
     },
+    /// Show what ingest makes of a payload on stdin (or of one HJ 212 packet
+    /// per line), as JSON lines: the readings, or the refusal and its reason.
+    Decode {
+        /// The topic the payload arrived on, e.g. sensors/air/1141A; without
+        /// it, every line is taken as an HJ 212 packet and its station found
+        /// by the logger's MN.
+        #[arg(long)]
+        topic: Option<String>,
+        /// Station registry to check against; the built-in Shanghai registry
+        /// when absent.
+        #[arg(long)]
+        stations: Option<PathBuf>,
+    },
+    /// Measure ingest against its ceilings (raw COPY, raw broker QoS 1) on
+    /// the configured database and broker; prints figures and a markdown table.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
     /// Assess water items (GB 3838-2002) for CSV rows on stdin.
     #[command(after_long_help = envmon_core::water::table::WATER_TABLE_HELP)]
     Water,
@@ -67,6 +86,16 @@ pub(crate) enum Command {
     Config {
         #[command(subcommand)]
         command: ConfigCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum BenchCommand {
+    /// Ingest throughput and commit latency through a real broker.
+    Ingest {
+        /// Seconds each load step runs.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
     },
 }
 

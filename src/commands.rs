@@ -114,6 +114,33 @@ pub(crate) fn water_table() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `envmon decode`: a payload (with `--topic`) or HJ 212 packets, one per
+/// line, on stdin; what ingest makes of them as JSON lines on stdout.
+pub(crate) fn decode(
+    settings: &Settings,
+    topic: Option<&str>,
+    registry: Option<&Path>,
+) -> anyhow::Result<()> {
+    use std::io::{Read, Write};
+    let inspector =
+        envmon_ingest::inspect::Inspector::new(settings.broker.topics()?, read_registry(registry)?);
+    let mut input = Vec::new();
+    std::io::stdin().lock().read_to_end(&mut input)?;
+    let lines = match topic {
+        Some(topic) => inspector.payload(topic, &input),
+        None => input
+            .split(|b| *b == b'\n')
+            .filter(|line| line.iter().any(|b| !b.is_ascii_whitespace()))
+            .flat_map(|line| inspector.hj212_line(line))
+            .collect(),
+    };
+    let mut out = std::io::stdout().lock();
+    for line in lines {
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
+
 async fn run_migrations(settings: &Settings) -> anyhow::Result<Vec<i32>> {
     let pool = settings.database.pool()?;
     let mut client = pool.get().await.with_context(|| {

@@ -1,6 +1,7 @@
 //! The `envmon` binary: parse the command line, load settings, start
 //! logging, dispatch. Everything else lives in the libraries.
 
+mod bench;
 mod cli;
 mod commands;
 mod settings;
@@ -8,7 +9,7 @@ mod telemetry;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command, ConfigCommand, StationsCommand};
+use crate::cli::{BenchCommand, Cli, Command, ConfigCommand, StationsCommand};
 use crate::settings::{DEFAULT_TOML, Settings};
 
 #[tokio::main]
@@ -24,6 +25,12 @@ async fn main() -> anyhow::Result<()> {
         Command::Migrate => commands::migrate(&settings).await,
         Command::Aqi { daily } => commands::aqi_table(daily),
         Command::Water => commands::water_table(),
+        Command::Decode { topic, stations } => {
+            commands::decode(&settings, topic.as_deref(), stations.as_deref())
+        }
+        Command::Bench {
+            command: BenchCommand::Ingest { seconds },
+        } => bench::ingest(&settings, seconds).await,
         Command::Stations {
             command: StationsCommand::Import { file },
         } => commands::import(&settings, &file).await,

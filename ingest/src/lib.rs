@@ -16,6 +16,7 @@
 //! - [`dead_letter`]: refused payloads and their reasons.
 //! - [`live`]: committed state out on `live/{kind}/{station}`.
 //! - [`health`]: `/healthz` and `/readyz`.
+//! - [`inspect`]: what ingest makes of a payload, for `envmon decode`.
 //! - [`settings`], [`events`].
 
 pub mod dead_letter;
@@ -25,6 +26,7 @@ mod health;
 mod hj212_listener;
 mod indices;
 mod input;
+pub mod inspect;
 mod live;
 mod mqtt;
 pub mod qc;

@@ -107,3 +107,31 @@ fn help_documents_the_columns() {
         "{stdout}"
     );
 }
+
+#[test]
+fn decode_shows_what_ingest_makes_of_a_payload() {
+    let payload = r#"{"station":"1141A","observed_at":"2026-11-25T18:00:00+08:00",
+        "readings":{"no2":{"value":20,"unit":"ppb"},"pm25":-2}}"#;
+    let (ok, stdout, stderr) = run(&["decode", "--topic", "sensors/air/1141A"], payload);
+    assert!(ok, "{stderr}");
+    let line: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(line["station"], "1141A");
+    assert_eq!(line["observed_at"], "2026-11-25T10:00:00Z");
+    let readings = line["readings"].as_array().unwrap();
+    let no2 = readings.iter().find(|r| r["parameter"] == "no2").unwrap();
+    // 20 ppb x 46.01 / 24.45 = 37.64 ug/m3 at the GB 3095 reference state.
+    assert!((no2["value"].as_f64().unwrap() - 37.636).abs() < 0.001);
+    let pm25 = readings.iter().find(|r| r["parameter"] == "pm25").unwrap();
+    assert_eq!(pm25["quality"], "out_of_range");
+
+    let (ok, stdout, _) = run(&["decode", "--topic", "sensors/air/1141A"], "[{\"n\":1}]");
+    assert!(ok);
+    let refusal: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert!(
+        refusal["refused"]["reason_code"]
+            .as_str()
+            .unwrap()
+            .starts_with("senml_"),
+        "{refusal}"
+    );
+}

@@ -169,6 +169,7 @@ impl Ingest {
             topics: settings.broker.topics()?,
             live: LivePublisher::new(client.clone()),
             wake: rollup_wake,
+            dead_letter_max_rows: i64::from(settings.dead_letter_max_rows),
         };
         Ok(Self {
             hj212_listener,

@@ -448,7 +448,14 @@ pub(crate) struct RollupWorker {
     pub(crate) live: crate::live::LivePublisher,
     /// Signalled by the writer after each commit.
     pub(crate) wake: std::sync::Arc<tokio::sync::Notify>,
+    /// The dead-letter table keeps at most this many rows, the newest.
+    pub(crate) dead_letter_max_rows: i64,
 }
+
+/// Keeps the newest dead letters only: a misconfigured sensor sending
+/// garbage every second must not fill the disk.
+const TRIM_DEAD_LETTERS: &str = "DELETE FROM dead_letter
+    WHERE id <= (SELECT max(id) FROM dead_letter) - $1";
 
 /// With nothing signalled, pending marks (a failed run's, another
 /// instance's) are looked for this often.
@@ -518,6 +525,18 @@ impl RollupWorker {
         let codes: Vec<&str> = touched.iter().map(StationCode::as_str).collect();
         for state in store.load_states(&codes).await? {
             self.live.publish(&self.topics, &state);
+        }
+        let trimmed = store
+            .client()
+            .execute(TRIM_DEAD_LETTERS, &[&self.dead_letter_max_rows])
+            .await
+            .map_err(envmon_core::db::DbError::from)?;
+        if trimmed > 0 {
+            tracing::warn!(
+                trimmed,
+                kept = self.dead_letter_max_rows,
+                "Dropped the oldest dead letters."
+            );
         }
         Ok(())
     }

@@ -34,6 +34,9 @@ pub struct Settings {
     pub batch_max_wait: Duration,
     /// Where `/healthz` and `/readyz` are served (internal; port 0 picks one).
     pub health_listen: SocketAddr,
+    /// The dead-letter table keeps this many of the newest refused
+    /// payloads; older ones are dropped (and the drop logged).
+    pub dead_letter_max_rows: u32,
     /// Where HJ 212-2017 data loggers connect over TCP; absent for none.
     /// Loggers are matched to stations by the MN in the registry.
     pub hj212_listen: Option<SocketAddr>,
@@ -49,6 +52,7 @@ impl Default for Settings {
             batch_max_messages: 2000,
             batch_max_wait: Duration::from_millis(100),
             health_listen: SocketAddr::from(([127, 0, 0, 1], 9181)),
+            dead_letter_max_rows: 100_000,
             hj212_listen: None,
         }
     }

@@ -185,6 +185,23 @@ async fn an_hour_with_44_minutes_of_data_is_invalid_and_45_is_valid() {
         }
     })
     .await;
+    // Operators see the same in the completeness of the station.
+    let body = http::get(
+        system.publisher_addr,
+        "/api/v1/stations/1143A/completeness?from=2026-11-25T15:00:00%2B08:00&to=2026-11-25T16:00:00%2B08:00",
+    )
+    .await
+    .unwrap()
+    .json();
+    let hour = &body["hours"][0];
+    assert!(hour.is_object(), "{body}");
+    assert_eq!(hour["hour_end"], "2026-11-25T08:00:00Z");
+    assert_eq!(
+        (hour["records"].as_i64(), hour["flagged"].as_i64()),
+        (Some(45), Some(0))
+    );
+    assert_eq!(hour["parameters"]["pm25"]["minutes"], 45);
+    assert_eq!(body["required_minutes"], 45);
     system.shutdown().await;
 }
 

@@ -312,3 +312,37 @@ async fn a_correction_is_published_as_a_revision_and_implausible_values_are_flag
     .await;
     system.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_dead_letter_table_keeps_only_the_newest() {
+    let mut system = TestSystem::start().await;
+    system.stop_ingest().await.unwrap();
+    let mut settings = system.ingest_settings();
+    settings.dead_letter_max_rows = 2;
+    system.start_ingest_with(settings).await;
+    for n in 0..5 {
+        system
+            .mosquitto_pub("sensors/air/1141A", &format!("garbage {n}"))
+            .await;
+    }
+    wait_for("two dead letters, the newest", DEADLINE, || async {
+        let rows = system
+            .db
+            .client()
+            .await
+            .query(
+                "SELECT convert_from(payload, 'UTF8') FROM dead_letter ORDER BY id",
+                &[],
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        let payloads: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+        if payloads == ["garbage 3", "garbage 4"] {
+            Ok(())
+        } else {
+            Err(format!("{payloads:?}"))
+        }
+    })
+    .await;
+    system.shutdown().await;
+}

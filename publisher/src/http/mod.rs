@@ -1,6 +1,7 @@
 //! The HTTP face of the publisher: each module owns its routes and `app`
 //! merges them, kept apart from serving so tests can call it directly.
 
+mod completeness;
 mod dashboard;
 mod error;
 mod health;

@@ -20,6 +20,10 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/stations", get(stations))
         .route("/api/v1/stations/{code}/latest", get(latest))
+        .route(
+            "/api/v1/stations/{code}/completeness",
+            get(super::completeness::completeness),
+        )
         .route("/api/v1/parameters", get(parameters))
 }
 

@@ -75,7 +75,12 @@ impl TestSystem {
 
     /// Starts ingest and waits until it is subscribed.
     pub async fn start_ingest(&mut self) {
-        let ingest = Ingest::build(self.ingest_settings()).await.unwrap();
+        self.start_ingest_with(self.ingest_settings()).await;
+    }
+
+    /// Starts ingest with `settings` (from [`Self::ingest_settings`], changed).
+    pub async fn start_ingest_with(&mut self, settings: envmon_ingest::Settings) {
+        let ingest = Ingest::build(settings).await.unwrap();
         self.ingest_health_addr = ingest.health_addr();
         self.hj212_addr = ingest
             .hj212_addr()

@@ -92,8 +92,9 @@ fn water(
         + 0.4 * (TAU * (hour - 14.0) / 24.0).cos()
         + 0.15 * rng.normal();
     let load = 0.8 + 0.4 * phase;
+    // Shanghai's reservoirs are mostly class II for TP (lake limit 0.025).
     let (tp, tn) = if lake {
-        (0.045, 1.2)
+        (0.02, 1.2)
     } else {
         (0.14 * load, 2.4 * load)
     };

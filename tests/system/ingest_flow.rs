@@ -346,3 +346,43 @@ async fn the_dead_letter_table_keeps_only_the_newest() {
     .await;
     system.shutdown().await;
 }
+
+#[tokio::test]
+async fn two_ingest_instances_sharing_the_subscription_store_each_reading_once() {
+    let mut system = TestSystem::start().await;
+    system.stop_ingest().await.unwrap();
+    let mut first = system.ingest_settings();
+    first.shared_group = "ingest".into();
+    let mut second = first.clone();
+    second.client_id = crate::helpers::unique("ingest-b");
+    system.start_ingest_with(first).await;
+    let other = envmon_ingest::Ingest::build(second).await.unwrap();
+    let other_health = other.health_addr();
+    let stop = tokio_util::sync::CancellationToken::new();
+    let other = tokio::spawn(other.run_until_stopped(stop.clone().cancelled_owned()));
+    wait_for("the second instance", DEADLINE, || async {
+        match crate::helpers::http::get(other_health, "/readyz").await {
+            Ok(response) if response.status == 200 => Ok(()),
+            other => Err(format!("{other:?}")),
+        }
+    })
+    .await;
+
+    const RECORDS: usize = 40;
+    for minute in 0..RECORDS {
+        let at = format!("2026-11-22T10:{minute:02}:00+08:00");
+        system
+            .mosquitto_pub("sensors/air/1149A", &record("1149A", &at, minute as f64))
+            .await;
+    }
+    wait_for_count(
+        &system,
+        "every reading",
+        "SELECT count(*) FROM reading",
+        3 * RECORDS as i64,
+    )
+    .await;
+    stop.cancel();
+    other.await.unwrap().unwrap();
+    system.shutdown().await;
+}

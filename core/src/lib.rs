@@ -10,7 +10,7 @@
 //!
 //! - [`station`]: station codes, kinds and registry records.
 //! - [`parameter`]: the measured parameters and their canonical units.
-//! - [`unit`]: conversion of a value to its parameter's canonical unit.
+//! - [`unit`](mod@unit): conversion of a value to its parameter's canonical unit.
 //! - [`quality`] and [`reading`]: one value at one instant, with its flag.
 //! - [`topic`]: the MQTT topic names, sensors in and live out.
 //! - [`wire`]: the JSON that ingest publishes and publisher forwards.

@@ -5,19 +5,19 @@
 //!
 //! The modules follow the flow of a message:
 //!
-//! - [`mqtt`]: the persistent QoS 1 session, resubscribed on every ConnAck,
+//! - `mqtt`: the persistent QoS 1 session, resubscribed on every ConnAck,
 //!   with acknowledgements bound to the connection that delivered.
 //! - [`decode`]: payload to [`decode::Record`], or a refusal with its reason.
 //! - [`qc`]: flags implausible readings (range, spike, flatline).
-//! - [`writer`]: batches, decodes, checks, commits, acknowledges.
+//! - `writer`: batches, decodes, checks, commits, acknowledges.
 //! - [`store`]: the binary COPY and merge of one batch in one transaction.
-//! - [`rollup`]: hourly means, daily statistics and the indices (through
-//!   [`indices`]) for what each batch marked pending.
+//! - `rollup`: hourly means, daily statistics and the indices (through
+//!   `indices`) for what each batch marked pending.
 //! - [`dead_letter`]: refused payloads and their reasons.
-//! - [`live`]: committed state out on `live/{kind}/{station}`.
-//! - [`health`]: `/healthz` and `/readyz`.
+//! - `live`: committed state out on `live/{kind}/{station}`.
+//! - `health`: `/healthz` and `/readyz`.
 //! - [`inspect`]: what ingest makes of a payload, for `envmon decode`.
-//! - [`settings`], [`events`].
+//! - [`settings`], `events`.
 
 pub mod dead_letter;
 pub mod decode;

@@ -3,11 +3,11 @@
 //!
 //! # Layout
 //!
-//! - [`live`]: the state of every station, fed from `live/+/+` (with a
+//! - `live`: the state of every station, fed from `live/+/+` (with a
 //!   database reload after every subscription), and the WebSocket clients.
-//! - [`http`]: the routes: stations, latest state, parameters, health,
+//! - `http`: the routes: stations, latest state, parameters, health,
 //!   dashboard.
-//! - [`snapshot`]: the committed latest state, read from PostgreSQL.
+//! - `snapshot`: the committed latest state, read from PostgreSQL.
 //! - [`settings`].
 
 mod http;

@@ -5,9 +5,9 @@
 //!
 //! # Layout
 //!
-//! - [`model`](crate::model): what a station measures at an instant.
-//! - [`clock`](crate::clock): simulated time, fast until it reaches now.
-//! - [`rng`](crate::rng): deterministic noise.
+//! - `model`: what a station measures at an instant.
+//! - `clock`: simulated time, fast until it reaches now.
+//! - `rng`: deterministic noise.
 //! - [`settings`].
 
 mod clock;

@@ -2,7 +2,7 @@
 //! or a [`DecodeError`] that names why it cannot be used.
 //!
 //! [`decode`] detects the format from the payload itself: a JSON object is
-//! the native record ([`json`]), a JSON array a SenML pack ([`senml`]), and
+//! the native record (`json`), a JSON array a SenML pack ([`senml`]), and
 //! `##` an HJ 212-2017 packet ([`hj212`]). Pure functions: no IO, no clock;
 //! the station directory is passed in.
 

@@ -195,3 +195,51 @@ impl DecodeError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use envmon_core::registry::{SHANGHAI_REGISTRY, parse_registry};
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::stations::StationDirectory;
+
+    fn directory() -> StationDirectory {
+        let mut directory = StationDirectory::default();
+        directory.replace(
+            parse_registry(SHANGHAI_REGISTRY).unwrap(),
+            std::time::Instant::now(),
+        );
+        directory
+    }
+
+    #[test]
+    fn the_format_is_told_by_the_first_non_blank_byte() {
+        assert_eq!(detect(b"  {\"a\":1}"), Some(Format::Json));
+        assert_eq!(detect(b"\n[{}]"), Some(Format::Senml));
+        assert_eq!(detect(b"##0101QN="), Some(Format::Hj212));
+        assert_eq!(detect(b"#0101"), None);
+        assert_eq!(detect(b""), None);
+        let station = StationCode::parse("1141A").unwrap();
+        let error = decode(StationKind::Air, &station, b"hello", &directory()).unwrap_err();
+        assert_eq!(error.code(), "unknown_format");
+    }
+
+    proptest! {
+        /// Ingest never crashes on input: any bytes, in any of the three
+        /// framings, decode or are refused with a reason code.
+        #[test]
+        fn arbitrary_bytes_never_panic(
+            prefix in prop::sample::select(vec![&b""[..], b"{", b"[", b"##"]),
+            body in prop::collection::vec(any::<u8>(), 0..512),
+        ) {
+            let directory = directory();
+            let station = StationCode::parse("1141A").unwrap();
+            let payload: Vec<u8> = prefix.iter().chain(body.iter()).copied().collect();
+            match decode(StationKind::Air, &station, &payload, &directory) {
+                Ok(records) => prop_assert!(records.iter().all(|r| !r.readings.is_empty())),
+                Err(error) => prop_assert!(!error.code().is_empty()),
+            }
+        }
+    }
+}

@@ -14,7 +14,7 @@ export ENVMON_TEST_DATABASE_URL="${ENVMON_TEST_DATABASE_URL:-postgres://envmon:e
 # Databases left by earlier test runs (each test makes its own).
 psql "$ENVMON_TEST_DATABASE_URL" -qtAX -c "SELECT datname FROM pg_database WHERE datname LIKE 'envmon_t_%'" |
     while read -r db; do psql "$ENVMON_TEST_DATABASE_URL" -qtAX -c "DROP DATABASE IF EXISTS \"$db\"" || true; done
-# The fault tests may restart this cluster (they run alone, after the rest).
+# The fault tests may restart this cluster (no other test runs meanwhile).
 if [[ $EUID -eq 0 ]]; then
     export ENVMON_TEST_PG_CLUSTER="${ENVMON_TEST_PG_CLUSTER:-$(pg_lsclusters -h | awk 'NR == 1 { print $1 "/" $2 }')}"
 fi

@@ -3,8 +3,9 @@
 //!
 //! Each test drives the simulator for a bounded number of records while a
 //! fault strikes, then waits (with a deadline) until the database holds
-//! exactly what was sent. Cargo runs this binary after the others, alone,
-//! so restarting the shared PostgreSQL cluster disturbs no other test.
+//! exactly what was sent. Cargo runs test binaries one at a time, and the
+//! test that restarts the shared PostgreSQL cluster holds [`SERVER`]
+//! exclusively, so the restart disturbs no other test.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub, dead_code)]
 

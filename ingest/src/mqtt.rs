@@ -67,17 +67,37 @@ pub(crate) struct Acker {
 }
 
 impl Acker {
-    /// Acknowledges `delivery` if its connection is still the current one;
-    /// otherwise the broker will redeliver it on the new connection, and
-    /// that copy will be acknowledged instead. Returns whether it was sent.
-    pub(crate) async fn ack(&self, delivery: &Delivery) -> bool {
+    /// Queues the acknowledgement of `delivery` if its connection is still
+    /// the current one; otherwise the broker will redeliver it on the new
+    /// connection, and that copy will be acknowledged instead.
+    ///
+    /// Never waits: when the MQTT loop's request queue is full this says
+    /// [`AckOutcome::Full`] and the caller tries again later. Waiting here
+    /// could deadlock: the broker may push far past its in-flight window, so
+    /// the MQTT loop can be blocked handing deliveries to the writer while the
+    /// writer is blocked handing acknowledgements to the MQTT loop.
+    pub(crate) fn try_ack(&self, delivery: &Delivery) -> AckOutcome {
         let current = self.connection.is_connected()
             && self.connection.epoch.load(Ordering::Acquire) == delivery.epoch;
         if !current {
-            return false;
+            return AckOutcome::Stale;
         }
-        self.client.ack(&delivery.publish).await.is_ok()
+        match self.client.try_ack(&delivery.publish) {
+            Ok(()) => AckOutcome::Sent,
+            Err(_) => AckOutcome::Full,
+        }
     }
+}
+
+/// What became of an acknowledgement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AckOutcome {
+    /// Queued for the broker.
+    Sent,
+    /// Its connection is gone; the broker redelivers the message.
+    Stale,
+    /// The request queue is full; try again later.
+    Full,
 }
 
 /// The subscribed MQTT session that feeds the writer.

@@ -6,7 +6,7 @@
 //! A database outage stalls the writer (retrying with backoff), and the
 //! broker holds the backlog meanwhile.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -28,10 +28,13 @@ use crate::decode::{DecodeError, Record, decode};
 use crate::events;
 use crate::input::{Hj212Input, Input, hj212_topic};
 use crate::live::LivePublisher;
-use crate::mqtt::Acker;
+use crate::mqtt::{AckOutcome, Acker, Delivery};
 use crate::qc::QcState;
 use crate::stations::StationDirectory;
 use crate::store::Store;
+
+/// How soon acknowledgements the MQTT loop could not take are offered again.
+const ACK_RETRY_INTERVAL: Duration = Duration::from_millis(10);
 
 /// The longest pause between attempts to write a failed batch.
 const MAX_RETRY_DELAY: Duration = Duration::from_secs(5);
@@ -60,6 +63,9 @@ pub(crate) struct Writer {
     pub(crate) qc: QcState,
     /// Wakes the rollup worker after each commit.
     pub(crate) rollup: Arc<tokio::sync::Notify>,
+    /// Committed messages whose acknowledgement the MQTT loop could not take
+    /// yet, oldest first.
+    pub(crate) pending_acks: VecDeque<Delivery>,
 }
 
 impl Writer {
@@ -70,6 +76,7 @@ impl Writer {
         shutdown: CancellationToken,
     ) {
         loop {
+            self.flush_acks();
             let first = tokio::select! {
                 biased;
                 () = shutdown.cancelled() => break,
@@ -77,6 +84,7 @@ impl Writer {
                     Some(delivery) => delivery,
                     None => break,
                 },
+                () = tokio::time::sleep(ACK_RETRY_INTERVAL), if !self.pending_acks.is_empty() => continue,
             };
             let deadline = tokio::time::Instant::now() + self.batch_max_wait;
             let mut batch = vec![first];
@@ -91,6 +99,22 @@ impl Writer {
                 }
             }
             self.write_batch(batch, &shutdown).await;
+        }
+        // Give the last acknowledgements a moment to reach the MQTT loop.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+        while !self.pending_acks.is_empty() && tokio::time::Instant::now() < deadline {
+            self.flush_acks();
+            tokio::time::sleep(ACK_RETRY_INTERVAL).await;
+        }
+    }
+
+    /// Queues as many pending acknowledgements as the MQTT loop takes now.
+    fn flush_acks(&mut self) {
+        while let Some(delivery) = self.pending_acks.front() {
+            if self.acker.try_ack(delivery) == AckOutcome::Full {
+                break;
+            }
+            self.pending_acks.pop_front();
         }
     }
 
@@ -146,14 +170,13 @@ impl Writer {
         let messages = batch.len();
         for input in batch {
             match input {
-                Input::Mqtt(delivery) => {
-                    self.acker.ack(&delivery).await;
-                }
+                Input::Mqtt(delivery) => self.pending_acks.push_back(delivery),
                 // The logger may have gone; then there is no one to tell.
                 Input::Hj212(input) => drop(input.committed.send(())),
                 Input::Refused(_) => {}
             }
         }
+        self.flush_acks();
         events::BatchCommitted {
             messages,
             readings: committed.readings,

@@ -191,3 +191,43 @@ async fn postgresql_restart_under_load_loses_nothing() {
     assert_all_stored_once(&system, report).await;
     system.shutdown().await;
 }
+
+/// A backlog far past the broker's in-flight window (the broker pushes on
+/// regardless) must not wedge ingest between handing deliveries to the
+/// writer and acknowledgements back to the MQTT loop.
+#[tokio::test]
+async fn a_large_backlog_after_an_outage_is_taken_in_whole() {
+    let _server = SERVER.read().await;
+    let mut system = TestSystem::start().await;
+    system.stop_ingest().await.unwrap();
+    const BACKLOG: u64 = 20_000;
+    let settings = envmon_simulator::Settings {
+        broker: system.broker.settings(),
+        client_id: unique("backlog-load"),
+        air_interval: Duration::from_secs(60),
+        water_interval: Duration::from_secs(3600),
+        speedup: 1_000_000.0,
+        start: Some("2026-10-01T00:00:00Z".parse().unwrap()),
+        backfill: Duration::ZERO,
+        max_records: BACKLOG,
+        ..envmon_simulator::Settings::default()
+    };
+    let report = Simulator::build(settings, air_stations())
+        .unwrap()
+        .run_until_stopped(std::future::pending())
+        .await
+        .unwrap();
+    assert_eq!(report.records, BACKLOG);
+    system.start_ingest().await;
+    let expected = BACKLOG as i64 * READINGS_PER_RECORD;
+    wait_for("the whole backlog", Duration::from_secs(90), || async {
+        let count = system.db.count("SELECT count(*) FROM reading").await;
+        if count == expected {
+            Ok(())
+        } else {
+            Err(format!("{count} of {expected} readings"))
+        }
+    })
+    .await;
+    system.shutdown().await;
+}

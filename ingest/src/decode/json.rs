@@ -147,38 +147,10 @@ fn reading(
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-
     use chrono::TimeZone;
 
     use super::*;
-
-    struct Directory(HashMap<StationCode, StationKind>);
-
-    impl StationLookup for Directory {
-        fn kind_of(&self, station: &StationCode) -> Option<StationKind> {
-            self.0.get(station).copied()
-        }
-
-        fn hj212_mn(&self, _station: &StationCode) -> Option<&str> {
-            None
-        }
-
-        fn station_for_mn(&self, _mn: &str) -> Option<StationCode> {
-            None
-        }
-    }
-
-    fn code(s: &str) -> StationCode {
-        StationCode::parse(s).unwrap()
-    }
-
-    fn directory() -> Directory {
-        Directory(HashMap::from([
-            (code("1141A"), StationKind::Air),
-            (code("wusongkou"), StationKind::River),
-        ]))
-    }
+    use crate::decode::test_stations::{code, directory};
 
     fn decode(kind: StationKind, station: &str, payload: &str) -> Result<Record, DecodeError> {
         decode_json(kind, &code(station), payload.as_bytes(), &directory())

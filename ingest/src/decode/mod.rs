@@ -9,6 +9,8 @@
 pub mod hj212;
 mod json;
 pub mod senml;
+#[cfg(test)]
+mod test_stations;
 
 use chrono::{DateTime, Utc};
 use envmon_core::topic::TopicError;

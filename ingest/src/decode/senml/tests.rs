@@ -6,33 +6,7 @@ use chrono::TimeZone;
 use proptest::prelude::*;
 
 use super::*;
-
-struct Directory(HashMap<StationCode, StationKind>);
-
-impl StationLookup for Directory {
-    fn kind_of(&self, station: &StationCode) -> Option<StationKind> {
-        self.0.get(station).copied()
-    }
-
-    fn hj212_mn(&self, _station: &StationCode) -> Option<&str> {
-        None
-    }
-
-    fn station_for_mn(&self, _mn: &str) -> Option<StationCode> {
-        None
-    }
-}
-
-fn code(s: &str) -> StationCode {
-    StationCode::parse(s).unwrap()
-}
-
-fn directory() -> Directory {
-    Directory(HashMap::from([
-        (code("1141A"), StationKind::Air),
-        (code("wusongkou"), StationKind::River),
-    ]))
-}
+use crate::decode::test_stations::{code, directory};
 
 /// 2026-11-25T10:00:00Z (18:00 in Beijing).
 const T: i64 = 1_795_600_800;

@@ -37,7 +37,7 @@ install_packages() {
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-packages=(postgresql mosquitto mosquitto-clients)
+packages=(postgresql mosquitto mosquitto-clients openssl python3-venv)
 if ((WITH_BROWSER)); then
     packages+=(chromium fonts-noto-cjk)
     command -v node >/dev/null || packages+=(nodejs)
@@ -85,4 +85,13 @@ if ! broker_up; then
     for _ in $(seq 1 50); do broker_up && break; sleep 0.1; done
     broker_up || { log "Mosquitto did not start"; exit 1; }
 fi
+# --- check-jsonschema ------------------------------------------------------
+# Validates deploy/compose.yaml against the vendored Compose schema in the
+# tests; pinned, in a virtual environment of its own.
+if [[ ! -x "$STATE_DIR/venv/bin/check-jsonschema" ]]; then
+    log "installing check-jsonschema into $STATE_DIR/venv"
+    python3 -m venv "$STATE_DIR/venv"
+    "$STATE_DIR/venv/bin/pip" install -q check-jsonschema==0.39.0
+fi
+
 log "ready: PostgreSQL on 127.0.0.1:$pg_port, Mosquitto on 127.0.0.1:1883"

@@ -9,6 +9,8 @@
 mod browser;
 mod cli;
 mod demo;
+mod deploy_broker;
+mod deploy_files;
 mod helpers;
 mod hj212;
 mod indices;

@@ -3,8 +3,9 @@
 //!
 //! # Layout
 //!
-//! - `live`: the state of every station, fed from `live/+/+` (with a
-//!   database reload after every subscription), and the WebSocket clients.
+//! - `live`: the state of every station and the active alert notices, fed
+//!   from the live topics (with a database reload after every
+//!   subscription), numbered into one stream for WebSocket and SSE clients.
 //! - `http`: the routes: stations, latest state, parameters, health,
 //!   dashboard.
 //! - `snapshot`: the committed latest state, read from PostgreSQL.
@@ -20,17 +21,17 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
+use axum::serve::ListenerExt;
 use envmon_core::db::DbError;
 use envmon_core::topic::InvalidPrefix;
 use rumqttc::AsyncClient;
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 pub use settings::Settings;
 
 use crate::http::AppState;
-use crate::live::{LiveFeed, LiveState};
+use crate::live::{Admission, Hub, LiveFeed};
 
 /// MQTT requests (subscribe, disconnect) waiting for the live feed loop;
 /// the feed only ever queues a handful.
@@ -85,8 +86,12 @@ impl Publisher {
             let mut client = pool.get().await.map_err(DbError::from)?;
             envmon_core::db::migrate(&mut client).await?;
         }
-        let live = Arc::new(LiveState::default());
-        live.apply_snapshot(snapshot::load_states(&pool).await?);
+        let live = Arc::new(Hub::new(settings.live_replay_events));
+        {
+            let client = pool.get().await.map_err(DbError::from)?;
+            live.set_registry(&envmon_core::registry::load_stations(&**client).await?);
+        }
+        live.apply_reload(snapshot::load_states(&pool).await?);
 
         let listener =
             TcpListener::bind(settings.listen)
@@ -112,13 +117,16 @@ impl Publisher {
         let feed = LiveFeed {
             client,
             eventloop,
-            subscription: topics.live_subscription(),
-            state: Arc::clone(&live),
+            topics,
+            hub: Arc::clone(&live),
             pool: pool.clone(),
             connected: Arc::clone(&broker_connected),
         };
         let state = AppState {
-            live_clients: Arc::new(Semaphore::new(settings.max_live_clients)),
+            admission: Arc::new(Admission::new(
+                settings.max_live_clients,
+                settings.max_live_clients_per_address,
+            )),
             settings: Arc::new(settings),
             pool,
             live,
@@ -152,8 +160,21 @@ impl Publisher {
         let abort_feed = feed.abort_handle();
         let _abort_on_drop = AbortOnDrop(abort_feed);
         let stop_on_signal = stop.clone();
+        let settings = Arc::clone(&self.state.settings);
         let app = http::app(self.state);
-        let served = axum::serve(self.listener, app)
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
+        let send_buffer = settings.socket_send_buffer_bytes;
+        let listener = self.listener.tap_io(move |tcp| {
+            if let Err(error) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %error, "Cannot set TCP_NODELAY.");
+            }
+            if send_buffer > 0
+                && let Err(error) = socket2::SockRef::from(&*tcp).set_send_buffer_size(send_buffer)
+            {
+                tracing::debug!(error = %error, "Cannot size the socket send buffer.");
+            }
+        });
+        let served = axum::serve(listener, app)
             .with_graceful_shutdown(async move {
                 shutdown.await;
                 tracing::info!("Publisher draining.");

@@ -19,11 +19,38 @@ pub struct Settings {
     pub broker: BrokerSettings,
     /// Public HTTP and WebSocket address (port 0 picks one).
     pub listen: SocketAddr,
-    /// Most WebSocket clients served at once; more are refused with 503.
+    /// Most live clients (WebSocket and SSE) served at once; more are
+    /// refused with 503.
     pub max_live_clients: usize,
+    /// Most live clients from one address; more are refused with 429.
+    pub max_live_clients_per_address: usize,
     /// A client that cannot take a frame within this time is disconnected.
     #[serde(with = "humantime_serde")]
     pub write_timeout: Duration,
+    /// A live client whose oldest unsent news is older than this, even
+    /// after coalescing to the latest state per station, is disconnected.
+    #[serde(with = "humantime_serde")]
+    pub live_max_lag: Duration,
+    /// How often the server pings a WebSocket client (and sends an SSE
+    /// keep-alive comment).
+    #[serde(with = "humantime_serde")]
+    pub ping_interval: Duration,
+    /// A WebSocket client silent (not even a pong) for this long is closed.
+    #[serde(with = "humantime_serde")]
+    pub idle_timeout: Duration,
+    /// The kernel send buffer of each accepted connection, in bytes (0: the
+    /// kernel's own, which grows to megabytes). Small enough that a client
+    /// that stops reading is noticed within the write timeout.
+    pub socket_send_buffer_bytes: usize,
+    /// Largest message a WebSocket client may send, in bytes.
+    pub max_client_message_bytes: usize,
+    /// Live events kept for resuming clients; one that missed more gets a
+    /// fresh snapshot instead of a replay.
+    pub live_replay_events: usize,
+    /// Public API requests per second allowed per address, on average.
+    pub rate_limit_per_second: f64,
+    /// Requests an address may make in a burst above that rate.
+    pub rate_limit_burst: u32,
     /// Longest time an HTTP request may take.
     #[serde(with = "humantime_serde")]
     pub request_timeout: Duration,
@@ -39,7 +66,16 @@ impl Default for Settings {
             broker: BrokerSettings::default(),
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             max_live_clients: 10_000,
+            max_live_clients_per_address: 100,
             write_timeout: Duration::from_secs(10),
+            live_max_lag: Duration::from_secs(30),
+            ping_interval: Duration::from_secs(20),
+            idle_timeout: Duration::from_secs(60),
+            socket_send_buffer_bytes: 128 * 1024,
+            max_client_message_bytes: 16 * 1024,
+            live_replay_events: 4096,
+            rate_limit_per_second: 20.0,
+            rate_limit_burst: 200,
             request_timeout: Duration::from_secs(15),
             dashboard_dir: None,
         }

@@ -15,5 +15,6 @@ mod helpers;
 mod hj212;
 mod indices;
 mod ingest_flow;
+mod live_protocol;
 mod publisher_api;
 mod simulation;

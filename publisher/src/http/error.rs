@@ -2,7 +2,7 @@
 //! cause and returns a generic body.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use envmon_core::db::DbError;
 use serde_json::json;
@@ -19,6 +19,9 @@ pub(crate) enum ApiError {
     /// The service cannot take the request now.
     #[error("{0}")]
     Unavailable(&'static str),
+    /// This address sent too many requests; retry after so many seconds.
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_after: u64 },
     /// The database failed.
     #[error("database failure")]
     Database(#[from] DbError),
@@ -30,6 +33,7 @@ impl IntoResponse for ApiError {
             Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            Self::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             Self::Database(error) => {
                 tracing::error!(error = %error, source = ?std::error::Error::source(error), "Request failed on the database.");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
@@ -39,10 +43,16 @@ impl IntoResponse for ApiError {
             Self::Database(_) => "internal error; it has been logged".to_owned(),
             other => other.to_string(),
         };
-        (
+        let mut response = (
             status,
             Json(json!({ "error": { "code": code, "message": message } })),
         )
-            .into_response()
+            .into_response();
+        if let Self::TooManyRequests { retry_after, .. } = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+        }
+        response
     }
 }

@@ -14,7 +14,6 @@ use std::sync::atomic::AtomicBool;
 use axum::Router;
 use axum::routing::get;
 use deadpool_postgres::Pool;
-use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -22,15 +21,15 @@ use tower_http::trace::TraceLayer;
 pub(crate) use error::ApiError;
 
 use crate::Settings;
-use crate::live::{LiveState, ws};
+use crate::live::{Admission, Hub, sse, ws};
 
 /// What every handler can reach.
 #[derive(Debug, Clone)]
 pub(crate) struct AppState {
     pub(crate) settings: Arc<Settings>,
     pub(crate) pool: Pool,
-    pub(crate) live: Arc<LiveState>,
-    pub(crate) live_clients: Arc<Semaphore>,
+    pub(crate) live: Arc<Hub>,
+    pub(crate) admission: Arc<Admission>,
     pub(crate) broker_connected: Arc<AtomicBool>,
     /// Cancelled on shutdown, so live clients are closed with a reason.
     pub(crate) shutdown: CancellationToken,
@@ -39,7 +38,7 @@ pub(crate) struct AppState {
 /// The whole public application.
 pub(crate) fn app(state: AppState) -> Router {
     let timeout = state.settings.request_timeout;
-    // The WebSocket route stays outside the request timeout: it lives long.
+    // The live routes stay outside the request timeout: they live long.
     let api = Router::new()
         .merge(stations::router())
         .merge(indices::router())
@@ -51,6 +50,7 @@ pub(crate) fn app(state: AppState) -> Router {
         ));
     Router::new()
         .route("/api/v1/live", get(ws::live))
+        .route("/api/v1/live/sse", get(sse::sse))
         .merge(api)
         .fallback(|| async { ApiError::NotFound("no such route".into()) })
         .layer(TraceLayer::new_for_http())

@@ -1,5 +1,7 @@
-//! The live feed: subscribes to `live/+/+` and folds each committed station
-//! state into [`LiveState`].
+//! The live feed: subscribes to the live topics and folds what arrives into
+//! the [`Hub`]: station states from `live/{kind}/{station}` and public alert
+//! notices from `live/alert/{id}` (retained, so every (re)subscription
+//! brings the current ones again).
 //!
 //! Every (re)subscription is followed by a reload from the database, so
 //! whatever was published while this publisher was not subscribed is still
@@ -10,23 +12,30 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use deadpool_postgres::Pool;
+use envmon_core::StationKind;
 use envmon_core::backoff::Backoff;
+use envmon_core::registry::load_stations;
+use envmon_core::topic::Topics;
 use envmon_core::wire::StationState;
-use rumqttc::{AsyncClient, Event, EventLoop, Packet, QoS};
+use rumqttc::{AsyncClient, Event, EventLoop, Packet, Publish, QoS, SubscribeFilter};
 use tokio_util::sync::CancellationToken;
 
-use super::LiveState;
+use super::Hub;
+use super::notice::Notice;
 use crate::snapshot::load_states;
 
 /// The longest pause between reconnection attempts.
 const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(10);
 
-/// The subscriber that keeps [`LiveState`] current.
+/// The topic segment that carries alert notices in place of a kind.
+const ALERT: &str = "alert";
+
+/// The subscriber that keeps the [`Hub`] current.
 pub(crate) struct LiveFeed {
     pub(crate) client: AsyncClient,
     pub(crate) eventloop: EventLoop,
-    pub(crate) subscription: String,
-    pub(crate) state: Arc<LiveState>,
+    pub(crate) topics: Topics,
+    pub(crate) hub: Arc<Hub>,
     pub(crate) pool: Pool,
     /// Subscribed to the live topics and reloaded (for `/readyz`).
     pub(crate) connected: Arc<AtomicBool>,
@@ -35,12 +44,28 @@ pub(crate) struct LiveFeed {
 impl std::fmt::Debug for LiveFeed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LiveFeed")
-            .field("subscription", &self.subscription)
+            .field("topics", &self.topics)
             .finish_non_exhaustive()
     }
 }
 
 impl LiveFeed {
+    /// The filters: station states at QoS 0 (each carries the whole state,
+    /// so a lost one is made good by the next), notices at QoS 1 as they are
+    /// published. One filter per kind rather than `live/+/+`, so no message
+    /// matches two filters (Mosquitto would deliver it twice).
+    fn subscriptions(&self) -> Vec<SubscribeFilter> {
+        let prefix = self.topics.prefix();
+        StationKind::ALL
+            .into_iter()
+            .map(|kind| SubscribeFilter::new(format!("{prefix}live/{kind}/+"), QoS::AtMostOnce))
+            .chain([SubscribeFilter::new(
+                format!("{prefix}live/{ALERT}/+"),
+                QoS::AtLeastOnce,
+            )])
+            .collect()
+    }
+
     /// Follows the live topics until `shutdown`.
     pub(crate) async fn run(mut self, shutdown: CancellationToken) {
         let mut backoff = Backoff::new(Duration::from_millis(100), MAX_RECONNECT_DELAY);
@@ -53,25 +78,15 @@ impl LiveFeed {
                 Ok(Event::Incoming(Packet::ConnAck(_))) => {
                     backoff.reset();
                     tracing::info!("Live feed connected to the broker.");
-                    if let Err(error) = self
-                        .client
-                        .try_subscribe(&self.subscription, QoS::AtMostOnce)
-                    {
+                    if let Err(error) = self.client.try_subscribe_many(self.subscriptions()) {
                         tracing::error!(error = %error, "Cannot queue the live subscription.");
                     }
                 }
                 Ok(Event::Incoming(Packet::SubAck(_))) => {
-                    reload(&self.pool, &self.state).await;
+                    reload(&self.pool, &self.hub).await;
                     self.connected.store(true, Ordering::Release);
                 }
-                Ok(Event::Incoming(Packet::Publish(publish))) => {
-                    match serde_json::from_slice::<StationState>(&publish.payload) {
-                        Ok(state) => self.state.apply(state),
-                        Err(error) => {
-                            tracing::debug!(topic = %publish.topic, error = %error, "Ignoring malformed live message.");
-                        }
-                    }
-                }
+                Ok(Event::Incoming(Packet::Publish(publish))) => self.take(&publish),
                 Ok(_) => {}
                 Err(error) => {
                     self.connected.store(false, Ordering::Release);
@@ -86,14 +101,43 @@ impl LiveFeed {
         }
         let _ = self.client.try_disconnect();
     }
+
+    /// Folds one live message into the hub; a malformed one is logged and
+    /// dropped, never fatal.
+    fn take(&self, publish: &Publish) {
+        let topic = publish.topic.as_str();
+        let rest = topic.strip_prefix(self.topics.prefix()).unwrap_or(topic);
+        match rest.strip_prefix("live/").and_then(|r| r.split_once('/')) {
+            Some((ALERT, id)) if publish.payload.is_empty() => self.hub.remove_notice(id),
+            Some((ALERT, id)) => match Notice::parse(id, &publish.payload) {
+                Ok(notice) => self.hub.apply_notice(notice),
+                Err(error) => {
+                    tracing::warn!(topic, error = %error, "Ignoring malformed alert notice.");
+                }
+            },
+            _ => match serde_json::from_slice::<StationState>(&publish.payload) {
+                Ok(state) => self.hub.apply_update(state),
+                Err(error) => {
+                    tracing::debug!(topic, error = %error, "Ignoring malformed live message.");
+                }
+            },
+        }
+    }
 }
 
-/// Folds the database's latest state into the live state. A failure is
-/// logged and left: the live topics still flow, and the next reconnect
-/// reloads again.
-async fn reload(pool: &Pool, state: &LiveState) {
+/// Folds the registry and the database's latest state into the hub. A
+/// failure is logged and left: the live topics still flow, and the next
+/// reconnect reloads again.
+async fn reload(pool: &Pool, hub: &Hub) {
+    match pool.get().await {
+        Ok(client) => match load_stations(&**client).await {
+            Ok(stations) => hub.set_registry(&stations),
+            Err(error) => tracing::warn!(error = %error, "Cannot reload the station registry."),
+        },
+        Err(error) => tracing::warn!(error = %error, "Cannot reach the database to reload."),
+    }
     match load_states(pool).await {
-        Ok(states) => state.apply_snapshot(states),
+        Ok(states) => hub.apply_reload(states),
         Err(error) => tracing::warn!(error = %error, "Cannot reload live state from the database."),
     }
 }

@@ -1,9 +1,24 @@
-//! Live fan-out: the current state of every station, fed from the live
-//! topics, and the WebSocket clients it is pushed to.
+//! Live fan-out: every station's current state and the active alert
+//! notices, fed from the live topics, numbered into one stream and pushed to
+//! WebSocket and SSE clients.
+//!
+//! Flow: `feed` (MQTT) -> `hub` (state, numbering, replay ring, one
+//! serialisation per event) -> per client a `session` (`filter`, coalescing
+//! `queue`) -> `ws` or `sse`. `admission` caps connections; `request` reads
+//! what a connection asks for; `notice` reads alert notices.
 
+mod admission;
+mod event;
 mod feed;
-mod state;
+mod filter;
+mod hub;
+mod notice;
+mod queue;
+mod request;
+mod session;
+pub(crate) mod sse;
 pub(crate) mod ws;
 
+pub(crate) use admission::Admission;
 pub(crate) use feed::LiveFeed;
-pub(crate) use state::LiveState;
+pub(crate) use hub::Hub;

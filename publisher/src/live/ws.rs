@@ -1,97 +1,236 @@
 //! The WebSocket endpoint `/api/v1/live`.
 //!
-//! A client gets a snapshot of every station's state on connect, then one
-//! update per committed change. A client that falls behind the broadcast is
-//! sent a fresh snapshot rather than the backlog, so it always converges on
-//! the current state with bounded memory; one that cannot take a frame
-//! within the write timeout is disconnected.
+//! A client gets a snapshot (or, resuming, what it missed), then updates
+//! and notices; it may subscribe and unsubscribe with JSON messages. The
+//! session does the queueing; this module carries it over WebSocket: text
+//! frames out, subscription messages and pongs in, pings, the idle timeout
+//! and the close codes.
 
-use std::sync::Arc;
+use std::net::SocketAddr;
 use std::time::Duration;
 
-use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::response::{IntoResponse, Response};
+use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
-use tokio::sync::{OwnedSemaphorePermit, broadcast};
+use serde::Deserialize;
 
-use super::state::encode;
+use super::admission::{Refused, Ticket};
+use super::filter::{Filter, Selection};
+use super::queue::Outgoing;
+use super::request::{LiveQuery, Opening};
+use super::session::{End, Limits, Outlet, Session};
 use crate::http::{ApiError, AppState};
 
-/// Largest frame a client may send; clients only send control frames now.
-const MAX_CLIENT_FRAME_BYTES: usize = 4 * 1024;
+/// Bytes tungstenite reads from the socket at a time. Its default (128 KiB,
+/// zero-filled up front) would be most of an idle client's memory; clients
+/// send only small subscription messages.
+const READ_BUFFER_BYTES: usize = 4 * 1024;
 
-/// Upgrades to a live WebSocket, or answers 503 when full.
-pub(crate) async fn live(State(app): State<AppState>, upgrade: WebSocketUpgrade) -> Response {
-    let Ok(permit) = Arc::clone(&app.live_clients).try_acquire_owned() else {
-        return ApiError::Unavailable("too many live clients; retry shortly").into_response();
+/// How long the close frame may take to leave.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Upgrades to a live WebSocket, or answers 503 (full), 429 (this address
+/// holds its share) or 400 (a bad query parameter).
+pub(crate) async fn live(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    query: Result<Query<LiveQuery>, axum::extract::rejection::QueryRejection>,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let opening = match query
+        .map_err(|e| ApiError::BadRequest(e.body_text()))
+        .and_then(|Query(q)| q.opening(None))
+    {
+        Ok(opening) => opening,
+        Err(error) => return error.into_response(),
     };
-    let write_timeout = app.settings.write_timeout;
-    let shutdown = app.shutdown.clone();
+    let ticket = match app.admission.admit(peer.ip()) {
+        Ok(ticket) => ticket,
+        Err(refused) => return refusal(refused).into_response(),
+    };
+    let max_message = app.settings.max_client_message_bytes;
     upgrade
-        .max_message_size(MAX_CLIENT_FRAME_BYTES)
-        .max_frame_size(MAX_CLIENT_FRAME_BYTES)
-        .on_upgrade(move |socket| serve(socket, app, permit, write_timeout, shutdown))
+        .read_buffer_size(READ_BUFFER_BYTES)
+        .write_buffer_size(0)
+        .max_message_size(max_message)
+        .max_frame_size(max_message)
+        .on_upgrade(move |socket| serve(socket, app, opening, ticket))
 }
 
-async fn serve(
-    socket: WebSocket,
-    app: AppState,
-    _permit: OwnedSemaphorePermit,
-    write_timeout: Duration,
-    shutdown: tokio_util::sync::CancellationToken,
-) {
-    let (mut sender, mut receiver) = socket.split();
-    // Subscribe before taking the snapshot: an update racing the snapshot is
-    // then delivered after it, and merging makes the repeat harmless.
-    let mut frames = app.live.subscribe();
-    let Some(snapshot) = encode(&app.live.snapshot()) else {
-        return;
-    };
-    if !matches!(send(&mut sender, snapshot, write_timeout).await, Ok(Ok(()))) {
-        return;
+/// The answer to a refused live connection.
+pub(crate) fn refusal(refused: Refused) -> ApiError {
+    match refused {
+        Refused::Full => ApiError::Unavailable("too many live clients; retry shortly"),
+        Refused::PerAddress => ApiError::TooManyRequests {
+            message: "too many live connections from this address".into(),
+            retry_after: 10,
+        },
     }
-    let close = loop {
-        let frame = tokio::select! {
-            frame = frames.recv() => frame,
-            incoming = receiver.next() => match incoming {
-                Some(Ok(Message::Close(_)) | Err(_)) | None => return,
-                Some(Ok(_)) => continue,
-            },
-            () = shutdown.cancelled() => break Some((close_code::AWAY, "server shutting down")),
-        };
-        let frame = match frame {
-            Ok(frame) => frame,
-            Err(broadcast::error::RecvError::Lagged(_)) => match encode(&app.live.snapshot()) {
-                Some(snapshot) => snapshot,
-                None => continue,
-            },
-            Err(broadcast::error::RecvError::Closed) => {
-                break Some((close_code::AWAY, "server shutting down"));
-            }
-        };
-        match send(&mut sender, frame, write_timeout).await {
-            Ok(Ok(())) => {}
-            Ok(Err(_)) => break None,
-            Err(_) => break Some((close_code::POLICY, "client too slow")),
+}
+
+async fn serve(socket: WebSocket, app: AppState, opening: Opening, _ticket: Ticket) {
+    let settings = &app.settings;
+    let limits = Limits {
+        write_timeout: settings.write_timeout,
+        max_lag: settings.live_max_lag,
+        ping_interval: settings.ping_interval,
+    };
+    let resume = opening.resume.as_ref().map(|p| (p.epoch.as_str(), p.seq));
+    let (session, events) = Session::join(&app.live, opening.filter, resume, limits);
+    let (sender, receiver) = socket.split();
+    let mut outlet = WsOutlet(sender);
+    let mut reader = Reader {
+        subscribed: opening.subscribed,
+        idle_timeout: settings.idle_timeout,
+    };
+    let end = tokio::select! {
+        end = session.fan_in(&app.live, events) => end.into(),
+        end = session.write(&mut outlet) => end.into(),
+        end = reader.run(receiver, &session, &app) => end,
+        () = app.shutdown.cancelled() => Closing::Shutdown,
+    };
+    let close = match end {
+        Closing::Session(End::Gone) | Closing::ClientClosed => None,
+        Closing::Session(End::TooSlow) => Some((close_code::POLICY, "client too slow")),
+        Closing::Session(End::Shutdown) | Closing::Shutdown => {
+            Some((close_code::AWAY, "server shutting down"))
         }
+        Closing::Idle => Some((close_code::AWAY, "idle timeout")),
+        Closing::TooBig => Some((close_code::SIZE, "message too big")),
     };
     if let Some((code, reason)) = close {
+        tracing::debug!(code, reason, "Closing live client.");
         let frame = CloseFrame {
             code,
             reason: Utf8Bytes::from_static(reason),
         };
-        let _ = tokio::time::timeout(write_timeout, sender.send(Message::Close(Some(frame)))).await;
+        let _ =
+            tokio::time::timeout(CLOSE_TIMEOUT, outlet.0.send(Message::Close(Some(frame)))).await;
     }
 }
 
-type Sender = futures_util::stream::SplitSink<WebSocket, Message>;
+/// How a WebSocket session ends.
+#[derive(Debug)]
+enum Closing {
+    Session(End),
+    ClientClosed,
+    Idle,
+    TooBig,
+    Shutdown,
+}
 
-/// Sends one text frame, within the write timeout.
-async fn send(
-    sender: &mut Sender,
-    frame: Utf8Bytes,
-    write_timeout: Duration,
-) -> Result<Result<(), axum::Error>, tokio::time::error::Elapsed> {
-    tokio::time::timeout(write_timeout, sender.send(Message::Text(frame))).await
+impl From<End> for Closing {
+    fn from(end: End) -> Self {
+        Self::Session(end)
+    }
+}
+
+struct WsOutlet(SplitSink<WebSocket, Message>);
+
+impl Outlet for WsOutlet {
+    async fn send(&mut self, message: &Outgoing) -> Result<(), ()> {
+        let text = match message {
+            Outgoing::Reply(text) => text.clone(),
+            Outgoing::Snapshot(snapshot) => snapshot.text.clone(),
+            Outgoing::Event(event) => event.text.clone(),
+        };
+        self.0.send(Message::Text(text)).await.map_err(|_| ())
+    }
+
+    async fn ping(&mut self) -> Result<(), ()> {
+        self.0
+            .send(Message::Ping(axum::body::Bytes::new()))
+            .await
+            .map_err(|_| ())
+    }
+}
+
+/// A message from the client.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+enum ClientMessage {
+    Subscribe(Selection),
+    Unsubscribe(Selection),
+}
+
+/// The client's half: subscription changes, pongs, the idle timeout.
+struct Reader {
+    /// Whether the client narrowed what it follows; before that it follows
+    /// everything, and its first subscription replaces that.
+    subscribed: bool,
+    idle_timeout: Duration,
+}
+
+impl Reader {
+    async fn run(
+        &mut self,
+        mut receiver: SplitStream<WebSocket>,
+        session: &Session,
+        app: &AppState,
+    ) -> Closing {
+        loop {
+            let Ok(incoming) = tokio::time::timeout(self.idle_timeout, receiver.next()).await
+            else {
+                return Closing::Idle;
+            };
+            match incoming {
+                None | Some(Ok(Message::Close(_))) => return Closing::ClientClosed,
+                // tungstenite refuses a message over the size limit with a
+                // capacity error ("Message too long"); anything else is the
+                // connection failing.
+                Some(Err(error)) if error.to_string().contains("too long") => {
+                    return Closing::TooBig;
+                }
+                Some(Err(_)) => return Closing::ClientClosed,
+                Some(Ok(Message::Text(text))) => self.handle(text.as_str(), session, app),
+                Some(Ok(_)) => {}
+            }
+        }
+    }
+
+    fn handle(&mut self, text: &str, session: &Session, app: &AppState) {
+        let message = match serde_json::from_str::<ClientMessage>(text) {
+            Ok(message) => message,
+            Err(error) => {
+                session.reply(error_reply(&format!(
+                    "not a subscribe or unsubscribe message: {error}"
+                )));
+                return;
+            }
+        };
+        let (subscribe, selection) = match message {
+            ClientMessage::Subscribe(selection) => (true, selection),
+            ClientMessage::Unsubscribe(selection) => (false, selection),
+        };
+        let parsed = match selection.parse() {
+            Ok(parsed) => parsed,
+            Err(error) => {
+                session.reply(error_reply(&error.to_string()));
+                return;
+            }
+        };
+        let first = !self.subscribed;
+        self.subscribed = true;
+        session.refilter(&app.live, |filter| {
+            if first {
+                *filter = if subscribe {
+                    Filter::nothing()
+                } else {
+                    Filter::default()
+                };
+            }
+            if subscribe {
+                filter.subscribe(parsed);
+            } else {
+                filter.unsubscribe(&parsed);
+            }
+        });
+    }
+}
+
+/// `{"type":"error","message":…}`: not part of the numbered stream.
+fn error_reply(message: &str) -> Utf8Bytes {
+    Utf8Bytes::from(serde_json::json!({ "type": "error", "message": message }).to_string())
 }

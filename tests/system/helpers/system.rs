@@ -34,6 +34,8 @@ pub struct TestSystem {
     ingest_client_id: String,
     ingest: Option<Running<IngestError>>,
     publisher: Option<Running<PublisherError>>,
+    /// Publishers started beside the first, stopped with it.
+    more_publishers: Vec<Running<PublisherError>>,
 }
 
 /// A live WebSocket client.
@@ -55,6 +57,7 @@ impl TestSystem {
             ingest_client_id: super::unique("ingest"),
             ingest: None,
             publisher: None,
+            more_publishers: Vec::new(),
         };
         system.start_ingest().await;
         system.start_publisher().await;
@@ -107,13 +110,30 @@ impl TestSystem {
         running.task.await.unwrap()
     }
 
-    async fn start_publisher(&mut self) {
-        let settings = envmon_publisher::Settings {
+    /// Settings for a publisher on this system's database and broker.
+    pub fn publisher_settings(&self) -> envmon_publisher::Settings {
+        envmon_publisher::Settings {
             database: self.db.settings(),
             broker: self.broker.settings(),
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             ..envmon_publisher::Settings::default()
-        };
+        }
+    }
+
+    /// Starts one more publisher with `settings` (from
+    /// [`Self::publisher_settings`], changed) and waits until it is ready.
+    pub async fn spawn_publisher(&mut self, settings: envmon_publisher::Settings) -> SocketAddr {
+        let publisher = Publisher::build(settings).await.unwrap();
+        let addr = publisher.addr();
+        let stop = CancellationToken::new();
+        let task = tokio::spawn(publisher.run_until_stopped(stop.clone().cancelled_owned()));
+        self.more_publishers.push(Running { stop, task });
+        wait_ready(addr, "publisher").await;
+        addr
+    }
+
+    async fn start_publisher(&mut self) {
+        let settings = self.publisher_settings();
         let publisher = Publisher::build(settings).await.unwrap();
         self.publisher_addr = publisher.addr();
         let stop = CancellationToken::new();
@@ -159,6 +179,10 @@ impl TestSystem {
             running.stop.cancel();
             running.task.await.unwrap().unwrap();
         }
+        for running in std::mem::take(&mut self.more_publishers) {
+            running.stop.cancel();
+            running.task.await.unwrap().unwrap();
+        }
     }
 }
 
@@ -168,6 +192,9 @@ impl Drop for TestSystem {
             running.task.abort();
         }
         if let Some(running) = &self.publisher {
+            running.task.abort();
+        }
+        for running in &self.more_publishers {
             running.task.abort();
         }
     }

@@ -1,0 +1,82 @@
+//! A live event: one station's new state or one alert notice, numbered and
+//! serialised once, then shared by every client that receives it.
+
+use std::sync::{Arc, OnceLock};
+
+use axum::body::Bytes;
+use axum::extract::ws::Utf8Bytes;
+use envmon_core::StationCode;
+
+use super::filter::Scope;
+
+/// What an event is about: a client's queue keeps only the newest event
+/// per key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum EventKey {
+    Station(StationCode),
+    Notice(String),
+}
+
+/// One numbered event of this server's stream.
+#[derive(Debug)]
+pub(crate) struct Event {
+    /// Its place in the stream of this epoch; increases by one per event.
+    pub(crate) seq: u64,
+    pub(crate) key: EventKey,
+    pub(crate) scope: Scope,
+    /// The JSON message, `seq` and `epoch` included: a WebSocket text frame.
+    pub(crate) text: Utf8Bytes,
+    /// The same message as a Server-Sent Event, made on first use.
+    sse: OnceLock<Bytes>,
+    /// The epoch, for the SSE id.
+    epoch: Arc<str>,
+}
+
+impl Event {
+    pub(crate) fn new(
+        seq: u64,
+        key: EventKey,
+        scope: Scope,
+        text: Utf8Bytes,
+        epoch: Arc<str>,
+    ) -> Self {
+        Self {
+            seq,
+            key,
+            scope,
+            text,
+            sse: OnceLock::new(),
+            epoch,
+        }
+    }
+
+    /// The Server-Sent Event carrying this event, built once for all SSE
+    /// clients.
+    pub(crate) fn sse(&self) -> Bytes {
+        self.sse
+            .get_or_init(|| sse_event(&self.epoch, self.seq, self.text.as_str()))
+            .clone()
+    }
+}
+
+/// A snapshot prepared for one filter: the JSON message and the sequence
+/// number it is current through.
+#[derive(Debug, Clone)]
+pub(crate) struct SnapshotFrame {
+    pub(crate) seq: u64,
+    pub(crate) text: Utf8Bytes,
+    pub(crate) epoch: Arc<str>,
+}
+
+impl SnapshotFrame {
+    /// The snapshot as a Server-Sent Event.
+    pub(crate) fn sse(&self) -> Bytes {
+        sse_event(&self.epoch, self.seq, self.text.as_str())
+    }
+}
+
+/// `id: {epoch}:{seq}` then the JSON on one `data:` line: serde_json never
+/// writes a raw newline, so one line always holds it.
+pub(crate) fn sse_event(epoch: &str, seq: u64, json: &str) -> Bytes {
+    Bytes::from(format!("id: {epoch}:{seq}\ndata: {json}\n\n"))
+}

@@ -1,0 +1,487 @@
+//! The hub: every station's latest state and the active alert notices, the
+//! numbered stream of events, and the ring of recent events that lets a
+//! reconnecting client resume.
+//!
+//! Each event is numbered and serialised once, under one lock with the
+//! state change, then broadcast to every client as shared bytes; a client
+//! joins under the same lock, so what it starts from (a snapshot or a
+//! replay) and what the broadcast brings next meet with no gap.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::extract::ws::Utf8Bytes;
+use chrono::Utc;
+use envmon_core::wire::StationState;
+use envmon_core::{Station, StationCode, StationKind};
+use serde::Serialize;
+use serde_json::Value;
+use tokio::sync::broadcast;
+
+use super::event::{Event, EventKey, SnapshotFrame};
+use super::filter::{District, Filter, Scope};
+use super::notice::Notice;
+
+/// Events buffered in the broadcast per client before the client counts as
+/// lagging (and is sent a fresh snapshot). Clients move events into their
+/// own coalescing queue at once, so only a starved task lags this far.
+const BROADCAST_CAPACITY: usize = 1024;
+
+/// Snapshots kept ready, one per distinct filter: thousands of clients
+/// following the same stations share one serialisation.
+const SNAPSHOT_CACHE: usize = 64;
+
+/// Inactive notices kept (to refuse stale versions) before the oldest go.
+const MAX_KEPT_NOTICES: usize = 1000;
+
+/// How a client starts.
+#[derive(Debug)]
+pub(crate) enum Start {
+    /// The current state of what it follows.
+    Snapshot(SnapshotFrame),
+    /// The events it missed since its last `seq` (to be coalesced).
+    Replay(Vec<Arc<Event>>),
+}
+
+/// A client joining the stream.
+#[derive(Debug)]
+pub(crate) struct Joined {
+    pub(crate) start: Start,
+    pub(crate) events: broadcast::Receiver<Arc<Event>>,
+}
+
+/// The live state and its stream.
+#[derive(Debug)]
+pub(crate) struct Hub {
+    epoch: Arc<str>,
+    inner: Mutex<Inner>,
+    events: broadcast::Sender<Arc<Event>>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    /// The last event's number; 0 before any.
+    seq: u64,
+    stations: BTreeMap<StationCode, StationState>,
+    /// Kind and district of each registered station, for filtering.
+    registry: HashMap<StationCode, (StationKind, District)>,
+    /// The newest version of every notice seen, active or not.
+    notices: BTreeMap<String, Notice>,
+    ring: VecDeque<Arc<Event>>,
+    ring_capacity: usize,
+    snapshots: HashMap<String, SnapshotFrame>,
+}
+
+impl Hub {
+    /// An empty hub keeping `ring_capacity` events for resuming clients.
+    pub(crate) fn new(ring_capacity: usize) -> Self {
+        Self {
+            epoch: Arc::from(new_epoch()),
+            inner: Mutex::new(Inner {
+                seq: 0,
+                stations: BTreeMap::new(),
+                registry: HashMap::new(),
+                notices: BTreeMap::new(),
+                ring: VecDeque::new(),
+                ring_capacity,
+                snapshots: HashMap::new(),
+            }),
+            events: broadcast::channel(BROADCAST_CAPACITY).0,
+        }
+    }
+
+    /// This server's epoch: sequence numbers are comparable only within it.
+    #[cfg(test)]
+    pub(crate) fn epoch(&self) -> &str {
+        &self.epoch
+    }
+
+    /// The last event's number.
+    #[cfg(test)]
+    pub(crate) fn seq(&self) -> u64 {
+        self.lock().seq
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Learns the kind and district of every registered station.
+    pub(crate) fn set_registry(&self, stations: &[Station]) {
+        let mut inner = self.lock();
+        inner.registry = stations
+            .iter()
+            .map(|s| {
+                let district = District {
+                    zh: s.district_zh.clone(),
+                    en: s.district_en.clone(),
+                };
+                (s.code.clone(), (s.kind, district))
+            })
+            .collect();
+        inner.snapshots.clear();
+    }
+
+    /// Merges a station's committed state and sends the merged result, with
+    /// the revisions the update carried (the kept state holds none).
+    pub(crate) fn apply_update(&self, mut incoming: StationState) {
+        let revisions = std::mem::take(&mut incoming.revisions);
+        let mut inner = self.lock();
+        let mut merged = match inner.stations.get_mut(&incoming.station) {
+            Some(current) => {
+                current.merge(incoming);
+                current.clone()
+            }
+            None => {
+                inner
+                    .stations
+                    .insert(incoming.station.clone(), incoming.clone());
+                incoming
+            }
+        };
+        merged.revisions = revisions;
+        self.emit_update(&mut inner, &merged);
+    }
+
+    /// Merges states read from the database and sends an update for each
+    /// station they changed, so clients (and resumes) see what the live
+    /// topics missed while this server was not subscribed.
+    pub(crate) fn apply_reload(&self, states: Vec<StationState>) {
+        let mut inner = self.lock();
+        for state in states {
+            let merged = match inner.stations.get_mut(&state.station) {
+                Some(current) => {
+                    let before = current.clone();
+                    current.merge(state);
+                    (*current != before).then(|| current.clone())
+                }
+                None => {
+                    inner.stations.insert(state.station.clone(), state.clone());
+                    Some(state)
+                }
+            };
+            if let Some(merged) = merged {
+                self.emit_update(&mut inner, &merged);
+            }
+        }
+    }
+
+    /// Relays a notice newer than the one held (a retained notice arrives
+    /// again after every resubscription: it is not news then).
+    pub(crate) fn apply_notice(&self, notice: Notice) {
+        let mut inner = self.lock();
+        if inner
+            .notices
+            .get(&notice.id)
+            .is_some_and(|held| held.version >= notice.version)
+        {
+            return;
+        }
+        #[derive(Serialize)]
+        struct Message<'a> {
+            r#type: &'static str,
+            notice: &'a Value,
+            seq: u64,
+            epoch: &'a str,
+        }
+        let seq = inner.seq + 1;
+        let Some(text) = encode(&Message {
+            r#type: "notice",
+            notice: &notice.body,
+            seq,
+            epoch: &self.epoch,
+        }) else {
+            return;
+        };
+        let event = Event::new(
+            seq,
+            EventKey::Notice(notice.id.clone()),
+            notice.scope(),
+            text,
+            Arc::clone(&self.epoch),
+        );
+        inner.notices.insert(notice.id.clone(), notice);
+        if inner.notices.len() > MAX_KEPT_NOTICES {
+            let now = Utc::now();
+            inner.notices.retain(|_, n| n.is_active(now));
+        }
+        self.emit(&mut inner, event);
+    }
+
+    /// Forgets a notice whose retained message was cleared.
+    pub(crate) fn remove_notice(&self, id: &str) {
+        let mut inner = self.lock();
+        if inner.notices.remove(id).is_some() {
+            inner.snapshots.clear();
+        }
+    }
+
+    fn emit_update(&self, inner: &mut Inner, state: &StationState) {
+        #[derive(Serialize)]
+        struct Message<'a> {
+            r#type: &'static str,
+            state: &'a StationState,
+            seq: u64,
+            epoch: &'a str,
+        }
+        let seq = inner.seq + 1;
+        let Some(text) = encode(&Message {
+            r#type: "update",
+            state,
+            seq,
+            epoch: &self.epoch,
+        }) else {
+            return;
+        };
+        let scope = inner.scope_of(state);
+        let event = Event::new(
+            seq,
+            EventKey::Station(state.station.clone()),
+            scope,
+            text,
+            Arc::clone(&self.epoch),
+        );
+        self.emit(inner, event);
+    }
+
+    fn emit(&self, inner: &mut Inner, event: Event) {
+        inner.seq = event.seq;
+        inner.snapshots.clear();
+        let event = Arc::new(event);
+        if inner.ring_capacity > 0 {
+            if inner.ring.len() == inner.ring_capacity {
+                inner.ring.pop_front();
+            }
+            inner.ring.push_back(Arc::clone(&event));
+        }
+        // No receivers is fine: nobody is watching yet.
+        let _ = self.events.send(event);
+    }
+
+    /// Joins the stream following `filter`: resumes after `resume` (epoch,
+    /// last seq seen) when this server still holds every event since, else
+    /// starts from a snapshot.
+    pub(crate) fn join(&self, filter: &Filter, resume: Option<(&str, u64)>) -> Joined {
+        let mut inner = self.lock();
+        let events = self.events.subscribe();
+        let replay = resume.and_then(|(epoch, seq)| {
+            (epoch == &*self.epoch && inner.covers(seq)).then(|| {
+                inner
+                    .ring
+                    .iter()
+                    .filter(|e| e.seq > seq && filter.matches(&e.scope))
+                    .cloned()
+                    .collect()
+            })
+        });
+        let start = match replay {
+            Some(events) => Start::Replay(events),
+            None => Start::Snapshot(self.snapshot_locked(&mut inner, filter)),
+        };
+        Joined { start, events }
+    }
+
+    /// The current state of what `filter` follows.
+    pub(crate) fn snapshot(&self, filter: &Filter) -> SnapshotFrame {
+        let mut inner = self.lock();
+        self.snapshot_locked(&mut inner, filter)
+    }
+
+    fn snapshot_locked(&self, inner: &mut Inner, filter: &Filter) -> SnapshotFrame {
+        let key = filter.key();
+        if let Some(cached) = inner.snapshots.get(&key) {
+            return cached.clone();
+        }
+        #[derive(Serialize)]
+        struct Message<'a> {
+            r#type: &'static str,
+            stations: Vec<&'a StationState>,
+            notices: Vec<&'a Value>,
+            seq: u64,
+            epoch: &'a str,
+        }
+        let now = Utc::now();
+        let message = Message {
+            r#type: "snapshot",
+            stations: inner
+                .stations
+                .values()
+                .filter(|s| filter.matches(&inner.scope_of(s)))
+                .collect(),
+            notices: inner
+                .notices
+                .values()
+                .filter(|n| n.is_active(now) && filter.matches(&n.scope()))
+                .map(|n| &n.body)
+                .collect(),
+            seq: inner.seq,
+            epoch: &self.epoch,
+        };
+        let text = encode(&message).unwrap_or_else(|| Utf8Bytes::from_static("{}"));
+        let frame = SnapshotFrame {
+            seq: inner.seq,
+            text,
+            epoch: Arc::clone(&self.epoch),
+        };
+        if inner.snapshots.len() >= SNAPSHOT_CACHE {
+            inner.snapshots.clear();
+        }
+        inner.snapshots.insert(key, frame.clone());
+        frame
+    }
+}
+
+impl Inner {
+    /// Whether every event after `seq` is still in the ring.
+    fn covers(&self, seq: u64) -> bool {
+        if seq > self.seq {
+            return false;
+        }
+        match self.ring.front() {
+            Some(first) => first.seq <= seq + 1,
+            None => seq == self.seq,
+        }
+    }
+
+    fn scope_of(&self, state: &StationState) -> Scope {
+        let district = self
+            .registry
+            .get(&state.station)
+            .map(|(_, district)| district.clone());
+        Scope::Station {
+            code: state.station.clone(),
+            kind: state.kind,
+            district,
+        }
+    }
+}
+
+/// Serialises a message into a text frame.
+fn encode<T: Serialize>(message: &T) -> Option<Utf8Bytes> {
+    match serde_json::to_string(message) {
+        Ok(text) => Some(Utf8Bytes::from(text)),
+        Err(error) => {
+            tracing::error!(error = %error, "Cannot serialise live message.");
+            None
+        }
+    }
+}
+
+/// A name for this server's run: the start time in nanoseconds and the
+/// process id, so two servers (or two runs) never share one.
+fn new_epoch() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static STARTED: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let n = STARTED.fetch_add(1, Ordering::Relaxed);
+    format!("{nanos:x}{:x}{n:x}", std::process::id())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use envmon_core::wire::LatestValue;
+    use envmon_core::{Parameter, QualityFlag};
+
+    fn state(station: &str, pm25: f64, minute: u32) -> StationState {
+        let at = Utc.with_ymd_and_hms(2026, 11, 25, 10, minute, 0).unwrap();
+        StationState {
+            station: StationCode::parse(station).unwrap(),
+            kind: StationKind::Air,
+            updated_at: at,
+            readings: [(
+                Parameter::Pm25,
+                LatestValue {
+                    value: pm25,
+                    unit: "ug/m3".into(),
+                    observed_at: at,
+                    quality: QualityFlag::Valid,
+                },
+            )]
+            .into(),
+            aqi: None,
+            water: None,
+            revisions: Vec::new(),
+        }
+    }
+
+    fn json(text: &Utf8Bytes) -> Value {
+        serde_json::from_str(text.as_str()).unwrap()
+    }
+
+    #[test]
+    fn every_message_carries_seq_and_epoch() {
+        let hub = Hub::new(16);
+        let mut rx = hub.join(&Filter::default(), None).events;
+        hub.apply_update(state("A", 1.0, 1));
+        let event = rx.try_recv().unwrap();
+        let message = json(&event.text);
+        assert_eq!(message["type"], "update");
+        assert_eq!(message["seq"], 1);
+        assert_eq!(message["epoch"], hub.epoch());
+        let Start::Snapshot(snapshot) = hub.join(&Filter::default(), None).start else {
+            panic!("no resume asked: a snapshot")
+        };
+        let message = json(&snapshot.text);
+        assert_eq!(
+            (
+                message["seq"].as_u64(),
+                message["stations"][0]["station"].as_str()
+            ),
+            (Some(1), Some("A"))
+        );
+    }
+
+    #[test]
+    fn a_resume_within_the_ring_replays_and_one_outside_gets_a_snapshot() {
+        let hub = Hub::new(3);
+        for minute in 1..=5 {
+            hub.apply_update(state("A", f64::from(minute), minute));
+        }
+        let epoch = hub.epoch().to_owned();
+        let replayed = |seq| match hub.join(&Filter::default(), Some((&epoch, seq))).start {
+            Start::Replay(events) => Some(events.iter().map(|e| e.seq).collect::<Vec<_>>()),
+            Start::Snapshot(_) => None,
+        };
+        assert_eq!(replayed(2), Some(vec![3, 4, 5]));
+        assert_eq!(replayed(5), Some(vec![]));
+        assert_eq!(replayed(1), None, "event 2 has left the ring");
+        assert_eq!(replayed(6), None, "a seq from the future");
+        assert!(matches!(
+            hub.join(&Filter::default(), Some(("other", 4))).start,
+            Start::Snapshot(_)
+        ));
+    }
+
+    #[test]
+    fn a_reload_sends_only_what_changed() {
+        let hub = Hub::new(16);
+        hub.apply_update(state("A", 1.0, 1));
+        hub.apply_reload(vec![state("A", 1.0, 1), state("B", 2.0, 1)]);
+        assert_eq!(hub.seq(), 2);
+    }
+
+    #[test]
+    fn a_notice_version_seen_before_is_not_news() {
+        let hub = Hub::new(16);
+        let notice = |version: i64, status: &str| {
+            let body = serde_json::json!({"id": "n1", "version": version, "status": status,
+                "expires": "2099-01-01T00:00:00Z", "area": {"districts": [], "stations": []}});
+            Notice::parse("n1", body.to_string().as_bytes()).unwrap()
+        };
+        hub.apply_notice(notice(1, "published"));
+        hub.apply_notice(notice(1, "published"));
+        assert_eq!(hub.seq(), 1);
+        let Start::Snapshot(snapshot) = hub.join(&Filter::default(), None).start else {
+            panic!()
+        };
+        assert_eq!(json(&snapshot.text)["notices"][0]["id"], "n1");
+        hub.apply_notice(notice(2, "cancelled"));
+        assert_eq!(hub.seq(), 2);
+        let snapshot = hub.snapshot(&Filter::default());
+        assert_eq!(json(&snapshot.text)["notices"], serde_json::json!([]));
+    }
+}

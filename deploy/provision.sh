@@ -37,9 +37,10 @@ install_packages() {
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-packages=(postgresql mosquitto mosquitto-clients openssl python3-venv)
+# fonts-noto-cjk: the publisher draws Chinese text into PNG charts with it.
+packages=(postgresql mosquitto mosquitto-clients openssl python3-venv fonts-noto-cjk)
 if ((WITH_BROWSER)); then
-    packages+=(chromium fonts-noto-cjk)
+    packages+=(chromium)
     command -v node >/dev/null || packages+=(nodejs)
     command -v npm >/dev/null || packages+=(npm)
 fi

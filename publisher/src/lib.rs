@@ -7,10 +7,12 @@
 //!   from the live topics (with a database reload after every
 //!   subscription), numbered into one stream for WebSocket and SSE clients.
 //! - `http`: the routes: stations, latest state, parameters, health,
-//!   dashboard.
+//!   dashboard, charts and embeds.
+//! - `charts`: chart images (SVG, PNG) with their render cache.
 //! - `snapshot`: the committed latest state, read from PostgreSQL.
 //! - [`settings`].
 
+mod charts;
 mod http;
 mod live;
 pub mod settings;
@@ -30,6 +32,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use settings::Settings;
 
+use crate::charts::{Attribution, Charts};
 use crate::http::AppState;
 use crate::live::{Admission, Hub, LiveFeed};
 
@@ -122,7 +125,16 @@ impl Publisher {
             pool: pool.clone(),
             connected: Arc::clone(&broker_connected),
         };
+        let charts = Arc::new(Charts::new(
+            settings.chart_font.as_deref().map(std::path::Path::new),
+            settings.chart_cache_entries,
+            Attribution {
+                zh: settings.attribution_zh.clone(),
+                en: settings.attribution_en.clone(),
+            },
+        ));
         let state = AppState {
+            charts,
             admission: Arc::new(Admission::new(
                 settings.max_live_clients,
                 settings.max_live_clients_per_address,

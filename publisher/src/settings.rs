@@ -57,6 +57,21 @@ pub struct Settings {
     /// Serve the dashboard from this directory instead of the copy built
     /// into the binary (for working on the page); absent in production.
     pub dashboard_dir: Option<String>,
+    /// The CJK font PNG charts draw their text with (OpenType, TrueType or a
+    /// collection); absent: the first found of the usual system paths, e.g.
+    /// Debian's fonts-noto-cjk. Without one, PNG charts answer 503.
+    pub chart_font: Option<String>,
+    /// Most charts kept drawn in memory (one per chart URL, the newest data
+    /// version only).
+    pub chart_cache_entries: usize,
+    /// Who the data is from, in Chinese: shown on every chart and widget.
+    pub attribution_zh: String,
+    /// Who the data is from, in English.
+    pub attribution_en: String,
+    /// The public base URL (e.g. `https://air.example.gov.cn`) that embed
+    /// codes and oEmbed answers link to; absent: taken from each request's
+    /// Host header.
+    pub public_url: Option<String>,
 }
 
 impl Default for Settings {
@@ -78,6 +93,12 @@ impl Default for Settings {
             rate_limit_burst: 200,
             request_timeout: Duration::from_secs(15),
             dashboard_dir: None,
+            chart_font: None,
+            chart_cache_entries: 256,
+            attribution_zh: "上海市监测站点（国家环境监测网站点名录）".to_owned(),
+            attribution_en: "Shanghai monitoring stations (national monitoring network registry)"
+                .to_owned(),
+            public_url: None,
         }
     }
 }

@@ -7,6 +7,7 @@
 #![allow(dead_code)]
 
 mod browser;
+mod charts;
 mod cli;
 mod demo;
 mod deploy_broker;

@@ -1,6 +1,7 @@
 //! The HTTP face of the publisher: each module owns its routes and `app`
 //! merges them, kept apart from serving so tests can call it directly.
 
+mod charts;
 mod completeness;
 mod dashboard;
 mod error;
@@ -21,6 +22,7 @@ use tower_http::trace::TraceLayer;
 pub(crate) use error::ApiError;
 
 use crate::Settings;
+use crate::charts::Charts;
 use crate::live::{Admission, Hub, sse, ws};
 
 /// What every handler can reach.
@@ -33,6 +35,8 @@ pub(crate) struct AppState {
     pub(crate) broker_connected: Arc<AtomicBool>,
     /// Cancelled on shutdown, so live clients are closed with a reason.
     pub(crate) shutdown: CancellationToken,
+    /// Chart font, render cache and attribution.
+    pub(crate) charts: Arc<Charts>,
 }
 
 /// The whole public application.
@@ -42,6 +46,7 @@ pub(crate) fn app(state: AppState) -> Router {
     let api = Router::new()
         .merge(stations::router())
         .merge(indices::router())
+        .merge(charts::router())
         .merge(health::router())
         .merge(dashboard::router())
         .layer(TimeoutLayer::with_status_code(

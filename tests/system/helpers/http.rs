@@ -29,12 +29,67 @@ impl Response {
 
 /// GETs `path` from `addr`.
 pub async fn get(addr: SocketAddr, path: &str) -> std::io::Result<Response> {
+    let raw = get_raw(addr, path, &[]).await?;
+    Ok(parse(&raw))
+}
+
+/// A response with its body as bytes (images).
+#[derive(Debug)]
+pub struct BinaryResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl BinaryResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// GETs `path` with extra request headers; the body is kept as bytes
+/// (the server sends images with a Content-Length, never chunked).
+pub async fn get_bytes(
+    addr: SocketAddr,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> std::io::Result<BinaryResponse> {
+    let raw = get_raw(addr, path, headers).await?;
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(raw.len(), |i| i + 4);
+    let head = parse(&raw[..split]);
+    Ok(BinaryResponse {
+        status: head.status,
+        headers: head.headers,
+        body: raw[split..].to_vec(),
+    })
+}
+
+async fn get_raw(
+    addr: SocketAddr,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> std::io::Result<Vec<u8>> {
     let mut stream = TcpStream::connect(addr).await?;
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    let extra: String = headers
+        .iter()
+        .map(|(n, v)| format!("{n}: {v}\r\n"))
+        .collect();
+    let request =
+        format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n{extra}Connection: close\r\n\r\n");
     stream.write_all(request.as_bytes()).await?;
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).await?;
-    let text = String::from_utf8_lossy(&raw);
+    Ok(raw)
+}
+
+fn parse(raw: &[u8]) -> Response {
+    let text = String::from_utf8_lossy(raw);
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     let mut lines = head.lines();
     let status = lines
@@ -54,11 +109,11 @@ pub async fn get(addr: SocketAddr, path: &str) -> std::io::Result<Response> {
     } else {
         body.to_owned()
     };
-    Ok(Response {
+    Response {
         status,
         headers,
         body,
-    })
+    }
 }
 
 fn dechunk(mut body: &str) -> String {

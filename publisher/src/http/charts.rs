@@ -1,0 +1,137 @@
+//! `/api/v1/charts/station/{code}/{parameter}.svg|png|json` and
+//! `/api/v1/charts/compare/{parameter}.svg|png|json?stations=A,B`: the chart
+//! images with HTTP caching tied to the data. The ETag changes when the
+//! data, the window or the request changes; a matching `If-None-Match`
+//! gets 304 without drawing anything.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use chrono::Utc;
+
+use super::{ApiError, AppState};
+use crate::charts::{ChartError, ChartRequest, Charts, RequestError};
+
+/// Browsers and CDNs may reuse a chart for a minute, then revalidate
+/// (cheap: a 304 costs one small query). Hourly data changes at most that
+/// often in a way readers would notice.
+const CACHE_CONTROL: &str = "public, max-age=60";
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/charts/station/{code}/{file}", get(station))
+        .route("/api/v1/charts/compare/{file}", get(compare))
+}
+
+type QueryMap = Result<Query<HashMap<String, String>>, QueryRejection>;
+
+fn query_map(query: QueryMap) -> Result<HashMap<String, String>, ApiError> {
+    query
+        .map(|Query(map)| map)
+        .map_err(|e| ApiError::BadRequest(format!("query string: {}", e.body_text())))
+}
+
+fn bad_request(error: RequestError) -> ApiError {
+    ApiError::BadRequest(error.to_string())
+}
+
+async fn station(
+    State(app): State<AppState>,
+    Path((code, file)): Path<(String, String)>,
+    query: QueryMap,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let request = ChartRequest::station(&code, &file, &query_map(query)?).map_err(bad_request)?;
+    serve(&app, &request, &headers).await
+}
+
+async fn compare(
+    State(app): State<AppState>,
+    Path(file): Path<String>,
+    query: QueryMap,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let request = ChartRequest::compare(&file, &query_map(query)?).map_err(bad_request)?;
+    serve(&app, &request, &headers).await
+}
+
+/// Whether `If-None-Match` names `etag` (or is `*`).
+fn matches(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|tag| tag.trim().trim_start_matches("W/"))
+        .any(|tag| tag == etag || tag == "*")
+}
+
+async fn serve(
+    app: &AppState,
+    request: &ChartRequest,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    let charts: &Arc<Charts> = &app.charts;
+    let resolved = charts
+        .resolve(&app.pool, request, Utc::now())
+        .await
+        .map_err(api_error)?;
+    let etag = HeaderValue::from_str(&resolved.etag).expect("an ETag is hex in quotes");
+    let cache_control = HeaderValue::from_static(CACHE_CONTROL);
+    if matches(headers, &resolved.etag) {
+        return Ok((
+            StatusCode::NOT_MODIFIED,
+            [(header::ETAG, etag), (header::CACHE_CONTROL, cache_control)],
+        )
+            .into_response());
+    }
+    let (rendered, outcome) = charts
+        .get(&app.pool, request, &resolved)
+        .await
+        .map_err(api_error)?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(rendered.content_type),
+            ),
+            (header::ETAG, etag),
+            (header::CACHE_CONTROL, cache_control),
+            // Charts are public data meant for other sites' pages.
+            (
+                header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                HeaderValue::from_static("*"),
+            ),
+            (
+                header::HeaderName::from_static("x-envmon-render"),
+                HeaderValue::from_static(outcome.as_str()),
+            ),
+        ],
+        rendered.body.clone(),
+    )
+        .into_response())
+}
+
+fn api_error(error: ChartError) -> ApiError {
+    match error {
+        ChartError::Database(e) => ApiError::Database(e),
+        ChartError::UnknownStation(code) => {
+            ApiError::NotFound(format!("no station with code {code}"))
+        }
+        ChartError::NotApplicable(_) => ApiError::BadRequest(error.to_string()),
+        ChartError::Render(ref e @ crate::charts::RenderError::NoFont(_)) => {
+            tracing::warn!(error = %e, "Cannot draw a PNG chart.");
+            ApiError::Unavailable("PNG charts are unavailable: no CJK font is installed")
+        }
+        other => {
+            tracing::error!(error = %other, "Chart drawing failed.");
+            ApiError::Unavailable("the chart could not be drawn")
+        }
+    }
+}

@@ -12,6 +12,7 @@ mod cli;
 mod demo;
 mod deploy_broker;
 mod deploy_files;
+mod embeds;
 mod helpers;
 mod hj212;
 mod indices;

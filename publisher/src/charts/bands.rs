@@ -32,7 +32,7 @@ pub(crate) struct Bands {
 
 /// Water class colours: GB 3838 defines none, so these are the dashboard's
 /// (`--wq-N-line` in dashboard/style.css), I to worse than V.
-const WATER_CLASS_RGB: [[u8; 3]; 6] = [
+pub(crate) const WATER_CLASS_RGB: [[u8; 3]; 6] = [
     [0x4f, 0xa3, 0xc4],
     [0x3b, 0x6f, 0xb0],
     [0x3f, 0x8f, 0x52],

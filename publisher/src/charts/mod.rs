@@ -37,9 +37,10 @@ use envmon_core::Station;
 use envmon_core::db::DbError;
 use envmon_core::registry::load_stations;
 
+pub(crate) use bands::WATER_CLASS_RGB;
 pub(crate) use cache::{Outcome, Rendered};
-pub(crate) use compose::Attribution;
-pub(crate) use request::{ChartRequest, Format, Measure, RequestError};
+pub(crate) use compose::{Attribution, display_unit};
+pub(crate) use request::{ChartRequest, Format, Lang, Measure, RequestError, Theme};
 
 use cache::RenderCache;
 use font::ChartFont;
@@ -116,6 +117,11 @@ impl Charts {
             cache: RenderCache::new(cache_entries),
             attribution,
         }
+    }
+
+    /// The attribution every chart and widget shows.
+    pub(crate) fn attribution(&self) -> &Attribution {
+        &self.attribution
     }
 
     /// Checks the stations exist and computes the chart's ETag from its

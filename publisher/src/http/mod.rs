@@ -4,9 +4,11 @@
 mod charts;
 mod completeness;
 mod dashboard;
+mod embed;
 mod error;
 mod health;
 mod indices;
+mod oembed;
 mod stations;
 
 use std::sync::Arc;
@@ -47,6 +49,8 @@ pub(crate) fn app(state: AppState) -> Router {
         .merge(stations::router())
         .merge(indices::router())
         .merge(charts::router())
+        .merge(embed::router())
+        .merge(oembed::router())
         .merge(health::router())
         .merge(dashboard::router())
         .layer(TimeoutLayer::with_status_code(

@@ -1,0 +1,306 @@
+// envmon live widget: one station's current verdict and a 24-hour
+// sparkline, kept live over the publisher's WebSocket. Runs inside an
+// iframe on other sites' pages: it talks only to its own server, sets no
+// cookies and keeps nothing in storage.
+//
+// The server puts what only it knows into #embed-config: the station, the
+// attribution, the parameter names and units, and the AQI levels and water
+// classes (colours and names from envmon-core).
+'use strict';
+
+(() => {
+  const config = JSON.parse(document.getElementById('embed-config').textContent);
+  const lang = config.lang === 'en' ? 'en' : 'zh';
+  const TEXT = {
+    zh: {
+      source: '来源：',
+      more: '详情 ›',
+      noData: '暂无数据',
+      withheld: 'AQI 未发布',
+      meets: '达到目标',
+      misses: '未达目标',
+      target: '目标',
+      noClass: '无法评价',
+      spark: '近24小时',
+      zone: '北京时间',
+      updated: '更新于',
+      state: { connecting: '连接中', open: '实时', closed: '已断开' },
+      primary: '首要污染物',
+    },
+    en: {
+      source: 'Source: ',
+      more: 'Details ›',
+      noData: 'No data yet',
+      withheld: 'AQI withheld',
+      meets: 'meets its target',
+      misses: 'misses its target',
+      target: 'target',
+      noClass: 'not assessed',
+      spark: 'last 24 hours',
+      zone: 'Beijing time',
+      updated: 'Updated',
+      state: { connecting: 'connecting', open: 'live', closed: 'offline' },
+      primary: 'primary pollutant',
+    },
+  }[lang];
+
+  const root = document.querySelector('[data-station]');
+  const code = config.code;
+  const pick = (selector) => root.querySelector(selector);
+  const verdict = pick('[data-verdict]');
+  const valueNode = pick('[data-value]');
+  const labelNode = pick('[data-label]');
+  const readingNode = pick('[data-reading]');
+  const timeNode = pick('[data-time]');
+  const sparkSvg = pick('[data-spark] svg');
+  const sparkCaption = pick('[data-spark-caption]');
+  const connection = document.getElementById('connection');
+
+  pick('[data-source]').textContent = TEXT.source + config.source;
+  pick('[data-more]').textContent = TEXT.more;
+
+  const timeFormat = new Intl.DateTimeFormat(lang === 'zh' ? 'zh-CN' : 'en-GB', {
+    timeZone: 'Asia/Shanghai',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hour12: false,
+  });
+  const formatTime = (iso) => `${timeFormat.format(new Date(iso))} ${TEXT.zone}`;
+  const HOUR_MS = 3600 * 1000;
+
+  let state = null;
+  const spark = { parameter: null, points: [], from: null, to: null };
+
+  function parameterName(parameter) {
+    return config.parameters[parameter]?.name ?? parameter;
+  }
+
+  function formatReading(parameter) {
+    const reading = state?.readings?.[parameter];
+    if (!reading) return '';
+    const unit = config.parameters[parameter]?.unit ?? '';
+    const value = Number(reading.value);
+    const shown = Math.abs(value) >= 100 ? value.toFixed(0) : value.toPrecision(3).replace(/\.?0+$/, '');
+    return `${parameterName(parameter)} ${shown}${unit ? ` ${unit}` : ''}`;
+  }
+
+  function setConnection(name) {
+    connection.dataset.state = name;
+    connection.textContent = TEXT.state[name];
+  }
+
+  function renderAir() {
+    const aqi = state.aqi;
+    if (!aqi) {
+      valueNode.textContent = '—';
+      labelNode.textContent = TEXT.noData;
+      readingNode.textContent = formatReading('pm25');
+      timeNode.textContent = `${TEXT.updated} ${formatTime(state.updated_at)}`;
+      return;
+    }
+    const level = config.levels[(aqi.level ?? 0) - 1];
+    if (aqi.aqi === null || aqi.aqi === undefined) {
+      valueNode.textContent = '—';
+      labelNode.textContent = TEXT.withheld;
+      delete verdict.dataset.aqi;
+    } else {
+      valueNode.textContent = String(aqi.aqi);
+      verdict.dataset.aqi = String(aqi.aqi);
+      labelNode.textContent = `AQI · ${level ? level.category : ''}`;
+    }
+    if (level) {
+      verdict.dataset.level = String(level.level);
+      verdict.style.setProperty('--level', level.hex);
+    }
+    const primary = aqi.primary?.[0] ?? 'pm25';
+    const reading = formatReading(primary);
+    readingNode.textContent = aqi.primary?.length ? `${TEXT.primary}: ${reading}` : reading;
+    timeNode.textContent = formatTime(aqi.hour_end);
+  }
+
+  function renderWater() {
+    const water = state.water;
+    if (!water) {
+      valueNode.textContent = '—';
+      labelNode.textContent = TEXT.noData;
+    } else if (water.class === null || water.class === undefined) {
+      valueNode.textContent = '—';
+      labelNode.textContent = TEXT.noClass;
+    } else {
+      const waterClass = config.classes[water.class - 1];
+      verdict.dataset.waterClass = String(water.class);
+      verdict.style.setProperty('--level', waterClass.hex);
+      valueNode.textContent = waterClass.label;
+      const target = config.classes[(config.target_class ?? 0) - 1];
+      const meets = water.meets_target ? TEXT.meets : TEXT.misses;
+      labelNode.textContent = target ? `${meets} (${TEXT.target} ${target.label})` : meets;
+    }
+    readingNode.textContent = spark.parameter ? formatReading(spark.parameter) : '';
+    timeNode.textContent = `${TEXT.updated} ${formatTime(water?.observed_at ?? state.updated_at)}`;
+  }
+
+  function render() {
+    if (!state) {
+      valueNode.textContent = '—';
+      labelNode.textContent = TEXT.noData;
+      return;
+    }
+    if (config.kind === 'air') renderAir();
+    else renderWater();
+  }
+
+  // --- sparkline -----------------------------------------------------------
+
+  /** Adds or replaces the point of the hour labelled `at`. */
+  function upsertPoint(at, value) {
+    const time = Date.parse(at);
+    const existing = spark.points.find((p) => p.time === time);
+    if (existing) existing.value = value;
+    else spark.points.push({ time, value });
+    spark.points.sort((a, b) => a.time - b.time);
+    if (spark.to === null || time > spark.to) spark.to = time;
+    spark.from = spark.to - 24 * HOUR_MS;
+    spark.points = spark.points.filter((p) => p.time > spark.from);
+  }
+
+  function drawSpark() {
+    while (sparkSvg.firstChild) sparkSvg.removeChild(sparkSvg.firstChild);
+    const points = spark.points;
+    const unit = spark.parameter === 'aqi' ? 'AQI' : parameterName(spark.parameter ?? '');
+    sparkCaption.textContent = `${unit} · ${TEXT.spark}`;
+    if (points.length === 0 || spark.from === null) return;
+    const values = points.map((p) => p.value);
+    const low = Math.min(0, ...values);
+    const high = Math.max(...values) * 1.1 || 1;
+    const x = (time) => ((time - spark.from) / (spark.to - spark.from)) * 296 + 2;
+    const y = (value) => 46 - ((value - low) / (high - low)) * 44;
+    // A line joins two hours only when no hour is missing between them.
+    let run = [];
+    const runs = [run];
+    points.forEach((point, i) => {
+      if (i > 0 && point.time - points[i - 1].time > 1.5 * HOUR_MS) {
+        run = [];
+        runs.push(run);
+      }
+      run.push(point);
+    });
+    for (const segment of runs) {
+      if (segment.length === 1) {
+        const dot = document.createElementNS('http://www.w3.org/2000/svg', 'circle');
+        dot.setAttribute('cx', x(segment[0].time).toFixed(1));
+        dot.setAttribute('cy', y(segment[0].value).toFixed(1));
+        dot.setAttribute('r', '1.8');
+        sparkSvg.appendChild(dot);
+      } else if (segment.length > 1) {
+        const line = document.createElementNS('http://www.w3.org/2000/svg', 'polyline');
+        line.setAttribute(
+          'points',
+          segment.map((p) => `${x(p.time).toFixed(1)},${y(p.value).toFixed(1)}`).join(' '),
+        );
+        sparkSvg.appendChild(line);
+      }
+    }
+    sparkSvg.dataset.points = String(points.length);
+  }
+
+  async function loadSpark(parameter) {
+    spark.parameter = parameter;
+    try {
+      const url = `/api/v1/charts/station/${encodeURIComponent(code)}/${parameter}.json?range=24h&lang=${lang}`;
+      const response = await fetch(url, { credentials: 'omit' });
+      if (!response.ok) throw new Error(`${response.status}`);
+      const data = await response.json();
+      spark.from = Date.parse(data.from);
+      spark.to = Date.parse(data.to);
+      const known = spark.points;
+      spark.points = (data.series[0]?.points ?? []).map((p) => ({ time: Date.parse(p.at), value: p.value }));
+      // Live points that arrived while loading are newer than the file.
+      for (const point of known) upsertPoint(new Date(point.time).toISOString(), point.value);
+    } catch (error) {
+      sparkCaption.textContent = '';
+      return;
+    }
+    drawSpark();
+    render();
+  }
+
+  /** The water parameter to draw: what decided the class, else a usual one. */
+  function waterParameter() {
+    const determining = state?.water?.report?.determining ?? [];
+    const candidates = [...determining, 'codmn', 'nh3n', 'do', 'tp'];
+    return candidates.find((p) => config.parameters[p] && state?.readings?.[p]) ?? 'do';
+  }
+
+  function followLive(newState) {
+    if (config.kind === 'air') {
+      if (newState.aqi && newState.aqi.aqi !== null && newState.aqi.aqi !== undefined) {
+        upsertPoint(newState.aqi.hour_end, newState.aqi.aqi);
+      }
+    } else if (spark.parameter) {
+      const reading = newState.readings?.[spark.parameter];
+      if (reading && reading.quality === 'valid') {
+        // The hour the reading falls in, labelled by its end.
+        const end = Math.ceil(Date.parse(reading.observed_at) / HOUR_MS) * HOUR_MS;
+        upsertPoint(new Date(end).toISOString(), reading.value);
+      }
+    }
+    drawSpark();
+  }
+
+  // --- live ------------------------------------------------------------------
+
+  function merge(next) {
+    if (!state) return next;
+    const readings = { ...state.readings };
+    for (const [parameter, reading] of Object.entries(next.readings ?? {})) {
+      const old = readings[parameter];
+      if (!old || Date.parse(reading.observed_at) >= Date.parse(old.observed_at)) readings[parameter] = reading;
+    }
+    return { ...state, ...next, readings };
+  }
+
+  let ready = false;
+  let retry = 500;
+
+  function connect() {
+    setConnection('connecting');
+    const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    const socket = new WebSocket(`${scheme}//${location.host}/api/v1/live?station=${encodeURIComponent(code)}`);
+    socket.addEventListener('open', () => {
+      retry = 500;
+      setConnection('open');
+    });
+    socket.addEventListener('message', (event) => {
+      let message;
+      try {
+        message = JSON.parse(event.data);
+      } catch {
+        return;
+      }
+      if (message.type === 'snapshot') {
+        state = (message.stations ?? []).find((s) => s.station === code) ?? state;
+        if (!ready) {
+          ready = true;
+          loadSpark(config.kind === 'air' ? 'aqi' : waterParameter());
+        }
+        render();
+        document.body.dataset.ready = 'true';
+      } else if (message.type === 'update' && message.state?.station === code) {
+        state = merge(message.state);
+        followLive(message.state);
+        render();
+      }
+    });
+    socket.addEventListener('close', () => {
+      setConnection('closed');
+      setTimeout(connect, retry);
+      retry = Math.min(retry * 2, 30_000);
+    });
+  }
+
+  render();
+  drawSpark();
+  connect();
+})();

@@ -135,6 +135,7 @@ impl Publisher {
         ));
         let state = AppState {
             charts,
+            rate_limiter: http::rate_limiter(&settings),
             admission: Arc::new(Admission::new(
                 settings.max_live_clients,
                 settings.max_live_clients_per_address,

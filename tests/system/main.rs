@@ -18,5 +18,6 @@ mod hj212;
 mod indices;
 mod ingest_flow;
 mod live_protocol;
+mod open_data;
 mod publisher_api;
 mod simulation;

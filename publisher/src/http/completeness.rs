@@ -7,7 +7,7 @@
 //! flagged those quality control or the instrument marked.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use chrono::{DateTime, Duration, Utc};
 use envmon_core::StationCode;
 use envmon_core::db::DbError;
@@ -15,6 +15,7 @@ use envmon_core::validity::MIN_MINUTES_PER_HOUR;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use super::query::ApiQuery;
 use super::{ApiError, AppState};
 
 /// The longest span one request may cover.
@@ -55,7 +56,7 @@ pub(crate) struct Completeness {
 pub(crate) async fn completeness(
     State(app): State<AppState>,
     Path(code): Path<String>,
-    Query(range): Query<Range>,
+    ApiQuery(range): ApiQuery<Range>,
 ) -> Result<Json<Completeness>, ApiError> {
     let code = StationCode::parse(&code)
         .map_err(|e| ApiError::BadRequest(format!("path parameter `code`: {e}")))?;

@@ -1,7 +1,8 @@
 //! `/api/v1/aqi` and `/api/v1/water`: the official indices with their
 //! explanations, per station over time, or the latest of every station.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
@@ -10,6 +11,8 @@ use envmon_core::db::DbError;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::format::{Csv, Format, field, iso_beijing};
+use super::query::ApiQuery;
 use super::{ApiError, AppState};
 
 /// Most rows one request returns.
@@ -29,6 +32,7 @@ struct IndexQuery {
     from: Option<String>,
     to: Option<String>,
     limit: Option<i64>,
+    format: Option<String>,
 }
 
 /// A validated query: one station over a range, or the latest of all.
@@ -134,8 +138,9 @@ fn beijing_day(t: DateTime<Utc>) -> NaiveDate {
 
 async fn aqi(
     State(app): State<AppState>,
-    Query(query): Query<IndexQuery>,
-) -> Result<Json<AqiList>, ApiError> {
+    ApiQuery(query): ApiQuery<IndexQuery>,
+) -> Result<Response, ApiError> {
+    let format = Format::parse(query.format.as_deref(), false)?;
     let period = match query.period.as_deref() {
         None | Some("hourly") => Period::Hourly,
         Some("daily") => Period::Daily,
@@ -171,7 +176,7 @@ async fn aqi(
         (Period::Daily, None) => client.query(AQI_DAILY_LATEST, &[]).await,
     }
     .map_err(DbError::from)?;
-    let items = rows
+    let items: Vec<AqiItem> = rows
         .iter()
         .map(|row| {
             let (hour_end, day, us_epa) = match period {
@@ -192,7 +197,38 @@ async fn aqi(
             }
         })
         .collect();
-    Ok(Json(AqiList { period, items }))
+    if format == Format::Csv {
+        let mut csv = Csv::new(&[
+            "station",
+            "period_end",
+            "edition",
+            "aqi",
+            "computed_aqi",
+            "level",
+            "primary",
+            "us_aqi",
+        ]);
+        for item in &items {
+            let end = match (item.hour_end, item.day) {
+                (Some(hour_end), _) => iso_beijing(hour_end),
+                (None, Some(day)) => day.to_string(),
+                (None, None) => String::new(),
+            };
+            let us_aqi = item.us_epa.as_ref().and_then(|u| u["aqi"].as_i64());
+            csv.row([
+                item.station.clone(),
+                end,
+                item.edition.clone(),
+                field(item.aqi),
+                field(item.computed_aqi),
+                field(item.level),
+                item.primary.join(" "),
+                field(us_aqi),
+            ]);
+        }
+        return Ok(csv.into_response("aqi"));
+    }
+    Ok(Json(AqiList { period, items }).into_response())
 }
 
 #[derive(Debug, Serialize)]
@@ -218,8 +254,9 @@ const WATER_LATEST: &str = "SELECT DISTINCT ON (station_code) station_code, obse
 
 async fn water(
     State(app): State<AppState>,
-    Query(query): Query<IndexQuery>,
-) -> Result<Json<WaterList>, ApiError> {
+    ApiQuery(query): ApiQuery<IndexQuery>,
+) -> Result<Response, ApiError> {
+    let format = Format::parse(query.format.as_deref(), false)?;
     if query.period.is_some() {
         return Err(ApiError::BadRequest(
             "query parameter `period` does not apply to /api/v1/water".into(),
@@ -239,7 +276,7 @@ async fn water(
         None => client.query(WATER_LATEST, &[]).await,
     }
     .map_err(DbError::from)?;
-    let items = rows
+    let items: Vec<WaterItem> = rows
         .iter()
         .map(|row| WaterItem {
             station: row.get(0),
@@ -249,5 +286,17 @@ async fn water(
             report: row.get(4),
         })
         .collect();
-    Ok(Json(WaterList { items }))
+    if format == Format::Csv {
+        let mut csv = Csv::new(&["station", "observed_at", "class", "meets_target"]);
+        for item in &items {
+            csv.row([
+                item.station.clone(),
+                iso_beijing(item.observed_at),
+                field(item.class),
+                field(item.meets_target),
+            ]);
+        }
+        return Ok(csv.into_response("water"));
+    }
+    Ok(Json(WaterList { items }).into_response())
 }

@@ -1,21 +1,29 @@
 //! The HTTP face of the publisher: each module owns its routes and `app`
 //! merges them, kept apart from serving so tests can call it directly.
 
+mod caching;
 mod charts;
 mod completeness;
+mod cors;
 mod dashboard;
 mod embed;
 mod error;
+mod format;
 mod health;
 mod indices;
 mod oembed;
+mod openapi;
+mod query;
+mod rate_limit;
+mod readings;
+mod station_query;
 mod stations;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-use axum::Router;
 use axum::routing::get;
+use axum::{Router, middleware};
 use deadpool_postgres::Pool;
 use tokio_util::sync::CancellationToken;
 use tower_http::timeout::TimeoutLayer;
@@ -34,6 +42,7 @@ pub(crate) struct AppState {
     pub(crate) pool: Pool,
     pub(crate) live: Arc<Hub>,
     pub(crate) admission: Arc<Admission>,
+    pub(crate) rate_limiter: Arc<rate_limit::RateLimiter>,
     pub(crate) broker_connected: Arc<AtomicBool>,
     /// Cancelled on shutdown, so live clients are closed with a reason.
     pub(crate) shutdown: CancellationToken,
@@ -44,24 +53,46 @@ pub(crate) struct AppState {
 /// The whole public application.
 pub(crate) fn app(state: AppState) -> Router {
     let timeout = state.settings.request_timeout;
-    // The live routes stay outside the request timeout: they live long.
-    let api = Router::new()
+    // Open data: cacheable, cross-origin, rate-limited per address. Charts
+    // set their own validators, tied to the data drawn.
+    let public = Router::new()
         .merge(stations::router())
+        .merge(readings::router())
         .merge(indices::router())
+        .merge(openapi::router())
+        .layer(middleware::from_fn(caching::conditional))
         .merge(charts::router())
-        .merge(embed::router())
         .merge(oembed::router())
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&state.rate_limiter),
+            rate_limit::limit,
+        ));
+    let api = Router::new()
+        .merge(public)
+        .merge(embed::router())
         .merge(health::router())
         .merge(dashboard::router())
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             timeout,
         ));
-    Router::new()
+    // The live routes stay outside the request timeout: they live long.
+    let live = Router::new()
         .route("/api/v1/live", get(ws::live))
-        .route("/api/v1/live/sse", get(sse::sse))
+        .route("/api/v1/live/sse", get(sse::sse));
+    Router::new()
+        .merge(live)
         .merge(api)
         .fallback(|| async { ApiError::NotFound("no such route".into()) })
+        .layer(middleware::from_fn(cors::cors))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The request-rate limiter the settings ask for.
+pub(crate) fn rate_limiter(settings: &Settings) -> Arc<rate_limit::RateLimiter> {
+    Arc::new(rate_limit::RateLimiter::new(
+        settings.rate_limit_per_second,
+        settings.rate_limit_burst,
+    ))
 }

@@ -1,9 +1,12 @@
-//! `/api/v1/stations`, `/api/v1/stations/{code}/latest` and
-//! `/api/v1/parameters`.
+//! `/api/v1/stations` (JSON, CSV, GeoJSON), `/api/v1/stations/{code}/latest`,
+//! `/api/v1/latest` (every station's latest state) and `/api/v1/parameters`.
 
 use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
@@ -13,12 +16,18 @@ use envmon_core::wire::{AqiNow, LatestValue, WaterNow};
 use envmon_core::{Parameter, Station, StationCode, StationKind};
 use serde::Serialize;
 
+use super::format::{Csv, Format, beijing, field, geojson, iso_beijing};
+use super::query::ApiQuery;
+use super::station_query::StationParams;
 use super::{ApiError, AppState};
+use crate::live::District;
 use crate::snapshot::load_state;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/stations", get(stations))
+        .route("/api/v1/stations.geojson", get(stations_geojson))
+        .route("/api/v1/latest", get(latest_all))
         .route("/api/v1/stations/{code}/latest", get(latest))
         .route(
             "/api/v1/stations/{code}/completeness",
@@ -32,11 +41,209 @@ struct StationList {
     stations: Vec<Station>,
 }
 
-async fn stations(State(app): State<AppState>) -> Result<Json<StationList>, ApiError> {
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    kind: Option<String>,
+    district: Option<String>,
+    station: Option<String>,
+    format: Option<String>,
+}
+
+impl ListQuery {
+    fn stations(&self) -> StationParams {
+        StationParams {
+            kind: self.kind.clone(),
+            district: self.district.clone(),
+            station: self.station.clone(),
+        }
+    }
+}
+
+/// The registry, narrowed by `kind`, `district` and `station`.
+async fn registry(app: &AppState, query: &StationParams) -> Result<Vec<Station>, ApiError> {
+    let filter = query.parse()?;
     let client = app.pool.get().await.map_err(DbError::from)?;
-    Ok(Json(StationList {
-        stations: load_stations(&**client).await?,
-    }))
+    let mut stations = load_stations(&**client).await?;
+    stations.retain(|s| {
+        let district = District {
+            zh: s.district_zh.clone(),
+            en: s.district_en.clone(),
+        };
+        filter.matches(&s.code, s.kind, Some(&district))
+    });
+    Ok(stations)
+}
+
+async fn stations(
+    State(app): State<AppState>,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> Result<Response, ApiError> {
+    let format = Format::parse(query.format.as_deref(), true)?;
+    let stations = registry(&app, &query.stations()).await?;
+    Ok(match format {
+        Format::Json => Json(StationList { stations }).into_response(),
+        Format::GeoJson => geojson(&feature_collection(&stations)),
+        Format::Csv => stations_csv(&stations).into_response("stations"),
+    })
+}
+
+/// `/api/v1/stations.geojson`: the same as `?format=geojson`.
+async fn stations_geojson(
+    State(app): State<AppState>,
+    ApiQuery(query): ApiQuery<StationParams>,
+) -> Result<Response, ApiError> {
+    let stations = registry(&app, &query).await?;
+    Ok(geojson(&feature_collection(&stations)))
+}
+
+/// RFC 7946: one Point feature per station, `[longitude, latitude]`, the
+/// other fields as properties.
+fn feature_collection(stations: &[Station]) -> Value {
+    let features: Vec<Value> = stations
+        .iter()
+        .map(|s| {
+            let mut properties = serde_json::to_value(s).unwrap_or(Value::Null);
+            if let Some(object) = properties.as_object_mut() {
+                object.remove("longitude");
+                object.remove("latitude");
+            }
+            json!({
+                "type": "Feature",
+                "id": s.code.as_str(),
+                "geometry": { "type": "Point", "coordinates": [s.longitude, s.latitude] },
+                "properties": properties,
+            })
+        })
+        .collect();
+    json!({ "type": "FeatureCollection", "features": features })
+}
+
+fn stations_csv(stations: &[Station]) -> Csv {
+    let mut csv = Csv::new(&[
+        "code",
+        "kind",
+        "name_zh",
+        "name_en",
+        "district_zh",
+        "district_en",
+        "longitude",
+        "latitude",
+        "coordinates_approximate",
+        "water_body_zh",
+        "water_body_en",
+        "basin_zh",
+        "basin_en",
+        "water_body_type",
+        "target_class",
+    ]);
+    for s in stations {
+        csv.row([
+            s.code.to_string(),
+            s.kind.to_string(),
+            s.name_zh.clone(),
+            s.name_en.clone(),
+            s.district_zh.clone(),
+            s.district_en.clone(),
+            s.longitude.to_string(),
+            s.latitude.to_string(),
+            s.coordinates_approximate.to_string(),
+            field(s.water_body_zh.as_ref()),
+            field(s.water_body_en.as_ref()),
+            field(s.basin_zh.as_ref()),
+            field(s.basin_en.as_ref()),
+            field(s.water_body_type.map(|t| t.as_str())),
+            field(s.target_class),
+        ]);
+    }
+    csv
+}
+
+/// One station's latest state in the open-data list, times in Beijing.
+#[derive(Serialize)]
+struct LatestItem {
+    station: StationCode,
+    kind: StationKind,
+    #[serde(serialize_with = "beijing")]
+    updated_at: DateTime<Utc>,
+    readings: BTreeMap<Parameter, LatestReading>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    aqi: Option<AqiNow>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    water: Option<WaterNow>,
+}
+
+#[derive(Serialize)]
+struct LatestReading {
+    value: f64,
+    unit: String,
+    #[serde(serialize_with = "beijing")]
+    observed_at: DateTime<Utc>,
+    quality: envmon_core::QualityFlag,
+}
+
+/// `/api/v1/latest`: every station's latest committed state, as this
+/// server holds it (fed by the live topics and the database).
+async fn latest_all(
+    State(app): State<AppState>,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> Result<Response, ApiError> {
+    let format = Format::parse(query.format.as_deref(), false)?;
+    let filter = query.stations().parse()?;
+    let states = app
+        .live
+        .states(|code, kind, district| filter.matches(code, kind, district));
+    if format == Format::Csv {
+        let mut csv = Csv::new(&[
+            "station",
+            "kind",
+            "parameter",
+            "value",
+            "unit",
+            "observed_at",
+            "quality",
+        ]);
+        for state in &states {
+            for (parameter, reading) in &state.readings {
+                csv.row([
+                    state.station.to_string(),
+                    state.kind.to_string(),
+                    parameter.to_string(),
+                    reading.value.to_string(),
+                    reading.unit.clone(),
+                    iso_beijing(reading.observed_at),
+                    reading.quality.to_string(),
+                ]);
+            }
+        }
+        return Ok(csv.into_response("latest"));
+    }
+    let items: Vec<LatestItem> = states
+        .into_iter()
+        .map(|s| LatestItem {
+            station: s.station,
+            kind: s.kind,
+            updated_at: s.updated_at,
+            readings: s
+                .readings
+                .into_iter()
+                .map(|(p, r)| {
+                    (
+                        p,
+                        LatestReading {
+                            value: r.value,
+                            unit: r.unit,
+                            observed_at: r.observed_at,
+                            quality: r.quality,
+                        },
+                    )
+                })
+                .collect(),
+            aqi: s.aqi,
+            water: s.water,
+        })
+        .collect();
+    Ok(Json(json!({ "items": items })).into_response())
 }
 
 /// The latest committed state: a station's `StationState`, where a
@@ -107,8 +314,15 @@ struct ParameterList {
     parameters: Vec<ParameterView>,
 }
 
-async fn parameters() -> Json<ParameterList> {
-    let parameters = Parameter::ALL
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FormatQuery {
+    format: Option<String>,
+}
+
+async fn parameters(ApiQuery(query): ApiQuery<FormatQuery>) -> Result<Response, ApiError> {
+    let format = Format::parse(query.format.as_deref(), false)?;
+    let parameters: Vec<ParameterView> = Parameter::ALL
         .into_iter()
         .map(|p| {
             let info = p.info();
@@ -126,5 +340,12 @@ async fn parameters() -> Json<ParameterList> {
             }
         })
         .collect();
-    Json(ParameterList { parameters })
+    if format == Format::Csv {
+        let mut csv = Csv::new(&["code", "name_zh", "name_en", "unit", "kinds"]);
+        for p in &parameters {
+            csv.row([p.code, p.name_zh, p.name_en, p.unit, &p.kinds.join(" ")]);
+        }
+        return Ok(csv.into_response("parameters"));
+    }
+    Ok(Json(ParameterList { parameters }).into_response())
 }

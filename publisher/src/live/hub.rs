@@ -331,6 +331,26 @@ impl Hub {
     }
 }
 
+impl Hub {
+    /// The latest state of every station with data that `keep` accepts,
+    /// given its code, kind and district; for the open-data API.
+    pub(crate) fn states(
+        &self,
+        keep: impl Fn(&StationCode, StationKind, Option<&District>) -> bool,
+    ) -> Vec<StationState> {
+        let inner = self.lock();
+        inner
+            .stations
+            .values()
+            .filter(|s| {
+                let district = inner.registry.get(&s.station).map(|(_, d)| d);
+                keep(&s.station, s.kind, district)
+            })
+            .cloned()
+            .collect()
+    }
+}
+
 impl Inner {
     /// Whether every event after `seq` is still in the ring.
     fn covers(&self, seq: u64) -> bool {

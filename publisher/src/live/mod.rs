@@ -21,4 +21,5 @@ pub(crate) mod ws;
 
 pub(crate) use admission::Admission;
 pub(crate) use feed::LiveFeed;
+pub(crate) use filter::District;
 pub(crate) use hub::Hub;

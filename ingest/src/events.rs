@@ -56,6 +56,8 @@ pub(crate) struct BatchCommitted {
     pub(crate) messages: usize,
     pub(crate) readings: usize,
     pub(crate) dead_letters: usize,
+    /// The batch met keys already stored and was merged the careful way.
+    pub(crate) merged: bool,
     pub(crate) elapsed: Duration,
 }
 
@@ -65,6 +67,7 @@ impl BatchCommitted {
             messages = self.messages,
             readings = self.readings,
             dead_letters = self.dead_letters,
+            merged = self.merged,
             elapsed = ?self.elapsed,
             "Committed batch."
         );

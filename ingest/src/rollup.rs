@@ -17,7 +17,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
 use envmon_core::validity::{self, Average, Sample};
 use envmon_core::{Parameter, Station, StationCode, StationKind};
-use tokio_postgres::{Client, Transaction};
+use futures_util::TryStreamExt;
+use futures_util::future::{try_join, try_join_all};
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{Client, Row, Statement, Transaction};
 
 use crate::indices;
 use crate::stations::StationDirectory;
@@ -109,13 +112,83 @@ pub(crate) struct RollupOutcome {
     pub(crate) unknown_station: bool,
 }
 
+/// The rollup's statements, prepared once per session: parsing and
+/// planning a dozen statements for every mark cost more than running them.
+#[derive(Debug)]
+pub(crate) struct Statements {
+    take_marks: Statement,
+    delete_marks: Statement,
+    hour_readings: Statement,
+    upsert_hourly: Statement,
+    day_hourly: Statement,
+    upsert_daily: Statement,
+    upsert_aqi_hourly: Statement,
+    hourly_history: Statement,
+    upsert_aqi_daily: Statement,
+    record_readings: Statement,
+    upsert_water: Statement,
+}
+
+impl Statements {
+    /// Prepares every statement on `client`'s session.
+    pub(crate) async fn prepare(client: &Client) -> Result<Self, tokio_postgres::Error> {
+        Ok(Self {
+            take_marks: client.prepare(TAKE_MARKS).await?,
+            delete_marks: client.prepare(DELETE_MARKS).await?,
+            hour_readings: client.prepare(HOUR_READINGS).await?,
+            upsert_hourly: client.prepare(UPSERT_HOURLY).await?,
+            day_hourly: client.prepare(DAY_HOURLY).await?,
+            upsert_daily: client.prepare(UPSERT_DAILY).await?,
+            upsert_aqi_hourly: client.prepare(UPSERT_AQI_HOURLY).await?,
+            hourly_history: client.prepare(HOURLY_HISTORY).await?,
+            upsert_aqi_daily: client.prepare(UPSERT_AQI_DAILY).await?,
+            record_readings: client.prepare(RECORD_READINGS).await?,
+            upsert_water: client.prepare(UPSERT_WATER).await?,
+        })
+    }
+}
+
+/// Parameters of one statement execution.
+type Params<'a> = Vec<&'a (dyn ToSql + Sync)>;
+
+/// Runs `statement` once per parameter list, all sent at once (pipelined:
+/// one round trip for the lot), and returns each run's rows in order.
+async fn query_each<'a>(
+    tx: &Transaction<'_>,
+    statement: &Statement,
+    params: impl Iterator<Item = Params<'a>>,
+) -> Result<Vec<Vec<Row>>, tokio_postgres::Error> {
+    try_join_all(params.map(|p| async move {
+        tx.query_raw(statement, p)
+            .await?
+            .try_collect::<Vec<Row>>()
+            .await
+    }))
+    .await
+}
+
+/// Runs `statement` once per parameter list, pipelined.
+async fn execute_each<'a>(
+    tx: &Transaction<'_>,
+    statement: &Statement,
+    params: impl Iterator<Item = Params<'a>>,
+) -> Result<(), tokio_postgres::Error> {
+    try_join_all(params.map(|p| tx.execute_raw(statement, p))).await?;
+    Ok(())
+}
+
 /// Processes one slice of pending marks in one transaction.
+///
+/// Each step is sent for every mark at once (pipelined), so a run costs a
+/// handful of round trips however many marks it takes.
 pub(crate) async fn run_once(
     client: &mut Client,
+    statements: &Statements,
     directory: &StationDirectory,
 ) -> Result<RollupOutcome, tokio_postgres::Error> {
+    let st = statements;
     let tx = client.transaction().await?;
-    let marks = tx.query(TAKE_MARKS, &[&MARKS_PER_RUN]).await?;
+    let marks = tx.query(&st.take_marks, &[&MARKS_PER_RUN]).await?;
     let mut outcome = RollupOutcome {
         marks: marks.len(),
         ..RollupOutcome::default()
@@ -123,14 +196,13 @@ pub(crate) async fn run_once(
     if marks.is_empty() {
         return Ok(outcome);
     }
-    let mut days: BTreeSet<(StationCode, NaiveDate)> = BTreeSet::new();
     let mut done_codes: Vec<String> = Vec::with_capacity(marks.len());
     let mut done_ats: Vec<DateTime<Utc>> = Vec::with_capacity(marks.len());
+    let mut hours: Vec<(&Station, DateTime<Utc>)> = Vec::new();
+    let mut records: Vec<(&Station, DateTime<Utc>)> = Vec::new();
     for row in &marks {
         let code: String = row.get(0);
         let at: DateTime<Utc> = row.get(1);
-        done_codes.push(code.clone());
-        done_ats.push(at);
         let Some(station) = StationCode::parse(&code)
             .ok()
             .and_then(|c| directory.get(&c))
@@ -138,115 +210,172 @@ pub(crate) async fn run_once(
             // Registered after this worker loaded its directory: kept for
             // the next run, after a reload.
             outcome.unknown_station = true;
-            done_codes.pop();
-            done_ats.pop();
             continue;
         };
+        done_codes.push(code);
+        done_ats.push(at);
         match station.kind {
-            StationKind::Air => {
-                roll_hour(&tx, station, at).await?;
-                for day in days_affected_by_hour(at) {
-                    days.insert((station.code.clone(), day));
-                }
-            }
-            StationKind::River | StationKind::Source => assess_water(&tx, station, at).await?,
+            StationKind::Air => hours.push((station, at)),
+            StationKind::River | StationKind::Source => records.push((station, at)),
         }
         outcome.stations.insert(station.code.clone());
     }
-    for (code, day) in &days {
-        roll_day(&tx, code, *day).await?;
-    }
-    tx.execute(DELETE_MARKS, &[&done_codes, &done_ats]).await?;
+    roll_hours(&tx, st, &hours).await?;
+    assess_water(&tx, st, &records).await?;
+    let days: BTreeSet<(&StationCode, NaiveDate)> = hours
+        .iter()
+        .flat_map(|(station, at)| {
+            days_affected_by_hour(*at)
+                .into_iter()
+                .map(|day| (&station.code, day))
+        })
+        .collect();
+    roll_days(&tx, st, &days).await?;
+    tx.execute(&st.delete_marks, &[&done_codes, &done_ats])
+        .await?;
     tx.commit().await?;
     Ok(outcome)
 }
 
-/// Recomputes the hour labelled `hour_end` at an air station: the six
-/// hourly means with their validity, then the real-time AQI.
-async fn roll_hour(
+/// Recomputes the hours labelled `hour_end` at air stations: the six hourly
+/// means with their validity, then the real-time AQI (China and US).
+async fn roll_hours(
     tx: &Transaction<'_>,
-    station: &Station,
-    hour_end: DateTime<Utc>,
+    st: &Statements,
+    hours: &[(&Station, DateTime<Utc>)],
 ) -> Result<(), tokio_postgres::Error> {
+    if hours.is_empty() {
+        return Ok(());
+    }
     let codes: Vec<&str> = AIR_POLLUTANTS.iter().map(|p| p.code()).collect();
-    let rows = tx
-        .query(
-            HOUR_READINGS,
-            &[
-                &station.code.as_str(),
-                &(hour_end - Duration::hours(1)),
-                &hour_end,
-                &codes,
-            ],
-        )
-        .await?;
-    let mut samples: BTreeMap<Parameter, Vec<Sample>> = BTreeMap::new();
-    for row in &rows {
-        let Some(parameter) = Parameter::parse(row.get(0)) else {
-            continue;
-        };
-        let period: i32 = row.get(3);
-        samples.entry(parameter).or_default().push(Sample {
-            observed_at: row.get(1),
-            value: row.get(2),
-            period: Duration::seconds(i64::from(period)),
-        });
+    let windows: Vec<(&str, DateTime<Utc>, DateTime<Utc>)> = hours
+        .iter()
+        .map(|(station, hour_end)| {
+            (
+                station.code.as_str(),
+                *hour_end - Duration::hours(1),
+                *hour_end,
+            )
+        })
+        .collect();
+    let readings = query_each(
+        tx,
+        &st.hour_readings,
+        windows
+            .iter()
+            .map(|(code, from, to)| -> Params<'_> { vec![code, from, to, &codes] }),
+    )
+    .await?;
+
+    // Every hour's means, then each hour's AQI where it has one.
+    let mut means_of: Vec<BTreeMap<Parameter, Average>> = Vec::with_capacity(hours.len());
+    let mut hourly: Vec<HourlyRow<'_>> = Vec::new();
+    for ((station, hour_end), rows) in hours.iter().zip(&readings) {
+        let mut samples: BTreeMap<Parameter, Vec<Sample>> = BTreeMap::new();
+        for row in rows {
+            let Some(parameter) = Parameter::parse(row.get(0)) else {
+                continue;
+            };
+            let period: i32 = row.get(3);
+            samples.entry(parameter).or_default().push(Sample {
+                observed_at: row.get(1),
+                value: row.get(2),
+                period: Duration::seconds(i64::from(period)),
+            });
+        }
+        let mut means: BTreeMap<Parameter, Average> = BTreeMap::new();
+        for (parameter, samples) in &samples {
+            let mean = validity::hourly_mean(*hour_end, samples);
+            hourly.push((
+                station.code.as_str(),
+                parameter.code(),
+                *hour_end,
+                mean.value,
+                i16::try_from(mean.count).unwrap_or(i16::MAX),
+                mean.valid,
+            ));
+            means.insert(*parameter, mean);
+        }
+        means_of.push(means);
     }
-    let mut means: BTreeMap<Parameter, Average> = BTreeMap::new();
-    for (parameter, samples) in &samples {
-        let mean = validity::hourly_mean(hour_end, samples);
-        tx.execute(
-            UPSERT_HOURLY,
-            &[
-                &station.code.as_str(),
-                &parameter.code(),
-                &hour_end,
-                &mean.value,
-                &i16::try_from(mean.count).unwrap_or(i16::MAX),
-                &mean.valid,
-            ],
-        )
-        .await?;
-        means.insert(*parameter, mean);
-    }
-    if let Some(row) = indices::hourly_aqi(hour_end, &means) {
-        let history = hourly_history(tx, &station.code, hour_end).await?;
-        let us = indices::us_aqi(&history);
-        tx.execute(
-            UPSERT_AQI_HOURLY,
-            &[
-                &station.code.as_str(),
-                &hour_end,
-                &row.edition,
-                &row.aqi,
-                &row.computed_aqi,
-                &row.level,
-                &row.primary,
-                &row.report,
-                &us.as_ref().and_then(|u| u.aqi),
-                &us.map(|u| u.report),
-            ],
-        )
-        .await?;
-    }
-    Ok(())
+    execute_each(
+        tx,
+        &st.upsert_hourly,
+        hourly.iter().map(
+            |(code, parameter, hour_end, value, minutes, valid)| -> Params<'_> {
+                vec![code, parameter, hour_end, value, minutes, valid]
+            },
+        ),
+    )
+    .await?;
+
+    let aqi: Vec<(&str, DateTime<Utc>, indices::AqiRow)> = hours
+        .iter()
+        .zip(&means_of)
+        .filter_map(|((station, hour_end), means)| {
+            Some((
+                station.code.as_str(),
+                *hour_end,
+                indices::hourly_aqi(*hour_end, means)?,
+            ))
+        })
+        .collect();
+    // The 24 hours up to each hour, this run's means included: the US
+    // AQI's NowCast, 8-hour and 24-hour means look back that far.
+    let history_windows: Vec<(&str, DateTime<Utc>, DateTime<Utc>)> = aqi
+        .iter()
+        .map(|(code, hour_end, _)| (*code, *hour_end - Duration::hours(24), *hour_end))
+        .collect();
+    let histories = query_each(
+        tx,
+        &st.hourly_history,
+        history_windows
+            .iter()
+            .map(|(code, from, to)| -> Params<'_> { vec![code, from, to] }),
+    )
+    .await?;
+    let rows: Vec<_> = aqi
+        .iter()
+        .zip(&histories)
+        .map(|((code, hour_end, row), history_rows)| {
+            let us = indices::us_aqi(&hourly_history(*hour_end, history_rows));
+            (
+                *code,
+                *hour_end,
+                row,
+                us.as_ref().and_then(|u| u.aqi),
+                us.map(|u| u.report),
+            )
+        })
+        .collect();
+    execute_each(
+        tx,
+        &st.upsert_aqi_hourly,
+        rows.iter()
+            .map(|(code, hour_end, row, us_aqi, us_report)| -> Params<'_> {
+                vec![
+                    code,
+                    hour_end,
+                    &row.edition,
+                    &row.aqi,
+                    &row.computed_aqi,
+                    &row.level,
+                    &row.primary,
+                    &row.report,
+                    us_aqi,
+                    us_report,
+                ]
+            }),
+    )
+    .await
 }
 
-/// The station's valid hourly means of the 24 hours up to `hour_end`, per
-/// pollutant, oldest first (index 23 is `hour_end` itself).
-async fn hourly_history(
-    tx: &Transaction<'_>,
-    code: &StationCode,
-    hour_end: DateTime<Utc>,
-) -> Result<BTreeMap<Parameter, [Option<f64>; 24]>, tokio_postgres::Error> {
-    let rows = tx
-        .query(
-            HOURLY_HISTORY,
-            &[&code.as_str(), &(hour_end - Duration::hours(24)), &hour_end],
-        )
-        .await?;
+/// A station's valid hourly means of the 24 hours up to `hour_end` (rows
+/// of [`HOURLY_HISTORY`]), per pollutant, oldest first (index 23 is
+/// `hour_end` itself).
+fn hourly_history(hour_end: DateTime<Utc>, rows: &[Row]) -> BTreeMap<Parameter, [Option<f64>; 24]> {
     let mut history: BTreeMap<Parameter, [Option<f64>; 24]> = BTreeMap::new();
-    for row in &rows {
+    for row in rows {
         let Some(parameter) = Parameter::parse(row.get(0)) else {
             continue;
         };
@@ -258,7 +387,7 @@ async fn hourly_history(
             history.entry(parameter).or_insert([None; 24])[23 - back] = row.get(2);
         }
     }
-    Ok(history)
+    history
 }
 
 /// The Beijing day an hour label belongs to (its period start's date), and
@@ -282,30 +411,101 @@ fn day_start(day: NaiveDate) -> DateTime<Utc> {
         - BEIJING_OFFSET
 }
 
-/// Recomputes a Beijing day at an air station: daily means (and the O3
-/// daily maxima), then the daily AQI.
-async fn roll_day(
+/// One `hourly_mean` row.
+type HourlyRow<'a> = (&'a str, &'static str, DateTime<Utc>, Option<f64>, i16, bool);
+
+/// One `daily_stat` row.
+type DailyRow<'a> = (
+    &'a str,
+    &'static str,
+    NaiveDate,
+    &'static str,
+    Option<f64>,
+    i16,
+    bool,
+);
+
+/// Recomputes Beijing days at air stations: daily means (and the O3 daily
+/// maxima), then the daily AQI.
+async fn roll_days(
     tx: &Transaction<'_>,
-    code: &StationCode,
-    day: NaiveDate,
+    st: &Statements,
+    days: &BTreeSet<(&StationCode, NaiveDate)>,
 ) -> Result<(), tokio_postgres::Error> {
-    let start = day_start(day);
-    let rows = tx
-        .query(
-            DAY_HOURLY,
-            &[
-                &code.as_str(),
-                &(start - Duration::hours(7)),
-                &(start + Duration::hours(24)),
-            ],
-        )
-        .await?;
-    if rows.is_empty() {
+    if days.is_empty() {
         return Ok(());
     }
+    let windows: Vec<(&str, DateTime<Utc>, DateTime<Utc>)> = days
+        .iter()
+        .map(|(code, day)| {
+            let start = day_start(*day);
+            (
+                code.as_str(),
+                start - Duration::hours(7),
+                start + Duration::hours(24),
+            )
+        })
+        .collect();
+    let hourly_rows = query_each(
+        tx,
+        &st.day_hourly,
+        windows
+            .iter()
+            .map(|(code, from, to)| -> Params<'_> { vec![code, from, to] }),
+    )
+    .await?;
+    let mut daily: Vec<DailyRow<'_>> = Vec::new();
+    let mut aqi: Vec<(&str, NaiveDate, indices::AqiRow)> = Vec::new();
+    for ((code, day), rows) in days.iter().zip(&hourly_rows) {
+        if rows.is_empty() {
+            continue;
+        }
+        let stats = day_stats(code.as_str(), *day, rows, &mut daily);
+        if let Some(row) = indices::daily_aqi(*day, &stats) {
+            aqi.push((code.as_str(), *day, row));
+        }
+    }
+    let upserts = execute_each(
+        tx,
+        &st.upsert_daily,
+        daily.iter().map(
+            |(code, parameter, day, statistic, value, count, valid)| -> Params<'_> {
+                vec![code, parameter, day, statistic, value, count, valid]
+            },
+        ),
+    );
+    let aqi_upserts = execute_each(
+        tx,
+        &st.upsert_aqi_daily,
+        aqi.iter().map(|(code, day, row)| -> Params<'_> {
+            vec![
+                code,
+                day,
+                &row.edition,
+                &row.aqi,
+                &row.computed_aqi,
+                &row.level,
+                &row.primary,
+                &row.report,
+            ]
+        }),
+    );
+    try_join(upserts, aqi_upserts).await?;
+    Ok(())
+}
+
+/// The daily statistics of one station-day from its rows of
+/// [`DAY_HOURLY`], each also pushed onto `daily` as a `daily_stat` row.
+fn day_stats<'a>(
+    code: &'a str,
+    day: NaiveDate,
+    rows: &[Row],
+    daily: &mut Vec<DailyRow<'a>>,
+) -> indices::DailyStats {
+    let start = day_start(day);
     // Index 0..7: the previous day's labels 18:00-24:00; 7..31: the day's 01:00-24:00.
     let mut hourly: BTreeMap<Parameter, [Option<f64>; 31]> = BTreeMap::new();
-    for row in &rows {
+    for row in rows {
         let Some(parameter) = Parameter::parse(row.get(0)) else {
             continue;
         };
@@ -319,91 +519,76 @@ async fn roll_day(
             *slot = value;
         }
     }
+    let mut push = |parameter: Parameter, statistic: &'static str, average: &Average| {
+        daily.push((
+            code,
+            parameter.code(),
+            day,
+            statistic,
+            average.value,
+            i16::try_from(average.count).unwrap_or(i16::MAX),
+            average.valid,
+        ));
+    };
     let mut stats = indices::DailyStats::default();
     for (parameter, values) in &hourly {
         let day_values = &values[7..];
         let mean = validity::daily_mean(day_values);
-        upsert_daily(tx, code, *parameter, day, "mean", &mean).await?;
+        push(*parameter, "mean", &mean);
         stats.means.insert(*parameter, mean);
         if *parameter == Parameter::O3 {
             let max_8h = validity::o3_daily_max_8h(values);
             let max_1h = validity::daily_max(day_values);
-            upsert_daily(tx, code, *parameter, day, "max_8h", &max_8h).await?;
-            upsert_daily(tx, code, *parameter, day, "max_1h", &max_1h).await?;
+            push(*parameter, "max_8h", &max_8h);
+            push(*parameter, "max_1h", &max_1h);
             stats.o3_max_8h = Some(max_8h);
             stats.o3_max_1h = Some(max_1h);
         }
     }
-    if let Some(row) = indices::daily_aqi(day, &stats) {
-        tx.execute(
-            UPSERT_AQI_DAILY,
-            &[
-                &code.as_str(),
-                &day,
-                &row.edition,
-                &row.aqi,
-                &row.computed_aqi,
-                &row.level,
-                &row.primary,
-                &row.report,
-            ],
-        )
-        .await?;
-    }
-    Ok(())
+    stats
 }
 
-async fn upsert_daily(
-    tx: &Transaction<'_>,
-    code: &StationCode,
-    parameter: Parameter,
-    day: NaiveDate,
-    statistic: &str,
-    average: &Average,
-) -> Result<(), tokio_postgres::Error> {
-    tx.execute(
-        UPSERT_DAILY,
-        &[
-            &code.as_str(),
-            &parameter.code(),
-            &day,
-            &statistic,
-            &average.value,
-            &i16::try_from(average.count).unwrap_or(i16::MAX),
-            &average.valid,
-        ],
-    )
-    .await?;
-    Ok(())
-}
-
-/// Assesses one water record (all items observed at `at`) against GB 3838.
+/// Assesses water records (all items of a site observed at one instant)
+/// against GB 3838.
 async fn assess_water(
     tx: &Transaction<'_>,
-    station: &Station,
-    at: DateTime<Utc>,
+    st: &Statements,
+    records: &[(&Station, DateTime<Utc>)],
 ) -> Result<(), tokio_postgres::Error> {
-    let rows = tx
-        .query(RECORD_READINGS, &[&station.code.as_str(), &at])
-        .await?;
-    let values: Vec<(Parameter, f64)> = rows
-        .iter()
-        .filter_map(|row| Some((Parameter::parse(row.get(0))?, row.get(1))))
-        .collect();
-    if let Some(row) = indices::water(station, &values) {
-        tx.execute(
-            UPSERT_WATER,
-            &[
-                &station.code.as_str(),
-                &at,
-                &row.class,
-                &row.meets_target,
-                &row.report,
-            ],
-        )
-        .await?;
+    if records.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    let keys: Vec<(&str, DateTime<Utc>)> = records
+        .iter()
+        .map(|(station, at)| (station.code.as_str(), *at))
+        .collect();
+    let item_rows = query_each(
+        tx,
+        &st.record_readings,
+        keys.iter()
+            .map(|(code, at)| -> Params<'_> { vec![code, at] }),
+    )
+    .await?;
+    let assessments: Vec<_> = records
+        .iter()
+        .zip(&keys)
+        .zip(&item_rows)
+        .filter_map(|(((station, _), (code, at)), rows)| {
+            let values: Vec<(Parameter, f64)> = rows
+                .iter()
+                .filter_map(|row| Some((Parameter::parse(row.get(0))?, row.get(1))))
+                .collect();
+            Some((*code, *at, indices::water(station, &values)?))
+        })
+        .collect();
+    execute_each(
+        tx,
+        &st.upsert_water,
+        assessments.iter().map(|(code, at, row)| -> Params<'_> {
+            vec![code, at, &row.class, &row.meets_target, &row.report]
+        }),
+    )
+    .await
 }
 
 #[cfg(test)]
@@ -457,6 +642,9 @@ pub(crate) struct RollupWorker {
 const TRIM_DEAD_LETTERS: &str = "DELETE FROM dead_letter
     WHERE id <= (SELECT max(id) FROM dead_letter) - $1";
 
+/// How long the worker lets marks gather after a commit wakes it.
+const SETTLE: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// With nothing signalled, pending marks (a failed run's, another
 /// instance's) are looked for this often.
 const IDLE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
@@ -464,7 +652,7 @@ const IDLE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
 impl RollupWorker {
     /// Rolls up until `shutdown`, reconnecting after database failures.
     pub(crate) async fn run(self, shutdown: tokio_util::sync::CancellationToken) {
-        let mut store: Option<crate::store::Store> = None;
+        let mut store: Option<(crate::store::Store, Statements)> = None;
         let mut directory = StationDirectory::default();
         let mut backoff = envmon_core::backoff::Backoff::new(
             std::time::Duration::from_millis(100),
@@ -472,7 +660,16 @@ impl RollupWorker {
         );
         loop {
             tokio::select! {
-                () = self.wake.notified() => {}
+                () = self.wake.notified() => {
+                    // Let the marks of the next few commits gather: with
+                    // minute data each commit re-marks the current hour, and
+                    // recomputing it after every commit would spend on that
+                    // what the writer needs.
+                    tokio::select! {
+                        () = tokio::time::sleep(SETTLE) => {}
+                        () = shutdown.cancelled() => break,
+                    }
+                }
                 () = tokio::time::sleep(IDLE_INTERVAL) => {}
                 () = shutdown.cancelled() => break,
             }
@@ -495,13 +692,15 @@ impl RollupWorker {
     /// indices changed.
     async fn drain(
         &self,
-        store: &mut Option<crate::store::Store>,
+        store: &mut Option<(crate::store::Store, Statements)>,
         directory: &mut StationDirectory,
     ) -> Result<(), envmon_core::db::DbError> {
-        if store.as_ref().is_none_or(crate::store::Store::is_closed) {
-            *store = Some(crate::store::Store::connect(&self.database).await?);
+        if store.as_ref().is_none_or(|(store, _)| store.is_closed()) {
+            let opened = crate::store::Store::connect(&self.database).await?;
+            let statements = Statements::prepare(opened.client()).await?;
+            *store = Some((opened, statements));
         }
-        let store = store.as_mut().expect("the store was opened just above");
+        let (store, statements) = store.as_mut().expect("the store was opened just above");
         let now = std::time::Instant::now();
         if directory.is_stale(now) && directory.is_empty() {
             directory.replace(
@@ -511,7 +710,7 @@ impl RollupWorker {
         }
         let mut touched = BTreeSet::new();
         loop {
-            let outcome = run_once(store.client_mut(), directory).await?;
+            let outcome = run_once(store.client_mut(), statements, directory).await?;
             touched.extend(outcome.stations);
             if outcome.unknown_station && directory.is_stale(std::time::Instant::now()) {
                 let stations = envmon_core::registry::load_stations(store.client()).await?;

@@ -27,9 +27,11 @@ pub struct Settings {
     /// restart under load loses messages in flight to a shared subscription
     /// (38 of 3,000 in the fault test) and none to a plain one.
     pub shared_group: String,
-    /// A batch is written once it holds this many messages...
+    /// The writer commits a batch whenever it is free, holding what arrived
+    /// during the previous commit: at most this many messages...
     pub batch_max_messages: usize,
-    /// ...or once its first message has waited this long.
+    /// ...and no sooner than this after its first message, so an idle writer
+    /// gathers a few messages rather than committing each alone.
     #[serde(with = "humantime_serde")]
     pub batch_max_wait: Duration,
     /// Where `/healthz` and `/readyz` are served (internal; port 0 picks one).
@@ -50,7 +52,7 @@ impl Default for Settings {
             client_id: "envmon-ingest-1".into(),
             shared_group: String::new(),
             batch_max_messages: 2000,
-            batch_max_wait: Duration::from_millis(100),
+            batch_max_wait: Duration::from_millis(5),
             health_listen: SocketAddr::from(([127, 0, 0, 1], 9181)),
             dead_letter_max_rows: 100_000,
             hj212_listen: None,

@@ -5,20 +5,27 @@
 //! batch did not commit is never acknowledged, so the broker redelivers it.
 //! A database outage stalls the writer (retrying with backoff), and the
 //! broker holds the backlog meanwhile.
+//!
+//! Two halves run side by side, so that reading and writing overlap: the
+//! [`Collector`] takes deliveries off the queue as they come, decodes and
+//! checks each at once and gathers the next batch, while the [`Committer`]
+//! writes the previous one. The committer asks for a batch whenever it is
+//! free and gets whatever has been gathered: under light load a batch is a
+//! few messages written at once (low latency), under heavy load it is what
+//! arrived during the last commit (group commit), up to
+//! `batch_max_messages`.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use envmon_core::StationCode;
 use envmon_core::backoff::Backoff;
-use envmon_core::db::DatabaseSettings;
+use envmon_core::db::{DatabaseSettings, DbError};
 use envmon_core::registry::load_stations;
 use envmon_core::topic::Topics;
-use envmon_core::wire::Revision;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use crate::dead_letter::DeadLetter;
@@ -68,172 +75,170 @@ pub(crate) struct Writer {
     pub(crate) pending_acks: VecDeque<Delivery>,
 }
 
+/// A batch decoded and checked, ready to commit.
+#[derive(Debug, Default)]
+struct Batch {
+    inputs: Vec<Input>,
+    records: Vec<(DateTime<Utc>, Record)>,
+    dead_letters: Vec<DeadLetter>,
+}
+
+/// The committer's request for the next batch.
+type Request = oneshot::Sender<Batch>;
+
 impl Writer {
     /// Writes batches until `shutdown`, finishing the batch in hand first.
-    pub(crate) async fn run(
+    pub(crate) async fn run(self, deliveries: mpsc::Receiver<Input>, shutdown: CancellationToken) {
+        let (requests_tx, requests_rx) = mpsc::channel(1);
+        let collector = Collector {
+            database: self.database.clone(),
+            session: None,
+            topics: self.topics,
+            directory: self.directory,
+            qc: self.qc,
+            batch_max_messages: self.batch_max_messages,
+            batch_max_wait: self.batch_max_wait,
+            database_ok: Arc::clone(&self.database_ok),
+        };
+        let committer = Committer {
+            database: self.database,
+            store: self.store,
+            acker: self.acker,
+            live: self.live,
+            database_ok: self.database_ok,
+            rollup: self.rollup,
+            pending_acks: self.pending_acks,
+        };
+        let topics = collector.topics.clone();
+        tokio::join!(
+            collector.run(deliveries, requests_rx, shutdown.clone()),
+            committer.run(requests_tx, &topics, &shutdown),
+        );
+    }
+}
+
+/// Takes deliveries, decodes and checks them, and hands batches over.
+struct Collector {
+    database: DatabaseSettings,
+    /// A session for reloading the station directory, opened when needed.
+    session: Option<tokio_postgres::Client>,
+    topics: Topics,
+    directory: StationDirectory,
+    qc: QcState,
+    batch_max_messages: usize,
+    batch_max_wait: Duration,
+    database_ok: Arc<AtomicBool>,
+}
+
+impl Collector {
+    /// Gathers until `shutdown` or the end of the deliveries, then hands
+    /// over the batch in hand and stops (which tells the committer).
+    async fn run(
         mut self,
         mut deliveries: mpsc::Receiver<Input>,
+        mut requests: mpsc::Receiver<Request>,
         shutdown: CancellationToken,
     ) {
+        let mut batch = Batch::default();
+        // When the batch's first message may wait no longer for others.
+        let mut due: Option<tokio::time::Instant> = None;
         loop {
-            self.flush_acks();
-            let first = tokio::select! {
+            let full = batch.inputs.len() >= self.batch_max_messages;
+            let ready = !batch.inputs.is_empty()
+                && (full || due.is_some_and(|due| due <= tokio::time::Instant::now()));
+            tokio::select! {
                 biased;
                 () = shutdown.cancelled() => break,
-                delivery = deliveries.recv() => match delivery {
-                    Some(delivery) => delivery,
+                request = requests.recv(), if ready => match request {
+                    Some(request) => {
+                        due = None;
+                        // The committer only stops after the collector.
+                        drop(request.send(std::mem::take(&mut batch)));
+                    }
+                    None => return,
+                },
+                delivery = deliveries.recv(), if !full => match delivery {
+                    Some(input) => {
+                        if batch.inputs.is_empty() {
+                            due = Some(tokio::time::Instant::now() + self.batch_max_wait);
+                        }
+                        if !self.add(&mut batch, input, &shutdown).await {
+                            break;
+                        }
+                    }
                     None => break,
                 },
-                () = tokio::time::sleep(ACK_RETRY_INTERVAL), if !self.pending_acks.is_empty() => continue,
-            };
-            let deadline = tokio::time::Instant::now() + self.batch_max_wait;
-            let mut batch = vec![first];
-            while batch.len() < self.batch_max_messages {
-                tokio::select! {
-                    delivery = deliveries.recv() => match delivery {
-                        Some(delivery) => batch.push(delivery),
-                        None => break,
-                    },
-                    () = tokio::time::sleep_until(deadline) => break,
-                    () = shutdown.cancelled() => break,
-                }
+                () = tokio::time::sleep_until(due.unwrap_or_else(tokio::time::Instant::now)),
+                    if !ready && due.is_some() => {}
             }
-            self.write_batch(batch, &shutdown).await;
         }
-        // Give the last acknowledgements a moment to reach the MQTT loop.
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
-        while !self.pending_acks.is_empty() && tokio::time::Instant::now() < deadline {
-            self.flush_acks();
-            tokio::time::sleep(ACK_RETRY_INTERVAL).await;
+        if !batch.inputs.is_empty()
+            && let Some(request) = requests.recv().await
+        {
+            drop(request.send(batch));
         }
     }
 
-    /// Queues as many pending acknowledgements as the MQTT loop takes now.
-    fn flush_acks(&mut self) {
-        while let Some(delivery) = self.pending_acks.front() {
-            if self.acker.try_ack(delivery) == AckOutcome::Full {
-                break;
-            }
-            self.pending_acks.pop_front();
-        }
-    }
-
-    /// Decodes, commits and acknowledges one batch. Gives up only when
-    /// shutting down, leaving the messages unacknowledged for redelivery.
-    async fn write_batch(&mut self, batch: Vec<Input>, shutdown: &CancellationToken) {
-        let started = Instant::now();
-        let mut backoff = Backoff::new(Duration::from_millis(100), MAX_RETRY_DELAY);
-        let decoded = loop {
-            match self.decode_all(&batch).await {
-                Ok(decoded) => break decoded,
-                Err(error) => {
-                    if !self.back_off(&error, &mut backoff, shutdown).await {
-                        return;
-                    }
-                }
-            }
-        };
-        let mut records: Vec<(DateTime<Utc>, Record)> = Vec::new();
-        let mut dead_letters = Vec::new();
-        for (input, decoded) in batch.iter().zip(decoded) {
-            match decoded {
-                Decoded::Records(decoded) => {
-                    for mut record in decoded {
-                        for reading in &mut record.readings {
-                            self.qc.check(reading);
-                        }
-                        records.push((input.received_at(), record));
-                    }
-                }
-                Decoded::Refused(letter) => dead_letters.push(letter),
-            }
-        }
-        let committed = loop {
-            match self.store().await {
-                Ok(store) => match store.write(&records, &dead_letters).await {
-                    Ok(committed) => break committed,
+    /// Decodes and checks one input into the batch. Returns false when
+    /// shutting down while the database cannot be reached.
+    async fn add(&mut self, batch: &mut Batch, input: Input, shutdown: &CancellationToken) -> bool {
+        let mut decoded = self.decode(&input);
+        let unknown = matches!(&decoded, Decoded::Refused(letter)
+            if letter.reason_code == "unknown_station" || letter.reason_code == "hj212_unknown_mn");
+        if unknown && self.directory.is_stale(Instant::now()) {
+            let mut backoff = Backoff::new(Duration::from_millis(100), MAX_RETRY_DELAY);
+            loop {
+                match self.reload_directory().await {
+                    Ok(()) => break,
                     Err(error) => {
-                        self.store = None;
-                        if !self.back_off(&error, &mut backoff, shutdown).await {
-                            return;
+                        self.session = None;
+                        if !back_off(&self.database_ok, &error, &mut backoff, shutdown).await {
+                            return false;
                         }
                     }
-                },
-                Err(error) => {
-                    if !self.back_off(&error, &mut backoff, shutdown).await {
-                        return;
-                    }
                 }
             }
-        };
-        self.database_ok.store(true, Ordering::Release);
-        let messages = batch.len();
-        for input in batch {
-            match input {
-                Input::Mqtt(delivery) => self.pending_acks.push_back(delivery),
-                // The logger may have gone; then there is no one to tell.
-                Input::Hj212(input) => drop(input.committed.send(())),
-                Input::Refused(_) => {}
+            decoded = self.decode(&input);
+        }
+        match decoded {
+            Decoded::Records(records) => {
+                let received_at = input.received_at();
+                for mut record in records {
+                    for reading in &mut record.readings {
+                        self.qc.check(reading);
+                    }
+                    batch.records.push((received_at, record));
+                }
             }
+            Decoded::Refused(letter) => batch.dead_letters.push(letter),
         }
-        self.flush_acks();
-        events::BatchCommitted {
-            messages,
-            readings: committed.readings,
-            dead_letters: committed.dead_letters,
-            elapsed: started.elapsed(),
-        }
-        .emit();
-        self.rollup.notify_one();
-        let touched: BTreeSet<StationCode> = committed.stations.into_iter().collect();
-        self.publish_live(&touched, committed.revisions).await;
+        batch.inputs.push(input);
+        true
     }
 
-    /// Publishes the committed state of `stations` on the live topics, each
-    /// with the revisions of earlier readings this batch made.
-    async fn publish_live(
-        &mut self,
-        stations: &BTreeSet<StationCode>,
-        revisions: Vec<(StationCode, Revision)>,
-    ) {
-        let Some(store) = self.store.as_ref() else {
-            return;
-        };
-        let codes: Vec<&str> = stations.iter().map(StationCode::as_str).collect();
-        match store.load_states(&codes).await {
-            Ok(mut states) => {
-                for (station, revision) in revisions {
-                    if let Some(state) = states.iter_mut().find(|s| s.station == station) {
-                        state.revisions.push(revision);
-                    }
+    /// Loads the station registry again.
+    async fn reload_directory(&mut self) -> Result<(), DbError> {
+        if self
+            .session
+            .as_ref()
+            .is_none_or(tokio_postgres::Client::is_closed)
+        {
+            let (client, connection) = self
+                .database
+                .pg_config()?
+                .connect(tokio_postgres::NoTls)
+                .await?;
+            tokio::spawn(async move {
+                if let Err(error) = connection.await {
+                    tracing::debug!(error = %error, "Directory session closed.");
                 }
-                for state in &states {
-                    self.live.publish(&self.topics, state);
-                }
-            }
-            Err(error) => {
-                tracing::warn!(error = %error, "Cannot load committed state for live updates.")
-            }
+            });
+            self.session = Some(client);
         }
-    }
-
-    /// Decodes every delivery, reloading the station directory once when a
-    /// station is unknown and the directory is stale.
-    async fn decode_all(
-        &mut self,
-        batch: &[Input],
-    ) -> Result<Vec<Decoded>, envmon_core::db::DbError> {
-        let mut decoded: Vec<_> = batch.iter().map(|d| self.decode(d)).collect();
-        let has_unknown = decoded.iter().any(|d| {
-            matches!(d, Decoded::Refused(letter)
-                if letter.reason_code == "unknown_station" || letter.reason_code == "hj212_unknown_mn")
-        });
-        if has_unknown && self.directory.is_stale(Instant::now()) {
-            let stations = load_stations(self.store().await?.client()).await?;
-            self.directory.replace(stations, Instant::now());
-            decoded = batch.iter().map(|d| self.decode(d)).collect();
-        }
-        Ok(decoded)
+        let client = self.session.as_ref().expect("opened just above");
+        let stations = load_stations(client).await?;
+        self.directory.replace(stations, Instant::now());
+        Ok(())
     }
 
     fn decode(&self, input: &Input) -> Decoded {
@@ -297,9 +302,112 @@ impl Writer {
             }
         }
     }
+}
+
+/// Commits batches, acknowledges their messages, publishes live state.
+struct Committer {
+    database: DatabaseSettings,
+    store: Option<Store>,
+    acker: Acker,
+    live: LivePublisher,
+    database_ok: Arc<AtomicBool>,
+    rollup: Arc<tokio::sync::Notify>,
+    pending_acks: VecDeque<Delivery>,
+}
+
+impl Committer {
+    /// Asks for batches and commits them until the collector stops.
+    async fn run(
+        mut self,
+        requests: mpsc::Sender<Request>,
+        topics: &Topics,
+        shutdown: &CancellationToken,
+    ) {
+        loop {
+            self.flush_acks();
+            let (request, mut reply) = oneshot::channel();
+            if requests.send(request).await.is_err() {
+                break;
+            }
+            let batch = loop {
+                tokio::select! {
+                    batch = &mut reply => break batch.ok(),
+                    () = tokio::time::sleep(ACK_RETRY_INTERVAL), if !self.pending_acks.is_empty() => {
+                        self.flush_acks();
+                    }
+                }
+            };
+            let Some(batch) = batch else { break };
+            self.commit(batch, topics, shutdown).await;
+        }
+        // Give the last acknowledgements a moment to reach the MQTT loop.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+        while !self.pending_acks.is_empty() && tokio::time::Instant::now() < deadline {
+            self.flush_acks();
+            tokio::time::sleep(ACK_RETRY_INTERVAL).await;
+        }
+    }
+
+    /// Queues as many pending acknowledgements as the MQTT loop takes now.
+    fn flush_acks(&mut self) {
+        while let Some(delivery) = self.pending_acks.front() {
+            if self.acker.try_ack(delivery) == AckOutcome::Full {
+                break;
+            }
+            self.pending_acks.pop_front();
+        }
+    }
+
+    /// Commits and acknowledges one batch. Gives up only when shutting
+    /// down, leaving the messages unacknowledged for redelivery.
+    async fn commit(&mut self, batch: Batch, topics: &Topics, shutdown: &CancellationToken) {
+        let started = Instant::now();
+        let mut backoff = Backoff::new(Duration::from_millis(100), MAX_RETRY_DELAY);
+        let committed = loop {
+            match self.store().await {
+                Ok(store) => match store.write(&batch.records, &batch.dead_letters).await {
+                    Ok(committed) => break committed,
+                    Err(error) => {
+                        self.store = None;
+                        if !back_off(&self.database_ok, &error, &mut backoff, shutdown).await {
+                            return;
+                        }
+                    }
+                },
+                Err(error) => {
+                    if !back_off(&self.database_ok, &error, &mut backoff, shutdown).await {
+                        return;
+                    }
+                }
+            }
+        };
+        self.database_ok.store(true, Ordering::Release);
+        let messages = batch.inputs.len();
+        for input in batch.inputs {
+            match input {
+                Input::Mqtt(delivery) => self.pending_acks.push_back(delivery),
+                // The logger may have gone; then there is no one to tell.
+                Input::Hj212(input) => drop(input.committed.send(())),
+                Input::Refused(_) => {}
+            }
+        }
+        self.flush_acks();
+        events::BatchCommitted {
+            messages,
+            readings: committed.readings,
+            dead_letters: committed.dead_letters,
+            merged: committed.merged,
+            elapsed: started.elapsed(),
+        }
+        .emit();
+        self.rollup.notify_one();
+        for state in &committed.states {
+            self.live.publish(topics, state);
+        }
+    }
 
     /// The open store, reconnecting when the session was lost.
-    async fn store(&mut self) -> Result<&mut Store, envmon_core::db::DbError> {
+    async fn store(&mut self) -> Result<&mut Store, DbError> {
         if self.store.as_ref().is_none_or(Store::is_closed) {
             self.store = Some(Store::connect(&self.database).await?);
         }
@@ -308,25 +416,24 @@ impl Writer {
             .as_mut()
             .expect("the store was opened just above"))
     }
+}
 
-    /// Waits before a retry; returns false when shutting down instead.
-    async fn back_off(
-        &mut self,
-        error: &(dyn std::error::Error + Send + Sync),
-        backoff: &mut Backoff,
-        shutdown: &CancellationToken,
-    ) -> bool {
-        self.database_ok.store(false, Ordering::Release);
-        let delay = backoff.next_delay();
-        events::BatchFailed {
-            error,
-            retry_in: delay,
-        }
-        .emit();
-        let waited = tokio::select! {
-            () = tokio::time::sleep(delay) => true,
-            () = shutdown.cancelled() => false,
-        };
-        waited
+/// Waits before a retry; returns false when shutting down instead.
+async fn back_off(
+    database_ok: &AtomicBool,
+    error: &(dyn std::error::Error + Send + Sync),
+    backoff: &mut Backoff,
+    shutdown: &CancellationToken,
+) -> bool {
+    database_ok.store(false, Ordering::Release);
+    let delay = backoff.next_delay();
+    events::BatchFailed {
+        error,
+        retry_in: delay,
+    }
+    .emit();
+    tokio::select! {
+        () = tokio::time::sleep(delay) => true,
+        () = shutdown.cancelled() => false,
     }
 }

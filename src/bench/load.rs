@@ -40,11 +40,10 @@ const REQUEST_QUEUE: usize = 64;
 const TICK: Duration = Duration::from_millis(2);
 
 /// As fast as possible means as fast as ingest takes it: at most this many
-/// messages published and not yet seen committed. Two of ingest's largest
-/// batches (2,000 messages by default), so a batch is always waiting at the
-/// broker while one commits; and below [`super::steps::BACKLOG_GUARD`],
-/// past which ingest can deadlock (see there).
-const WINDOW_MESSAGES: usize = 4_000;
+/// messages published and not yet seen committed. Four of ingest's largest
+/// batches (2,000 messages by default), so there is always a batch waiting
+/// at the broker and one gathering in ingest while one commits.
+const WINDOW_MESSAGES: usize = 8_000;
 
 /// ...and none of them waiting longer than this.
 const WINDOW_AGE: Duration = Duration::from_secs(2);

@@ -95,7 +95,7 @@ async fn measure(
     let copy = copy_ceiling(&mut db, &stations, origin, &probe).await?;
     let ingest_settings = ingest_settings(settings, scratch, pid);
     // Under load ingest's batches fill to batch_max_messages: the broker
-    // does not hold them to its in-flight window (see steps::BACKLOG_GUARD).
+    // does not hold them to its in-flight window.
     let records_per_batch = ingest_settings.batch_max_messages.max(1);
     tracing::info!("Bench ceiling C: ingest's batch SQL alone.");
     let store = store_ceiling(

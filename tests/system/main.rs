@@ -17,6 +17,7 @@ mod helpers;
 mod hj212;
 mod indices;
 mod ingest_flow;
+mod ingest_store;
 mod live_protocol;
 mod open_data;
 mod publisher_api;

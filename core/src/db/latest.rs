@@ -14,6 +14,12 @@ pub const SELECT_LATEST: &str = "SELECT l.station_code, s.kind, l.parameter_code
         l.value, l.quality
     FROM station_latest l JOIN station s ON s.code = l.station_code";
 
+/// [`SELECT_LATEST`] for the stations in `$1`.
+pub const SELECT_LATEST_OF: &str = "SELECT l.station_code, s.kind, l.parameter_code, l.observed_at,
+        l.value, l.quality
+    FROM station_latest l JOIN station s ON s.code = l.station_code
+    WHERE l.station_code = ANY($1)";
+
 /// Groups rows of [`SELECT_LATEST`] into one state per station, ordered by
 /// code. Rows that break the schema's invariants are skipped.
 pub fn states_from_rows(rows: &[Row]) -> Vec<StationState> {
@@ -52,15 +58,20 @@ pub fn states_from_rows(rows: &[Row]) -> Vec<StationState> {
     states.into_values().collect()
 }
 
-const LATEST_AQI: &str = "SELECT DISTINCT ON (station_code)
-        station_code, hour_end, edition, aqi, level, primary_pollutants, report, us_report
-    FROM aqi_hourly WHERE station_code = ANY($1)
-    ORDER BY station_code, hour_end DESC";
+/// The newest hourly AQI of each station in `$1`: one index probe per
+/// station (newest `hour_end` first), however long the history.
+pub const LATEST_AQI: &str = "SELECT a.station_code, a.hour_end, a.edition, a.aqi, a.level,
+        a.primary_pollutants, a.report, a.us_report
+    FROM unnest($1::text[]) AS c(code)
+    CROSS JOIN LATERAL (SELECT * FROM aqi_hourly h WHERE h.station_code = c.code
+        ORDER BY h.hour_end DESC LIMIT 1) a";
 
-const LATEST_WATER: &str = "SELECT DISTINCT ON (station_code)
-        station_code, observed_at, class, meets_target, report
-    FROM water_assessment WHERE station_code = ANY($1)
-    ORDER BY station_code, observed_at DESC";
+/// The newest water assessment of each station in `$1`, as [`LATEST_AQI`].
+pub const LATEST_WATER: &str = "SELECT w.station_code, w.observed_at, w.class, w.meets_target,
+        w.report
+    FROM unnest($1::text[]) AS c(code)
+    CROSS JOIN LATERAL (SELECT * FROM water_assessment a WHERE a.station_code = c.code
+        ORDER BY a.observed_at DESC LIMIT 1) w";
 
 /// Fills in each state's latest AQI or water assessment.
 ///
@@ -76,6 +87,13 @@ pub async fn attach_indices(
     let codes: Vec<&str> = states.iter().map(|s| s.station.as_str()).collect();
     let aqi_rows = client.query(LATEST_AQI, &[&codes]).await?;
     let water_rows = client.query(LATEST_WATER, &[&codes]).await?;
+    attach_index_rows(states, &aqi_rows, &water_rows);
+    Ok(())
+}
+
+/// Fills in each state's latest AQI and water assessment from rows of
+/// [`LATEST_AQI`] and [`LATEST_WATER`] (for callers that pipeline them).
+pub fn attach_index_rows(states: &mut [StationState], aqi_rows: &[Row], water_rows: &[Row]) {
     for state in states.iter_mut() {
         let code = state.station.as_str();
         if let Some(row) = aqi_rows.iter().find(|r| r.get::<_, &str>(0) == code) {
@@ -98,7 +116,6 @@ pub async fn attach_indices(
             });
         }
     }
-    Ok(())
 }
 
 /// The committed state of `stations` (every station when `None`), with
@@ -113,10 +130,7 @@ pub async fn load_states(
     let rows = match stations {
         None => client.query(SELECT_LATEST, &[]).await?,
         Some([]) => return Ok(Vec::new()),
-        Some(codes) => {
-            let sql = format!("{SELECT_LATEST} WHERE l.station_code = ANY($1)");
-            client.query(&sql, &[&codes]).await?
-        }
+        Some(codes) => client.query(SELECT_LATEST_OF, &[&codes]).await?,
     };
     let mut states = states_from_rows(&rows);
     attach_indices(client, &mut states).await?;

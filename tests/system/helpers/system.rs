@@ -133,7 +133,27 @@ impl TestSystem {
     }
 
     async fn start_publisher(&mut self) {
-        let settings = self.publisher_settings();
+        self.start_publisher_with(self.publisher_settings()).await;
+    }
+
+    /// Stops the publisher gracefully (live clients are closed with 1001).
+    pub async fn stop_publisher(&mut self) {
+        let running = self.publisher.take().expect("the publisher is running");
+        running.stop.cancel();
+        running.task.await.unwrap().unwrap();
+    }
+
+    /// Starts the publisher again on the address it had, as a restarted
+    /// server comes back, and waits until it is ready.
+    pub async fn restart_publisher(&mut self) {
+        let settings = envmon_publisher::Settings {
+            listen: self.publisher_addr,
+            ..self.publisher_settings()
+        };
+        self.start_publisher_with(settings).await;
+    }
+
+    async fn start_publisher_with(&mut self, settings: envmon_publisher::Settings) {
         let publisher = Publisher::build(settings).await.unwrap();
         self.publisher_addr = publisher.addr();
         let stop = CancellationToken::new();

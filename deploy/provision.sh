@@ -38,7 +38,8 @@ install_packages() {
 }
 
 # fonts-noto-cjk: the publisher draws Chinese text into PNG charts with it.
-packages=(postgresql mosquitto mosquitto-clients openssl python3-venv fonts-noto-cjk)
+# libxml2-utils: xmllint, which validates our CAP output against the OASIS schema.
+packages=(postgresql mosquitto mosquitto-clients openssl python3-venv fonts-noto-cjk libxml2-utils)
 if ((WITH_BROWSER)); then
     packages+=(chromium)
     command -v node >/dev/null || packages+=(nodejs)

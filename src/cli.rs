@@ -82,6 +82,21 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: StationsCommand,
     },
+    /// Manage staff users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Check public alert notices.
+    Alerts {
+        #[command(subcommand)]
+        command: AlertsCommand,
+    },
+    /// Check the staff audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Inspect settings.
     Config {
         #[command(subcommand)]
@@ -106,6 +121,41 @@ pub(crate) enum StationsCommand {
         /// The registry file, e.g. deploy/stations/shanghai.toml.
         file: PathBuf,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum UserCommand {
+    /// Add a staff user. The password is read from ENVMON_USER_PASSWORD or,
+    /// without it, from the first line of stdin (never from the command line).
+    Add {
+        /// Login name: 2-64 of a-z, 0-9, '.', '_', '-'.
+        username: String,
+        /// operator (drafts), approver (publishes others' drafts) or admin.
+        #[arg(long)]
+        role: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AlertsCommand {
+    /// Verify the Ed25519 signature of a notice (JSON, as served at
+    /// /api/v1/alerts/{id} or carried on MQTT); fails if it was altered.
+    Verify {
+        /// The notice file.
+        file: PathBuf,
+        /// The trusted public key, 64 hex digits (as published at
+        /// /api/v1/alerts/public-key); default: derived from the configured
+        /// signing key file.
+        #[arg(long)]
+        public_key: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AuditCommand {
+    /// Check the audit log's hash chain; fails at the first altered,
+    /// missing or reordered entry.
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]

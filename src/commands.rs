@@ -141,7 +141,7 @@ pub(crate) fn decode(
     Ok(())
 }
 
-async fn run_migrations(settings: &Settings) -> anyhow::Result<Vec<i32>> {
+pub(crate) async fn run_migrations(settings: &Settings) -> anyhow::Result<Vec<i32>> {
     let pool = settings.database.pool()?;
     let mut client = pool.get().await.with_context(|| {
         format!(

@@ -5,11 +5,15 @@ mod bench;
 mod cli;
 mod commands;
 mod settings;
+mod staff_commands;
 mod telemetry;
 
 use clap::Parser;
 
-use crate::cli::{BenchCommand, Cli, Command, ConfigCommand, StationsCommand};
+use crate::cli::{
+    AlertsCommand, AuditCommand, BenchCommand, Cli, Command, ConfigCommand, StationsCommand,
+    UserCommand,
+};
 use crate::settings::{DEFAULT_TOML, Settings};
 
 #[tokio::main]
@@ -34,6 +38,15 @@ async fn main() -> anyhow::Result<()> {
         Command::Stations {
             command: StationsCommand::Import { file },
         } => commands::import(&settings, &file).await,
+        Command::User {
+            command: UserCommand::Add { username, role },
+        } => staff_commands::user_add(&settings, &username, &role).await,
+        Command::Alerts {
+            command: AlertsCommand::Verify { file, public_key },
+        } => staff_commands::alerts_verify(&settings, &file, public_key.as_deref()),
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => staff_commands::audit_verify(&settings).await,
         Command::Config {
             command: ConfigCommand::PrintDefault,
         } => {

@@ -14,6 +14,7 @@
 //! - [`quality`] and [`reading`]: one value at one instant, with its flag.
 //! - [`topic`]: the MQTT topic names, sensors in and live out.
 //! - [`wire`]: the JSON that ingest publishes and publisher forwards.
+//! - [`alert`]: public alert notices (CAP, Atom, signatures) and the audit chain.
 //! - [`aqi`]: the official air quality indices (HJ 633, both editions; US EPA).
 //! - [`validity`]: hourly, 8-hour and daily means with their validity counts.
 //! - [`water`]: GB 3838-2002 water classes and drinking-water compliance.
@@ -22,6 +23,7 @@
 //! - [`broker`]: MQTT connection settings shared by every daemon.
 //! - [`backoff`]: the retry delays of every reconnecting loop.
 
+pub mod alert;
 pub mod aqi;
 pub mod backoff;
 pub mod broker;

@@ -10,6 +10,8 @@
 //!   dashboard, charts and embeds.
 //! - `charts`: chart images (SVG, PNG) with their render cache.
 //! - `snapshot`: the committed latest state, read from PostgreSQL.
+//! - [`staff`]: staff sign-in, alarms, the alert notice workflow (signed,
+//!   announced on MQTT) and the audit log.
 //! - [`settings`].
 
 mod charts;
@@ -17,6 +19,7 @@ mod http;
 mod live;
 pub mod settings;
 mod snapshot;
+pub mod staff;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -61,6 +64,12 @@ pub enum PublisherError {
     /// The HTTP server failed.
     #[error("HTTP server failed")]
     Serve(#[source] std::io::Error),
+    /// The notice signing key cannot be used.
+    #[error(transparent)]
+    SigningKey(#[from] staff::keys::KeyError),
+    /// A staff setting is invalid.
+    #[error("invalid [publisher.staff] setting: {0}")]
+    StaffSettings(String),
     /// A task panicked.
     #[error("a publisher task failed")]
     Task(#[from] tokio::task::JoinError),
@@ -73,6 +82,7 @@ pub struct Publisher {
     addr: SocketAddr,
     state: AppState,
     feed: LiveFeed,
+    broadcast: staff::BroadcastLoop,
 }
 
 impl Publisher {
@@ -117,6 +127,7 @@ impl Publisher {
         options.set_clean_session(true);
         let (client, eventloop) = AsyncClient::new(options, MQTT_REQUEST_QUEUE);
         let broker_connected = Arc::new(AtomicBool::new(false));
+        let (staff, broadcast) = build_staff(&settings, &topics, pool.clone(), addr)?;
         let feed = LiveFeed {
             client,
             eventloop,
@@ -145,12 +156,14 @@ impl Publisher {
             live,
             broker_connected,
             shutdown: CancellationToken::new(),
+            staff: Arc::new(staff),
         };
         Ok(Self {
             listener,
             addr,
             state,
             feed,
+            broadcast,
         })
     }
 
@@ -172,6 +185,8 @@ impl Publisher {
         let feed = tokio::spawn(self.feed.run(stop.clone()));
         let abort_feed = feed.abort_handle();
         let _abort_on_drop = AbortOnDrop(abort_feed);
+        let broadcast = tokio::spawn(self.broadcast.run(stop.clone()));
+        let _abort_broadcast = AbortOnDrop(broadcast.abort_handle());
         let stop_on_signal = stop.clone();
         let settings = Arc::clone(&self.state.settings);
         let app = http::app(self.state);
@@ -196,10 +211,48 @@ impl Publisher {
             .await;
         stop.cancel();
         feed.await?;
+        broadcast.await?;
         served.map_err(PublisherError::Serve)?;
         tracing::info!("Publisher stopped.");
         Ok(())
     }
+}
+
+/// The staff context: signing key, CAP sender, and the MQTT connection
+/// that announces notices (its own client id beside the live feed's).
+fn build_staff(
+    settings: &Settings,
+    topics: &envmon_core::topic::Topics,
+    pool: deadpool_postgres::Pool,
+    addr: SocketAddr,
+) -> Result<(staff::Staff, staff::BroadcastLoop), PublisherError> {
+    let staff_settings = &settings.staff;
+    if !envmon_core::alert::cap::is_cap_token(&staff_settings.cap_sender) {
+        return Err(PublisherError::StaffSettings(
+            "cap_sender must not contain spaces, commas, '<' or '&'".into(),
+        ));
+    }
+    let signer = staff::keys::load_or_create(&staff_settings.signing_key_file)?;
+    let client_id = format!("envmon-notices-{}-{}", std::process::id(), addr.port());
+    let mut options = settings.broker.mqtt_options(&client_id);
+    options.set_clean_session(true);
+    let (broadcaster, task) = staff::Broadcaster::new(options, topics.prefix(), pool);
+    let staff = staff::Staff {
+        signer,
+        broadcaster,
+        sender: envmon_core::alert::cap::CapSender {
+            sender: staff_settings.cap_sender.clone(),
+            name_zh: staff_settings.sender_name_zh.clone(),
+            name_en: staff_settings.sender_name_en.clone(),
+        },
+        base_url: settings
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{addr}"))
+            .trim_end_matches('/')
+            .to_owned(),
+    };
+    Ok((staff, task))
 }
 
 /// Stops the live feed when `run_until_stopped` is dropped mid-way.

@@ -70,8 +70,11 @@ pub struct Settings {
     pub attribution_en: String,
     /// The public base URL (e.g. `https://air.example.gov.cn`) that embed
     /// codes and oEmbed answers link to; absent: taken from each request's
-    /// Host header.
+    /// Host header. Alert notices (`cap_url`) and the Atom feed link to it
+    /// too; absent, to the address the publisher is bound to.
     pub public_url: Option<String>,
+    /// Staff sign-in and alert notices.
+    pub staff: crate::staff::StaffSettings,
 }
 
 impl Default for Settings {
@@ -99,6 +102,7 @@ impl Default for Settings {
             attribution_en: "Shanghai monitoring stations (national monitoring network registry)"
                 .to_owned(),
             public_url: None,
+            staff: crate::staff::StaffSettings::default(),
         }
     }
 }

@@ -6,6 +6,8 @@
 // The helpers are shared with the fault tests, which use more of them.
 #![allow(dead_code)]
 
+mod alerts;
+mod alerts_staff;
 mod browser;
 mod charts;
 mod cli;

@@ -42,6 +42,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "hj212_mn",
         sql: include_str!("../../migrations/V4__hj212_mn.sql"),
     },
+    Migration {
+        version: 6,
+        name: "alerts_staff",
+        sql: include_str!("../../migrations/V6__alerts_staff.sql"),
+    },
 ];
 
 /// Arbitrary constant naming envmon's migration advisory lock.

@@ -22,6 +22,21 @@ pub(crate) enum ApiError {
     /// This address sent too many requests; retry after so many seconds.
     #[error("{message}")]
     TooManyRequests { message: String, retry_after: u64 },
+    /// No valid session or token.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Signed in, but not allowed: (code, message).
+    #[error("{1}")]
+    Forbidden(&'static str, String),
+    /// The request conflicts with the current state.
+    #[error("{0}")]
+    Conflict(String),
+    /// Too many attempts; try later.
+    #[error("{0}")]
+    TooMany(String),
+    /// Something other than the database failed.
+    #[error("internal failure: {0}")]
+    Internal(String),
     /// The database failed.
     #[error("database failure")]
     Database(#[from] DbError),
@@ -34,13 +49,23 @@ impl IntoResponse for ApiError {
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             Self::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            Self::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            Self::Forbidden(code, _) => (StatusCode::FORBIDDEN, *code),
+            Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            Self::TooMany(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
+            Self::Internal(error) => {
+                tracing::error!(error = %error, "Request failed.");
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+            }
             Self::Database(error) => {
                 tracing::error!(error = %error, source = ?std::error::Error::source(error), "Request failed on the database.");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
             }
         };
         let message = match &self {
-            Self::Database(_) => "internal error; it has been logged".to_owned(),
+            Self::Database(_) | Self::Internal(_) => {
+                "internal error; it has been logged".to_owned()
+            }
             other => other.to_string(),
         };
         let mut response = (

@@ -1,6 +1,7 @@
 //! The HTTP face of the publisher: each module owns its routes and `app`
 //! merges them, kept apart from serving so tests can call it directly.
 
+mod alerts;
 mod caching;
 mod charts;
 mod completeness;
@@ -48,6 +49,8 @@ pub(crate) struct AppState {
     pub(crate) shutdown: CancellationToken,
     /// Chart font, render cache and attribution.
     pub(crate) charts: Arc<Charts>,
+    /// Staff sign-in, notice signing and broadcasting.
+    pub(crate) staff: Arc<crate::staff::Staff>,
 }
 
 /// The whole public application.
@@ -60,6 +63,7 @@ pub(crate) fn app(state: AppState) -> Router {
         .merge(readings::router())
         .merge(indices::router())
         .merge(openapi::router())
+        .merge(alerts::router())
         .layer(middleware::from_fn(caching::conditional))
         .merge(charts::router())
         .merge(oembed::router())
@@ -72,6 +76,7 @@ pub(crate) fn app(state: AppState) -> Router {
         .merge(embed::router())
         .merge(health::router())
         .merge(dashboard::router())
+        .merge(crate::staff::router())
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             timeout,

@@ -4,6 +4,7 @@
 pub mod broker;
 pub mod db;
 pub mod http;
+pub mod staff;
 pub mod system;
 
 use std::future::Future;

@@ -116,6 +116,7 @@ impl TestSystem {
             database: self.db.settings(),
             broker: self.broker.settings(),
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            staff: super::staff::staff_settings(),
             ..envmon_publisher::Settings::default()
         }
     }

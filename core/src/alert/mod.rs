@@ -1,0 +1,31 @@
+//! Public alert notices (预警/公告) and the staff audit chain: the pure part.
+//!
+//! Staff write a [`NoticeContent`]; once approved it is issued as a
+//! [`PublicNotice`], signed with Ed25519 over its [`canonical`] form, and
+//! rendered as CAP 1.2 ([`cap`]) and in an Atom feed ([`atom`]). The
+//! [`audit`] chain links every staff action to the one before it. Storage,
+//! HTTP and MQTT live in the publisher; this module has no IO and no clock.
+//!
+//! # Layout
+//!
+//! - [`notice`]: severity, urgency, certainty, content, the public document.
+//! - [`canonical`]: the byte form that is signed and hashed.
+//! - [`signing`]: Ed25519 signing and verification of notices.
+//! - [`cap`] and [`atom`]: the XML renderings, written by [`xml`].
+//! - [`audit`]: the append-only hash chain of staff actions.
+//! - [`hex`]: lowercase hexadecimal, for keys, signatures and hashes.
+
+pub mod atom;
+pub mod audit;
+pub mod canonical;
+pub mod cap;
+pub mod hex;
+pub mod notice;
+pub mod signing;
+mod xml;
+
+pub use notice::{
+    Area, Bilingual, Certainty, ContentError, NoticeContent, NoticeStatus, PublicNotice, Severity,
+    Urgency,
+};
+pub use signing::{NoticeSignature, NoticeSigner, VerifyError, verify_notice};

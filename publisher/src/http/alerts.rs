@@ -1,0 +1,132 @@
+//! Public alert notices: `/api/v1/alerts` (JSON), `/api/v1/alerts/{id}`
+//! (JSON, `.cap` or `.xml` for CAP 1.2), `/api/v1/alerts.atom` and
+//! `/api/v1/alerts/public-key`.
+//!
+//! `{id}` is a notice id (its latest issued version) or a version id
+//! (`AN-2026-00007.v2`). A notice past its expiry is shown as `expired`, and
+//! re-signed in that form, so what is served always verifies.
+
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::Utc;
+use envmon_core::alert::atom::{ATOM_CONTENT_TYPE, render_atom};
+use envmon_core::alert::cap::{CAP_CONTENT_TYPE, CapReference, render_cap};
+use envmon_core::alert::{PublicNotice, signing};
+use envmon_core::db::DbError;
+use serde_json::{Value, json};
+
+use super::{ApiError, AppState};
+use crate::staff::{issued_version, latest_documents, public_status};
+
+/// Notices listed by the JSON and Atom feeds.
+const FEED_LIMIT: i64 = 100;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/alerts", get(list))
+        .route("/api/v1/alerts.atom", get(atom))
+        .route("/api/v1/alerts/public-key", get(public_key))
+        .route("/api/v1/alerts/{file}", get(one))
+}
+
+/// The notice as the public sees it now.
+fn present(app: &AppState, mut notice: PublicNotice) -> PublicNotice {
+    let status = public_status(&notice, Utc::now());
+    if status != notice.status {
+        notice.status = status;
+        app.staff.signer.sign(&mut notice);
+    }
+    notice
+}
+
+async fn list(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let client = app.pool.get().await.map_err(DbError::from)?;
+    let now = Utc::now();
+    let notices: Vec<PublicNotice> = latest_documents(&client, FEED_LIMIT)
+        .await?
+        .into_iter()
+        .map(|n| present(&app, n))
+        .collect();
+    let active: Vec<&str> = notices
+        .iter()
+        .filter(|n| n.is_active(now))
+        .map(|n| n.id.as_str())
+        .collect();
+    Ok(Json(json!({ "notices": notices, "active": active })))
+}
+
+async fn atom(State(app): State<AppState>) -> Result<Response, ApiError> {
+    let client = app.pool.get().await.map_err(DbError::from)?;
+    let notices: Vec<PublicNotice> = latest_documents(&client, FEED_LIMIT)
+        .await?
+        .into_iter()
+        .map(|n| present(&app, n))
+        .collect();
+    let self_url = format!("{}/api/v1/alerts.atom", app.staff.base_url);
+    let title = format!(
+        "{} / {}",
+        app.staff.sender.name_zh, app.staff.sender.name_en
+    );
+    let body = render_atom(&self_url, &title, &notices, Utc::now());
+    Ok(([(header::CONTENT_TYPE, ATOM_CONTENT_TYPE)], body).into_response())
+}
+
+async fn public_key(State(app): State<AppState>) -> Json<Value> {
+    Json(json!({
+        "algorithm": signing::ALGORITHM,
+        "public_key": app.staff.signer.public_key_hex(),
+        "signed": "the canonical JSON of a notice (keys sorted, no whitespace) without its signature member",
+    }))
+}
+
+async fn one(State(app): State<AppState>, Path(file): Path<String>) -> Result<Response, ApiError> {
+    let (name, format) = if let Some(name) = file.strip_suffix(".cap") {
+        (name, Format::Cap)
+    } else if let Some(name) = file.strip_suffix(".xml") {
+        (name, Format::Xml)
+    } else {
+        (file.strip_suffix(".json").unwrap_or(&file), Format::Json)
+    };
+    let (id, version) = match name.rsplit_once(".v") {
+        Some((id, v)) => {
+            let v: i32 = v
+                .parse()
+                .map_err(|_| ApiError::BadRequest(format!("id: {name:?} has no valid version")))?;
+            (id, Some(v))
+        }
+        None => (name, None),
+    };
+    let client = app.pool.get().await.map_err(DbError::from)?;
+    let (notice, earlier) = issued_version(&client, id, version)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no issued notice {name}")))?;
+    match format {
+        Format::Json => Ok(Json(present(&app, notice)).into_response()),
+        Format::Cap | Format::Xml => {
+            let references: Vec<CapReference> = earlier
+                .iter()
+                .map(|n| CapReference {
+                    identifier: n.version_id.clone(),
+                    sent: n.published_at,
+                })
+                .collect();
+            let body = render_cap(&notice, &references, &app.staff.sender);
+            let content_type = if format == Format::Cap {
+                CAP_CONTENT_TYPE
+            } else {
+                "application/xml; charset=utf-8"
+            };
+            Ok(([(header::CONTENT_TYPE, content_type)], body).into_response())
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Json,
+    Cap,
+    Xml,
+}

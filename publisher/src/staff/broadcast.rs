@@ -1,0 +1,140 @@
+//! Public notices onto MQTT: `{prefix}live/alert/{id}`, retained, QoS 1, so
+//! every publisher instance relays them and a late subscriber still gets
+//! the current version of each notice.
+//!
+//! The publisher's own MQTT connection for this, separate from the live
+//! feed's subscriber. After every (re)connection the latest version of each
+//! notice that has not yet expired is announced again, so a notice issued
+//! while the broker was away still reaches it: the database is the truth.
+
+use std::time::Duration;
+
+use deadpool_postgres::Pool;
+use envmon_core::alert::PublicNotice;
+use envmon_core::backoff::Backoff;
+use rumqttc::{AsyncClient, Event, EventLoop, Packet, QoS};
+use tokio_util::sync::CancellationToken;
+
+/// Publishes waiting for the event loop; notices are rare, a burst of a
+/// re-announcement after reconnect is the most there is.
+const REQUEST_QUEUE: usize = 64;
+
+/// How long an announcement may wait for room in the queue before it is
+/// left to the next re-announcement.
+const ENQUEUE_TIMEOUT: Duration = Duration::from_secs(2);
+
+const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(10);
+
+/// Sends notices to the broker.
+#[derive(Debug, Clone)]
+pub(crate) struct Broadcaster {
+    client: AsyncClient,
+    prefix: String,
+}
+
+/// The connection loop behind a [`Broadcaster`].
+pub(crate) struct BroadcastLoop {
+    eventloop: EventLoop,
+    broadcaster: Broadcaster,
+    pool: Pool,
+}
+
+impl std::fmt::Debug for BroadcastLoop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BroadcastLoop").finish_non_exhaustive()
+    }
+}
+
+impl Broadcaster {
+    pub(crate) fn new(
+        options: rumqttc::MqttOptions,
+        prefix: &str,
+        pool: Pool,
+    ) -> (Self, BroadcastLoop) {
+        let (client, eventloop) = AsyncClient::new(options, REQUEST_QUEUE);
+        let broadcaster = Self {
+            client,
+            prefix: prefix.to_owned(),
+        };
+        let task = BroadcastLoop {
+            eventloop,
+            broadcaster: broadcaster.clone(),
+            pool,
+        };
+        (broadcaster, task)
+    }
+
+    /// The topic of notice `id`.
+    pub(crate) fn topic(&self, id: &str) -> String {
+        format!("{}live/alert/{id}", self.prefix)
+    }
+
+    /// Queues `notice` for the broker; a failure is logged and left to the
+    /// re-announcement after the next reconnection.
+    pub(crate) async fn announce(&self, notice: &PublicNotice) {
+        let payload = match serde_json::to_vec(notice) {
+            Ok(payload) => payload,
+            Err(error) => {
+                tracing::error!(error = %error, "Cannot serialise a notice.");
+                return;
+            }
+        };
+        let publish = self
+            .client
+            .publish(self.topic(&notice.id), QoS::AtLeastOnce, true, payload);
+        match tokio::time::timeout(ENQUEUE_TIMEOUT, publish).await {
+            Ok(Ok(())) => {
+                tracing::info!(notice = %notice.version_id, status = notice.status.as_str(), "Notice announced.");
+            }
+            Ok(Err(error)) => {
+                tracing::warn!(notice = %notice.version_id, error = %error, "Cannot queue a notice; it is announced again on reconnect.");
+            }
+            Err(_) => {
+                tracing::warn!(notice = %notice.version_id, "The broker queue is full; the notice is announced again on reconnect.");
+            }
+        }
+    }
+}
+
+impl BroadcastLoop {
+    /// Keeps the connection until `shutdown`.
+    pub(crate) async fn run(mut self, shutdown: CancellationToken) {
+        let mut backoff = Backoff::new(Duration::from_millis(100), MAX_RECONNECT_DELAY);
+        loop {
+            let event = tokio::select! {
+                event = self.eventloop.poll() => event,
+                () = shutdown.cancelled() => break,
+            };
+            match event {
+                Ok(Event::Incoming(Packet::ConnAck(_))) => {
+                    backoff.reset();
+                    let broadcaster = self.broadcaster.clone();
+                    let pool = self.pool.clone();
+                    // Announcing waits on the queue this loop drains: do it aside.
+                    tokio::spawn(async move { reannounce(&broadcaster, &pool).await });
+                }
+                Ok(_) => {}
+                Err(error) => {
+                    let delay = backoff.next_delay();
+                    tracing::warn!(error = %error, retry_in = ?delay, "Notice broadcaster lost the broker; reconnecting.");
+                    tokio::select! {
+                        () = tokio::time::sleep(delay) => {}
+                        () = shutdown.cancelled() => break,
+                    }
+                }
+            }
+        }
+        let _ = self.broadcaster.client.try_disconnect();
+    }
+}
+
+async fn reannounce(broadcaster: &Broadcaster, pool: &Pool) {
+    match super::notice_store::current_documents(pool).await {
+        Ok(notices) => {
+            for notice in notices {
+                broadcaster.announce(&notice).await;
+            }
+        }
+        Err(error) => tracing::warn!(error = %error, "Cannot load notices to announce."),
+    }
+}

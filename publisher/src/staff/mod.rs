@@ -1,0 +1,69 @@
+//! Staff: sign-in, roles, the notice workflow, alarms and the audit log.
+//!
+//! Everything under `/api/v1/staff/` needs a session cookie or an API
+//! token ([`users::StaffUser`] is the extractor that checks it, and the
+//! Origin of state-changing requests); every action is appended to the
+//! hash-chained audit log in the same transaction as the action.
+//!
+//! # Layout
+//!
+//! - `session`, `tokens`, `password`: who is asking.
+//! - `auth`: sign-in, sign-out, API tokens, users, the audit list.
+//! - `notices` and `notice_store`: drafts, approval, updates, cancellation.
+//! - `alarms` and `live`: alarms from ingest, and their live channel.
+//! - `broadcast`: issued notices onto MQTT.
+//! - `keys`: the signing key file.
+//! - [`audit`]: appending to and verifying the chain.
+
+mod alarms;
+pub mod audit;
+mod auth;
+mod body;
+mod broadcast;
+pub mod keys;
+mod live;
+mod notice_store;
+mod notices;
+pub mod password;
+mod session;
+mod settings;
+mod tokens;
+pub mod users;
+
+use axum::Router;
+use envmon_core::alert::NoticeSigner;
+use envmon_core::alert::cap::CapSender;
+
+pub use audit::{AuditError, verify_audit};
+pub use settings::StaffSettings;
+pub use users::{Role, UserError, add_user};
+
+pub(crate) use broadcast::{BroadcastLoop, Broadcaster};
+pub(crate) use notice_store::{issued_version, latest_documents, public_status};
+
+use crate::http::AppState;
+
+/// What the staff routes share: the signer and the MQTT broadcaster.
+#[derive(Debug)]
+pub(crate) struct Staff {
+    pub(crate) signer: NoticeSigner,
+    pub(crate) broadcaster: Broadcaster,
+    pub(crate) sender: CapSender,
+    /// `public_url` without a trailing slash.
+    pub(crate) base_url: String,
+}
+
+impl Staff {
+    /// The CAP document URL of a version.
+    pub(crate) fn cap_url(&self, version_id: &str) -> String {
+        format!("{}/api/v1/alerts/{version_id}.cap", self.base_url)
+    }
+}
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .merge(auth::router())
+        .merge(notices::router())
+        .merge(alarms::router())
+        .merge(live::router())
+}

@@ -1,0 +1,282 @@
+//! Notices in PostgreSQL: versions, drafts, issued documents.
+
+use chrono::{DateTime, Utc};
+use deadpool_postgres::{GenericClient, Pool};
+use envmon_core::alert::{NoticeContent, NoticeStatus, PublicNotice};
+use envmon_core::db::DbError;
+use serde_json::Value;
+
+/// One version of a notice as stored.
+#[derive(Debug, Clone)]
+pub(crate) struct VersionRow {
+    pub(crate) version: i32,
+    pub(crate) state: String,
+    pub(crate) content: Value,
+    pub(crate) drafted_by: i64,
+    pub(crate) drafted_by_name: String,
+    pub(crate) drafted_at: DateTime<Utc>,
+    pub(crate) approved_by_name: Option<String>,
+    pub(crate) published_at: Option<DateTime<Utc>>,
+    pub(crate) document: Option<Value>,
+}
+
+impl VersionRow {
+    pub(crate) fn is_draft(&self) -> bool {
+        self.state == "draft"
+    }
+
+    pub(crate) fn notice(&self) -> Option<PublicNotice> {
+        self.document
+            .clone()
+            .and_then(|d| serde_json::from_value(d).ok())
+    }
+
+    pub(crate) fn content(&self) -> Option<NoticeContent> {
+        serde_json::from_value(self.content.clone()).ok()
+    }
+}
+
+const VERSIONS: &str = "SELECT v.version, v.state, v.content, v.drafted_by, d.username,
+        v.drafted_at, a.username, v.published_at, v.document
+    FROM alert_notice_version v
+    JOIN staff_user d ON d.id = v.drafted_by
+    LEFT JOIN staff_user a ON a.id = v.approved_by
+    WHERE v.notice_id = $1 ORDER BY v.version";
+
+/// Every version of notice `id`, oldest first; locks them when `lock`
+/// (inside a transaction), so two approvals cannot race.
+pub(crate) async fn versions(
+    client: &impl GenericClient,
+    id: &str,
+    lock: bool,
+) -> Result<Vec<VersionRow>, DbError> {
+    if lock {
+        client
+            .query(
+                "SELECT 1 FROM alert_notice_version WHERE notice_id = $1 FOR UPDATE",
+                &[&id],
+            )
+            .await?;
+    }
+    let rows = client.query(VERSIONS, &[&id]).await?;
+    Ok(rows
+        .iter()
+        .map(|row| VersionRow {
+            version: row.get(0),
+            state: row.get(1),
+            content: row.get(2),
+            drafted_by: row.get(3),
+            drafted_by_name: row.get(4),
+            drafted_at: row.get(5),
+            approved_by_name: row.get(6),
+            published_at: row.get(7),
+            document: row.get(8),
+        })
+        .collect())
+}
+
+/// The alarm a notice was drafted from.
+pub(crate) async fn alarm_of(
+    client: &impl GenericClient,
+    id: &str,
+) -> Result<Option<i64>, DbError> {
+    Ok(client
+        .query_opt("SELECT alarm_id FROM alert_notice WHERE id = $1", &[&id])
+        .await?
+        .and_then(|row| row.get(0)))
+}
+
+/// Ids of the newest notices, newest first.
+pub(crate) async fn recent_ids(
+    client: &impl GenericClient,
+    limit: i64,
+) -> Result<Vec<String>, DbError> {
+    let rows = client
+        .query(
+            "SELECT id FROM alert_notice ORDER BY created_at DESC, id DESC LIMIT $1",
+            &[&limit],
+        )
+        .await?;
+    Ok(rows.iter().map(|row| row.get(0)).collect())
+}
+
+/// A new notice with its first draft; returns its id.
+pub(crate) async fn create(
+    client: &impl GenericClient,
+    content: &Value,
+    drafted_by: i64,
+    alarm_id: Option<i64>,
+    year: i32,
+) -> Result<String, DbError> {
+    let number: i64 = client
+        .query_one("SELECT nextval('alert_notice_number')", &[])
+        .await?
+        .get(0);
+    let id = format!("AN-{year}-{number:05}");
+    client
+        .execute(
+            "INSERT INTO alert_notice (id, alarm_id) VALUES ($1, $2)",
+            &[&id, &alarm_id],
+        )
+        .await?;
+    insert_draft(client, &id, 1, content, drafted_by).await?;
+    Ok(id)
+}
+
+pub(crate) async fn insert_draft(
+    client: &impl GenericClient,
+    id: &str,
+    version: i32,
+    content: &Value,
+    drafted_by: i64,
+) -> Result<(), DbError> {
+    client
+        .execute(
+            "INSERT INTO alert_notice_version (notice_id, version, state, content, drafted_by)
+             VALUES ($1, $2, 'draft', $3, $4)",
+            &[&id, &version, content, &drafted_by],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Replaces the open draft's content; the editor becomes its author.
+pub(crate) async fn edit_draft(
+    client: &impl GenericClient,
+    id: &str,
+    version: i32,
+    content: &Value,
+    drafted_by: i64,
+) -> Result<(), DbError> {
+    client
+        .execute(
+            "UPDATE alert_notice_version SET content = $3, drafted_by = $4, drafted_at = now()
+             WHERE notice_id = $1 AND version = $2 AND state = 'draft'",
+            &[&id, &version, content, &drafted_by],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Marks the draft issued with its signed document.
+pub(crate) async fn issue_draft(
+    client: &impl GenericClient,
+    notice: &PublicNotice,
+    approved_by: i64,
+) -> Result<(), DbError> {
+    let document = serde_json::to_value(notice).unwrap_or(Value::Null);
+    client
+        .execute(
+            "UPDATE alert_notice_version SET state = $3, approved_by = $4, published_at = $5,
+                document = $6
+             WHERE notice_id = $1 AND version = $2 AND state = 'draft'",
+            &[
+                &notice.id,
+                &notice.version,
+                &notice.status.as_str(),
+                &approved_by,
+                &notice.published_at,
+                &document,
+            ],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Stores a cancellation version (issued at once, by `cancelled_by`), and
+/// drops any open draft: nothing may follow a cancellation.
+pub(crate) async fn insert_cancellation(
+    client: &impl GenericClient,
+    notice: &PublicNotice,
+    cancelled_by: i64,
+) -> Result<(), DbError> {
+    client
+        .execute(
+            "DELETE FROM alert_notice_version WHERE notice_id = $1 AND state = 'draft'",
+            &[&notice.id],
+        )
+        .await?;
+    let content = serde_json::to_value(&notice.content).unwrap_or(Value::Null);
+    let document = serde_json::to_value(notice).unwrap_or(Value::Null);
+    client
+        .execute(
+            "INSERT INTO alert_notice_version
+                (notice_id, version, state, content, drafted_by, published_at, document)
+             VALUES ($1, $2, 'cancelled', $3, $4, $5, $6)",
+            &[
+                &notice.id,
+                &notice.version,
+                &content,
+                &cancelled_by,
+                &notice.published_at,
+                &document,
+            ],
+        )
+        .await?;
+    Ok(())
+}
+
+/// The latest issued document of each notice, newest first (at most
+/// `limit`), as issued: status published, updated or cancelled.
+pub(crate) async fn latest_documents(
+    client: &impl GenericClient,
+    limit: i64,
+) -> Result<Vec<PublicNotice>, DbError> {
+    let rows = client
+        .query(
+            "SELECT DISTINCT ON (notice_id) document FROM alert_notice_version
+             WHERE state <> 'draft' ORDER BY notice_id, version DESC",
+            &[],
+        )
+        .await?;
+    let mut notices: Vec<PublicNotice> = rows
+        .iter()
+        .filter_map(|row| serde_json::from_value(row.get(0)).ok())
+        .collect();
+    notices.sort_by_key(|n| std::cmp::Reverse(n.published_at));
+    notices.truncate(usize::try_from(limit).unwrap_or(100));
+    Ok(notices)
+}
+
+/// The latest issued document of every notice that has not expired: what
+/// is announced again after a reconnection.
+pub(crate) async fn current_documents(pool: &Pool) -> Result<Vec<PublicNotice>, DbError> {
+    let client = pool.get().await?;
+    let now = Utc::now();
+    Ok(latest_documents(&client, 10_000)
+        .await?
+        .into_iter()
+        .filter(|n| n.content.expires > now)
+        .collect())
+}
+
+/// One issued version by its version id, with the versions issued before
+/// it (for CAP references).
+pub(crate) async fn issued_version(
+    client: &impl GenericClient,
+    id: &str,
+    version: Option<i32>,
+) -> Result<Option<(PublicNotice, Vec<PublicNotice>)>, DbError> {
+    let issued: Vec<PublicNotice> = versions(client, id, false)
+        .await?
+        .iter()
+        .filter(|v| !v.is_draft())
+        .filter_map(VersionRow::notice)
+        .collect();
+    let position = match version {
+        Some(version) => issued.iter().position(|n| n.version == version),
+        None => issued.len().checked_sub(1),
+    };
+    Ok(position.map(|i| (issued[i].clone(), issued[..i].to_vec())))
+}
+
+/// What the public sees now: `expired` once past `expires` (unless it was
+/// cancelled, which stays cancelled).
+pub(crate) fn public_status(notice: &PublicNotice, now: DateTime<Utc>) -> NoticeStatus {
+    match notice.status {
+        NoticeStatus::Published | NoticeStatus::Updated if notice.content.expires <= now => {
+            NoticeStatus::Expired
+        }
+        status => status,
+    }
+}

@@ -1,0 +1,375 @@
+//! The notice workflow for staff:
+//!
+//! - `POST /api/v1/staff/notices` (operator, admin): a new notice, as a draft.
+//! - `PUT /api/v1/staff/notices/{id}/draft` (operator, admin): edit the open draft.
+//! - `POST /api/v1/staff/notices/{id}/update` (operator, admin): draft a new
+//!   version of an issued notice.
+//! - `POST /api/v1/staff/notices/{id}/approve` (approver, admin, never the
+//!   draft's author): issue the draft as `published` or `updated`, signed,
+//!   announced on MQTT.
+//! - `POST /api/v1/staff/notices/{id}/cancel` (approver, admin): withdraw
+//!   at once; a cancellation needs no second person, since it only stops
+//!   a warning, and it is in the audit log like everything else.
+//! - `GET /api/v1/staff/notices[/{id}]` (every role): drafts and versions.
+
+use axum::extract::{Path, State};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use chrono::{DateTime, Datelike, Utc};
+use envmon_core::alert::{NoticeContent, NoticeStatus, PublicNotice};
+use envmon_core::db::DbError;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::body::JsonBody;
+use super::notice_store::{self as store, VersionRow};
+use super::users::{Role, StaffUser};
+use super::{Staff, audit};
+use crate::http::{ApiError, AppState};
+
+const DRAFTERS: &[Role] = &[Role::Operator, Role::Admin];
+const APPROVERS: &[Role] = &[Role::Approver, Role::Admin];
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/staff/notices", get(list).post(create))
+        .route("/api/v1/staff/notices/{id}", get(one))
+        .route("/api/v1/staff/notices/{id}/draft", put(edit))
+        .route("/api/v1/staff/notices/{id}/update", post(update))
+        .route("/api/v1/staff/notices/{id}/approve", post(approve))
+        .route("/api/v1/staff/notices/{id}/cancel", post(cancel))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewNotice {
+    content: NoticeContent,
+    #[serde(default)]
+    alarm_id: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DraftBody {
+    content: NoticeContent,
+}
+
+fn checked(content: &NoticeContent) -> Result<Value, ApiError> {
+    content
+        .validate()
+        .map_err(|e| ApiError::BadRequest(format!("content: {e}")))?;
+    serde_json::to_value(content).map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+/// A notice's versions as staff see them.
+fn view(id: &str, alarm_id: Option<i64>, versions: &[VersionRow]) -> Value {
+    let versions: Vec<Value> = versions
+        .iter()
+        .map(|v| {
+            json!({
+                "version": v.version,
+                "state": v.state,
+                "content": v.content,
+                "drafted_by": v.drafted_by_name,
+                "drafted_at": v.drafted_at,
+                "approved_by": v.approved_by_name,
+                "published_at": v.published_at,
+                "document": v.document,
+            })
+        })
+        .collect();
+    json!({ "id": id, "alarm_id": alarm_id, "versions": versions })
+}
+
+async fn load_view(
+    client: &impl deadpool_postgres::GenericClient,
+    id: &str,
+) -> Result<Value, ApiError> {
+    let versions = store::versions(client, id, false).await?;
+    if versions.is_empty() {
+        return Err(ApiError::NotFound(format!("no notice {id}")));
+    }
+    Ok(view(id, store::alarm_of(client, id).await?, &versions))
+}
+
+async fn list(State(app): State<AppState>, _user: StaffUser) -> Result<Json<Value>, ApiError> {
+    let client = app.pool.get().await.map_err(DbError::from)?;
+    let mut notices = Vec::new();
+    for id in store::recent_ids(&client, 100).await? {
+        notices.push(load_view(&client, &id).await?);
+    }
+    Ok(Json(json!({ "notices": notices })))
+}
+
+async fn one(
+    State(app): State<AppState>,
+    _user: StaffUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let client = app.pool.get().await.map_err(DbError::from)?;
+    Ok(Json(load_view(&client, &id).await?))
+}
+
+async fn create(
+    State(app): State<AppState>,
+    user: StaffUser,
+    JsonBody(body): JsonBody<NewNotice>,
+) -> Result<Json<Value>, ApiError> {
+    user.require(DRAFTERS)?;
+    let content = checked(&body.content)?;
+    create_draft(&app, &user, &content, body.alarm_id, "notice.draft").await
+}
+
+/// Creates a notice with its first draft (also used for drafts prefilled
+/// from an alarm).
+pub(crate) async fn create_draft(
+    app: &AppState,
+    user: &StaffUser,
+    content: &Value,
+    alarm_id: Option<i64>,
+    action: &str,
+) -> Result<Json<Value>, ApiError> {
+    let mut client = app.pool.get().await.map_err(DbError::from)?;
+    let tx = client.transaction().await.map_err(DbError::from)?;
+    if let Some(alarm) = alarm_id {
+        let exists = tx
+            .query_opt("SELECT 1 FROM alarm WHERE id = $1", &[&alarm])
+            .await
+            .map_err(DbError::from)?;
+        if exists.is_none() {
+            return Err(ApiError::BadRequest(format!("alarm_id: no alarm {alarm}")));
+        }
+    }
+    let id = store::create(&tx, content, user.id, alarm_id, Utc::now().year()).await?;
+    audit::append(
+        &tx,
+        &user.username,
+        action,
+        &id,
+        &json!({ "version": 1, "alarm_id": alarm_id, "content": content }),
+    )
+    .await?;
+    let view = load_view(&tx, &id).await?;
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(Json(view))
+}
+
+async fn edit(
+    State(app): State<AppState>,
+    user: StaffUser,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<DraftBody>,
+) -> Result<Json<Value>, ApiError> {
+    user.require(DRAFTERS)?;
+    let content = checked(&body.content)?;
+    let mut client = app.pool.get().await.map_err(DbError::from)?;
+    let tx = client.transaction().await.map_err(DbError::from)?;
+    let versions = existing(&tx, &id).await?;
+    let draft = versions
+        .iter()
+        .find(|v| v.is_draft())
+        .ok_or_else(|| ApiError::Conflict(format!("notice {id} has no open draft")))?;
+    store::edit_draft(&tx, &id, draft.version, &content, user.id).await?;
+    audit::append(
+        &tx,
+        &user.username,
+        "notice.edit",
+        &id,
+        &json!({ "version": draft.version, "content": content }),
+    )
+    .await?;
+    let view = load_view(&tx, &id).await?;
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(Json(view))
+}
+
+async fn update(
+    State(app): State<AppState>,
+    user: StaffUser,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<DraftBody>,
+) -> Result<Json<Value>, ApiError> {
+    user.require(DRAFTERS)?;
+    let content = checked(&body.content)?;
+    let mut client = app.pool.get().await.map_err(DbError::from)?;
+    let tx = client.transaction().await.map_err(DbError::from)?;
+    let versions = existing(&tx, &id).await?;
+    if versions.iter().any(VersionRow::is_draft) {
+        return Err(ApiError::Conflict(format!(
+            "notice {id} already has an open draft: edit it instead"
+        )));
+    }
+    let last = versions
+        .last()
+        .ok_or_else(|| ApiError::NotFound(format!("no notice {id}")))?;
+    if last.state == "cancelled" {
+        return Err(ApiError::Conflict(format!("notice {id} is cancelled")));
+    }
+    let version = last.version + 1;
+    store::insert_draft(&tx, &id, version, &content, user.id).await?;
+    audit::append(
+        &tx,
+        &user.username,
+        "notice.update",
+        &id,
+        &json!({ "version": version, "content": content }),
+    )
+    .await?;
+    let view = load_view(&tx, &id).await?;
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(Json(view))
+}
+
+async fn existing(
+    client: &impl deadpool_postgres::GenericClient,
+    id: &str,
+) -> Result<Vec<VersionRow>, ApiError> {
+    let versions = store::versions(client, id, true).await?;
+    if versions.is_empty() {
+        return Err(ApiError::NotFound(format!("no notice {id}")));
+    }
+    Ok(versions)
+}
+
+/// Micro-second precision, as PostgreSQL stores it, so the signed document
+/// and the stored row agree.
+fn now_micros() -> DateTime<Utc> {
+    let now = Utc::now();
+    DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
+}
+
+fn build_notice(
+    staff: &Staff,
+    id: &str,
+    version: i32,
+    status: NoticeStatus,
+    content: NoticeContent,
+    references: Option<String>,
+) -> PublicNotice {
+    let version_id = PublicNotice::version_id_of(id, version);
+    let mut notice = PublicNotice {
+        id: id.to_owned(),
+        version,
+        cap_url: staff.cap_url(&version_id),
+        version_id,
+        status,
+        content,
+        published_at: now_micros(),
+        references,
+        signature: None,
+    };
+    staff.signer.sign(&mut notice);
+    notice
+}
+
+async fn approve(
+    State(app): State<AppState>,
+    user: StaffUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    user.require(APPROVERS)?;
+    let mut client = app.pool.get().await.map_err(DbError::from)?;
+    let tx = client.transaction().await.map_err(DbError::from)?;
+    let versions = existing(&tx, &id).await?;
+    let draft = versions
+        .iter()
+        .find(|v| v.is_draft())
+        .ok_or_else(|| ApiError::Conflict(format!("notice {id} has no draft to approve")))?;
+    if draft.drafted_by == user.id {
+        drop(tx);
+        audit::append_alone(
+            &mut client,
+            &user.username,
+            "notice.approve.refused",
+            &id,
+            &json!({ "version": draft.version, "reason": "own draft" }),
+        )
+        .await?;
+        return Err(ApiError::Forbidden(
+            "own_draft",
+            "nobody approves their own draft: another approver must".into(),
+        ));
+    }
+    let previous = versions.iter().rev().find(|v| !v.is_draft());
+    if previous.is_some_and(|v| v.state == "cancelled") {
+        return Err(ApiError::Conflict(format!("notice {id} is cancelled")));
+    }
+    let content = draft
+        .content()
+        .ok_or_else(|| ApiError::Internal(format!("stored draft of {id} does not parse")))?;
+    content
+        .validate()
+        .map_err(|e| ApiError::BadRequest(format!("content: {e}")))?;
+    let status = if previous.is_some() {
+        NoticeStatus::Updated
+    } else {
+        NoticeStatus::Published
+    };
+    let references = previous.map(|v| PublicNotice::version_id_of(&id, v.version));
+    let notice = build_notice(&app.staff, &id, draft.version, status, content, references);
+    store::issue_draft(&tx, &notice, user.id).await?;
+    audit::append(&tx, &user.username, "notice.approve", &id, &json!({ "version": notice.version, "status": status.as_str(), "drafted_by": draft.drafted_by_name, "signature": notice.signature.as_ref().map(|s| &s.value) })).await?;
+    tx.commit().await.map_err(DbError::from)?;
+    app.staff.broadcaster.announce(&notice).await;
+    Ok(Json(serde_json::to_value(&notice).unwrap_or(Value::Null)))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct CancelBody {
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+async fn cancel(
+    State(app): State<AppState>,
+    user: StaffUser,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<CancelBody>,
+) -> Result<Json<Value>, ApiError> {
+    user.require(APPROVERS)?;
+    let mut client = app.pool.get().await.map_err(DbError::from)?;
+    let tx = client.transaction().await.map_err(DbError::from)?;
+    let versions = existing(&tx, &id).await?;
+    let last_issued = versions
+        .iter()
+        .rev()
+        .find(|v| !v.is_draft())
+        .ok_or_else(|| ApiError::Conflict(format!("notice {id} was never issued")))?;
+    if last_issued.state == "cancelled" {
+        return Err(ApiError::Conflict(format!(
+            "notice {id} is already cancelled"
+        )));
+    }
+    let content = last_issued
+        .notice()
+        .map(|n| n.content)
+        .ok_or_else(|| ApiError::Internal(format!("stored document of {id} does not parse")))?;
+    // An open draft is dropped by the cancellation, which takes its number.
+    let version = match versions.last() {
+        Some(v) if v.is_draft() => v.version,
+        Some(v) => v.version + 1,
+        None => 1,
+    };
+    let references = Some(PublicNotice::version_id_of(&id, last_issued.version));
+    let notice = build_notice(
+        &app.staff,
+        &id,
+        version,
+        NoticeStatus::Cancelled,
+        content,
+        references,
+    );
+    store::insert_cancellation(&tx, &notice, user.id).await?;
+    audit::append(
+        &tx,
+        &user.username,
+        "notice.cancel",
+        &id,
+        &json!({ "version": version, "reason": body.reason }),
+    )
+    .await?;
+    tx.commit().await.map_err(DbError::from)?;
+    app.staff.broadcaster.announce(&notice).await;
+    Ok(Json(serde_json::to_value(&notice).unwrap_or(Value::Null)))
+}

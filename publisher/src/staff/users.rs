@@ -1,0 +1,164 @@
+//! Staff users and their roles; `envmon user add` lands here.
+
+use deadpool_postgres::GenericClient;
+use envmon_core::db::DbError;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::audit;
+use super::password::{self, MIN_PASSWORD_CHARS, PasswordError};
+
+/// What a staff member may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Watches alarms, acknowledges them, drafts notices.
+    Operator,
+    /// Approves (publishes) other people's drafts, cancels notices.
+    Approver,
+    /// Everything, plus staff accounts and the audit log; still cannot
+    /// approve a draft of their own.
+    Admin,
+}
+
+impl Role {
+    /// The lowercase name, as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Operator => "operator",
+            Self::Approver => "approver",
+            Self::Admin => "admin",
+        }
+    }
+
+    /// Parses a stored or typed role name.
+    ///
+    /// # Errors
+    /// When the name is not one of the three roles.
+    pub fn parse(name: &str) -> Result<Self, UserError> {
+        match name {
+            "operator" => Ok(Self::Operator),
+            "approver" => Ok(Self::Approver),
+            "admin" => Ok(Self::Admin),
+            other => Err(UserError::Role(other.to_owned())),
+        }
+    }
+}
+
+/// Why a user could not be added.
+#[derive(Debug, thiserror::Error)]
+pub enum UserError {
+    /// Not a role.
+    #[error("role must be operator, approver or admin, not {0:?}")]
+    Role(String),
+    /// The name breaks the naming rule.
+    #[error(
+        "username must be 2-64 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit"
+    )]
+    Username,
+    /// The password is too short.
+    #[error("password must have at least {MIN_PASSWORD_CHARS} characters")]
+    WeakPassword,
+    /// The name is taken.
+    #[error("user {0} already exists")]
+    Exists(String),
+    /// Hashing failed.
+    #[error(transparent)]
+    Password(#[from] PasswordError),
+    /// The database failed.
+    #[error(transparent)]
+    Database(#[from] DbError),
+}
+
+/// Whether `name` is an acceptable username (the schema checks it too).
+pub(crate) fn valid_username(name: &str) -> bool {
+    let mut chars = name.chars();
+    (2..=64).contains(&name.len())
+        && chars
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
+}
+
+/// Adds a staff user, hashing the password, and records it in the audit
+/// log as done by `actor`. Returns the new user's id.
+///
+/// # Errors
+/// On a bad name, role or password, a taken name, or a database failure.
+pub async fn add_user(
+    client: &mut deadpool_postgres::Client,
+    actor: &str,
+    username: &str,
+    role: Role,
+    password: &str,
+) -> Result<i64, UserError> {
+    if !valid_username(username) {
+        return Err(UserError::Username);
+    }
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(UserError::WeakPassword);
+    }
+    let phc = password::hash_blocking(password.to_owned()).await?;
+    let tx = client.transaction().await.map_err(DbError::from)?;
+    let row = tx
+        .query_opt(
+            "INSERT INTO staff_user (username, role, password_hash) VALUES ($1, $2, $3)
+             ON CONFLICT (username) DO NOTHING RETURNING id",
+            &[&username, &role.as_str(), &phc],
+        )
+        .await
+        .map_err(DbError::from)?;
+    let Some(row) = row else {
+        return Err(UserError::Exists(username.to_owned()));
+    };
+    let id: i64 = row.get(0);
+    audit::append(
+        &tx,
+        actor,
+        "user.create",
+        username,
+        &json!({ "role": role.as_str() }),
+    )
+    .await?;
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(id)
+}
+
+/// A signed-in staff member.
+#[derive(Debug, Clone)]
+pub(crate) struct StaffUser {
+    pub(crate) id: i64,
+    pub(crate) username: String,
+    pub(crate) role: Role,
+}
+
+impl StaffUser {
+    /// Refuses with 403 unless the user has one of `roles`.
+    pub(crate) fn require(&self, roles: &[Role]) -> Result<(), crate::http::ApiError> {
+        if roles.contains(&self.role) {
+            Ok(())
+        } else {
+            Err(crate::http::ApiError::Forbidden(
+                "role",
+                format!("the {} role may not do this", self.role.as_str()),
+            ))
+        }
+    }
+}
+
+/// Loads a user by a query that selects `id, username, role`.
+pub(crate) async fn load_user(
+    client: &impl GenericClient,
+    sql: &str,
+    key: &str,
+) -> Result<Option<StaffUser>, DbError> {
+    let row = client.query_opt(sql, &[&key]).await?;
+    Ok(row.and_then(|row| {
+        let role: String = row.get(2);
+        Role::parse(&role).ok().map(|role| StaffUser {
+            id: row.get(0),
+            username: row.get(1),
+            role,
+        })
+    }))
+}

@@ -1,0 +1,88 @@
+//! `envmon user add`, `envmon alerts verify` and `envmon audit verify`.
+
+use std::io::Read;
+use std::path::Path;
+
+use anyhow::Context;
+use envmon_core::alert::{hex, verify_notice};
+use envmon_publisher::staff::{Role, add_user, keys, verify_audit};
+
+use crate::settings::Settings;
+
+/// Where `user add` reads the password when stdin is not used.
+pub(crate) const PASSWORD_ENV: &str = "ENVMON_USER_PASSWORD";
+
+/// Adds a staff user. The password comes from `ENVMON_USER_PASSWORD` or,
+/// without it, from the first line of stdin: never from the command line,
+/// where every user of the machine could read it in the process list.
+pub(crate) async fn user_add(
+    settings: &Settings,
+    username: &str,
+    role: &str,
+) -> anyhow::Result<()> {
+    let role = Role::parse(role)?;
+    let password = match std::env::var(PASSWORD_ENV) {
+        Ok(password) => password,
+        Err(_) => {
+            let mut input = String::new();
+            std::io::stdin()
+                .read_to_string(&mut input)
+                .context("reading the password from stdin")?;
+            input.lines().next().unwrap_or_default().to_owned()
+        }
+    };
+    crate::commands::run_migrations(settings).await?;
+    let pool = settings.database.pool()?;
+    let mut client = pool.get().await.context("connecting to PostgreSQL")?;
+    let id = add_user(&mut client, "cli", username, role, &password).await?;
+    println!("Added {} {username} (id {id}).", role.as_str());
+    Ok(())
+}
+
+/// Checks a notice's signature, printing the verdict; fails when it does
+/// not verify. The trusted key is `--public-key`, or else the one derived
+/// from the configured signing key file.
+pub(crate) fn alerts_verify(
+    settings: &Settings,
+    file: &Path,
+    public_key: Option<&str>,
+) -> anyhow::Result<()> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let key = match public_key {
+        Some(hex_key) => hex::decode::<32>(hex_key)
+            .context("--public-key must be 64 hex digits (see /api/v1/alerts/public-key)")?,
+        None => {
+            let path = &settings.publisher.staff.signing_key_file;
+            anyhow::ensure!(
+                Path::new(path).is_file(),
+                "no --public-key given and no signing key at {path}"
+            );
+            keys::load_or_create(path)?.public_key()
+        }
+    };
+    match verify_notice(&text, &key) {
+        Ok(()) => {
+            println!(
+                "{}: signature valid (Ed25519, key {}).",
+                file.display(),
+                hex::encode(&key)
+            );
+            Ok(())
+        }
+        Err(error) => anyhow::bail!("{}: NOT valid: {error}", file.display()),
+    }
+}
+
+/// Re-checks the whole audit chain; fails at the first broken entry.
+pub(crate) async fn audit_verify(settings: &Settings) -> anyhow::Result<()> {
+    let pool = settings.database.pool()?;
+    let client = pool.get().await.context("connecting to PostgreSQL")?;
+    match verify_audit(&client).await {
+        Ok(count) => {
+            println!("Audit log intact: {count} entries verified.");
+            Ok(())
+        }
+        Err(error) => anyhow::bail!("audit log NOT intact: {error}"),
+    }
+}

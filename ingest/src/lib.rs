@@ -13,12 +13,15 @@
 //! - [`store`]: the binary COPY and merge of one batch in one transaction.
 //! - `rollup`: hourly means, daily statistics and the indices (through
 //!   `indices`) for what each batch marked pending.
+//! - [`alarms`]: staff alarms from the configured rules, evaluated on
+//!   their own connection after the rollup has computed the indices.
 //! - [`dead_letter`]: refused payloads and their reasons.
 //! - `live`: committed state out on `live/{kind}/{station}`.
 //! - `health`: `/healthz` and `/readyz`.
 //! - [`inspect`]: what ingest makes of a payload, for `envmon decode`.
 //! - [`settings`], `events`.
 
+pub mod alarms;
 pub mod dead_letter;
 pub mod decode;
 mod events;
@@ -89,6 +92,9 @@ pub enum IngestError {
     /// The health server failed.
     #[error("health server failed")]
     Health(#[source] std::io::Error),
+    /// The alarm rules are inconsistent.
+    #[error(transparent)]
+    AlarmRules(#[from] alarms::rules::RuleError),
     /// A task panicked.
     #[error("an ingest task failed")]
     Task(#[from] tokio::task::JoinError),
@@ -102,6 +108,7 @@ pub struct Ingest {
     source: MqttSource,
     writer: Writer,
     rollup: rollup::RollupWorker,
+    alarms: alarms::AlarmWorker,
     health_listener: TcpListener,
     health_addr: SocketAddr,
 }
@@ -115,6 +122,7 @@ impl Ingest {
     /// cannot be bound, or the topic prefix is malformed.
     pub async fn build(settings: Settings) -> Result<Self, IngestError> {
         let topics = settings.broker.topics()?;
+        settings.alarms.validate()?;
         let store = Store::connect(&settings.database).await?;
         prepare_database(&settings.database).await?;
         let mut directory = StationDirectory::default();
@@ -172,12 +180,17 @@ impl Ingest {
             wake: rollup_wake,
             dead_letter_max_rows: i64::from(settings.dead_letter_max_rows),
         };
+        let alarms = alarms::AlarmWorker {
+            database: settings.database.clone(),
+            settings: settings.alarms.clone(),
+        };
         Ok(Self {
             hj212_listener,
             hj212_addr,
             source,
             writer,
             rollup,
+            alarms,
             health_listener,
             health_addr,
         })
@@ -215,6 +228,7 @@ impl Ingest {
 
         let mut writer = tokio::spawn(self.writer.run(deliveries_rx, stop.clone()));
         let rollup = tokio::spawn(self.rollup.run(stop.clone()));
+        let alarms = tokio::spawn(self.alarms.run(stop.clone()));
         let hj212 = self.hj212_listener.map(|listener| {
             let listener = hj212_listener::Hj212Listener {
                 listener,
@@ -229,7 +243,7 @@ impl Ingest {
                 .with_graceful_shutdown(health_stop.cancelled_owned())
                 .await
         });
-        let mut handles = vec![rollup.abort_handle()];
+        let mut handles = vec![rollup.abort_handle(), alarms.abort_handle()];
         handles.extend(hj212.as_ref().map(tokio::task::JoinHandle::abort_handle));
         handles.extend([
             writer.abort_handle(),
@@ -262,6 +276,7 @@ impl Ingest {
         }
         writer_result?;
         rollup.await?;
+        alarms.await?;
         tracing::info!("Ingest stopped.");
         Ok(())
     }

@@ -42,6 +42,8 @@ pub struct Settings {
     /// Where HJ 212-2017 data loggers connect over TCP; absent for none.
     /// Loggers are matched to stations by the MN in the registry.
     pub hj212_listen: Option<SocketAddr>,
+    /// Staff alarms: the rules and how often they are evaluated.
+    pub alarms: crate::alarms::AlarmSettings,
 }
 
 impl Default for Settings {
@@ -56,6 +58,7 @@ impl Default for Settings {
             health_listen: SocketAddr::from(([127, 0, 0, 1], 9181)),
             dead_letter_max_rows: 100_000,
             hj212_listen: None,
+            alarms: crate::alarms::AlarmSettings::default(),
         }
     }
 }

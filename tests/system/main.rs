@@ -7,6 +7,7 @@
 #![allow(dead_code)]
 
 mod alerts;
+mod alerts_alarms;
 mod alerts_staff;
 mod browser;
 mod charts;

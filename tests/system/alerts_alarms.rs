@@ -1,0 +1,161 @@
+//! Staff alarms: a rule in the configuration raises an alarm from readings
+//! published over MQTT, holds it through a value between its thresholds
+//! (hysteresis), clears it below; staff see each change on their own live
+//! channel (never without signing in), acknowledge it, and draft a notice
+//! from it.
+
+use std::time::Duration;
+
+use envmon_core::Parameter;
+use envmon_ingest::alarms::{AlarmRule, AlarmSettings, RuleKind};
+use envmon_publisher::staff::Role;
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+use crate::helpers::TestSystem;
+use crate::helpers::staff::{self, Staff, send};
+
+/// The staff live channel (Server-Sent Events) read line by line.
+struct StaffLive {
+    lines: tokio::io::Lines<BufReader<TcpStream>>,
+}
+
+impl StaffLive {
+    async fn open(staff: &Staff) -> Self {
+        let mut stream = TcpStream::connect(staff.addr).await.unwrap();
+        let request = format!(
+            "GET /api/v1/staff/live HTTP/1.1\r\nHost: {}\r\nCookie: {}\r\nAccept: text/event-stream\r\n\r\n",
+            staff.addr, staff.cookie
+        );
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut lines = BufReader::new(stream).lines();
+        let status = lines.next_line().await.unwrap().unwrap();
+        assert!(status.contains(" 200 "), "{status}");
+        Self { lines }
+    }
+
+    /// The next `alarm` event whose state is `state`.
+    async fn next_alarm(&mut self, state: &str) -> Value {
+        let deadline = Duration::from_secs(15);
+        let mut event = String::new();
+        loop {
+            let line = tokio::time::timeout(deadline, self.lines.next_line())
+                .await
+                .unwrap_or_else(|_| panic!("no {state} alarm on the staff live channel"))
+                .unwrap()
+                .expect("the channel stays open");
+            if let Some(name) = line.strip_prefix("event:") {
+                event = name.trim().to_owned();
+            } else if let Some(data) = line.strip_prefix("data:")
+                && event == "alarm"
+            {
+                let alarm: Value = serde_json::from_str(data.trim()).unwrap();
+                if alarm["state"] == state {
+                    return alarm;
+                }
+            }
+        }
+    }
+}
+
+fn reading(pm25: f64, minutes_ago: i64) -> String {
+    let at = chrono::Utc::now() - chrono::Duration::minutes(minutes_ago);
+    format!(
+        r#"{{"station":"1141A","observed_at":"{}","readings":{{"pm25":{pm25}}}}}"#,
+        at.to_rfc3339()
+    )
+}
+
+#[tokio::test]
+async fn an_alarm_is_raised_held_and_cleared_live_for_staff_only() {
+    let mut system = TestSystem::start().await;
+    let mut settings = system.ingest_settings();
+    settings.alarms = AlarmSettings {
+        interval: Duration::from_millis(100),
+        rules: vec![AlarmRule {
+            name: "pm25_test".into(),
+            kind: RuleKind::Pollutant,
+            parameter: Some(Parameter::Pm25),
+            station_kind: None,
+            raise_at: 100.0,
+            clear_below: 90.0,
+            window: Duration::from_secs(3600),
+        }],
+    };
+    system.stop_ingest().await.unwrap();
+    system.start_ingest_with(settings).await;
+    staff::add(&system.db, "olivia", Role::Operator).await;
+    let operator = Staff::login(system.publisher_addr, "olivia").await;
+
+    // The public and the signed-out get nothing.
+    let anonymous = send(
+        system.publisher_addr,
+        "GET",
+        "/api/v1/staff/live",
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(anonymous.status, 401);
+    let mut live = StaffLive::open(&operator).await;
+
+    system
+        .mosquitto_pub("sensors/air/1141A", &reading(120.0, 30))
+        .await;
+    let raised = live.next_alarm("raised").await;
+    assert_eq!(raised["station"], "1141A");
+    assert_eq!(raised["rule"], "pm25_test");
+    assert_eq!(raised["worst"], 120.0);
+    assert_eq!(raised["evidence"][0]["value"], 120.0);
+    let id = raised["id"].as_i64().unwrap();
+
+    // Between the thresholds: still raised, no second alarm.
+    system
+        .mosquitto_pub("sensors/air/1141A", &reading(95.0, 20))
+        .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let open = system
+        .db
+        .count("SELECT count(*) FROM alarm WHERE state = 'raised'")
+        .await;
+    assert_eq!(open, 1);
+
+    // Staff acknowledge it, once.
+    let ack = operator
+        .call("POST", &format!("/api/v1/staff/alarms/{id}/ack"), None)
+        .await;
+    assert_eq!(ack.status, 200, "{}", ack.body);
+    assert_eq!(ack.json()["acknowledged_by"], "olivia");
+    let again = operator
+        .call("POST", &format!("/api/v1/staff/alarms/{id}/ack"), None)
+        .await;
+    assert_eq!(again.status, 409);
+
+    // A notice draft prefilled from the alarm, linked to it.
+    let draft = operator
+        .call("POST", &format!("/api/v1/staff/alarms/{id}/draft"), None)
+        .await;
+    assert_eq!(draft.status, 200, "{}", draft.body);
+    let draft = draft.json();
+    assert_eq!(draft["alarm_id"], id);
+    let content = &draft["versions"][0]["content"];
+    assert_eq!(content["area"]["stations"][0], "1141A");
+    assert!(!content["headline"]["zh"].as_str().unwrap().is_empty());
+
+    // Below clear_below: cleared, with the clearing reading kept.
+    system
+        .mosquitto_pub("sensors/air/1141A", &reading(85.0, 10))
+        .await;
+    let cleared = live.next_alarm("cleared").await;
+    assert_eq!(cleared["id"], id);
+    let evidence = cleared["evidence"].as_array().unwrap();
+    assert_eq!(evidence.last().unwrap()["value"], 85.0);
+
+    // Alarms are not public anywhere.
+    let public = crate::helpers::http::get(system.publisher_addr, "/api/v1/alerts")
+        .await
+        .unwrap();
+    assert_eq!(public.json()["notices"], serde_json::json!([]));
+    system.shutdown().await;
+}

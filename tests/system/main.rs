@@ -8,6 +8,7 @@
 
 mod alerts;
 mod alerts_alarms;
+mod alerts_console;
 mod alerts_staff;
 mod browser;
 mod charts;

@@ -12,6 +12,7 @@
 //! - `notices` and `notice_store`: drafts, approval, updates, cancellation.
 //! - `alarms` and `live`: alarms from ingest, and their live channel.
 //! - `broadcast`: issued notices onto MQTT.
+//! - `console`: the staff page at `/staff/`.
 //! - `keys`: the signing key file.
 //! - [`audit`]: appending to and verifying the chain.
 
@@ -20,6 +21,7 @@ pub mod audit;
 mod auth;
 mod body;
 mod broadcast;
+mod console;
 pub mod keys;
 mod live;
 mod notice_store;
@@ -66,4 +68,5 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(notices::router())
         .merge(alarms::router())
         .merge(live::router())
+        .merge(console::router())
 }

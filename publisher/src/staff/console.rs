@@ -1,0 +1,70 @@
+//! The staff console page at `/staff/` (dashboard/staff.html, staff.js,
+//! staff.css), embedded in the binary like the public dashboard, or read
+//! from `[publisher] dashboard_dir` when set.
+//!
+//! The page may not be framed (clickjacking an "approve" button is the
+//! attack) and loads nothing but its own files.
+
+use std::path::Path;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+
+use crate::http::AppState;
+
+const ASSETS: [(&str, &str, &str); 3] = [
+    (
+        "staff.html",
+        "text/html; charset=utf-8",
+        include_str!("../../../dashboard/staff.html"),
+    ),
+    (
+        "staff.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../dashboard/staff.js"),
+    ),
+    (
+        "staff.css",
+        "text/css; charset=utf-8",
+        include_str!("../../../dashboard/staff.css"),
+    ),
+];
+
+const POLICY: &str = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/staff", get(|| async { Redirect::permanent("/staff/") }))
+        .route("/staff/", get(|state| asset(state, 0)))
+        .route("/staff/staff.js", get(|state| asset(state, 1)))
+        .route("/staff/staff.css", get(|state| asset(state, 2)))
+}
+
+async fn asset(State(app): State<AppState>, index: usize) -> Response {
+    let (name, content_type, embedded) = ASSETS[index];
+    let body = match &app.settings.dashboard_dir {
+        None => embedded.to_owned(),
+        Some(dir) => match tokio::fs::read_to_string(Path::new(dir).join(name)).await {
+            Ok(body) => body,
+            Err(error) => {
+                tracing::warn!(file = name, error = %error, "Cannot read console file.");
+                return StatusCode::NOT_FOUND.into_response();
+            }
+        },
+    };
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "no-cache"),
+            (header::CONTENT_SECURITY_POLICY, POLICY),
+            (header::X_FRAME_OPTIONS, "DENY"),
+            (header::REFERRER_POLICY, "same-origin"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        body,
+    )
+        .into_response()
+}

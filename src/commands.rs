@@ -10,10 +10,19 @@ use envmon_publisher::Publisher;
 use envmon_simulator::Simulator;
 use tokio_util::sync::CancellationToken;
 
+use crate::metrics::Exposed;
 use crate::settings::Settings;
 use crate::telemetry::shutdown_signal;
 
 pub(crate) async fn ingest(settings: &Settings) -> anyhow::Result<()> {
+    crate::metrics::serve(
+        &settings.metrics,
+        Exposed {
+            ingest: true,
+            publisher: false,
+        },
+    )
+    .await?;
     let ingest = Ingest::build(settings.ingest())
         .await
         .context("starting ingest")?;
@@ -23,6 +32,14 @@ pub(crate) async fn ingest(settings: &Settings) -> anyhow::Result<()> {
 }
 
 pub(crate) async fn publish(settings: &Settings) -> anyhow::Result<()> {
+    crate::metrics::serve(
+        &settings.metrics,
+        Exposed {
+            ingest: false,
+            publisher: true,
+        },
+    )
+    .await?;
     let publisher = Publisher::build(settings.publisher())
         .await
         .context("starting the publisher")?;
@@ -65,6 +82,14 @@ pub(crate) async fn import(settings: &Settings, file: &Path) -> anyhow::Result<(
 /// database, with the built-in registry imported.
 pub(crate) async fn demo(settings: &Settings) -> anyhow::Result<()> {
     run_migrations(settings).await?;
+    crate::metrics::serve(
+        &settings.metrics,
+        Exposed {
+            ingest: true,
+            publisher: true,
+        },
+    )
+    .await?;
     let stations = read_registry(None)?;
     {
         let pool = settings.database.pool()?;

@@ -4,6 +4,7 @@
 mod bench;
 mod cli;
 mod commands;
+mod metrics;
 mod settings;
 mod staff_commands;
 mod telemetry;

@@ -7,7 +7,8 @@
 use std::path::Path;
 
 use envmon_core::broker::BrokerSettings;
-use envmon_core::db::DatabaseSettings;
+use envmon_core::db::{DatabaseSettings, RetentionSettings};
+use envmon_core::metrics::MetricsSettings;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
@@ -25,6 +26,8 @@ pub(crate) struct Settings {
     pub(crate) ingest: envmon_ingest::Settings,
     pub(crate) publisher: envmon_publisher::Settings,
     pub(crate) simulator: envmon_simulator::Settings,
+    pub(crate) retention: RetentionSettings,
+    pub(crate) metrics: MetricsSettings,
 }
 
 impl Settings {
@@ -51,6 +54,7 @@ impl Settings {
         envmon_ingest::Settings {
             database: self.database.clone(),
             broker: self.broker.clone(),
+            retention: self.retention.clone(),
             ..self.ingest.clone()
         }
     }

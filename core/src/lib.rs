@@ -28,6 +28,7 @@ pub mod aqi;
 pub mod backoff;
 pub mod broker;
 pub mod db;
+pub mod metrics;
 pub mod parameter;
 pub mod quality;
 pub mod reading;

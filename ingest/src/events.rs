@@ -1,8 +1,10 @@
 //! Observable events of ingest: each writes its log line in one place, so
-//! what operators read stays consistent (metrics join these in one place
-//! too).
+//! what operators read stays consistent, and update the metrics they stand
+//! for.
 
 use std::time::Duration;
+
+use crate::metrics;
 
 /// The broker accepted our connection.
 #[derive(Debug)]
@@ -12,6 +14,7 @@ pub(crate) struct BrokerConnected {
 
 impl BrokerConnected {
     pub(crate) fn emit(self) {
+        metrics::BROKER_CONNECTED.set(1);
         tracing::info!(
             session_present = self.session_present,
             "Connected to the broker."
@@ -28,6 +31,7 @@ pub(crate) struct BrokerDisconnected<'a> {
 
 impl BrokerDisconnected<'_> {
     pub(crate) fn emit(self) {
+        metrics::BROKER_CONNECTED.set(0);
         tracing::warn!(error = %self.error, retry_in = ?self.retry_in, "Broker connection lost; reconnecting.");
     }
 }
@@ -41,6 +45,7 @@ pub(crate) struct PayloadRefused<'a> {
 
 impl PayloadRefused<'_> {
     pub(crate) fn emit(self) {
+        metrics::DEAD_LETTERS.inc(&[self.reason]);
         // Bad input is the sender's problem, not an operator's: DEBUG.
         tracing::debug!(
             topic = self.topic,
@@ -63,6 +68,10 @@ pub(crate) struct BatchCommitted {
 
 impl BatchCommitted {
     pub(crate) fn emit(self) {
+        metrics::READINGS_STORED.add(self.readings as u64);
+        metrics::BATCH_MESSAGES.observe(self.messages as f64);
+        metrics::BATCH_COMMIT_SECONDS.observe(self.elapsed.as_secs_f64());
+        metrics::DATABASE_UP.set(1);
         tracing::debug!(
             messages = self.messages,
             readings = self.readings,
@@ -83,6 +92,8 @@ pub(crate) struct BatchFailed<'a> {
 
 impl BatchFailed<'_> {
     pub(crate) fn emit(self) {
+        metrics::BATCH_FAILURES.inc();
+        metrics::DATABASE_UP.set(0);
         tracing::warn!(error = %self.error, source = ?self.error.source(), retry_in = ?self.retry_in, "Cannot write batch; retrying.");
     }
 }

@@ -158,6 +158,7 @@ async fn commit(
         raw,
         committed,
     };
+    crate::metrics::MESSAGES_RECEIVED.inc(&["hj212"]);
     if inputs.send(Input::Hj212(input)).await.is_err() {
         return false;
     }
@@ -167,6 +168,7 @@ async fn commit(
 /// Files bytes that could not be used as a dead letter.
 async fn refuse(inputs: &mpsc::Sender<Input>, peer: SocketAddr, raw: Bytes, error: Hj212Error) {
     let error = DecodeError::from(error);
+    crate::metrics::DEAD_LETTERS.inc(&[error.code()]);
     let letter = DeadLetter::from_error(Utc::now(), hj212_topic(peer), raw, &error);
     let _ = inputs.send(Input::Refused(letter)).await;
 }

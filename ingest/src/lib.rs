@@ -11,6 +11,7 @@
 //! - [`qc`]: flags implausible readings (range, spike, flatline).
 //! - `writer`: batches, decodes, checks, commits, acknowledges.
 //! - [`store`]: the binary COPY and merge of one batch in one transaction.
+//! - `maintenance`: partitions ahead, expired ones dropped.
 //! - `rollup`: hourly means, daily statistics and the indices (through
 //!   `indices`) for what each batch marked pending.
 //! - [`alarms`]: staff alarms from the configured rules, evaluated on
@@ -19,6 +20,7 @@
 //! - `live`: committed state out on `live/{kind}/{station}`.
 //! - `health`: `/healthz` and `/readyz`.
 //! - [`inspect`]: what ingest makes of a payload, for `envmon decode`.
+//! - [`metrics`]: the Prometheus metrics.
 //! - [`settings`], `events`.
 
 pub mod alarms;
@@ -31,6 +33,8 @@ mod indices;
 mod input;
 pub mod inspect;
 mod live;
+mod maintenance;
+pub mod metrics;
 mod mqtt;
 pub mod qc;
 mod rollup;
@@ -109,6 +113,7 @@ pub struct Ingest {
     writer: Writer,
     rollup: rollup::RollupWorker,
     alarms: alarms::AlarmWorker,
+    maintenance: maintenance::MaintenanceWorker,
     health_listener: TcpListener,
     health_addr: SocketAddr,
 }
@@ -184,6 +189,10 @@ impl Ingest {
             database: settings.database.clone(),
             settings: settings.alarms.clone(),
         };
+        let maintenance = maintenance::MaintenanceWorker {
+            database: settings.database.clone(),
+            settings: settings.retention.clone(),
+        };
         Ok(Self {
             hj212_listener,
             hj212_addr,
@@ -191,6 +200,7 @@ impl Ingest {
             writer,
             rollup,
             alarms,
+            maintenance,
             health_listener,
             health_addr,
         })
@@ -229,6 +239,7 @@ impl Ingest {
         let mut writer = tokio::spawn(self.writer.run(deliveries_rx, stop.clone()));
         let rollup = tokio::spawn(self.rollup.run(stop.clone()));
         let alarms = tokio::spawn(self.alarms.run(stop.clone()));
+        let maintenance = tokio::spawn(self.maintenance.run(stop.clone()));
         let hj212 = self.hj212_listener.map(|listener| {
             let listener = hj212_listener::Hj212Listener {
                 listener,
@@ -243,7 +254,11 @@ impl Ingest {
                 .with_graceful_shutdown(health_stop.cancelled_owned())
                 .await
         });
-        let mut handles = vec![rollup.abort_handle(), alarms.abort_handle()];
+        let mut handles = vec![
+            rollup.abort_handle(),
+            alarms.abort_handle(),
+            maintenance.abort_handle(),
+        ];
         handles.extend(hj212.as_ref().map(tokio::task::JoinHandle::abort_handle));
         handles.extend([
             writer.abort_handle(),
@@ -277,6 +292,7 @@ impl Ingest {
         writer_result?;
         rollup.await?;
         alarms.await?;
+        maintenance.await?;
         tracing::info!("Ingest stopped.");
         Ok(())
     }

@@ -183,6 +183,7 @@ impl MqttSource {
                     }
                 }
                 Ok(Event::Incoming(Packet::Publish(publish))) => {
+                    crate::metrics::MESSAGES_RECEIVED.inc(&["mqtt"]);
                     let epoch = self.connection.epoch.load(Ordering::Acquire);
                     let delivery = Delivery {
                         epoch,

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use envmon_core::broker::BrokerSettings;
-use envmon_core::db::DatabaseSettings;
+use envmon_core::db::{DatabaseSettings, RetentionSettings};
 use serde::{Deserialize, Serialize};
 
 /// Everything the ingest daemon needs to run.
@@ -17,6 +17,9 @@ pub struct Settings {
     /// The MQTT broker sensors publish to (the top-level `[broker]`).
     #[serde(skip)]
     pub broker: BrokerSettings,
+    /// Retention and partition maintenance (the top-level `[retention]`).
+    #[serde(skip)]
+    pub retention: RetentionSettings,
     /// MQTT client id. Must be stable across restarts (the broker keeps the
     /// persistent session, with unacknowledged messages, under this id) and
     /// distinct for each ingest instance.
@@ -51,6 +54,7 @@ impl Default for Settings {
         Self {
             database: DatabaseSettings::default(),
             broker: BrokerSettings::default(),
+            retention: RetentionSettings::default(),
             client_id: "envmon-ingest-1".into(),
             shared_group: String::new(),
             batch_max_messages: 2000,

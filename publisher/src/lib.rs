@@ -12,11 +12,13 @@
 //! - `snapshot`: the committed latest state, read from PostgreSQL.
 //! - [`staff`]: staff sign-in, alarms, the alert notice workflow (signed,
 //!   announced on MQTT) and the audit log.
+//! - [`metrics`]: the Prometheus metrics.
 //! - [`settings`].
 
 mod charts;
 mod http;
 mod live;
+pub mod metrics;
 pub mod settings;
 mod snapshot;
 pub mod staff;

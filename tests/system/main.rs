@@ -23,6 +23,8 @@ mod indices;
 mod ingest_flow;
 mod ingest_store;
 mod live_protocol;
+mod metrics;
 mod open_data;
 mod publisher_api;
+mod retention;
 mod simulation;

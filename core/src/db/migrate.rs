@@ -47,6 +47,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "alerts_staff",
         sql: include_str!("../../migrations/V6__alerts_staff.sql"),
     },
+    Migration {
+        version: 7,
+        name: "retention",
+        sql: include_str!("../../migrations/V7__retention.sql"),
+    },
 ];
 
 /// Arbitrary constant naming envmon's migration advisory lock.

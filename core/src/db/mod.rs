@@ -6,7 +6,8 @@
 
 pub mod latest;
 mod migrate;
-mod partitions;
+pub mod partitions;
+pub mod retention;
 
 use std::time::Duration;
 
@@ -15,7 +16,8 @@ use serde::{Deserialize, Serialize};
 use tokio_postgres::NoTls;
 
 pub use migrate::{MIGRATIONS, Migration, migrate};
-pub use partitions::ensure_reading_partitions;
+pub use partitions::{PartitionedTable, ensure_partitions, ensure_reading_partitions};
+pub use retention::{MaintenanceReport, RetentionSettings, run_maintenance};
 
 /// How to reach PostgreSQL.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -90,6 +90,7 @@ pub(crate) fn app(state: AppState) -> Router {
         .merge(api)
         .fallback(|| async { ApiError::NotFound("no such route".into()) })
         .layer(middleware::from_fn(cors::cors))
+        .layer(middleware::from_fn(crate::metrics::track))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -85,11 +85,13 @@ impl LiveFeed {
                 Ok(Event::Incoming(Packet::SubAck(_))) => {
                     reload(&self.pool, &self.hub).await;
                     self.connected.store(true, Ordering::Release);
+                    crate::metrics::BROKER_CONNECTED.set(1);
                 }
                 Ok(Event::Incoming(Packet::Publish(publish))) => self.take(&publish),
                 Ok(_) => {}
                 Err(error) => {
                     self.connected.store(false, Ordering::Release);
+                    crate::metrics::BROKER_CONNECTED.set(0);
                     let delay = backoff.next_delay();
                     tracing::warn!(error = %error, retry_in = ?delay, "Live feed lost the broker; reconnecting.");
                     tokio::select! {
@@ -110,7 +112,10 @@ impl LiveFeed {
         match rest.strip_prefix("live/").and_then(|r| r.split_once('/')) {
             Some((ALERT, id)) if publish.payload.is_empty() => self.hub.remove_notice(id),
             Some((ALERT, id)) => match Notice::parse(id, &publish.payload) {
-                Ok(notice) => self.hub.apply_notice(notice),
+                Ok(notice) => {
+                    crate::metrics::ALERT_NOTICES.inc();
+                    self.hub.apply_notice(notice);
+                }
                 Err(error) => {
                     tracing::warn!(topic, error = %error, "Ignoring malformed alert notice.");
                 }

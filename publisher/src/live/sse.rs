@@ -63,6 +63,7 @@ pub(crate) async fn sse(
     let (chunks, body) = mpsc::channel::<Bytes>(BODY_CHUNKS);
     tokio::spawn(async move {
         let _ticket = ticket;
+        let _counted = crate::metrics::LiveClient::connected();
         let resume = opening.resume.as_ref().map(|p| (p.epoch.as_str(), p.seq));
         let (session, events) = Session::join(&app.live, opening.filter, resume, limits);
         let mut outlet = SseOutlet(chunks);
@@ -74,6 +75,9 @@ pub(crate) async fn sse(
             end = session.write(&mut outlet) => end,
             () = app.shutdown.cancelled() => End::Shutdown,
         };
+        if matches!(end, End::TooSlow) {
+            crate::metrics::LIVE_DROPPED.inc(&["slow"]);
+        }
         tracing::debug!(?end, "Live event stream ended.");
     });
     let stream = futures_util::stream::unfold(body, |mut body| async move {

@@ -61,6 +61,10 @@ pub(crate) async fn live(
 
 /// The answer to a refused live connection.
 pub(crate) fn refusal(refused: Refused) -> ApiError {
+    crate::metrics::LIVE_DROPPED.inc(&[match refused {
+        Refused::Full => "full",
+        Refused::PerAddress => "per_address",
+    }]);
     match refused {
         Refused::Full => ApiError::Unavailable("too many live clients; retry shortly"),
         Refused::PerAddress => ApiError::TooManyRequests {
@@ -71,6 +75,7 @@ pub(crate) fn refusal(refused: Refused) -> ApiError {
 }
 
 async fn serve(socket: WebSocket, app: AppState, opening: Opening, _ticket: Ticket) {
+    let _counted = crate::metrics::LiveClient::connected();
     let settings = &app.settings;
     let limits = Limits {
         write_timeout: settings.write_timeout,
@@ -93,7 +98,10 @@ async fn serve(socket: WebSocket, app: AppState, opening: Opening, _ticket: Tick
     };
     let close = match end {
         Closing::Session(End::Gone) | Closing::ClientClosed => None,
-        Closing::Session(End::TooSlow) => Some((close_code::POLICY, "client too slow")),
+        Closing::Session(End::TooSlow) => {
+            crate::metrics::LIVE_DROPPED.inc(&["slow"]);
+            Some((close_code::POLICY, "client too slow"))
+        }
         Closing::Session(End::Shutdown) | Closing::Shutdown => {
             Some((close_code::AWAY, "server shutting down"))
         }

@@ -4,6 +4,7 @@
 pub mod broker;
 pub mod db;
 pub mod http;
+pub mod process;
 pub mod staff;
 pub mod system;
 

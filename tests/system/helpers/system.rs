@@ -72,6 +72,13 @@ impl TestSystem {
             batch_max_wait: Duration::from_millis(20),
             health_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             hj212_listen: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
+            // Tests send data of any date; retention has tests of its own.
+            retention: envmon_core::db::RetentionSettings {
+                readings: Duration::ZERO,
+                aggregates: Duration::ZERO,
+                dead_letters: Duration::ZERO,
+                ..envmon_core::db::RetentionSettings::default()
+            },
             ..envmon_ingest::Settings::default()
         }
     }

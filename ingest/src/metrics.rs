@@ -1,0 +1,92 @@
+//! Ingest's Prometheus metrics. They change in `events` (with the log line
+//! they belong to) and in the stages that have no log line per message.
+
+use envmon_core::metrics::{
+    Counter, Gauge, Histogram, LabeledCounter, Metric, render as render_all,
+};
+
+/// Messages taken in, by source (`mqtt`, `hj212`).
+pub(crate) static MESSAGES_RECEIVED: LabeledCounter = LabeledCounter::new(
+    "envmon_ingest_messages_received_total",
+    "Messages taken in, by source (mqtt, hj212).",
+    &["source"],
+);
+
+/// Readings committed.
+pub(crate) static READINGS_STORED: Counter = Counter::new(
+    "envmon_ingest_readings_stored_total",
+    "Readings committed to the database.",
+);
+
+/// Refused payloads, by reason code (a fixed set, docs/payloads.md).
+pub(crate) static DEAD_LETTERS: LabeledCounter = LabeledCounter::new(
+    "envmon_ingest_dead_letters_total",
+    "Payloads refused into dead letters, by reason code.",
+    &["reason"],
+);
+
+/// Messages per committed batch.
+pub(crate) static BATCH_MESSAGES: Histogram = Histogram::new(
+    "envmon_ingest_batch_messages",
+    "Messages per committed batch.",
+    &[
+        1.0, 10.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2000.0, 5000.0, 10000.0,
+    ],
+);
+
+/// Time from taking a batch to its commit.
+pub(crate) static BATCH_COMMIT_SECONDS: Histogram = Histogram::new(
+    "envmon_ingest_batch_commit_seconds",
+    "Time from taking a batch to its commit, retries included.",
+    &[
+        0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+    ],
+);
+
+/// Failed attempts to write a batch (each is retried).
+pub(crate) static BATCH_FAILURES: Counter = Counter::new(
+    "envmon_ingest_batch_failures_total",
+    "Failed attempts to write a batch; each is retried.",
+);
+
+/// 1 while connected to the broker.
+pub(crate) static BROKER_CONNECTED: Gauge = Gauge::new(
+    "envmon_ingest_broker_connected",
+    "1 while connected to the MQTT broker, else 0.",
+);
+
+/// 1 while the last database write succeeded.
+pub(crate) static DATABASE_UP: Gauge = Gauge::new(
+    "envmon_ingest_database_up",
+    "1 while the last database write succeeded, else 0.",
+);
+
+/// Maintenance passes, by outcome (`ok`, `failed`).
+pub(crate) static MAINTENANCE_PASSES: LabeledCounter = LabeledCounter::new(
+    "envmon_ingest_maintenance_passes_total",
+    "Retention and partition maintenance passes, by outcome (ok, failed).",
+    &["outcome"],
+);
+
+/// Partitions dropped by retention.
+pub(crate) static PARTITIONS_DROPPED: Counter = Counter::new(
+    "envmon_ingest_partitions_dropped_total",
+    "Monthly partitions dropped by retention.",
+);
+
+/// Every ingest metric in the text exposition format.
+pub fn render() -> String {
+    let metrics: [&dyn Metric; 10] = [
+        &MESSAGES_RECEIVED,
+        &READINGS_STORED,
+        &DEAD_LETTERS,
+        &BATCH_MESSAGES,
+        &BATCH_COMMIT_SECONDS,
+        &BATCH_FAILURES,
+        &BROKER_CONNECTED,
+        &DATABASE_UP,
+        &MAINTENANCE_PASSES,
+        &PARTITIONS_DROPPED,
+    ];
+    render_all(&metrics)
+}

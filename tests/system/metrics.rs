@@ -1,0 +1,186 @@
+//! Prometheus metrics, scraped from the real `envmon ingest` and
+//! `envmon publish` processes after real traffic.
+
+use std::time::Duration;
+
+use crate::helpers::process::{EnvmonProcess, free_addr};
+use crate::helpers::{TestBroker, TestDb, http, unique, wait_for};
+
+/// The value of the sample `series` (name with labels, as rendered).
+fn sample(text: &str, series: &str) -> Option<f64> {
+    text.lines()
+        .filter(|line| !line.starts_with('#'))
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+}
+
+async fn scrape(addr: std::net::SocketAddr) -> String {
+    let response = http::get(addr, "/metrics").await.unwrap();
+    assert_eq!(response.status, 200);
+    assert!(
+        response
+            .header("content-type")
+            .is_some_and(|t| t.starts_with("text/plain; version=0.0.4")),
+        "{:?}",
+        response.headers
+    );
+    response.body
+}
+
+async fn mosquitto_pub(broker: &TestBroker, topic: &str, payload: &str) {
+    let status = tokio::process::Command::new("mosquitto_pub")
+        .args(["-h", "127.0.0.1", "-p", &broker.port.to_string(), "-q", "1"])
+        .args(["-i", &unique("pub"), "-t", topic, "-m", payload])
+        .status()
+        .await
+        .unwrap();
+    assert!(status.success());
+}
+
+#[tokio::test]
+async fn metrics_count_real_traffic_in_ingest_and_publisher() {
+    let db = TestDb::new().await;
+    let broker = TestBroker::start();
+    let (ingest_metrics, publisher_metrics) = (free_addr(), free_addr());
+    let _ingest = EnvmonProcess::ingest(
+        &db,
+        &broker,
+        &unique("ingest"),
+        free_addr(),
+        &[("ENVMON__METRICS__LISTEN", &ingest_metrics.to_string())],
+    )
+    .await;
+    let publisher_addr = free_addr();
+    let _publisher = EnvmonProcess::publisher(
+        &db,
+        &broker,
+        publisher_addr,
+        &[("ENVMON__METRICS__LISTEN", &publisher_metrics.to_string())],
+    )
+    .await;
+    let (mut live, _) =
+        tokio_tungstenite::connect_async(format!("ws://{publisher_addr}/api/v1/live"))
+            .await
+            .unwrap();
+
+    // Two good records (three readings each) and one that is not JSON.
+    for (station, at) in [("1141A", "18:00"), ("1142A", "19:00")] {
+        let record = format!(
+            r#"{{"station":"{station}","observed_at":"2026-11-25T{at}:00+08:00","readings":{{"pm25":30,"no2":41,"co":0.7}}}}"#
+        );
+        mosquitto_pub(&broker, &format!("sensors/air/{station}"), &record).await;
+    }
+    mosquitto_pub(&broker, "sensors/air/1141A", "{not json").await;
+    // One public alert notice, as the alerts service publishes it.
+    let notice = serde_json::json!({
+        "id": "n-1", "version": 1, "status": "published", "severity": "orange",
+        "headline": {"zh": "重污染天气橙色预警", "en": "Orange alert"},
+        "description": {"zh": "", "en": ""}, "instruction": {"zh": "", "en": ""},
+        "area": {"districts": [], "stations": []},
+        "effective": "2026-11-25T08:00:00Z", "expires": "2099-01-01T00:00:00Z",
+        "published_at": "2026-11-25T08:00:00Z", "references": null,
+        "cap_url": "/api/v1/alerts/n-1.cap"
+    });
+    mosquitto_pub(&broker, "live/alert/n-1", &notice.to_string()).await;
+    wait_for("readings stored", Duration::from_secs(10), || async {
+        match db.count("SELECT count(*) FROM reading").await {
+            6 => Ok(()),
+            n => Err(format!("{n} readings")),
+        }
+    })
+    .await;
+    for path in ["/api/v1/stations", "/api/v1/stations", "/no/such/route"] {
+        http::get(publisher_addr, path).await.unwrap();
+    }
+
+    let ingest = scrape(ingest_metrics).await;
+    let expect = |series: &str, value: f64| {
+        assert_eq!(
+            sample(&ingest, series),
+            Some(value),
+            "{series} in\n{ingest}"
+        );
+    };
+    expect(
+        "envmon_ingest_messages_received_total{source=\"mqtt\"}",
+        3.0,
+    );
+    expect("envmon_ingest_readings_stored_total", 6.0);
+    expect(
+        "envmon_ingest_dead_letters_total{reason=\"malformed\"}",
+        1.0,
+    );
+    expect("envmon_ingest_broker_connected", 1.0);
+    expect("envmon_ingest_database_up", 1.0);
+    expect("envmon_ingest_batch_failures_total", 0.0);
+    let batches = sample(&ingest, "envmon_ingest_batch_messages_count").unwrap();
+    assert!((1.0..=3.0).contains(&batches), "{ingest}");
+    assert_eq!(
+        sample(&ingest, "envmon_ingest_batch_messages_sum"),
+        Some(3.0)
+    );
+    assert_eq!(
+        sample(&ingest, "envmon_ingest_batch_commit_seconds_count"),
+        Some(batches)
+    );
+    assert!(ingest.contains("# TYPE envmon_ingest_batch_commit_seconds histogram"));
+    // The maintenance pass at start runs beside the traffic.
+    wait_for(
+        "the first maintenance pass",
+        Duration::from_secs(10),
+        || async {
+            let text = scrape(ingest_metrics).await;
+            match sample(
+                &text,
+                "envmon_ingest_maintenance_passes_total{outcome=\"ok\"}",
+            ) {
+                Some(1.0) => Ok(()),
+                other => Err(format!("{other:?}")),
+            }
+        },
+    )
+    .await;
+    // An ingest process exposes only ingest's metrics.
+    assert!(!ingest.contains("envmon_http_requests_total"));
+
+    let publisher = scrape(publisher_metrics).await;
+    let expect = |series: &str, value: f64| {
+        assert_eq!(
+            sample(&publisher, series),
+            Some(value),
+            "{series} in\n{publisher}"
+        );
+    };
+    expect("envmon_publisher_live_clients", 1.0);
+    expect("envmon_publisher_alert_notices_total", 1.0);
+    expect("envmon_publisher_broker_connected", 1.0);
+    // By route pattern, never by raw path.
+    expect(
+        "envmon_http_requests_total{route=\"/api/v1/stations\",status=\"200\"}",
+        2.0,
+    );
+    expect(
+        "envmon_http_requests_total{route=\"unmatched\",status=\"404\"}",
+        1.0,
+    );
+    expect(
+        "envmon_http_requests_total{route=\"/api/v1/live\",status=\"101\"}",
+        1.0,
+    );
+    assert!(!publisher.contains("/no/such/route"));
+
+    // A client that leaves is no longer counted.
+    live.close(None).await.unwrap();
+    drop(live);
+    wait_for(
+        "the live client to be gone",
+        Duration::from_secs(5),
+        || async {
+            let text = scrape(publisher_metrics).await;
+            match sample(&text, "envmon_publisher_live_clients") {
+                Some(0.0) => Ok(()),
+                other => Err(format!("{other:?}")),
+            }
+        },
+    )
+    .await;
+}

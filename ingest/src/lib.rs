@@ -193,6 +193,13 @@ impl Ingest {
             database: settings.database.clone(),
             settings: settings.retention.clone(),
         };
+        // The first pass before anything writes: every table has this
+        // month's partition, and no partition is made under the writer. A
+        // failure only delays retention (the default partitions take every
+        // row), so ingest starts regardless.
+        if let Err(error) = maintenance.pass().await {
+            tracing::warn!(error = %error, "First maintenance pass failed; retrying at the interval.");
+        }
         Ok(Self {
             hj212_listener,
             hj212_addr,

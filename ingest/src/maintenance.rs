@@ -1,7 +1,9 @@
 //! The maintenance task: creates the coming months' partitions and drops
-//! expired ones (see `envmon_core::db::retention`), at start and then
-//! periodically, on a connection of its own so it never waits on the
+//! expired ones (see `envmon_core::db::retention`), once before ingest
+//! writes and then periodically, on a connection of its own so it never waits on the
 //! writer's.
+
+use std::time::Duration;
 
 use chrono::Utc;
 use envmon_core::db::{DatabaseSettings, DbError, RetentionSettings, run_maintenance};
@@ -15,24 +17,26 @@ pub(crate) struct MaintenanceWorker {
 }
 
 impl MaintenanceWorker {
-    /// Runs a pass now and then every interval, until `shutdown`.
+    /// Runs a pass every interval (`Ingest::build` ran the first), until
+    /// `shutdown`.
     pub(crate) async fn run(self, shutdown: CancellationToken) {
+        let interval = self.settings.interval.max(Duration::from_secs(1));
         loop {
             tokio::select! {
-                outcome = self.pass() => if let Err(error) = outcome {
-                    crate::metrics::MAINTENANCE_PASSES.inc(&["failed"]);
-                    tracing::warn!(error = %error, source = ?std::error::Error::source(&error), "Maintenance pass failed; retrying at the next interval.");
-                },
+                () = tokio::time::sleep(interval) => {}
                 () = shutdown.cancelled() => return,
             }
             tokio::select! {
-                () = tokio::time::sleep(self.settings.interval.max(std::time::Duration::from_secs(1))) => {}
+                outcome = self.pass() => if let Err(error) = outcome {
+                    tracing::warn!(error = %error, "Maintenance pass failed; retrying at the next interval.");
+                },
                 () = shutdown.cancelled() => return,
             }
         }
     }
 
-    async fn pass(&self) -> Result<(), DbError> {
+    /// One pass as of now, on a connection of its own.
+    pub(crate) async fn pass(&self) -> Result<(), DbError> {
         let (client, connection) = self
             .database
             .pg_config()?
@@ -42,7 +46,13 @@ impl MaintenanceWorker {
         let report = run_maintenance(&client, &self.settings, Utc::now()).await;
         drop(client);
         let _ = connection.await;
-        let report = report?;
+        let report = match report {
+            Ok(report) => report,
+            Err(error) => {
+                crate::metrics::MAINTENANCE_PASSES.inc(&["failed"]);
+                return Err(error);
+            }
+        };
         crate::metrics::MAINTENANCE_PASSES.inc(&["ok"]);
         crate::metrics::PARTITIONS_DROPPED.add(report.dropped.len() as u64);
         if report.ran {

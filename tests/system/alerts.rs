@@ -126,13 +126,35 @@ async fn cap_of(system: &TestSystem, version_id: &str) -> String {
 
 #[tokio::test]
 async fn notice_travels_from_draft_to_mqtt_api_cap_and_atom_signed() {
-    let system = TestSystem::start().await;
+    let mut system = TestSystem::start().await;
+    // A second publisher instance: the notice must reach its clients too.
+    let second = system.spawn_publisher(system.publisher_settings()).await;
     staff::add(&system.db, "olivia", Role::Operator).await;
     staff::add(&system.db, "arthur", Role::Approver).await;
     let operator = Staff::login(system.publisher_addr, "olivia").await;
     let approver = Staff::login(system.publisher_addr, "arthur").await;
     let url = format!("ws://{}/api/v1/live", system.publisher_addr);
     let (mut viewer, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    let url = format!("ws://{second}/api/v1/live");
+    let (mut other_viewer, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+
+    // A draft naming a station that does not exist is refused, naming it.
+    let mut bad = staff::content("Nowhere");
+    bad["area"]["stations"] = serde_json::json!(["NOPE1"]);
+    let refused = operator
+        .call(
+            "POST",
+            "/api/v1/staff/notices",
+            Some(&serde_json::json!({ "content": bad }).to_string()),
+        )
+        .await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(
+        refused.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("content.area.stations")
+    );
 
     // Draft: not public yet.
     let body =
@@ -141,6 +163,7 @@ async fn notice_travels_from_draft_to_mqtt_api_cap_and_atom_signed() {
         .call("POST", "/api/v1/staff/notices", Some(&body.to_string()))
         .await;
     assert_eq!(draft.status, 200, "{}", draft.body);
+    assert_eq!(draft.header("cache-control"), Some("no-store"));
     let id = draft.json()["id"].as_str().unwrap().to_owned();
     let public = http::get(system.publisher_addr, "/api/v1/alerts")
         .await
@@ -156,6 +179,7 @@ async fn notice_travels_from_draft_to_mqtt_api_cap_and_atom_signed() {
     let seen = next_notice(&mut viewer, &id).await;
     assert_eq!(seen["status"], "published");
     assert_eq!(seen["version"], 1);
+    assert_eq!(next_notice(&mut other_viewer, &id).await, seen);
     let topic = format!("live/alert/{id}");
     let message = wait_retained_version(&system, &topic, 1).await;
     assert_eq!(seen, message);

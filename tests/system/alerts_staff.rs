@@ -266,6 +266,13 @@ async fn cross_site_requests_are_refused_and_tokens_need_no_origin() {
     )
     .await;
     assert_eq!(response.status, 401);
+
+    // Signing out ends the session on the server, not only in the browser.
+    let out = operator.call("POST", "/api/v1/staff/logout", None).await;
+    assert_eq!(out.status, 200);
+    assert!(out.header("set-cookie").unwrap().contains("Max-Age=0"));
+    let after = operator.call("GET", "/api/v1/staff/me", None).await;
+    assert_eq!(after.status, 401);
     system.shutdown().await;
 }
 

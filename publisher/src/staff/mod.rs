@@ -68,5 +68,15 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(notices::router())
         .merge(alarms::router())
         .merge(live::router())
+        // Staff data must not linger in browser or proxy caches.
+        .layer(axum::middleware::map_response(no_store))
         .merge(console::router())
+}
+
+async fn no_store(mut response: axum::response::Response) -> axum::response::Response {
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    response
 }

@@ -54,10 +54,27 @@ struct DraftBody {
     content: NoticeContent,
 }
 
-fn checked(content: &NoticeContent) -> Result<Value, ApiError> {
+/// Validates content, including that its stations are registered.
+async fn checked(app: &AppState, content: &NoticeContent) -> Result<Value, ApiError> {
     content
         .validate()
         .map_err(|e| ApiError::BadRequest(format!("content: {e}")))?;
+    let client = app.pool.get().await.map_err(DbError::from)?;
+    let known: Vec<String> = client
+        .query(
+            "SELECT code FROM station WHERE code = ANY($1)",
+            &[&content.area.stations],
+        )
+        .await
+        .map_err(DbError::from)?
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    if let Some(unknown) = content.area.stations.iter().find(|s| !known.contains(s)) {
+        return Err(ApiError::BadRequest(format!(
+            "content.area.stations: no station {unknown:?}"
+        )));
+    }
     serde_json::to_value(content).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
@@ -116,7 +133,7 @@ async fn create(
     JsonBody(body): JsonBody<NewNotice>,
 ) -> Result<Json<Value>, ApiError> {
     user.require(DRAFTERS)?;
-    let content = checked(&body.content)?;
+    let content = checked(&app, &body.content).await?;
     create_draft(&app, &user, &content, body.alarm_id, "notice.draft").await
 }
 
@@ -161,7 +178,7 @@ async fn edit(
     JsonBody(body): JsonBody<DraftBody>,
 ) -> Result<Json<Value>, ApiError> {
     user.require(DRAFTERS)?;
-    let content = checked(&body.content)?;
+    let content = checked(&app, &body.content).await?;
     let mut client = app.pool.get().await.map_err(DbError::from)?;
     let tx = client.transaction().await.map_err(DbError::from)?;
     let versions = existing(&tx, &id).await?;
@@ -190,7 +207,7 @@ async fn update(
     JsonBody(body): JsonBody<DraftBody>,
 ) -> Result<Json<Value>, ApiError> {
     user.require(DRAFTERS)?;
-    let content = checked(&body.content)?;
+    let content = checked(&app, &body.content).await?;
     let mut client = app.pool.get().await.map_err(DbError::from)?;
     let tx = client.transaction().await.map_err(DbError::from)?;
     let versions = existing(&tx, &id).await?;

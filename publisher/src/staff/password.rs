@@ -79,4 +79,15 @@ mod tests {
         assert!(!verify("anything", None));
         assert!(!verify("anything", Some("not a hash")));
     }
+
+    #[test]
+    fn the_decoy_is_a_real_argon2id_hash_with_the_default_cost() {
+        // Otherwise an unknown name would be answered faster than a wrong password.
+        let decoy = PasswordHash::new(DECOY).unwrap();
+        let real = hash("whatever password").unwrap();
+        let real = PasswordHash::new(&real).unwrap();
+        assert_eq!(decoy.algorithm, real.algorithm);
+        assert_eq!(decoy.params, real.params);
+        assert_eq!(decoy.hash.unwrap().len(), real.hash.unwrap().len());
+    }
 }

@@ -155,7 +155,7 @@ const STRINGS = {
     'map.title': '站点分布示意图',
     'map.label': (n) => `站点分布示意图，共 ${n} 个站点。同样内容见下方表格。`,
     'map.note':
-      '示意图：按各站点的经纬度投影绘制，不含地图底图；细线为经纬线，灰字为站点所在区。河流断面与水源地的坐标为估计值（虚线圈），密集处的标记已错开，细线指向实际位置。',
+      '示意图：按各站点的经纬度投影绘制，不含地图底图；细线为经纬线，灰字为站点所在区。河流断面与水源地的坐标为估计值，密集处的标记已错开，细线指向实际位置。',
     'map.scale': (km) => `${km} 公里`,
     'map.legend': '图例',
     'map.legendAqi': 'AQI 级别（圆形：空气站）',
@@ -194,6 +194,7 @@ const STRINGS = {
     'detail.dataAqiDaily': '最近 30 天逐日 AQI（JSON）',
     'detail.dataWater': '最近 7 天水质评价（JSON）',
     'detail.dataCompleteness': '最近 24 小时数据完整性（JSON）',
+    'detail.dataHistory': (name) => `${name} 逐时历史：`,
     'detail.embed': '嵌入本站数据',
     'detail.embedIntro': '把本站的实时数据放到你的网页上：复制下面的代码。',
     'detail.embedIframe': '网页嵌入代码（iframe）',
@@ -381,7 +382,7 @@ const STRINGS = {
     'map.title': 'Where the stations are',
     'map.label': (n) => `Schematic map of ${n} stations. The table below has the same content.`,
     'map.note':
-      'Schematic: stations are placed by their latitude and longitude, with no base map; thin lines are the graticule, grey names the stations’ districts. River sections and sources have estimated coordinates (dashed ring). Where markers crowd they are spread apart, with a thin line to the true position.',
+      'Schematic: stations are placed by their latitude and longitude, with no base map; thin lines are the graticule, grey names the stations’ districts. River sections and sources have estimated coordinates. Where markers crowd they are spread apart, with a thin line to the true position.',
     'map.scale': (km) => `${km} km`,
     'map.legend': 'Legend',
     'map.legendAqi': 'AQI level (circles: air stations)',
@@ -419,6 +420,7 @@ const STRINGS = {
     'detail.dataAqiDaily': 'Daily AQI, last 30 days (JSON)',
     'detail.dataWater': 'Water assessments, last 7 days (JSON)',
     'detail.dataCompleteness': 'Data completeness, last 24 hours (JSON)',
+    'detail.dataHistory': (name) => `${name}, hourly history:`,
     'detail.embed': 'Embed this station',
     'detail.embedIntro': 'Put this station’s live data on your own page: copy the code below.',
     'detail.embedIframe': 'Embed code (iframe)',

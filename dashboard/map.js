@@ -149,10 +149,12 @@ export function renderMap() {
   const spanY = Math.max(0.01, maxLat - minLat);
   const maxHeight = Math.max(360, Math.min(760, Math.round(window.innerHeight * 0.8)));
   let scale = (width - 2 * pad) / spanX;
-  let height = Math.round(spanY * scale + 2 * pad);
+  // Room at the bottom for the longitude labels and the scale bar.
+  const bottom = pad + 14;
+  let height = Math.round(spanY * scale + pad + bottom);
   if (height > maxHeight) {
     height = maxHeight;
-    scale = (height - 2 * pad) / spanY;
+    scale = (height - pad - bottom) / spanY;
   }
   const offX = (width - spanX * scale) / 2;
   const project = (lon, lat) => [offX + (lon - minLon) * kx * scale, pad + (maxLat - lat) * scale];
@@ -171,17 +173,19 @@ export function renderMap() {
   const deg = (v) => Math.round(v * 10) / 10;
   const [lonA, latA] = [(0 - offX) / (kx * scale) + minLon, maxLat + pad / scale];
   const [lonB, latB] = [(width - offX) / (kx * scale) + minLon, maxLat - (height - pad) / scale];
+  // Labels every 0.2 degree, or 0.4 where that would crowd them.
+  const labelEvery = 0.2 * kx * scale < (isEn() ? 70 : 90) ? 4 : 2;
   for (let lon = Math.ceil(lonA * 10) / 10; lon <= lonB; lon = deg(lon + 0.1)) {
     const [x] = project(lon, lat0);
     grid.append(svg('line', { x1: x, y1: 0, x2: x, y2: height }));
-    if (Math.round(lon * 10) % 2 === 0 && x > 30 && x < width - 30) {
+    if (Math.round(lon * 10) % labelEvery === 0 && x > 30 && x < width - 60) {
       grid.append(svg('text', { x: x + 3, y: height - 4, class: 'grid-label', text: isEn() ? `${lon.toFixed(1)}°E` : `东经${lon.toFixed(1)}°` }));
     }
   }
   for (let lat = Math.ceil(latB * 10) / 10; lat <= latA; lat = deg(lat + 0.1)) {
     const [, y] = project(minLon, lat);
     grid.append(svg('line', { x1: 0, y1: y, x2: width, y2: y }));
-    if (Math.round(lat * 10) % 2 === 0 && y > 16 && y < height - 20) {
+    if (Math.round(lat * 10) % labelEvery === 0 && y > 16 && y < height - 24) {
       grid.append(svg('text', { x: 4, y: y - 3, class: 'grid-label', text: isEn() ? `${lat.toFixed(1)}°N` : `北纬${lat.toFixed(1)}°` }));
     }
   }
@@ -238,7 +242,6 @@ export function renderMap() {
     }
     const shape = shapeFor(p.s.kind, r);
     const text = svg('text', { class: 'marker-text', 'text-anchor': 'middle', dy: '0.35em' });
-    const ring = p.s.coordinates_approximate ? svg('circle', { class: 'marker-approx', r: r * 1.55 }) : null;
     const name = stationName(p.s).text;
     const nameW = Math.max(40, name.length * (isEn() ? 7 : 13) + 12);
     const nameTag = svg(
@@ -248,7 +251,7 @@ export function renderMap() {
       svg('text', { 'text-anchor': 'middle', dy: '0.35em', text: name }),
     );
     const at = `translate(${p.x.toFixed(1)} ${p.y.toFixed(1)})`;
-    const group = svg('g', { class: 'marker', transform: at }, ring, shape, text);
+    const group = svg('g', { class: 'marker', transform: at }, shape, text);
     const link = svg('a', { href: `#station/${encodeURIComponent(p.s.code)}`, class: `marker-link kind-${p.s.kind}`, 'data-station': p.s.code }, group);
     // The name shows on hover and focus; outside the link, so the link's
     // visible text stays what its accessible name says.

@@ -31,6 +31,8 @@ const DEFAULT_CADENCE_MS = { air: 60 * 60 * 1000, river: 4 * 60 * 60 * 1000, sou
 /** A learned interval shorter than this is taken as this (bursts, replays). */
 const MIN_CADENCE_MS = 60 * 1000;
 const AIR_CHART_PARAMS = ['aqi', 'pm25', 'pm10', 'o3', 'no2', 'so2', 'co'];
+const CHART_W = 640;
+const CHART_H = 260;
 
 export const isWaterKind = (kind) => kind === 'river' || kind === 'source';
 
@@ -320,7 +322,9 @@ const langParam = () => (isEn() ? 'en' : 'zh');
 export function chartUrl(code, param, ext = 'svg') {
   const c = encodeURIComponent(code);
   const p = encodeURIComponent(param);
-  return apiUrl(`api/v1/charts/station/${c}/${p}.${ext}?range=24h&lang=${langParam()}&theme=light`);
+  return apiUrl(
+    `api/v1/charts/station/${c}/${p}.${ext}?range=24h&lang=${langParam()}&theme=light&width=${CHART_W}&height=${CHART_H}`,
+  );
 }
 
 export function embedUrl(code) {
@@ -350,7 +354,7 @@ function chartSection(station) {
   }
   const figure = el('figure', { class: 'chart' });
   const fallback = el('p', { class: 'chart-fallback', hidden: true, text: t('detail.chartFallback') });
-  const img = el('img', { width: 640, height: 260, decoding: 'async' });
+  const img = el('img', { width: CHART_W, height: CHART_H, decoding: 'async' });
   img.addEventListener('error', () => {
     img.hidden = true;
     fallback.hidden = false;
@@ -393,6 +397,21 @@ function dataSection(station) {
   links.push([`api/v1/stations/${code}/completeness`, t('detail.dataCompleteness')]);
   const list = el('ul', { class: 'data-links' });
   for (const [href, label] of links) list.append(el('li', {}, el('a', { href: apiUrl(href), text: label })));
+  // Each parameter's hourly history (the last 7 days by default), as JSON and CSV.
+  for (const param of chartParams(station).filter((p) => p !== 'aqi')) {
+    const name = chartParamName(param);
+    const base = `api/v1/stations/${code}/readings?parameter=${encodeURIComponent(param)}&aggregate=hourly`;
+    list.append(
+      el(
+        'li',
+        {},
+        `${t('detail.dataHistory', name)} `,
+        el('a', { href: apiUrl(base), 'aria-label': `${t('detail.dataHistory', name)} JSON`, text: 'JSON' }),
+        ' · ',
+        el('a', { href: apiUrl(`${base}&format=csv`), 'aria-label': `${t('detail.dataHistory', name)} CSV`, text: 'CSV' }),
+      ),
+    );
+  }
   return el('section', { class: 'detail-data', 'aria-labelledby': 'detail-data-title' }, el('h3', { id: 'detail-data-title', text: t('detail.data') }), list);
 }
 

@@ -6,7 +6,7 @@
 // needs something done to it, it prints `NEED <step>` and waits for
 // `DONE <step>` on stdin:
 //   reading   publish 1141A PM2.5 62 (AQI 102) for the current hour and a
-//             wusongkou river record (class IV)
+//             wusongkou river record (class IV, turbidity flagged out_of_range)
 //   notice    publish a retained orange notice `dash-test-1` on live/alert/
 //   reading2  publish 1141A PM2.5 75 for the same hour
 //   stop      stop the publisher
@@ -244,6 +244,11 @@ try {
     UPDATE_MS,
   );
   await expectText(page, '#station-table tr[data-row="1141A"]', '轻度污染', 'waiting for the table row of 1141A to say 轻度污染');
+  // Flagged data is said in words: on the card, next to the value, in the table.
+  await expectText(page, '[data-station="wusongkou"] .flag-note', '超出合理范围', 'waiting for the flagged-data note of wusongkou');
+  await expectText(page, '[data-station="wusongkou"] [data-parameter="turbidity"] + .flag', '超出合理范围', 'checking the flag next to the value');
+  await expectText(page, '#station-table tr[data-row="wusongkou"]', '1 项带质量标记', 'checking the table says a value is flagged');
+  await expectText(page, '[data-station="wusongkou"] .verdict-category', '未达标', 'checking wusongkou misses its target class');
   const label = await page.getAttribute('#map a[data-station="1141A"]', 'aria-label');
   if (!/普陀.*AQI 102.*轻度污染/.test(label ?? '')) throw new CheckFailed(`marker label is "${label}"`);
   if (await page.locator('#station-table tr[data-row="1141A"]').textContent().then((t) => t.includes('过时'))) {
@@ -306,9 +311,16 @@ try {
     throw new CheckFailed(`the data link gives ${JSON.stringify(latestBody).slice(0, 200)}`);
   }
   const embed = await page.inputValue('#embed-iframe');
-  if (!embed.includes(`${new URL(pageUrl).origin}/embed/station/1141A?lang=zh`)) throw new CheckFailed(`embed code: ${embed}`);
+  const embedSrc = /src="([^"]+)"/.exec(embed)?.[1];
+  if (embedSrc !== `${new URL(pageUrl).origin}/embed/station/1141A?lang=zh`) throw new CheckFailed(`embed code: ${embed}`);
+  const embedStatus = (await fetch(embedSrc)).status;
+  const history = await page.getAttribute('#detail .data-links a[href*="/readings?parameter=pm25"]', 'href');
+  const historyStatus = history ? (await fetch(history)).status : 0;
+  await say(`METRIC embed_route_status=${embedStatus} history_route_status=${historyStatus}`);
+  if (historyStatus !== 200) throw new CheckFailed(`the PM2.5 history link ${history} answers ${historyStatus}`);
+  if (embedStatus !== 200) throw new CheckFailed(`the embed code's page ${embedSrc} answers ${embedStatus}`);
   const chartSrc = await page.getAttribute('#detail .chart img', 'src');
-  if (!chartSrc?.includes('/api/v1/charts/station/1141A/aqi.svg?range=24h&lang=zh&theme=light')) {
+  if (!chartSrc?.includes('/api/v1/charts/station/1141A/aqi.svg?range=24h&lang=zh&theme=light&width=640&height=260')) {
     throw new CheckFailed(`chart URL: ${chartSrc}`);
   }
   const chartStatus = (await fetch(chartSrc)).status;

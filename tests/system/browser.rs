@@ -100,10 +100,12 @@ async fn dashboard_in_a_real_browser() {
                     system
                         .mosquitto_pub("sensors/air/1141A", &air_record(&hour, 62))
                         .await;
-                    // GB 3838-2002 Table 1: NH3-N 1.3 mg/L is class IV.
+                    // GB 3838-2002 Table 1: NH3-N 1.3 mg/L is class IV. A
+                    // negative turbidity is flagged out_of_range, not dropped.
                     let river = format!(
                         r#"{{"station":"wusongkou","observed_at":"{hour}",
-                            "readings":{{"ph":7.6,"do":6.5,"codmn":3.9,"nh3n":1.3,"tp":0.15,"temp":15.2}}}}"#
+                            "readings":{{"ph":7.6,"do":6.5,"codmn":3.9,"nh3n":1.3,"tp":0.15,"temp":15.2,
+                                         "turbidity":-1}}}}"#
                     );
                     system
                         .mosquitto_pub("sensors/river/wusongkou", &river)

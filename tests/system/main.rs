@@ -25,6 +25,7 @@ mod ingest_store;
 mod live_protocol;
 mod metrics;
 mod open_data;
+mod operations;
 mod publisher_api;
 mod retention;
 mod simulation;

@@ -153,6 +153,7 @@ const STRINGS = {
     noneShown: '没有选中任何站点类别。',
     // map
     'map.title': '站点分布示意图',
+    'map.skip': '跳过地图，转到表格',
     'map.label': (n) => `站点分布示意图，共 ${n} 个站点。同样内容见下方表格。`,
     'map.note':
       '示意图：按各站点的经纬度投影绘制，不含地图底图；细线为经纬线，灰字为站点所在区。河流断面与水源地的坐标为估计值，密集处的标记已错开，细线指向实际位置。',
@@ -380,6 +381,7 @@ const STRINGS = {
     shownCount: (n, total) => `Showing ${n} of ${total} stations`,
     noneShown: 'No station type is selected.',
     'map.title': 'Where the stations are',
+    'map.skip': 'Skip the map, go to the table',
     'map.label': (n) => `Schematic map of ${n} stations. The table below has the same content.`,
     'map.note':
       'Schematic: stations are placed by their latitude and longitude, with no base map; thin lines are the graticule, grey names the stations’ districts. River sections and sources have estimated coordinates. Where markers crowd they are spread apart, with a thin line to the true position.',

@@ -352,9 +352,12 @@ export function updateStationOnMap(code) {
   const row = view.rows.get(code);
   const station = state.stationByCode.get(code);
   if (row && station) {
+    // Keep keyboard focus on the station's link when its row is redrawn.
+    const hadFocus = row.contains(document.activeElement);
     const fresh = tableRow(station);
     row.replaceWith(fresh);
     view.rows.set(code, fresh);
+    if (hadFocus) fresh.querySelector('a')?.focus();
   }
 }
 
@@ -393,6 +396,5 @@ export function renderMapView() {
 
 /** The stale markers and statuses change with the clock. */
 export function tickMap() {
-  for (const code of view.markers.keys()) paintMarker(code);
-  renderTable();
+  for (const code of new Set([...view.markers.keys(), ...view.rows.keys()])) updateStationOnMap(code);
 }

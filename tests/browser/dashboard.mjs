@@ -415,6 +415,28 @@ try {
   await say(`METRIC outage_recovered_ms=${Date.now() - down}`);
   allowed.splice(-2);
   await expectText(page, `#alerts [data-notice="${NOTICE_ID}"]`, '重污染天气橙色预警', 'checking the notice survived the restart');
+
+  // 10. The same page on a slow connection (Chrome's "Slow 3G": 400 ms, 500 kbit/s), empty cache.
+  step = 'loading over an emulated slow connection';
+  const slowContext = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  const slow = await slowContext.newPage();
+  watch(slow);
+  const cdp = await slowContext.newCDPSession(slow);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false,
+    latency: 400,
+    downloadThroughput: (500 * 1024) / 8,
+    uploadThroughput: (500 * 1024) / 8,
+  });
+  await slow.goto(pageUrl, { waitUntil: 'domcontentloaded', timeout: 30_000 });
+  await waitFor(slow, 'waiting for the first snapshot on the slow connection', () => document.body.dataset.ready === 'true', null, 30_000);
+  const slowFirst = await slow.evaluate(() => performance.getEntriesByName('envmon:first-snapshot')[0]?.startTime ?? -1);
+  const slowWeight = await slow.evaluate(() =>
+    [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')].reduce((n, e) => n + e.transferSize, 0),
+  );
+  await say(`METRIC slow3g_first_update_ms=${Math.round(slowFirst)} slow3g_bytes_transferred=${slowWeight}`);
+  await slowContext.close();
 } catch (err) {
   exitCode = 1;
   const reason = err instanceof CheckFailed ? err.message : `${step}: ${err.message.split('\n')[0]}`;

@@ -68,8 +68,8 @@ pub(crate) enum Command {
         #[arg(long)]
         stations: Option<PathBuf>,
     },
-    /// Measure ingest against its ceilings (raw COPY, raw broker QoS 1) on
-    /// the configured database and broker; prints figures and a markdown table.
+    /// Benchmarks: ingest against its ceilings (raw COPY, raw broker QoS 1),
+    /// and chart drawing and serving; each prints figures and markdown tables.
     Bench {
         #[command(subcommand)]
         command: BenchCommand,
@@ -110,6 +110,13 @@ pub(crate) enum BenchCommand {
     Ingest {
         /// Seconds each load step runs.
         #[arg(long, default_value_t = 10)]
+        seconds: u64,
+    },
+    /// Chart drawing time per kind, size and format, and cached chart
+    /// requests per second against a static file from the same server.
+    Charts {
+        /// Seconds each HTTP target is loaded.
+        #[arg(long, default_value_t = 5)]
         seconds: u64,
     },
 }

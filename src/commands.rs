@@ -204,6 +204,10 @@ fn redact(url: &str) -> String {
     }
 }
 
+pub(crate) async fn bench_charts(settings: &Settings, seconds: u64) -> anyhow::Result<()> {
+    crate::bench_charts::charts(settings, seconds).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,7 @@
 //! logging, dispatch. Everything else lives in the libraries.
 
 mod bench;
+mod bench_charts;
 mod cli;
 mod commands;
 mod metrics;
@@ -36,6 +37,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Bench {
             command: BenchCommand::Ingest { seconds },
         } => bench::ingest(&settings, seconds).await,
+        Command::Bench {
+            command: BenchCommand::Charts { seconds },
+        } => commands::bench_charts(&settings, seconds).await,
         Command::Stations {
             command: StationsCommand::Import { file },
         } => commands::import(&settings, &file).await,

@@ -37,6 +37,13 @@ use tokio_util::sync::CancellationToken;
 
 pub use settings::Settings;
 
+/// Chart drawing over made-up data, without a database: for
+/// `envmon bench charts`, not for serving.
+#[doc(hidden)]
+pub mod chart_bench {
+    pub use crate::charts::sample::{SampleChart, SampleRenderer};
+}
+
 use crate::charts::{Attribution, Charts};
 use crate::http::AppState;
 use crate::live::{Admission, Hub, LiveFeed};

@@ -198,6 +198,20 @@ async fn aqi_bars_and_a_comparison_draw_from_the_same_data() {
     )
     .await;
 
+    let client = system.db.client().await;
+    wait_for("1143A's hours rolled up", Duration::from_secs(20), || async {
+        let means: i64 = client
+            .query_one(
+                "SELECT count(*) FROM hourly_mean WHERE station_code = '1143A' AND parameter_code = 'pm25'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        if means == 2 { Ok(()) } else { Err(format!("{means} hourly means")) }
+    })
+    .await;
+
     let aqi = get(
         &system,
         "/api/v1/charts/station/1141A/aqi.svg?range=7d&theme=dark",
@@ -328,9 +342,18 @@ async fn etag_answers_304_until_new_data_changes_it() {
     )
     .await;
     wait_rolled_up(&system, 21).await;
-    let fresh = http::get_bytes(system.publisher_addr, path, &[("If-None-Match", &etag)])
-        .await
-        .unwrap();
+    // The version read from the database is reused for up to a second.
+    let fresh = wait_for("a new ETag", Duration::from_secs(5), || async {
+        let response = http::get_bytes(system.publisher_addr, path, &[("If-None-Match", &etag)])
+            .await
+            .unwrap();
+        if response.status == 304 {
+            Err("still 304".to_owned())
+        } else {
+            Ok(response)
+        }
+    })
+    .await;
     assert_eq!(fresh.status, 200);
     assert_ne!(fresh.header("etag"), Some(etag.as_str()));
     assert_eq!(fresh.header("x-envmon-render"), Some("rendered"));

@@ -62,6 +62,14 @@ impl DataVersion {
     pub(crate) fn stamp(&self) -> &str {
         &self.stamp
     }
+
+    #[cfg(test)]
+    pub(crate) fn for_test(stamp: &str) -> Self {
+        Self {
+            stations_found: 1,
+            stamp: stamp.to_owned(),
+        }
+    }
 }
 
 /// The data version of `stations` for a window starting at `from`.

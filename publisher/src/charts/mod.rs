@@ -12,7 +12,9 @@
 //! - [`compose`]: the chart in words and numbers; the JSON.
 //! - [`model`], [`paint`], [`render`]: drawing with plotters; [`font`]
 //!   is the CJK font PNG text needs.
-//! - [`cache`]: drawn charts per data version, drawn once per change.
+//! - [`cache`]: drawn charts per data version, drawn once per change;
+//!   [`memo`]: data versions reused for a second.
+//! - [`sample`]: charts over made-up data, for the benchmark.
 //!
 //! The HTTP routes (ETag, 304, headers) are `http::charts`.
 
@@ -21,10 +23,12 @@ mod cache;
 mod compose;
 mod data;
 mod font;
+mod memo;
 mod model;
 mod paint;
 mod render;
 mod request;
+pub(crate) mod sample;
 mod series;
 
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -90,6 +94,7 @@ pub(crate) struct Charts {
     font: Option<Arc<ChartFont>>,
     font_problem: Option<String>,
     cache: RenderCache,
+    versions: memo::VersionMemo,
     attribution: Attribution,
 }
 
@@ -115,6 +120,7 @@ impl Charts {
             font,
             font_problem,
             cache: RenderCache::new(cache_entries),
+            versions: memo::VersionMemo::default(),
             attribution,
         }
     }
@@ -139,9 +145,19 @@ impl Charts {
             .iter()
             .map(|c| c.as_str())
             .collect();
-        let client = pool.get().await.map_err(DbError::from)?;
-        let version = data::version(&client, &codes, window.0).await?;
+        let memo_key = format!("{}@{}", codes.join(","), window.0.timestamp());
+        let asked = std::time::Instant::now();
+        let version = match self.versions.get(&memo_key, asked) {
+            Some(version) => version,
+            None => {
+                let client = pool.get().await.map_err(DbError::from)?;
+                let version = data::version(&client, &codes, window.0).await?;
+                self.versions.put(memo_key, asked, version.clone());
+                version
+            }
+        };
         if usize::try_from(version.stations_found).unwrap_or(0) < codes.len() {
+            let client = pool.get().await.map_err(DbError::from)?;
             let known = load_stations(&**client).await?;
             let missing = codes
                 .iter()

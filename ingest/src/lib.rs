@@ -75,6 +75,9 @@ const DELIVERY_QUEUE: usize = 8192;
 /// one batch's acknowledgements plus its live updates.
 const MQTT_REQUEST_QUEUE: usize = 8192;
 
+/// Our QoS 1 publishes in flight to the broker.
+const MQTT_OUTGOING_INFLIGHT: u16 = 1000;
+
 /// Why ingest could not start or stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
@@ -160,6 +163,11 @@ impl Ingest {
         let mut options = settings.broker.mqtt_options(&settings.client_id);
         options.set_clean_session(false);
         options.set_manual_acks(true);
+        // rumqttc takes no request (acknowledgements included) while this
+        // many of our QoS 1 publishes (live state) wait for the broker's
+        // PUBACK; its default of 100 let live updates hold back
+        // acknowledgements under load.
+        options.set_inflight(MQTT_OUTGOING_INFLIGHT);
         let (client, eventloop) = AsyncClient::new(options, MQTT_REQUEST_QUEUE);
         let subscription = topics.sensor_subscription(settings.shared_group());
         let source = MqttSource::new(client.clone(), eventloop, subscription);

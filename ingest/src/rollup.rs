@@ -3,10 +3,16 @@
 //!
 //! The writer marks (station, hour) for air and (station, instant) for water
 //! in the same transaction that stores the readings; this stage takes a
-//! slice of those marks (`FOR UPDATE SKIP LOCKED`, so several ingest
-//! instances share the work), recomputes, and deletes the marks in one
+//! slice of those marks, recomputes, and deletes the marks in one
 //! transaction. A crash in between leaves the marks for the next run; a late
 //! reading marks its own hour again, so aggregates always follow the data.
+//!
+//! A mark can be marked again while a run is computing it: the writer's
+//! upsert then gives the row a new version (a new `xmin`), without waiting
+//! for the run, and the run deletes only the versions it read. So a mark
+//! whose hour gained readings the run may not have seen stays for the next
+//! run (the run's delete waits for a writer still holding the row). One run
+//! at a time, across ingest instances (an advisory lock).
 //!
 //! [`RollupWorker`] runs beside the writer on its own connection, woken after
 //! every commit, so computing indices never slows storing readings; it
@@ -31,12 +37,25 @@ pub(crate) const MARKS_PER_RUN: i64 = 500;
 /// Beijing time is UTC+8 all year: days and the edition switch follow it.
 const BEIJING_OFFSET: Duration = Duration::hours(8);
 
-const TAKE_MARKS: &str = "SELECT station_code, at FROM rollup_pending
-    ORDER BY at LIMIT $1 FOR UPDATE SKIP LOCKED";
+/// Arbitrary constant naming the rollup's advisory lock.
+const ROLLUP_LOCK_KEY: i64 = 0x726f_6c6c_7570;
 
-const DELETE_MARKS: &str = "DELETE FROM rollup_pending p
-    USING unnest($1::text[], $2::timestamptz[]) AS done(station_code, at)
-    WHERE p.station_code = done.station_code AND p.at = done.at";
+const TRY_LOCK: &str = "SELECT pg_try_advisory_xact_lock($1)";
+
+const TAKE_MARKS: &str = "SELECT station_code, at, xmin::text FROM rollup_pending
+    ORDER BY at LIMIT $1";
+
+/// Deletes the marks taken, in the versions taken. Rows are locked in key
+/// order, the order the writer marks in, so the two never deadlock; a row
+/// a writer changed meanwhile no longer matches its version and stays.
+const DELETE_MARKS: &str = "DELETE FROM rollup_pending p USING (
+        SELECT m.station_code, m.at FROM rollup_pending m
+        JOIN unnest($1::text[], $2::timestamptz[], $3::text[]) AS done(station_code, at, version)
+            ON m.station_code = done.station_code AND m.at = done.at
+                AND m.xmin = done.version::xid
+        ORDER BY m.station_code, m.at
+        FOR UPDATE OF m) d
+    WHERE p.station_code = d.station_code AND p.at = d.at";
 
 const HOUR_READINGS: &str = "SELECT parameter_code, observed_at, value, period_seconds
     FROM reading
@@ -116,6 +135,7 @@ pub(crate) struct RollupOutcome {
 /// planning a dozen statements for every mark cost more than running them.
 #[derive(Debug)]
 pub(crate) struct Statements {
+    try_lock: Statement,
     take_marks: Statement,
     delete_marks: Statement,
     hour_readings: Statement,
@@ -133,6 +153,7 @@ impl Statements {
     /// Prepares every statement on `client`'s session.
     pub(crate) async fn prepare(client: &Client) -> Result<Self, tokio_postgres::Error> {
         Ok(Self {
+            try_lock: client.prepare(TRY_LOCK).await?,
             take_marks: client.prepare(TAKE_MARKS).await?,
             delete_marks: client.prepare(DELETE_MARKS).await?,
             hour_readings: client.prepare(HOUR_READINGS).await?,
@@ -188,6 +209,14 @@ pub(crate) async fn run_once(
 ) -> Result<RollupOutcome, tokio_postgres::Error> {
     let st = statements;
     let tx = client.transaction().await?;
+    let locked: bool = tx
+        .query_one(&st.try_lock, &[&ROLLUP_LOCK_KEY])
+        .await?
+        .get(0);
+    if !locked {
+        // Another instance is rolling up; its run covers these marks.
+        return Ok(RollupOutcome::default());
+    }
     let marks = tx.query(&st.take_marks, &[&MARKS_PER_RUN]).await?;
     let mut outcome = RollupOutcome {
         marks: marks.len(),
@@ -198,6 +227,7 @@ pub(crate) async fn run_once(
     }
     let mut done_codes: Vec<String> = Vec::with_capacity(marks.len());
     let mut done_ats: Vec<DateTime<Utc>> = Vec::with_capacity(marks.len());
+    let mut done_versions: Vec<String> = Vec::with_capacity(marks.len());
     let mut hours: Vec<(&Station, DateTime<Utc>)> = Vec::new();
     let mut records: Vec<(&Station, DateTime<Utc>)> = Vec::new();
     for row in &marks {
@@ -214,6 +244,7 @@ pub(crate) async fn run_once(
         };
         done_codes.push(code);
         done_ats.push(at);
+        done_versions.push(row.get(2));
         match station.kind {
             StationKind::Air => hours.push((station, at)),
             StationKind::River | StationKind::Source => records.push((station, at)),
@@ -231,7 +262,7 @@ pub(crate) async fn run_once(
         })
         .collect();
     roll_days(&tx, st, &days).await?;
-    tx.execute(&st.delete_marks, &[&done_codes, &done_ats])
+    tx.execute(&st.delete_marks, &[&done_codes, &done_ats, &done_versions])
         .await?;
     tx.commit().await?;
     Ok(outcome)

@@ -86,10 +86,12 @@ const MERGE_READINGS: &str = "WITH merged AS (
 
 /// Marks what the indices must be recomputed for, in the same transaction:
 /// an air station's hour label, a water site's record instant (computed by
-/// [`rollup_mark`]).
+/// [`rollup_mark`]). A mark already there gets a new row version, which
+/// tells a rollup run computing it meanwhile to keep it (see `rollup`);
+/// the update changes no key, so it never waits for that run.
 const MARK_PENDING: &str = "INSERT INTO rollup_pending (station_code, at)
     SELECT * FROM unnest($1::text[], $2::timestamptz[])
-    ON CONFLICT DO NOTHING";
+    ON CONFLICT (station_code, at) DO UPDATE SET at = excluded.at";
 
 /// One row per station and parameter, the batch's newest. A late reading
 /// never replaces a newer latest value.

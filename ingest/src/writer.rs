@@ -15,16 +15,18 @@
 //! arrived during the last commit (group commit), up to
 //! `batch_max_messages`.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use envmon_core::StationCode;
 use envmon_core::backoff::Backoff;
 use envmon_core::db::{DatabaseSettings, DbError};
 use envmon_core::registry::load_stations;
 use envmon_core::topic::Topics;
+use envmon_core::wire::StationState;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
@@ -42,6 +44,11 @@ use crate::store::Store;
 
 /// How soon acknowledgements the MQTT loop could not take are offered again.
 const ACK_RETRY_INTERVAL: Duration = Duration::from_millis(10);
+
+/// Live state goes out at most this often: under load the writer commits a
+/// hundred small batches a second, and one update per station per commit
+/// would cost the broker and every subscriber more than the readings do.
+const LIVE_INTERVAL: Duration = Duration::from_millis(20);
 
 /// The longest pause between attempts to write a failed batch.
 const MAX_RETRY_DELAY: Duration = Duration::from_secs(5);
@@ -108,6 +115,8 @@ impl Writer {
             database_ok: self.database_ok,
             rollup: self.rollup,
             pending_acks: self.pending_acks,
+            live_pending: BTreeMap::new(),
+            live_sent: tokio::time::Instant::now(),
         };
         let topics = collector.topics.clone();
         tokio::join!(
@@ -313,6 +322,10 @@ struct Committer {
     database_ok: Arc<AtomicBool>,
     rollup: Arc<tokio::sync::Notify>,
     pending_acks: VecDeque<Delivery>,
+    /// Committed states not yet published, the newest of each station.
+    live_pending: BTreeMap<StationCode, StationState>,
+    /// When live state last went out.
+    live_sent: tokio::time::Instant,
 }
 
 impl Committer {
@@ -335,11 +348,14 @@ impl Committer {
                     () = tokio::time::sleep(ACK_RETRY_INTERVAL), if !self.pending_acks.is_empty() => {
                         self.flush_acks();
                     }
+                    () = tokio::time::sleep_until(self.live_sent + LIVE_INTERVAL),
+                        if !self.live_pending.is_empty() => self.publish_live(topics),
                 }
             };
             let Some(batch) = batch else { break };
             self.commit(batch, topics, shutdown).await;
         }
+        self.publish_live(topics);
         // Give the last acknowledgements a moment to reach the MQTT loop.
         let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
         while !self.pending_acks.is_empty() && tokio::time::Instant::now() < deadline {
@@ -401,9 +417,26 @@ impl Committer {
         }
         .emit();
         self.rollup.notify_one();
-        for state in &committed.states {
-            self.live.publish(topics, state);
+        for mut state in committed.states {
+            if let Some(earlier) = self.live_pending.remove(&state.station) {
+                // Revisions are news once: keep the unpublished ones.
+                let mut revisions = earlier.revisions;
+                revisions.append(&mut state.revisions);
+                state.revisions = revisions;
+            }
+            self.live_pending.insert(state.station.clone(), state);
         }
+        if self.live_sent.elapsed() >= LIVE_INTERVAL {
+            self.publish_live(topics);
+        }
+    }
+
+    /// Publishes the committed states not yet published.
+    fn publish_live(&mut self, topics: &Topics) {
+        for state in std::mem::take(&mut self.live_pending).into_values() {
+            self.live.publish(topics, &state);
+        }
+        self.live_sent = tokio::time::Instant::now();
     }
 
     /// The open store, reconnecting when the session was lost.

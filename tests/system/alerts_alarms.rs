@@ -159,3 +159,95 @@ async fn an_alarm_is_raised_held_and_cleared_live_for_staff_only() {
     assert_eq!(public.json()["notices"], serde_json::json!([]));
     system.shutdown().await;
 }
+
+/// Every kind of rule, with thresholds low enough that the data below
+/// breaks each one: all of them measure (no SQL of theirs fails) and raise.
+#[tokio::test]
+async fn every_kind_of_rule_measures_and_raises() {
+    let mut system = TestSystem::start().await;
+    let mut settings = system.ingest_settings();
+    let mut rules = AlarmSettings::default().rules;
+    for rule in &mut rules {
+        match rule.kind {
+            // HJ 633-2026: the record below has AQI 102.
+            RuleKind::Aqi => (rule.raise_at, rule.clear_below) = (100.0, 90.0),
+            RuleKind::Pollutant => (rule.raise_at, rule.clear_below) = (50.0, 40.0),
+            // Stations that reported at all, silent for over a second.
+            RuleKind::Silent => rule.window = Duration::from_secs(1),
+            RuleKind::QcFailures => (rule.raise_at, rule.clear_below) = (1.0, 1.0),
+            RuleKind::WaterClass | RuleKind::SourceCompliance => {}
+        }
+    }
+    settings.alarms = AlarmSettings {
+        interval: Duration::from_millis(200),
+        rules,
+    };
+    system.stop_ingest().await.unwrap();
+    system.start_ingest_with(settings).await;
+
+    let hour = chrono::Utc::now()
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
+        .format("%Y-%m-%dT%H:00:00+08:00");
+    system
+        .mosquitto_pub(
+            "sensors/air/1141A",
+            &format!(
+                r#"{{"station":"1141A","observed_at":"{hour}","period":"PT1H",
+                    "readings":{{"so2":8,"no2":45,"co":0.7,"o3":120,"pm10":85,"pm25":62}}}}"#
+            ),
+        )
+        .await;
+    // Out of the plausible range: flagged by quality control.
+    system
+        .mosquitto_pub(
+            "sensors/air/1150A",
+            &format!(r#"{{"station":"1150A","observed_at":"{hour}","readings":{{"pm25":-4}}}}"#),
+        )
+        .await;
+    // GB 3838-2002 Table 1: NH3-N 1.3 mg/L is class IV, below this section's target.
+    system
+        .mosquitto_pub(
+            "sensors/river/wusongkou",
+            &format!(
+                r#"{{"station":"wusongkou","observed_at":"{hour}",
+                    "readings":{{"ph":7.6,"do":6.5,"codmn":3.9,"nh3n":1.3,"tp":0.15,"temp":15.2}}}}"#
+            ),
+        )
+        .await;
+
+    let expected = [
+        ("aqi_heavy", "1141A"),
+        ("pm25_high", "1141A"),
+        ("qc_failures", "1150A"),
+        ("water_below_target", "wusongkou"),
+        ("air_station_silent", "1141A"),
+    ];
+    crate::helpers::wait_for(
+        "an alarm from every kind of rule",
+        Duration::from_secs(20),
+        || async {
+            let rows = system
+                .db
+                .client()
+                .await
+                .query(
+                    "SELECT rule, station_code FROM alarm WHERE state = 'raised'",
+                    &[],
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+            let raised: Vec<(String, String)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+            let missing: Vec<_> = expected
+                .iter()
+                .filter(|(rule, station)| !raised.iter().any(|(r, s)| r == rule && s == station))
+                .collect();
+            if missing.is_empty() {
+                Ok(())
+            } else {
+                Err(format!("missing {missing:?}; raised {raised:?}"))
+            }
+        },
+    )
+    .await;
+    system.shutdown().await;
+}

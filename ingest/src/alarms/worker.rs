@@ -77,7 +77,7 @@ impl AlarmWorker {
 
     /// One evaluation of every rule, in one transaction.
     async fn round(&self, client: &mut Client) -> Result<(), DbError> {
-        let tx = client.transaction().await?;
+        let mut tx = client.transaction().await?;
         let locked: bool = tx
             .query_one("SELECT pg_try_advisory_xact_lock($1)", &[&ALARM_LOCK])
             .await?
@@ -87,29 +87,50 @@ impl AlarmWorker {
         }
         let mut open = load_open(&tx).await?;
         for rule in &self.settings.rules {
-            for measurement in measure(&tx, rule).await? {
-                let key = (rule.name.clone(), measurement.station.clone());
-                let current = open.get_mut(&key);
-                match decide(rule, current.as_ref().map(|a| a.worst), measurement.value) {
-                    Decision::Raise => raise(&tx, rule, &measurement).await?,
-                    Decision::Worsen => {
-                        if let Some(alarm) = current {
-                            worsen(&tx, alarm, &measurement).await?;
-                        }
-                    }
-                    Decision::Clear => {
-                        if let Some(alarm) = current {
-                            clear(&tx, rule, alarm, &measurement).await?;
-                        }
-                        open.remove(&key);
-                    }
-                    Decision::Keep => {}
+            // One rule failing (a statement timeout, say) must not stop the
+            // others: each runs in its own savepoint.
+            let mut savepoint = tx.savepoint("alarm_rule").await?;
+            match apply_rule(&mut savepoint, rule, &mut open).await {
+                Ok(()) => savepoint.commit().await?,
+                Err(error) => {
+                    tracing::warn!(rule = %rule.name, error = %error, "Alarm rule failed; the others go on.");
+                    savepoint.rollback().await?;
+                    // Its in-memory changes may not match the rolled-back rows.
+                    open = load_open(&tx).await?;
                 }
             }
         }
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Measures one rule and applies its decisions.
+async fn apply_rule(
+    tx: &mut Transaction<'_>,
+    rule: &AlarmRule,
+    open: &mut HashMap<(String, String), OpenAlarm>,
+) -> Result<(), DbError> {
+    for measurement in measure(&*tx, rule).await? {
+        let key = (rule.name.clone(), measurement.station.clone());
+        let current = open.get_mut(&key);
+        match decide(rule, current.as_ref().map(|a| a.worst), measurement.value) {
+            Decision::Raise => raise(tx, rule, &measurement).await?,
+            Decision::Worsen => {
+                if let Some(alarm) = current {
+                    worsen(tx, alarm, &measurement).await?;
+                }
+            }
+            Decision::Clear => {
+                if let Some(alarm) = current {
+                    clear(tx, rule, alarm, &measurement).await?;
+                }
+                open.remove(&key);
+            }
+            Decision::Keep => {}
+        }
+    }
+    Ok(())
 }
 
 async fn load_open(tx: &Transaction<'_>) -> Result<HashMap<(String, String), OpenAlarm>, DbError> {

@@ -430,3 +430,50 @@ async fn bad_chart_requests_are_refused_naming_the_parameter() {
     }
     system.shutdown().await;
 }
+
+#[tokio::test]
+async fn water_chart_draws_the_gb3838_class_limits_of_its_water_body() {
+    let system = TestSystem::start().await;
+    let payloads: Vec<String> = [3, 2, 1]
+        .into_iter()
+        .map(|hours_back| {
+            let at = window_end() - chrono::Duration::hours(hours_back) - chrono::Duration::minutes(30);
+            format!(
+                r#"{{"station":"wusongkou","observed_at":"{}","readings":{{"nh3n":0.{hours_back}2,"do":6.5,"ph":7.4}}}}"#,
+                at.to_rfc3339()
+            )
+        })
+        .collect();
+    publish_lines(&system, "sensors/river/wusongkou", &payloads).await;
+    let client = system.db.client().await;
+    wait_for("the water readings stored", Duration::from_secs(20), || async {
+        let stored: i64 = client
+            .query_one(
+                "SELECT count(*) FROM reading WHERE station_code = 'wusongkou' AND parameter_code = 'nh3n'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        if stored == 3 { Ok(()) } else { Err(format!("{stored} readings")) }
+    })
+    .await;
+
+    let response = get(&system, "/api/v1/charts/station/wusongkou/nh3n.svg?lang=zh").await;
+    assert_eq!(response.status, 200, "{}", text(&response));
+    keep("nh3n-24h-zh.svg", &response);
+    let svg = text(&response);
+    assert!(svg.contains("吴淞口 · 氨氮（mg/L）"), "title");
+    assert!(
+        svg.contains("GB 3838-2002 表1 河流水质类别限值"),
+        "bands named"
+    );
+    // NH3-N 0.12–0.32 mg/L: the class I (≤ 0.15) and class II (≤ 0.5)
+    // bands are drawn in the dashboard's class colours.
+    assert!(svg.contains("fill=\"#4FA3C4\"") && svg.contains("fill=\"#3B6FB0\""));
+    // Three hourly points, one line.
+    let runs = polylines(svg, "#1F2933");
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(runs[0].split_whitespace().count(), 3);
+    system.shutdown().await;
+}

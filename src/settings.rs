@@ -97,6 +97,20 @@ mod tests {
     }
 
     #[test]
+    fn operations_guide_shows_exactly_the_printed_defaults() {
+        let guide = include_str!("../docs/operations.md");
+        let block = guide
+            .split_once("<!-- BEGIN envmon config print-default -->\n```toml\n")
+            .and_then(|(_, rest)| rest.split_once("```\n<!-- END envmon config print-default -->"))
+            .map(|(block, _)| block)
+            .expect("docs/operations.md has the print-default block");
+        assert!(
+            block == DEFAULT_TOML,
+            "docs/operations.md differs from `envmon config print-default`: paste its output between the markers"
+        );
+    }
+
+    #[test]
     fn unknown_keys_are_refused_with_their_path() {
         let error = toml::from_str::<Settings>("[ingest]\nbatch_max_rowz = 3\n").unwrap_err();
         assert!(error.to_string().contains("batch_max_rowz"), "{error}");

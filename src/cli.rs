@@ -106,6 +106,23 @@ pub(crate) enum Command {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum BenchCommand {
+    /// Live fan-out: thousands of WebSocket clients against a publisher
+    /// child process; latency, throughput, memory per connection, slow
+    /// clients, and requests/s of the latest-state endpoint.
+    Live {
+        /// Fast WebSocket clients, each following the air stations.
+        #[arg(long, default_value_t = 10_000)]
+        clients: usize,
+        /// Slow clients (one message a second) added for the second phase.
+        #[arg(long, default_value_t = 100)]
+        slow: usize,
+        /// Seconds each measured phase lasts.
+        #[arg(long, default_value_t = 15)]
+        seconds: u64,
+        /// Every air station publishes its state once per this many ms.
+        #[arg(long, default_value_t = 2000)]
+        interval_ms: u64,
+    },
     /// Ingest throughput and commit latency through a real broker.
     Ingest {
         /// Seconds each load step runs.

@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_charts;
+mod bench_live;
 mod cli;
 mod commands;
 mod metrics;
@@ -40,6 +41,23 @@ async fn main() -> anyhow::Result<()> {
         Command::Bench {
             command: BenchCommand::Charts { seconds },
         } => commands::bench_charts(&settings, seconds).await,
+        Command::Bench {
+            command:
+                BenchCommand::Live {
+                    clients,
+                    slow,
+                    seconds,
+                    interval_ms,
+                },
+        } => {
+            let options = bench_live::Options {
+                clients,
+                slow,
+                seconds,
+                interval_ms,
+            };
+            bench_live::live(&settings, options).await
+        }
         Command::Stations {
             command: StationsCommand::Import { file },
         } => commands::import(&settings, &file).await,

@@ -156,6 +156,7 @@ impl Publisher {
         let state = AppState {
             charts,
             rate_limiter: http::rate_limiter(&settings),
+            latest_cache: Arc::default(),
             admission: Arc::new(Admission::new(
                 settings.max_live_clients,
                 settings.max_live_clients_per_address,

@@ -83,6 +83,11 @@ impl Csv {
         let _ = self.writer.write_record(fields);
     }
 
+    /// The document's bytes.
+    pub(crate) fn into_bytes(self) -> Vec<u8> {
+        self.writer.into_inner().unwrap_or_default()
+    }
+
     /// The response: `text/csv`, named for download.
     pub(crate) fn into_response(self, name: &str) -> Response {
         let body = self.writer.into_inner().unwrap_or_default();

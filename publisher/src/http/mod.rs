@@ -12,6 +12,7 @@ mod error;
 mod format;
 mod health;
 mod indices;
+mod latest_cache;
 mod oembed;
 mod openapi;
 mod query;
@@ -44,6 +45,7 @@ pub(crate) struct AppState {
     pub(crate) live: Arc<Hub>,
     pub(crate) admission: Arc<Admission>,
     pub(crate) rate_limiter: Arc<rate_limit::RateLimiter>,
+    pub(crate) latest_cache: Arc<latest_cache::LatestCache>,
     pub(crate) broker_connected: Arc<AtomicBool>,
     /// Cancelled on shutdown, so live clients are closed with a reason.
     pub(crate) shutdown: CancellationToken,

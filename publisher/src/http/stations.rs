@@ -1,6 +1,7 @@
 //! `/api/v1/stations` (JSON, CSV, GeoJSON), `/api/v1/stations/{code}/latest`,
 //! `/api/v1/latest` (every station's latest state) and `/api/v1/parameters`.
 
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -183,42 +184,79 @@ struct LatestReading {
 }
 
 /// `/api/v1/latest`: every station's latest committed state, as this
-/// server holds it (fed by the live topics and the database).
+/// server holds it (fed by the live topics and the database). An answer is
+/// built once per change of the live state and query, then served from
+/// memory: popular during an episode, it must cost next to nothing.
 async fn latest_all(
     State(app): State<AppState>,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Response, ApiError> {
     let format = Format::parse(query.format.as_deref(), false)?;
     let filter = query.stations().parse()?;
-    let states = app
-        .live
-        .states(|code, kind, district| filter.matches(code, kind, district));
-    if format == Format::Csv {
-        let mut csv = Csv::new(&[
-            "station",
-            "kind",
-            "parameter",
-            "value",
-            "unit",
-            "observed_at",
-            "quality",
-        ]);
-        for state in &states {
-            for (parameter, reading) in &state.readings {
-                csv.row([
-                    state.station.to_string(),
-                    state.kind.to_string(),
-                    parameter.to_string(),
-                    reading.value.to_string(),
-                    reading.unit.clone(),
-                    iso_beijing(reading.observed_at),
-                    reading.quality.to_string(),
-                ]);
-            }
+    let seq = app.live.seq();
+    let key = format!(
+        "{:?}|{:?}|{:?}|{}",
+        query.kind,
+        query.district,
+        query.station,
+        format == Format::Csv
+    );
+    let body = match app.latest_cache.get(&key, seq) {
+        Some(body) => body,
+        None => {
+            let states = app
+                .live
+                .states(|code, kind, district| filter.matches(code, kind, district));
+            let body = if format == Format::Csv {
+                latest_csv(&states)
+            } else {
+                latest_json(states)
+            };
+            app.latest_cache.put(key, seq, body.clone());
+            body
         }
-        return Ok(csv.into_response("latest"));
+    };
+    let content_type = if format == Format::Csv {
+        "text/csv; charset=utf-8; header=present"
+    } else {
+        "application/json"
+    };
+    Ok(([(axum::http::header::CONTENT_TYPE, content_type)], body).into_response())
+}
+
+fn latest_csv(states: &[envmon_core::wire::StationState]) -> Bytes {
+    let mut csv = Csv::new(&[
+        "station",
+        "kind",
+        "parameter",
+        "value",
+        "unit",
+        "observed_at",
+        "quality",
+    ]);
+    for state in states {
+        for (parameter, reading) in &state.readings {
+            csv.row([
+                state.station.to_string(),
+                state.kind.to_string(),
+                parameter.to_string(),
+                reading.value.to_string(),
+                reading.unit.clone(),
+                iso_beijing(reading.observed_at),
+                reading.quality.to_string(),
+            ]);
+        }
     }
-    let items: Vec<LatestItem> = states
+    Bytes::from(csv.into_bytes())
+}
+
+#[derive(Serialize)]
+struct LatestList {
+    items: Vec<LatestItem>,
+}
+
+fn latest_json(states: Vec<envmon_core::wire::StationState>) -> Bytes {
+    let items = states
         .into_iter()
         .map(|s| LatestItem {
             station: s.station,
@@ -243,7 +281,7 @@ async fn latest_all(
             water: s.water,
         })
         .collect();
-    Ok(Json(json!({ "items": items })).into_response())
+    Bytes::from(serde_json::to_vec(&LatestList { items }).unwrap_or_default())
 }
 
 /// The latest committed state: a station's `StationState`, where a

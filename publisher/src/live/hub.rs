@@ -96,8 +96,7 @@ impl Hub {
         &self.epoch
     }
 
-    /// The last event's number.
-    #[cfg(test)]
+    /// The last event's number: while it stays, nothing held has changed.
     pub(crate) fn seq(&self) -> u64 {
         self.lock().seq
     }

@@ -242,11 +242,19 @@ fn build_staff(
             "cap_sender must not contain spaces, commas, '<' or '&'".into(),
         ));
     }
-    let signer = staff::keys::load_or_create(&staff_settings.signing_key_file)?;
+    let signer = Arc::new(staff::keys::load_or_create(
+        &staff_settings.signing_key_file,
+    )?);
     let client_id = format!("envmon-notices-{}-{}", std::process::id(), addr.port());
     let mut options = settings.broker.mqtt_options(&client_id);
     options.set_clean_session(true);
-    let (broadcaster, task) = staff::Broadcaster::new(options, topics.prefix(), pool);
+    let (broadcaster, task) = staff::Broadcaster::new(
+        options,
+        topics.prefix(),
+        pool,
+        Arc::clone(&signer),
+        staff_settings.expiry_check,
+    );
     let staff = staff::Staff {
         signer,
         broadcaster,

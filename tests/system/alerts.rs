@@ -285,3 +285,57 @@ async fn notice_travels_from_draft_to_mqtt_api_cap_and_atom_signed() {
     std::fs::remove_dir_all(dir).unwrap();
     system.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_notice_past_its_expiry_is_announced_expired_and_still_verifies() {
+    let system = TestSystem::start().await;
+    staff::add(&system.db, "olivia", Role::Operator).await;
+    staff::add(&system.db, "arthur", Role::Approver).await;
+    let operator = Staff::login(system.publisher_addr, "olivia").await;
+    let approver = Staff::login(system.publisher_addr, "arthur").await;
+    let mut content = staff::content("Short-lived warning");
+    let now = chrono::Utc::now();
+    content["effective"] = (now - chrono::Duration::hours(2)).to_rfc3339().into();
+    content["expires"] = (now + chrono::Duration::seconds(2)).to_rfc3339().into();
+    let body = serde_json::json!({ "content": content }).to_string();
+    let id = operator
+        .call("POST", "/api/v1/staff/notices", Some(&body))
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let approved = approver
+        .call("POST", &format!("/api/v1/staff/notices/{id}/approve"), None)
+        .await;
+    assert_eq!(approved.status, 200, "{}", approved.body);
+
+    let topic = format!("live/alert/{id}");
+    let mut last = Value::Null;
+    for _ in 0..60 {
+        last = retained(&system, &topic).await;
+        if last["status"] == "expired" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(last["status"], "expired", "{last}");
+    assert_eq!(last["version"], 1);
+    let key = http::get(system.publisher_addr, "/api/v1/alerts/public-key")
+        .await
+        .unwrap()
+        .json()["public_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let key = envmon_core::alert::hex::decode::<32>(&key).unwrap();
+    envmon_core::alert::verify_notice(&last.to_string(), &key).unwrap();
+
+    let listed = http::get(system.publisher_addr, "/api/v1/alerts")
+        .await
+        .unwrap()
+        .json();
+    assert_eq!(listed["notices"][0]["status"], "expired");
+    assert_eq!(listed["active"], serde_json::json!([]));
+    system.shutdown().await;
+}

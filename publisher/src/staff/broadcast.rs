@@ -6,11 +6,16 @@
 //! feed's subscriber. After every (re)connection the latest version of each
 //! notice that has not yet expired is announced again, so a notice issued
 //! while the broker was away still reaches it: the database is the truth.
+//! Every `expiry_check`, a published or updated notice whose `expires` has
+//! passed is announced once more as `expired` (signed in that form), so
+//! the retained message and late subscribers see it ended.
 
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use deadpool_postgres::Pool;
-use envmon_core::alert::PublicNotice;
+use envmon_core::alert::{NoticeSigner, NoticeStatus, PublicNotice};
 use envmon_core::backoff::Backoff;
 use rumqttc::{AsyncClient, Event, EventLoop, Packet, QoS};
 use tokio_util::sync::CancellationToken;
@@ -25,6 +30,10 @@ const ENQUEUE_TIMEOUT: Duration = Duration::from_secs(2);
 
 const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(10);
 
+/// How far back expired notices are still announced as such: older ones
+/// expired while no publisher ran, and clients see their `expires` passed.
+const EXPIRY_LOOKBACK: chrono::Duration = chrono::Duration::days(7);
+
 /// Sends notices to the broker.
 #[derive(Debug, Clone)]
 pub(crate) struct Broadcaster {
@@ -37,6 +46,10 @@ pub(crate) struct BroadcastLoop {
     eventloop: EventLoop,
     broadcaster: Broadcaster,
     pool: Pool,
+    signer: Arc<NoticeSigner>,
+    expiry_check: Duration,
+    /// Version ids already announced as expired by this process.
+    expired: Arc<Mutex<HashSet<String>>>,
 }
 
 impl std::fmt::Debug for BroadcastLoop {
@@ -50,6 +63,8 @@ impl Broadcaster {
         options: rumqttc::MqttOptions,
         prefix: &str,
         pool: Pool,
+        signer: Arc<NoticeSigner>,
+        expiry_check: Duration,
     ) -> (Self, BroadcastLoop) {
         let (client, eventloop) = AsyncClient::new(options, REQUEST_QUEUE);
         let broadcaster = Self {
@@ -60,6 +75,9 @@ impl Broadcaster {
             eventloop,
             broadcaster: broadcaster.clone(),
             pool,
+            signer,
+            expiry_check,
+            expired: Arc::default(),
         };
         (broadcaster, task)
     }
@@ -100,9 +118,22 @@ impl BroadcastLoop {
     /// Keeps the connection until `shutdown`.
     pub(crate) async fn run(mut self, shutdown: CancellationToken) {
         let mut backoff = Backoff::new(Duration::from_millis(100), MAX_RECONNECT_DELAY);
+        let mut expiry = tokio::time::interval(self.expiry_check.max(Duration::from_millis(50)));
+        expiry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let event = tokio::select! {
                 event = self.eventloop.poll() => event,
+                _ = expiry.tick() => {
+                    let sweep = ExpirySweep {
+                        broadcaster: self.broadcaster.clone(),
+                        pool: self.pool.clone(),
+                        signer: Arc::clone(&self.signer),
+                        expired: Arc::clone(&self.expired),
+                    };
+                    // Announcing waits on the queue this loop drains: do it aside.
+                    tokio::spawn(sweep.run());
+                    continue;
+                }
                 () = shutdown.cancelled() => break,
             };
             match event {
@@ -136,5 +167,50 @@ async fn reannounce(broadcaster: &Broadcaster, pool: &Pool) {
             }
         }
         Err(error) => tracing::warn!(error = %error, "Cannot load notices to announce."),
+    }
+}
+
+/// One pass announcing newly expired notices.
+struct ExpirySweep {
+    broadcaster: Broadcaster,
+    pool: Pool,
+    signer: Arc<NoticeSigner>,
+    expired: Arc<Mutex<HashSet<String>>>,
+}
+
+impl ExpirySweep {
+    async fn run(self) {
+        let now = chrono::Utc::now();
+        let notices = match self.pool.get().await {
+            Ok(client) => super::notice_store::latest_documents(&client, 10_000).await,
+            Err(error) => Err(error.into()),
+        };
+        let notices = match notices {
+            Ok(notices) => notices,
+            Err(error) => {
+                tracing::debug!(error = %error, "Cannot look for expired notices.");
+                return;
+            }
+        };
+        for mut notice in notices {
+            let ended = matches!(
+                notice.status,
+                NoticeStatus::Published | NoticeStatus::Updated
+            ) && notice.content.expires <= now
+                && notice.content.expires > now - EXPIRY_LOOKBACK;
+            if !ended {
+                continue;
+            }
+            let first = self
+                .expired
+                .lock()
+                .map(|mut seen| seen.insert(notice.version_id.clone()))
+                .unwrap_or(false);
+            if first {
+                notice.status = NoticeStatus::Expired;
+                self.signer.sign(&mut notice);
+                self.broadcaster.announce(&notice).await;
+            }
+        }
     }
 }

@@ -48,7 +48,7 @@ use crate::http::AppState;
 /// What the staff routes share: the signer and the MQTT broadcaster.
 #[derive(Debug)]
 pub(crate) struct Staff {
-    pub(crate) signer: NoticeSigner,
+    pub(crate) signer: std::sync::Arc<NoticeSigner>,
     pub(crate) broadcaster: Broadcaster,
     pub(crate) sender: CapSender,
     /// `public_url` without a trailing slash.

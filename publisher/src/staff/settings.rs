@@ -36,6 +36,10 @@ pub struct StaffSettings {
     /// How often the staff live channel looks for new alarm changes.
     #[serde(with = "humantime_serde")]
     pub live_poll: Duration,
+    /// How often notices past their expiry are looked for, to announce
+    /// them as `expired`.
+    #[serde(with = "humantime_serde")]
+    pub expiry_check: Duration,
 }
 
 impl Default for StaffSettings {
@@ -51,6 +55,7 @@ impl Default for StaffSettings {
             sender_name_zh: "上海市生态环境局".into(),
             sender_name_en: "Shanghai Municipal Bureau of Ecology and Environment".into(),
             live_poll: Duration::from_secs(1),
+            expiry_check: Duration::from_secs(10),
         }
     }
 }

@@ -29,6 +29,7 @@ pub fn staff_settings() -> StaffSettings {
         signing_key_file: signing_key_file().display().to_string(),
         cap_sender: "envmon@envmon.test".into(),
         live_poll: std::time::Duration::from_millis(100),
+        expiry_check: std::time::Duration::from_millis(200),
         ..StaffSettings::default()
     }
 }

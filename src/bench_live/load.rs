@@ -85,3 +85,18 @@ fn state(station: &Station, pm25: f64) -> anyhow::Result<String> {
     })
     .to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use envmon_core::registry::{SHANGHAI_REGISTRY, parse_registry};
+
+    #[test]
+    fn a_state_carries_the_real_report_and_parses_as_ingest_publishes_it() {
+        let stations = parse_registry(SHANGHAI_REGISTRY).unwrap();
+        let payload = state(&stations[0], 62.0).unwrap();
+        let parsed: envmon_core::wire::StationState = serde_json::from_str(&payload).unwrap();
+        assert_eq!(parsed.aqi.unwrap().aqi, Some(102));
+        assert!(payload.contains("sub_indices"));
+    }
+}

@@ -21,7 +21,8 @@ const TICKS_PER_SECOND: f64 = 100.0;
 /// statements seen running on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Backend {
-    /// The writer: COPY into `reading_staging` and the merges.
+    /// The writer: the COPY into `reading` (or `reading_staging`) and the
+    /// upserts of `station_latest` and the rollup marks.
     Writer,
     /// The rollup worker: hourly means, daily statistics, indices.
     Rollup,
@@ -31,13 +32,21 @@ impl Backend {
     /// Classifies a backend by one statement it ran; `None` when the
     /// statement is one both sessions run (or neither).
     pub(super) fn from_query(query: &str) -> Option<Self> {
-        if query.contains("reading_staging") {
+        if [
+            "reading_staging",
+            "COPY reading",
+            "INSERT INTO station_latest",
+            "INSERT INTO rollup_pending",
+        ]
+        .iter()
+        .any(|marker| query.contains(marker))
+        {
             Some(Backend::Writer)
         } else if [
             "hourly_mean",
             "daily_stat",
-            "SKIP LOCKED",
-            "DELETE FROM rollup_pending",
+            "pg_try_advisory_xact_lock",
+            "FROM rollup_pending",
         ]
         .iter()
         .any(|marker| query.contains(marker))
@@ -341,8 +350,16 @@ mod tests {
             Some(Backend::Writer)
         );
         assert_eq!(
+            Backend::from_query("COPY reading\n    (station_code) FROM STDIN (FORMAT binary)"),
+            Some(Backend::Writer)
+        );
+        assert_eq!(
+            Backend::from_query("INSERT INTO rollup_pending (station_code, at) SELECT 1"),
+            Some(Backend::Writer)
+        );
+        assert_eq!(
             Backend::from_query(
-                "SELECT station_code, at FROM rollup_pending ORDER BY at LIMIT $1 FOR UPDATE SKIP LOCKED"
+                "SELECT station_code, at, xmin::text FROM rollup_pending ORDER BY at LIMIT $1"
             ),
             Some(Backend::Rollup)
         );

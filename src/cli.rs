@@ -122,6 +122,12 @@ pub(crate) enum BenchCommand {
         /// Every air station publishes its state once per this many ms.
         #[arg(long, default_value_t = 2000)]
         interval_ms: u64,
+        /// Spread the states evenly over the interval, instead of
+        /// publishing each round together as ingest does after committing
+        /// the simulator's round: the harder pattern for the publisher, as
+        /// no two updates can share a write.
+        #[arg(long)]
+        spread: bool,
     },
     /// Ingest throughput and commit latency through a real broker.
     Ingest {

@@ -48,6 +48,7 @@ async fn main() -> anyhow::Result<()> {
                     slow,
                     seconds,
                     interval_ms,
+                    spread,
                 },
         } => {
             let options = bench_live::Options {
@@ -55,6 +56,11 @@ async fn main() -> anyhow::Result<()> {
                 slow,
                 seconds,
                 interval_ms,
+                pattern: if spread {
+                    bench_live::Pattern::Spread
+                } else {
+                    bench_live::Pattern::Rounds
+                },
             };
             bench_live::live(&settings, options).await
         }

@@ -114,6 +114,7 @@ impl Publisher {
             live.set_registry(&envmon_core::registry::load_stations(&**client).await?);
         }
         live.apply_reload(snapshot::load_states(&pool).await?);
+        live.flush();
 
         let listener =
             TcpListener::bind(settings.listen)

@@ -1,11 +1,11 @@
 //! The steady publishing load: every air station's state on its live topic
-//! in turn, as ingest publishes after a commit, with the real HJ 633 report
-//! so messages have their real size. `updated_at` carries the moment of
+//! once per interval, as ingest publishes after a commit, with the real
+//! HJ 633 report so messages have their real size. `updated_at` carries the moment of
 //! publishing, which the clients subtract from the moment of receipt.
 
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DurationRound, Timelike, Utc};
 use envmon_core::aqi::{Edition, HourlyConcentrations, real_time_aqi};
 use envmon_core::broker::BrokerSettings;
 use envmon_core::{Station, StationKind};
@@ -13,12 +13,15 @@ use rumqttc::{AsyncClient, QoS};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-/// Publishes a state every `interval / stations` until `stop`; returns how
-/// many it published.
+use super::Pattern;
+
+/// Publishes every air station's state once per `interval` in `pattern`
+/// until `stop`; returns how many it published.
 pub(super) async fn run(
     broker: &BrokerSettings,
     stations: &[Station],
     interval: Duration,
+    pattern: Pattern,
     stop: CancellationToken,
 ) -> anyhow::Result<u64> {
     let topics = broker.topics()?;
@@ -30,13 +33,18 @@ pub(super) async fn run(
     let options = broker.mqtt_options(&format!("envmon-bench-live-{}", std::process::id()));
     let (client, mut eventloop) = AsyncClient::new(options, 1024);
     let driver = tokio::spawn(async move { while eventloop.poll().await.is_ok() {} });
-    let step = interval / u32::try_from(air.len()).unwrap_or(1);
+    let (step, per_tick) = match pattern {
+        Pattern::Rounds => (interval, air.len()),
+        Pattern::Spread => (interval / u32::try_from(air.len()).unwrap_or(1), 1),
+    };
     let mut ticker = tokio::time::interval(step);
     let mut published = 0u64;
     for (i, station) in air.iter().cycle().enumerate() {
-        tokio::select! {
-            _ = ticker.tick() => {}
-            () = stop.cancelled() => break,
+        if i % per_tick == 0 {
+            tokio::select! {
+                _ = ticker.tick() => {}
+                () = stop.cancelled() => break,
+            }
         }
         let pm25 = 20.0 + (i % 60) as f64;
         let payload = state(station, pm25)?;
@@ -55,16 +63,20 @@ pub(super) async fn run(
     Ok(published)
 }
 
-/// A station state as ingest publishes it, stamped now.
+/// A station state as ingest publishes it, stamped now: the readings of
+/// the moment and the AQI of the last full hour, which (as in ingest)
+/// stays the same until the next hour is rolled up.
 fn state(station: &Station, pm25: f64) -> anyhow::Result<String> {
     let now = Utc::now();
+    let hour_end = now.duration_trunc(chrono::TimeDelta::hours(1))?;
+    let hour_pm25 = 40.0 + f64::from(hour_end.hour());
     let hour = HourlyConcentrations {
         so2_ug_m3: Some(8.0),
         no2_ug_m3: Some(42.0),
         co_mg_m3: Some(0.7),
         o3_ug_m3: Some(96.0),
-        pm10_ug_m3: Some(pm25 * 1.4),
-        pm25_ug_m3: Some(pm25),
+        pm10_ug_m3: Some(hour_pm25 * 1.4),
+        pm25_ug_m3: Some(hour_pm25),
         ..HourlyConcentrations::default()
     };
     let report = real_time_aqi(Edition::Hj633_2026, &hour)?;
@@ -78,7 +90,7 @@ fn state(station: &Station, pm25: f64) -> anyhow::Result<String> {
             "co": reading(0.7, "mg/m3"), "o3": reading(96.0, "ug/m3"),
         },
         "aqi": {
-            "hour_end": now, "edition": "HJ 633-2026", "aqi": report.aqi,
+            "hour_end": hour_end, "edition": "HJ 633-2026", "aqi": report.aqi,
             "level": report.level.as_ref().map(|l| l.level), "primary": report.primary,
             "report": report,
         },
@@ -96,7 +108,13 @@ mod tests {
         let stations = parse_registry(SHANGHAI_REGISTRY).unwrap();
         let payload = state(&stations[0], 62.0).unwrap();
         let parsed: envmon_core::wire::StationState = serde_json::from_str(&payload).unwrap();
-        assert_eq!(parsed.aqi.unwrap().aqi, Some(102));
+        assert_eq!(parsed.readings[&envmon_core::Parameter::Pm25].value, 62.0);
+        let aqi = parsed.aqi.unwrap();
+        assert!(
+            aqi.aqi.unwrap() > 50,
+            "PM2.5 of 40-63 µg/m³ is above level 1"
+        );
+        assert_eq!(aqi.hour_end.minute(), 0);
         assert!(payload.contains("sub_indices"));
     }
 }

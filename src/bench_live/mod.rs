@@ -39,6 +39,19 @@ pub(crate) struct Options {
     pub(crate) seconds: u64,
     /// Every air station publishes once per this many milliseconds.
     pub(crate) interval_ms: u64,
+    /// How each round of states is published.
+    pub(crate) pattern: Pattern,
+}
+
+/// How the load publishes a round of every air station's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pattern {
+    /// All together at the start of each interval, as the simulator's
+    /// stations report on the interval boundary and ingest publishes the
+    /// states of a committed batch one after another.
+    Rounds,
+    /// One state every `interval / stations`, evenly.
+    Spread,
 }
 
 /// Keep-alive connections of the HTTP comparison.
@@ -102,7 +115,9 @@ async fn measure(
     let round = CancellationToken::new();
     let first = {
         let (broker, stations, round) = (broker.clone(), stations.to_vec(), round.clone());
-        tokio::spawn(async move { load::run(&broker, &stations, interval, round).await })
+        tokio::spawn(async move {
+            load::run(&broker, &stations, interval, options.pattern, round).await
+        })
     };
     tokio::time::sleep(interval + Duration::from_millis(500)).await;
     round.cancel();
@@ -127,7 +142,9 @@ async fn measure(
     let stop = CancellationToken::new();
     let publisher = {
         let (broker, stations, stop) = (broker.clone(), stations.to_vec(), stop.clone());
-        tokio::spawn(async move { load::run(&broker, &stations, interval, stop).await })
+        tokio::spawn(
+            async move { load::run(&broker, &stations, interval, options.pattern, stop).await },
+        )
     };
     let phase = Duration::from_secs(options.seconds);
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -226,8 +243,16 @@ impl Report {
         println!();
         println!(
             "{} fast clients following the air stations ({} connected), every air station \
-             publishing once per {} ms ({} states published); {} s per phase.",
-            options.clients, self.connected, options.interval_ms, self.published, options.seconds
+             publishing once per {} ms, {} ({} states published); {} s per phase.",
+            options.clients,
+            self.connected,
+            options.interval_ms,
+            match options.pattern {
+                Pattern::Rounds => "each round together",
+                Pattern::Spread => "spread evenly",
+            },
+            self.published,
+            options.seconds
         );
         println!();
         println!("| measure | figure |");

@@ -399,6 +399,66 @@ async fn a_resuming_client_gets_what_it_missed_or_a_fresh_snapshot() {
     system.shutdown().await;
 }
 
+/// `state` with the AQI of the hour ending at `hour`:00.
+fn with_aqi(mut state: Value, hour: u32, aqi: i64) -> Value {
+    state["aqi"] = json!({
+        "hour_end": format!("2026-11-25T{hour:02}:00:00Z"), "edition": "HJ 633-2026",
+        "aqi": aqi, "level": 2, "primary": ["pm25"],
+        "report": {"aqi": aqi, "sub_indices": [{"pollutant": "pm25", "iaqi": aqi}]}
+    });
+    state
+}
+
+#[tokio::test]
+async fn an_update_leaves_out_an_unchanged_aqi_and_a_resume_gets_it_whole() {
+    let system = TestSystem::start().await;
+    let mqtt = Mqtt::connect(&system).await;
+    let mut client = connect(system.publisher_addr, "").await;
+    let snapshot = next(&mut client).await;
+    let epoch = snapshot["epoch"].as_str().unwrap().to_owned();
+    let seen = snapshot["seq"].as_u64().unwrap();
+
+    let first = with_aqi(state("1141A", "air", 30.0, 1), 10, 62);
+    mqtt.live("air", "1141A", &first).await;
+    let update = next_of(&mut client, "update").await;
+    assert_eq!(update["state"]["aqi"]["aqi"], 62, "a new station: whole");
+    assert!(update.get("unchanged").is_none(), "{update}");
+
+    let same_hour = with_aqi(state("1141A", "air", 33.0, 2), 10, 62);
+    mqtt.live("air", "1141A", &same_hour).await;
+    let update = next_of(&mut client, "update").await;
+    assert_eq!(update["state"]["readings"]["pm25"]["value"], 33.0);
+    assert!(update["state"].get("aqi").is_none(), "{update}");
+    assert_eq!(update["unchanged"], json!(["aqi"]));
+
+    let next_hour = with_aqi(state("1141A", "air", 35.0, 3), 11, 70);
+    mqtt.live("air", "1141A", &next_hour).await;
+    let update = next_of(&mut client, "update").await;
+    assert_eq!(
+        update["state"]["aqi"]["aqi"], 70,
+        "a new hour: the new block"
+    );
+    assert!(update.get("unchanged").is_none(), "{update}");
+    let newest = update["seq"].as_u64().unwrap();
+    let same_again = with_aqi(state("1141A", "air", 36.0, 4), 11, 70);
+    mqtt.live("air", "1141A", &same_again).await;
+    assert_eq!(
+        next_of(&mut client, "update").await["unchanged"],
+        json!(["aqi"])
+    );
+
+    // A resume from before all four: the one coalesced update, whole,
+    // although its usual form leaves the AQI out.
+    let mut resumed = connect(system.publisher_addr, &format!("?resume={epoch}:{seen}")).await;
+    let replayed = next(&mut resumed).await;
+    assert_eq!(replayed["type"], "update");
+    assert!(replayed["seq"].as_u64().unwrap() > newest);
+    assert_eq!(replayed["state"]["readings"]["pm25"]["value"], 36.0);
+    assert_eq!(replayed["state"]["aqi"]["aqi"], 70, "{replayed}");
+    assert!(replayed.get("unchanged").is_none(), "{replayed}");
+    system.shutdown().await;
+}
+
 /// A WebSocket client whose socket takes almost nothing until it reads.
 async fn stalled_client(addr: SocketAddr) -> LiveClient {
     let socket = tokio::net::TcpSocket::new_v4().unwrap();

@@ -18,6 +18,12 @@ pub(crate) enum EventKey {
 }
 
 /// One numbered event of this server's stream.
+///
+/// A station update usually leaves out the blocks that did not change since
+/// the station's previous update (the hourly AQI report is most of a state
+/// and changes once an hour). A client that did not get that previous
+/// update (it was coalesced away, or this is a replay) needs the whole
+/// state instead: both forms are made once, here.
 #[derive(Debug)]
 pub(crate) struct Event {
     /// Its place in the stream of this epoch; increases by one per event.
@@ -26,10 +32,22 @@ pub(crate) struct Event {
     pub(crate) scope: Scope,
     /// The JSON message, `seq` and `epoch` included: a WebSocket text frame.
     pub(crate) text: Utf8Bytes,
-    /// The same message as a Server-Sent Event, made on first use.
+    /// The message with the whole state, when `text` leaves blocks out.
+    whole: Option<Utf8Bytes>,
+    /// The two as Server-Sent Events, made on first use.
     sse: OnceLock<Bytes>,
+    sse_whole: OnceLock<Bytes>,
     /// The epoch, for the SSE id.
     epoch: Arc<str>,
+}
+
+/// Which form of an event a client needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Form {
+    /// Unchanged blocks left out: the client has the previous update.
+    Usual,
+    /// The whole state.
+    Whole,
 }
 
 impl Event {
@@ -45,16 +63,34 @@ impl Event {
             key,
             scope,
             text,
+            whole: None,
             sse: OnceLock::new(),
+            sse_whole: OnceLock::new(),
             epoch,
         }
     }
 
-    /// The Server-Sent Event carrying this event, built once for all SSE
-    /// clients.
-    pub(crate) fn sse(&self) -> Bytes {
-        self.sse
-            .get_or_init(|| sse_event(&self.epoch, self.seq, self.text.as_str()))
+    /// Gives the event its whole-state form, when `text` leaves blocks out.
+    pub(crate) fn with_whole(mut self, whole: Utf8Bytes) -> Self {
+        self.whole = Some(whole);
+        self
+    }
+
+    /// The WebSocket text frame in `form`.
+    pub(crate) fn text(&self, form: Form) -> &Utf8Bytes {
+        match (form, &self.whole) {
+            (Form::Whole, Some(whole)) => whole,
+            _ => &self.text,
+        }
+    }
+
+    /// The Server-Sent Event in `form`, built once for all SSE clients.
+    pub(crate) fn sse(&self, form: Form) -> Bytes {
+        let cell = match (form, &self.whole) {
+            (Form::Whole, Some(_)) => &self.sse_whole,
+            _ => &self.sse,
+        };
+        cell.get_or_init(|| sse_event(&self.epoch, self.seq, self.text(form).as_str()))
             .clone()
     }
 }

@@ -90,6 +90,7 @@ impl LiveFeed {
                 Ok(Event::Incoming(Packet::Publish(publish))) => self.take(&publish),
                 Ok(_) => {}
                 Err(error) => {
+                    self.hub.flush();
                     self.connected.store(false, Ordering::Release);
                     crate::metrics::BROKER_CONNECTED.set(0);
                     let delay = backoff.next_delay();
@@ -99,6 +100,12 @@ impl LiveFeed {
                         () = shutdown.cancelled() => break,
                     }
                 }
+            }
+            // What the broker sent together leaves together: the event loop
+            // holds the packets of its last read, and until they are taken
+            // the batch is not complete.
+            if self.eventloop.state.events.is_empty() {
+                self.hub.flush();
             }
         }
         let _ = self.client.try_disconnect();

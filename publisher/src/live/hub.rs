@@ -6,6 +6,11 @@
 //! state change, then broadcast to every client as shared bytes; a client
 //! joins under the same lock, so what it starts from (a snapshot or a
 //! replay) and what the broadcast brings next meet with no gap.
+//!
+//! Events leave at [`Hub::flush`], all that are waiting in one batch: the
+//! states of a committed batch arrive together from the broker, and each
+//! client then wakes once and writes them in one go instead of once per
+//! station.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -43,11 +48,17 @@ pub(crate) enum Start {
     Replay(Vec<Arc<Event>>),
 }
 
+/// Events broadcast together, in increasing `seq`.
+pub(crate) type Batch = Arc<[Arc<Event>]>;
+
 /// A client joining the stream.
 #[derive(Debug)]
 pub(crate) struct Joined {
     pub(crate) start: Start,
-    pub(crate) events: broadcast::Receiver<Arc<Event>>,
+    /// The last event the start covers: later batches may still bring
+    /// events up to here, which the client has already.
+    pub(crate) through: u64,
+    pub(crate) events: broadcast::Receiver<Batch>,
 }
 
 /// The live state and its stream.
@@ -55,7 +66,7 @@ pub(crate) struct Joined {
 pub(crate) struct Hub {
     epoch: Arc<str>,
     inner: Mutex<Inner>,
-    events: broadcast::Sender<Arc<Event>>,
+    events: broadcast::Sender<Batch>,
 }
 
 #[derive(Debug)]
@@ -70,6 +81,8 @@ struct Inner {
     ring: VecDeque<Arc<Event>>,
     ring_capacity: usize,
     snapshots: HashMap<String, SnapshotFrame>,
+    /// Events numbered but not yet broadcast (see [`Hub::flush`]).
+    unsent: Vec<Arc<Event>>,
 }
 
 impl Hub {
@@ -85,6 +98,7 @@ impl Hub {
                 ring: VecDeque::new(),
                 ring_capacity,
                 snapshots: HashMap::new(),
+                unsent: Vec::new(),
             }),
             events: broadcast::channel(BROADCAST_CAPACITY).0,
         }
@@ -121,25 +135,27 @@ impl Hub {
         inner.snapshots.clear();
     }
 
-    /// Merges a station's committed state and sends the merged result, with
-    /// the revisions the update carried (the kept state holds none).
+    /// Merges a station's committed state and sends the merged result (at
+    /// the next flush), with the revisions the update carried (the kept
+    /// state holds none).
     pub(crate) fn apply_update(&self, mut incoming: StationState) {
         let revisions = std::mem::take(&mut incoming.revisions);
         let mut inner = self.lock();
-        let mut merged = match inner.stations.get_mut(&incoming.station) {
+        let (mut merged, unchanged) = match inner.stations.get_mut(&incoming.station) {
             Some(current) => {
+                let before = Blocks::of(current);
                 current.merge(incoming);
-                current.clone()
+                (current.clone(), before.unchanged_in(current))
             }
             None => {
                 inner
                     .stations
                     .insert(incoming.station.clone(), incoming.clone());
-                incoming
+                (incoming, Vec::new())
             }
         };
         merged.revisions = revisions;
-        self.emit_update(&mut inner, &merged);
+        self.emit_update(&mut inner, &merged, &unchanged);
     }
 
     /// Merges states read from the database and sends an update for each
@@ -152,15 +168,16 @@ impl Hub {
                 Some(current) => {
                     let before = current.clone();
                     current.merge(state);
-                    (*current != before).then(|| current.clone())
+                    (*current != before)
+                        .then(|| (current.clone(), Blocks::of(&before).unchanged_in(current)))
                 }
                 None => {
                     inner.stations.insert(state.station.clone(), state.clone());
-                    Some(state)
+                    Some((state, Vec::new()))
                 }
             };
-            if let Some(merged) = merged {
-                self.emit_update(&mut inner, &merged);
+            if let Some((merged, unchanged)) = merged {
+                self.emit_update(&mut inner, &merged, &unchanged);
             }
         }
     }
@@ -215,31 +232,49 @@ impl Hub {
         }
     }
 
-    fn emit_update(&self, inner: &mut Inner, state: &StationState) {
+    /// Sends a station's state; `unchanged` names the blocks that are as
+    /// in its previous update, left out of the usual form.
+    fn emit_update(&self, inner: &mut Inner, state: &StationState, unchanged: &[&'static str]) {
         #[derive(Serialize)]
         struct Message<'a> {
             r#type: &'static str,
             state: &'a StationState,
+            #[serde(skip_serializing_if = "<[_]>::is_empty")]
+            unchanged: &'a [&'static str],
             seq: u64,
             epoch: &'a str,
         }
         let seq = inner.seq + 1;
-        let Some(text) = encode(&Message {
-            r#type: "update",
-            state,
-            seq,
-            epoch: &self.epoch,
-        }) else {
+        let message = |state, unchanged| {
+            encode(&Message {
+                r#type: "update",
+                state,
+                unchanged,
+                seq,
+                epoch: &self.epoch,
+            })
+        };
+        let Some(whole) = message(state, &[]) else {
             return;
         };
         let scope = inner.scope_of(state);
-        let event = Event::new(
-            seq,
-            EventKey::Station(state.station.clone()),
-            scope,
-            text,
-            Arc::clone(&self.epoch),
-        );
+        let key = EventKey::Station(state.station.clone());
+        let event = if unchanged.is_empty() {
+            Event::new(seq, key, scope, whole, Arc::clone(&self.epoch))
+        } else {
+            let mut usual = state.clone();
+            for block in unchanged {
+                match *block {
+                    AQI => usual.aqi = None,
+                    WATER => usual.water = None,
+                    _ => {}
+                }
+            }
+            let Some(text) = message(&usual, unchanged) else {
+                return;
+            };
+            Event::new(seq, key, scope, text, Arc::clone(&self.epoch)).with_whole(whole)
+        };
         self.emit(inner, event);
     }
 
@@ -253,8 +288,18 @@ impl Hub {
             }
             inner.ring.push_back(Arc::clone(&event));
         }
+        inner.unsent.push(event);
+    }
+
+    /// Broadcasts the events made since the last flush, as one batch.
+    pub(crate) fn flush(&self) {
+        let mut inner = self.lock();
+        if inner.unsent.is_empty() {
+            return;
+        }
+        let batch: Batch = std::mem::take(&mut inner.unsent).into();
         // No receivers is fine: nobody is watching yet.
-        let _ = self.events.send(event);
+        let _ = self.events.send(batch);
     }
 
     /// Joins the stream following `filter`: resumes after `resume` (epoch,
@@ -277,7 +322,11 @@ impl Hub {
             Some(events) => Start::Replay(events),
             None => Start::Snapshot(self.snapshot_locked(&mut inner, filter)),
         };
-        Joined { start, events }
+        Joined {
+            start,
+            through: inner.seq,
+            events,
+        }
     }
 
     /// The current state of what `filter` follows.
@@ -375,6 +424,38 @@ impl Inner {
     }
 }
 
+/// The names of a state's blocks in `unchanged`.
+const AQI: &str = "aqi";
+const WATER: &str = "water";
+
+/// A state's blocks before a merge, to tell which the merge left as they
+/// were.
+struct Blocks {
+    aqi: Option<envmon_core::wire::AqiNow>,
+    water: Option<envmon_core::wire::WaterNow>,
+}
+
+impl Blocks {
+    fn of(state: &StationState) -> Self {
+        Self {
+            aqi: state.aqi.clone(),
+            water: state.water.clone(),
+        }
+    }
+
+    /// The blocks `after` holds exactly as before.
+    fn unchanged_in(&self, after: &StationState) -> Vec<&'static str> {
+        let mut unchanged = Vec::new();
+        if after.aqi.is_some() && after.aqi == self.aqi {
+            unchanged.push(AQI);
+        }
+        if after.water.is_some() && after.water == self.water {
+            unchanged.push(WATER);
+        }
+        unchanged
+    }
+}
+
 /// Serialises a message into a text frame.
 fn encode<T: Serialize>(message: &T) -> Option<Utf8Bytes> {
     match serde_json::to_string(message) {
@@ -436,8 +517,10 @@ mod tests {
         let hub = Hub::new(16);
         let mut rx = hub.join(&Filter::default(), None).events;
         hub.apply_update(state("A", 1.0, 1));
-        let event = rx.try_recv().unwrap();
-        let message = json(&event.text);
+        assert!(rx.try_recv().is_err(), "nothing leaves before the flush");
+        hub.flush();
+        let batch = rx.try_recv().unwrap();
+        let message = json(&batch[0].text);
         assert_eq!(message["type"], "update");
         assert_eq!(message["seq"], 1);
         assert_eq!(message["epoch"], hub.epoch());
@@ -473,6 +556,60 @@ mod tests {
             hub.join(&Filter::default(), Some(("other", 4))).start,
             Start::Snapshot(_)
         ));
+    }
+
+    #[test]
+    fn a_flush_sends_what_waited_as_one_batch_and_a_joiner_knows_it_has_it() {
+        let hub = Hub::new(16);
+        let mut early = hub.join(&Filter::default(), None).events;
+        hub.apply_update(state("A", 1.0, 1));
+        hub.apply_update(state("B", 2.0, 1));
+        let late = hub.join(&Filter::default(), None);
+        assert_eq!(late.through, 2, "its snapshot already holds A and B");
+        hub.flush();
+        hub.flush();
+        let seqs: Vec<u64> = early.try_recv().unwrap().iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, [1, 2]);
+        assert!(early.try_recv().is_err(), "an empty flush sends nothing");
+    }
+
+    #[test]
+    fn an_update_leaves_out_the_aqi_block_it_did_not_change_but_keeps_it_whole() {
+        use super::super::event::Form;
+        let with_aqi = |minute: u32, hour: u32| {
+            let mut state = state("A", f64::from(minute), minute);
+            state.aqi = Some(envmon_core::wire::AqiNow {
+                hour_end: Utc.with_ymd_and_hms(2026, 11, 25, hour, 0, 0).unwrap(),
+                edition: "HJ 633-2026".into(),
+                aqi: Some(55),
+                level: Some(2),
+                primary: vec!["pm25".into()],
+                report: serde_json::json!({"aqi": 55}),
+                us_epa: None,
+            });
+            state
+        };
+        let hub = Hub::new(16);
+        let mut rx = hub.join(&Filter::default(), None).events;
+        hub.apply_update(with_aqi(1, 10));
+        hub.apply_update(with_aqi(2, 10));
+        hub.apply_update(with_aqi(3, 11));
+        hub.flush();
+        let batch = rx.try_recv().unwrap();
+        let usual: Vec<Value> = batch.iter().map(|e| json(e.text(Form::Usual))).collect();
+        assert_eq!(usual[0]["state"]["aqi"]["aqi"], 55, "new station: whole");
+        assert!(usual[0].get("unchanged").is_none());
+        assert!(
+            usual[1]["state"].get("aqi").is_none(),
+            "same hour: left out"
+        );
+        assert_eq!(usual[1]["unchanged"], serde_json::json!(["aqi"]));
+        assert_eq!(usual[1]["state"]["readings"]["pm25"]["value"], 2.0);
+        assert_eq!(usual[2]["state"]["aqi"]["hour_end"], "2026-11-25T11:00:00Z");
+        let whole = json(batch[1].text(Form::Whole));
+        assert_eq!(whole["state"]["aqi"]["aqi"], 55);
+        assert!(whole.get("unchanged").is_none());
+        assert_eq!(whole["seq"], usual[1]["seq"]);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use axum::extract::ws::Utf8Bytes;
 
-use super::event::{Event, SnapshotFrame};
+use super::event::{Event, Form, SnapshotFrame};
 
 /// What to send next.
 #[derive(Debug)]
@@ -21,7 +21,18 @@ pub(crate) enum Outgoing {
     /// numbered stream.
     Reply(Utf8Bytes),
     Snapshot(SnapshotFrame),
-    Event(Arc<Event>),
+    Event(Arc<Event>, Form),
+}
+
+impl Outgoing {
+    /// Bytes of its JSON text.
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Self::Reply(text) => text.len(),
+            Self::Snapshot(snapshot) => snapshot.text.len(),
+            Self::Event(event, form) => event.text(*form).len(),
+        }
+    }
 }
 
 /// Replies held at most; a client sending faster than it reads loses the
@@ -32,15 +43,25 @@ const MAX_REPLIES: usize = 8;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Overflow;
 
+/// An event waiting to be sent.
+#[derive(Debug)]
+struct Pending {
+    event: Arc<Event>,
+    /// When its key first became pending: the client's lag on that station.
+    since: Instant,
+    /// The form to send: whole once an earlier event of the key was
+    /// coalesced away, as the client never got what this one leaves out.
+    form: Form,
+}
+
 /// Pending messages of one client.
 #[derive(Debug)]
 pub(crate) struct Queue {
     replies: VecDeque<Utf8Bytes>,
     /// A snapshot to send before any event; replaces what was pending.
     snapshot: Option<(SnapshotFrame, Instant)>,
-    /// Events in increasing `seq`, at most one per key, each with the time
-    /// its key first became pending (the client's lag on that station).
-    events: VecDeque<(Arc<Event>, Instant)>,
+    /// Events in increasing `seq`, at most one per key.
+    events: VecDeque<Pending>,
     /// Most events held at once.
     capacity: usize,
     /// Events with `seq` up to here are already covered by a snapshot.
@@ -58,21 +79,47 @@ impl Queue {
         }
     }
 
-    /// Queues an event, replacing a pending one with the same key.
+    /// Queues an event from the stream, replacing a pending one with the
+    /// same key.
     ///
     /// # Errors
     /// [`Overflow`] when more distinct keys are pending than the capacity.
     pub(crate) fn push(&mut self, event: Arc<Event>, now: Instant) -> Result<(), Overflow> {
+        self.push_as(event, now, Form::Usual)
+    }
+
+    /// Queues an event replayed to a resuming client: whole, as the client
+    /// may have missed the events before it.
+    ///
+    /// # Errors
+    /// As [`Queue::push`].
+    pub(crate) fn push_replayed(
+        &mut self,
+        event: Arc<Event>,
+        now: Instant,
+    ) -> Result<(), Overflow> {
+        self.push_as(event, now, Form::Whole)
+    }
+
+    fn push_as(&mut self, event: Arc<Event>, now: Instant, form: Form) -> Result<(), Overflow> {
         if event.seq <= self.floor {
             return Ok(());
         }
-        let mut since = now;
-        if let Some(at) = self.events.iter().position(|(e, _)| e.key == event.key)
-            && let Some((_, first)) = self.events.remove(at)
+        let mut pending = Pending {
+            event,
+            since: now,
+            form,
+        };
+        if let Some(at) = self
+            .events
+            .iter()
+            .position(|p| p.event.key == pending.event.key)
+            && let Some(replaced) = self.events.remove(at)
         {
-            since = first;
+            pending.since = replaced.since;
+            pending.form = Form::Whole;
         }
-        self.events.push_back((event, since));
+        self.events.push_back(pending);
         if self.events.len() > self.capacity {
             return Err(Overflow);
         }
@@ -84,9 +131,15 @@ impl Queue {
     pub(crate) fn set_snapshot(&mut self, snapshot: SnapshotFrame, now: Instant) {
         self.floor = self.floor.max(snapshot.seq);
         let floor = self.floor;
-        self.events.retain(|(e, _)| e.seq > floor);
+        self.events.retain(|p| p.event.seq > floor);
         let since = self.snapshot.as_ref().map_or(now, |(_, at)| *at);
         self.snapshot = Some((snapshot, since));
+    }
+
+    /// Ignores events up to `seq` from now on: the client's start already
+    /// covers them.
+    pub(crate) fn skip_through(&mut self, seq: u64) {
+        self.floor = self.floor.max(seq);
     }
 
     /// Queues a reply, unless too many are waiting.
@@ -104,7 +157,36 @@ impl Queue {
         if let Some((snapshot, _)) = self.snapshot.take() {
             return Some(Outgoing::Snapshot(snapshot));
         }
-        self.events.pop_front().map(|(e, _)| Outgoing::Event(e))
+        self.events
+            .pop_front()
+            .map(|p| Outgoing::Event(p.event, p.form))
+    }
+
+    /// The next messages to send together, in order: at least one if any
+    /// is pending, then more while they fit in `max_bytes`.
+    pub(crate) fn pop_batch(&mut self, max_bytes: usize) -> Vec<Outgoing> {
+        let mut batch = Vec::new();
+        let mut bytes = 0;
+        while let Some(next) = self.peek_len() {
+            if !batch.is_empty() && bytes + next > max_bytes {
+                break;
+            }
+            let Some(message) = self.pop() else { break };
+            bytes += next;
+            batch.push(message);
+        }
+        batch
+    }
+
+    /// The size of what `pop` would return next.
+    fn peek_len(&self) -> Option<usize> {
+        if let Some(reply) = self.replies.front() {
+            return Some(reply.len());
+        }
+        if let Some((snapshot, _)) = &self.snapshot {
+            return Some(snapshot.text.len());
+        }
+        self.events.front().map(|p| p.event.text(p.form).len())
     }
 
     /// How long the oldest pending news has waited.
@@ -112,7 +194,7 @@ impl Queue {
         self.snapshot
             .iter()
             .map(|(_, at)| *at)
-            .chain(self.events.iter().map(|(_, at)| *at))
+            .chain(self.events.iter().map(|p| p.since))
             .min()
             .map_or(Duration::ZERO, |oldest| {
                 now.saturating_duration_since(oldest)
@@ -146,7 +228,7 @@ mod tests {
         std::iter::from_fn(|| queue.pop())
             .map(|o| match o {
                 Outgoing::Snapshot(s) => s.seq + 1000,
-                Outgoing::Event(e) => e.seq,
+                Outgoing::Event(e, _) => e.seq,
                 Outgoing::Reply(_) => 0,
             })
             .collect()
@@ -160,6 +242,28 @@ mod tests {
             queue.push(event(seq, station), now).unwrap();
         }
         assert_eq!(seqs(&mut queue), [3, 4, 5]);
+    }
+
+    #[test]
+    fn an_event_that_replaced_a_pending_one_or_was_replayed_goes_whole() {
+        let now = Instant::now();
+        let mut queue = Queue::new(10);
+        let forms = |queue: &mut Queue| -> Vec<(u64, Form)> {
+            std::iter::from_fn(|| queue.pop())
+                .map(|o| match o {
+                    Outgoing::Event(e, form) => (e.seq, form),
+                    _ => (0, Form::Usual),
+                })
+                .collect()
+        };
+        queue.push(event(1, "A"), now).unwrap();
+        queue.push(event(2, "B"), now).unwrap();
+        queue.push(event(3, "A"), now).unwrap();
+        assert_eq!(forms(&mut queue), [(2, Form::Usual), (3, Form::Whole)]);
+        queue.push(event(4, "A"), now).unwrap();
+        assert_eq!(forms(&mut queue), [(4, Form::Usual)], "3 was sent whole");
+        queue.push_replayed(event(5, "C"), now).unwrap();
+        assert_eq!(forms(&mut queue), [(5, Form::Whole)]);
     }
 
     #[test]
@@ -186,6 +290,29 @@ mod tests {
         queue.push(event(2, "B"), now).unwrap();
         queue.push(event(3, "B"), now).unwrap();
         assert_eq!(queue.push(event(4, "C"), now), Err(Overflow));
+    }
+
+    #[test]
+    fn a_batch_takes_messages_in_order_up_to_its_byte_budget_but_at_least_one() {
+        let now = Instant::now();
+        let mut queue = Queue::new(10);
+        // Each event's text is its seq: "10", "11", "12", "13".
+        for (seq, station) in [(10, "A"), (11, "B"), (12, "C"), (13, "D")] {
+            queue.push(event(seq, station), now).unwrap();
+        }
+        let seqs_of = |batch: Vec<Outgoing>| -> Vec<u64> {
+            batch
+                .into_iter()
+                .map(|o| match o {
+                    Outgoing::Event(e, _) => e.seq,
+                    _ => 0,
+                })
+                .collect()
+        };
+        assert_eq!(seqs_of(queue.pop_batch(5)), [10, 11]);
+        assert_eq!(seqs_of(queue.pop_batch(1)), [12]);
+        assert_eq!(seqs_of(queue.pop_batch(100)), [13]);
+        assert!(queue.pop_batch(100).is_empty());
     }
 
     #[test]

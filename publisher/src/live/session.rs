@@ -14,15 +14,20 @@ use std::time::{Duration, Instant};
 use tokio::sync::{Notify, broadcast};
 use tokio::time::MissedTickBehavior;
 
-use super::event::Event;
 use super::filter::Filter;
-use super::hub::{Hub, Joined, Start};
+use super::hub::{Batch, Hub, Joined, Start};
 use super::queue::{Outgoing, Queue};
 
 /// Distinct pending events (stations and notices) a client may hold;
 /// coalescing keeps one per station, so only a registry of thousands of
 /// stations would come near.
 const QUEUE_CAPACITY: usize = 4096;
+
+/// Bytes of messages written together with one flush. Everything pending
+/// leaves in one write instead of one write per message: on a busy server
+/// the cost is per write far more than per byte, so a client that fell
+/// behind catches up faster. A snapshot larger than this still goes whole.
+const BATCH_BYTES: usize = 128 * 1024;
 
 /// The timing limits of a live client.
 #[derive(Debug, Clone, Copy)]
@@ -45,8 +50,9 @@ pub(crate) enum End {
 
 /// Where a session writes.
 pub(crate) trait Outlet: Send {
-    /// Sends one message; resolves once the transport has taken it.
-    fn send(&mut self, message: &Outgoing) -> impl Future<Output = Result<(), ()>> + Send;
+    /// Sends messages in order, together; resolves once the transport has
+    /// taken them all.
+    fn send(&mut self, batch: &[Outgoing]) -> impl Future<Output = Result<(), ()>> + Send;
     /// Sends a keep-alive.
     fn ping(&mut self) -> impl Future<Output = Result<(), ()>> + Send;
 }
@@ -68,8 +74,12 @@ impl Session {
         filter: Filter,
         resume: Option<(&str, u64)>,
         limits: Limits,
-    ) -> (Self, broadcast::Receiver<Arc<Event>>) {
-        let Joined { start, events } = hub.join(&filter, resume);
+    ) -> (Self, broadcast::Receiver<Batch>) {
+        let Joined {
+            start,
+            through,
+            events,
+        } = hub.join(&filter, resume);
         let now = Instant::now();
         let mut queue = Queue::new(QUEUE_CAPACITY);
         match start {
@@ -77,10 +87,11 @@ impl Session {
             Start::Replay(missed) => {
                 for event in missed {
                     // Replay holds at most one event per key after coalescing.
-                    let _ = queue.push(event, now);
+                    let _ = queue.push_replayed(event, now);
                 }
             }
         }
+        queue.skip_through(through);
         let session = Self {
             queue: Mutex::new(queue),
             filter: Mutex::new(filter),
@@ -114,25 +125,23 @@ impl Session {
     }
 
     /// Moves the events the client follows into its queue until it ends.
-    pub(crate) async fn fan_in(
-        &self,
-        hub: &Hub,
-        mut events: broadcast::Receiver<Arc<Event>>,
-    ) -> End {
+    pub(crate) async fn fan_in(&self, hub: &Hub, mut events: broadcast::Receiver<Batch>) -> End {
         loop {
             match events.recv().await {
-                Ok(event) => {
-                    let follows = self
-                        .filter
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .matches(&event.scope);
-                    if !follows {
+                Ok(batch) => {
+                    let filter = self.filter.lock().unwrap_or_else(|p| p.into_inner());
+                    let mut followed = batch.iter().filter(|e| filter.matches(&e.scope)).peekable();
+                    if followed.peek().is_none() {
                         continue;
                     }
                     let now = Instant::now();
                     let mut queue = self.queue();
-                    if queue.push(event, now).is_err() || queue.lag(now) > self.limits.max_lag {
+                    for event in followed {
+                        if queue.push(Arc::clone(event), now).is_err() {
+                            return End::TooSlow;
+                        }
+                    }
+                    if queue.lag(now) > self.limits.max_lag {
                         return End::TooSlow;
                     }
                 }
@@ -166,8 +175,8 @@ impl Session {
                 _ = ping.tick() => {
                     tokio::time::timeout(limits.write_timeout, outlet.ping()).await
                 }
-                message = self.next() => {
-                    tokio::time::timeout(limits.write_timeout, outlet.send(&message)).await
+                batch = self.next_batch() => {
+                    tokio::time::timeout(limits.write_timeout, outlet.send(&batch)).await
                 }
             };
             match sent {
@@ -178,12 +187,12 @@ impl Session {
         }
     }
 
-    /// The next queued message, waiting for one.
-    async fn next(&self) -> Outgoing {
+    /// The queued messages to send next, waiting for at least one.
+    async fn next_batch(&self) -> Vec<Outgoing> {
         loop {
-            let popped = self.queue().pop();
-            if let Some(message) = popped {
-                return message;
+            let batch = self.queue().pop_batch(BATCH_BYTES);
+            if !batch.is_empty() {
+                return batch;
             }
             self.ready.notified().await;
         }

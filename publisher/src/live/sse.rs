@@ -71,6 +71,7 @@ pub(crate) async fn sse(
             return;
         }
         let end = tokio::select! {
+            biased;
             end = session.fan_in(&app.live, events) => end,
             end = session.write(&mut outlet) => end,
             () = app.shutdown.cancelled() => End::Shutdown,
@@ -100,11 +101,21 @@ pub(crate) async fn sse(
 struct SseOutlet(mpsc::Sender<Bytes>);
 
 impl Outlet for SseOutlet {
-    async fn send(&mut self, message: &Outgoing) -> Result<(), ()> {
-        let chunk = match message {
+    async fn send(&mut self, batch: &[Outgoing]) -> Result<(), ()> {
+        let mut chunks = batch.iter().map(|message| match message {
             Outgoing::Reply(text) => Bytes::from(format!("data: {}\n\n", text.as_str())),
             Outgoing::Snapshot(snapshot) => snapshot.sse(),
-            Outgoing::Event(event) => event.sse(),
+            Outgoing::Event(event, form) => event.sse(*form),
+        });
+        // One chunk per batch: the body writes each chunk on its own.
+        let chunk = if batch.len() == 1 {
+            chunks.next().unwrap_or_default()
+        } else {
+            let mut joined = Vec::with_capacity(
+                batch.iter().map(Outgoing::len).sum::<usize>() + 64 * batch.len(),
+            );
+            chunks.for_each(|c| joined.extend_from_slice(&c));
+            Bytes::from(joined)
         };
         self.0.send(chunk).await.map_err(|_| ())
     }

@@ -28,6 +28,11 @@ use crate::http::{ApiError, AppState};
 /// send only small subscription messages.
 const READ_BUFFER_BYTES: usize = 4 * 1024;
 
+/// Bytes of frames tungstenite gathers before writing to the socket
+/// unasked; above the session's batch so a batch leaves in one write, at
+/// its flush.
+const WRITE_BUFFER_BYTES: usize = 256 * 1024;
+
 /// How long the close frame may take to leave.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -53,7 +58,7 @@ pub(crate) async fn live(
     let max_message = app.settings.max_client_message_bytes;
     upgrade
         .read_buffer_size(READ_BUFFER_BYTES)
-        .write_buffer_size(0)
+        .write_buffer_size(WRITE_BUFFER_BYTES)
         .max_message_size(max_message)
         .max_frame_size(max_message)
         .on_upgrade(move |socket| serve(socket, app, opening, ticket))
@@ -90,7 +95,10 @@ async fn serve(socket: WebSocket, app: AppState, opening: Opening, _ticket: Tick
         subscribed: opening.subscribed,
         idle_timeout: settings.idle_timeout,
     };
+    // Taking in every waiting event before writing lets one write carry
+    // them all.
     let end = tokio::select! {
+        biased;
         end = session.fan_in(&app.live, events) => end.into(),
         end = session.write(&mut outlet) => end.into(),
         end = reader.run(receiver, &session, &app) => end,
@@ -138,13 +146,16 @@ impl From<End> for Closing {
 struct WsOutlet(SplitSink<WebSocket, Message>);
 
 impl Outlet for WsOutlet {
-    async fn send(&mut self, message: &Outgoing) -> Result<(), ()> {
-        let text = match message {
-            Outgoing::Reply(text) => text.clone(),
-            Outgoing::Snapshot(snapshot) => snapshot.text.clone(),
-            Outgoing::Event(event) => event.text.clone(),
-        };
-        self.0.send(Message::Text(text)).await.map_err(|_| ())
+    async fn send(&mut self, batch: &[Outgoing]) -> Result<(), ()> {
+        for message in batch {
+            let text = match message {
+                Outgoing::Reply(text) => text.clone(),
+                Outgoing::Snapshot(snapshot) => snapshot.text.clone(),
+                Outgoing::Event(event, form) => event.text(*form).clone(),
+            };
+            self.0.feed(Message::Text(text)).await.map_err(|_| ())?;
+        }
+        self.0.flush().await.map_err(|_| ())
     }
 
     async fn ping(&mut self) -> Result<(), ()> {

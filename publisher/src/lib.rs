@@ -274,8 +274,9 @@ fn build_staff(
     Ok((staff, task))
 }
 
-/// Stops the live feed when `run_until_stopped` is dropped mid-way.
-struct AbortOnDrop(tokio::task::AbortHandle);
+/// Aborts a task when its owner is dropped mid-way: the live feed when
+/// `run_until_stopped` is, a live client's reader when its session ends.
+pub(crate) struct AbortOnDrop(pub(crate) tokio::task::AbortHandle);
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {

@@ -2,6 +2,12 @@
 //! updates, records the time from `updated_at` (when the load published
 //! it) to receipt. Slow clients read one message a second through a small
 //! receive buffer.
+//!
+//! Ten thousand clients share the two cores with the publisher they
+//! measure, so they speak just enough WebSocket (RFC 6455) to read a
+//! server's unmasked frames and answer its pings, without copying or
+//! checking each message: the load tool's own cost stays small beside the
+//! server's. Browsers do that work on their own machines.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -9,12 +15,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use futures_util::StreamExt;
-use tokio::net::TcpSocket;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_util::bytes::{Bytes, BytesMut};
 
 /// Latency buckets of 100 µs up to 10 s; later arrivals count in the last.
 const BUCKETS: usize = 100_000;
@@ -111,21 +116,21 @@ pub(super) async fn open(
         clients.spawn(async move {
             let connected = connect(addr, pace).await;
             drop(permit);
-            let Ok(mut socket) = connected else {
+            let Ok(mut client) = connected else {
                 let _ = ready.send(false).await;
                 return;
             };
             // The snapshot.
-            let got_snapshot = matches!(socket.next().await, Some(Ok(Message::Text(_))));
+            let got_snapshot = matches!(client.next().await, Ok(Some(Frame::Text(_))));
             let _ = ready.send(got_snapshot).await;
             if !got_snapshot {
                 return;
             }
             stats.connected.fetch_add(1, Ordering::Relaxed);
-            while let Some(Ok(message)) = socket.next().await {
-                if let Message::Text(text) = message
+            while let Ok(Some(frame)) = client.next().await {
+                if let Frame::Text(text) = frame
                     && stats.recording.load(Ordering::Relaxed)
-                    && let Some(micros) = latency_micros(text.as_str())
+                    && let Some(micros) = latency_micros(&text)
                 {
                     stats.record(micros);
                 }
@@ -144,22 +149,115 @@ pub(super) async fn open(
     }
 }
 
-type Socket = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;
-
-async fn connect(addr: SocketAddr, pace: Pace) -> anyhow::Result<Socket> {
+async fn connect(addr: SocketAddr, pace: Pace) -> anyhow::Result<Client> {
     let socket = TcpSocket::new_v4()?;
     if matches!(pace, Pace::Slow) {
         socket.set_recv_buffer_size(4096)?;
     }
-    let stream = socket.connect(addr).await?;
+    let mut stream = socket.connect(addr).await?;
     stream.set_nodelay(true)?;
-    // A small read buffer: ten thousand clients of 128 KiB each would be
-    // the load tool's own bottleneck.
-    let config = WebSocketConfig::default().read_buffer_size(8 * 1024);
-    let url = format!("ws://{addr}/api/v1/live?kind=air");
-    let (socket, _) =
-        tokio_tungstenite::client_async_with_config(url, stream, Some(config)).await?;
-    Ok(socket)
+    let request = format!(
+        "GET /api/v1/live?kind=air HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\n\
+         Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+         Sec-WebSocket-Version: 13\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await?;
+    let mut buffer = BytesMut::with_capacity(READ_BYTES);
+    let end = loop {
+        if stream.read_buf(&mut buffer).await? == 0 {
+            anyhow::bail!("the server closed during the handshake");
+        }
+        if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+            break end + 4;
+        }
+        anyhow::ensure!(buffer.len() < 16 * 1024, "no end to the handshake");
+    };
+    anyhow::ensure!(
+        buffer.starts_with(b"HTTP/1.1 101"),
+        "refused: {}",
+        String::from_utf8_lossy(&buffer[..end.min(80)])
+    );
+    let _ = buffer.split_to(end);
+    Ok(Client { stream, buffer })
+}
+
+/// Bytes asked of the socket per read.
+const READ_BYTES: usize = 64 * 1024;
+
+/// One client's connection, after the handshake.
+struct Client {
+    stream: TcpStream,
+    buffer: BytesMut,
+}
+
+/// A message from the server.
+enum Frame {
+    /// A text message's payload (not checked as UTF-8: only ASCII is read).
+    Text(Bytes),
+    Other,
+}
+
+impl Client {
+    /// The next data frame, answering pings on the way; `None` once the
+    /// server closes.
+    async fn next(&mut self) -> anyhow::Result<Option<Frame>> {
+        loop {
+            if let Some((opcode, payload)) = take_frame(&mut self.buffer)? {
+                match opcode {
+                    OP_TEXT | OP_CONTINUATION => return Ok(Some(Frame::Text(payload))),
+                    OP_CLOSE => return Ok(None),
+                    OP_PING => self.pong(&payload).await?,
+                    _ => return Ok(Some(Frame::Other)),
+                }
+                continue;
+            }
+            self.buffer.reserve(READ_BYTES);
+            if self.stream.read_buf(&mut self.buffer).await? == 0 {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// Answers a ping: a client's frames are masked (a zero mask leaves
+    /// the payload as it is).
+    async fn pong(&mut self, payload: &[u8]) -> anyhow::Result<()> {
+        anyhow::ensure!(payload.len() < 126, "a ping's payload is under 126 bytes");
+        let mut frame = vec![0x80 | OP_PONG, 0x80 | payload.len() as u8, 0, 0, 0, 0];
+        frame.extend_from_slice(payload);
+        self.stream.write_all(&frame).await?;
+        Ok(())
+    }
+}
+
+const OP_CONTINUATION: u8 = 0x0;
+const OP_TEXT: u8 = 0x1;
+const OP_CLOSE: u8 = 0x8;
+const OP_PING: u8 = 0x9;
+const OP_PONG: u8 = 0xA;
+
+/// Splits the first whole frame off `buffer`: its opcode and payload.
+fn take_frame(buffer: &mut BytesMut) -> anyhow::Result<Option<(u8, Bytes)>> {
+    let Some(&[first, second]) = buffer.get(..2) else {
+        return Ok(None);
+    };
+    anyhow::ensure!(second & 0x80 == 0, "a server's frames are not masked");
+    let (header, length) = match second & 0x7F {
+        126 => match buffer.get(2..4) {
+            Some(b) => (4, u64::from(u16::from_be_bytes([b[0], b[1]]))),
+            None => return Ok(None),
+        },
+        127 => match buffer.get(2..10) {
+            Some(b) => (10, u64::from_be_bytes(b.try_into()?)),
+            None => return Ok(None),
+        },
+        short => (2, u64::from(short)),
+    };
+    let length = usize::try_from(length)?;
+    if buffer.len() < header + length {
+        return Ok(None);
+    }
+    let _ = buffer.split_to(header);
+    Ok(Some((first & 0x0F, buffer.split_to(length).freeze())))
 }
 
 /// For an update: now minus its `updated_at`, in µs.
@@ -167,15 +265,15 @@ async fn connect(addr: SocketAddr, pace: Pace) -> anyhow::Result<Socket> {
 /// Ten thousand clients read on the same two cores as the publisher, so
 /// this stays cheap: `updated_at` comes early in the state (a byte search
 /// finds it) and is read by hand; chrono only when the form is unusual.
-fn latency_micros(text: &str) -> Option<i64> {
+fn latency_micros(bytes: &[u8]) -> Option<i64> {
     const KEY: &[u8] = b"\"updated_at\":\"";
-    if !text.starts_with("{\"type\":\"update\"") {
+    if !bytes.starts_with(b"{\"type\":\"update\"") {
         return None;
     }
-    let bytes = text.as_bytes();
-    let start = bytes.windows(KEY.len()).position(|w| w == KEY)? + KEY.len();
+    let key = (1..bytes.len()).find(|&i| bytes[i] == b'u' && bytes[i - 1..].starts_with(KEY))? - 1;
+    let start = key + KEY.len();
     let end = start + bytes[start..].iter().position(|&b| b == b'"')?;
-    let stamp = &text[start..end];
+    let stamp = std::str::from_utf8(&bytes[start..end]).ok()?;
     let sent = utc_micros(stamp).or_else(|| {
         let parsed: DateTime<Utc> = stamp.parse().ok()?;
         Some(parsed.timestamp_micros())
@@ -254,18 +352,46 @@ mod tests {
     }
 
     #[test]
+    fn frames_split_off_whole_and_wait_for_the_rest() {
+        let long = vec![b'x'; 300];
+        let mut wire = BytesMut::new();
+        wire.extend_from_slice(&[0x81, 2, b'h', b'i']);
+        wire.extend_from_slice(&[0x81, 126, 1, 44]);
+        wire.extend_from_slice(&long);
+        wire.extend_from_slice(&[0x89, 0]);
+        wire.extend_from_slice(&[0x81, 5, b'p']);
+        assert_eq!(
+            take_frame(&mut wire).unwrap(),
+            Some((OP_TEXT, Bytes::from_static(b"hi")))
+        );
+        assert_eq!(
+            take_frame(&mut wire).unwrap(),
+            Some((OP_TEXT, Bytes::from(long)))
+        );
+        assert_eq!(
+            take_frame(&mut wire).unwrap(),
+            Some((OP_PING, Bytes::new()))
+        );
+        assert_eq!(take_frame(&mut wire).unwrap(), None, "three of five bytes");
+        assert_eq!(wire.len(), 3);
+        let mut masked = BytesMut::from(&[0x81u8, 0x82, 0, 0, 0, 0, b'h', b'i'][..]);
+        assert!(take_frame(&mut masked).is_err());
+    }
+
+    #[test]
     fn only_updates_have_a_latency() {
         let now = Utc::now().to_rfc3339();
         assert!(
-            latency_micros(&format!(
-                "{{\"type\":\"update\",\"state\":{{\"updated_at\":\"{now}\"}}}}"
-            ))
+            latency_micros(
+                format!("{{\"type\":\"update\",\"state\":{{\"updated_at\":\"{now}\"}}}}")
+                    .as_bytes()
+            )
             .is_some()
         );
         assert!(
-            latency_micros(&format!(
-                "{{\"type\":\"snapshot\",\"updated_at\":\"{now}\"}}"
-            ))
+            latency_micros(
+                format!("{{\"type\":\"snapshot\",\"updated_at\":\"{now}\"}}").as_bytes()
+            )
             .is_none()
         );
     }

@@ -8,9 +8,9 @@
 //! replay) and what the broadcast brings next meet with no gap.
 //!
 //! Events leave at [`Hub::flush`], all that are waiting in one batch: the
-//! states of a committed batch arrive together from the broker, and each
-//! client then wakes once and writes them in one go instead of once per
-//! station.
+//! feed flushes a few milliseconds after the first of a burst, so the
+//! states of a committed batch reach each client together, and it wakes
+//! once and writes them in one go instead of once per station.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -289,6 +289,11 @@ impl Hub {
             inner.ring.push_back(Arc::clone(&event));
         }
         inner.unsent.push(event);
+    }
+
+    /// Whether events wait for the next flush.
+    pub(crate) fn has_unsent(&self) -> bool {
+        !self.lock().unsent.is_empty()
     }
 
     /// Broadcasts the events made since the last flush, as one batch.

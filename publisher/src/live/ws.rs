@@ -7,6 +7,7 @@
 //! and the close codes.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
@@ -21,6 +22,7 @@ use super::filter::{Filter, Selection};
 use super::queue::Outgoing;
 use super::request::{LiveQuery, Opening};
 use super::session::{End, Limits, Outlet, Session};
+use crate::AbortOnDrop;
 use crate::http::{ApiError, AppState};
 
 /// Bytes tungstenite reads from the socket at a time. Its default (128 KiB,
@@ -89,21 +91,31 @@ async fn serve(socket: WebSocket, app: AppState, opening: Opening, _ticket: Tick
     };
     let resume = opening.resume.as_ref().map(|p| (p.epoch.as_str(), p.seq));
     let (session, events) = Session::join(&app.live, opening.filter, resume, limits);
+    let session = Arc::new(session);
     let (sender, receiver) = socket.split();
     let mut outlet = WsOutlet(sender);
     let mut reader = Reader {
         subscribed: opening.subscribed,
         idle_timeout: settings.idle_timeout,
     };
+    // The reader has a task of its own: every branch of a `select!` is
+    // polled at each wake-up, and the stream of events would otherwise make
+    // tungstenite prepare a socket read for every batch.
+    let mut reading = tokio::spawn({
+        let (session, app) = (Arc::clone(&session), app.clone());
+        async move { reader.run(receiver, &session, &app).await }
+    });
+    let _stop_reading = AbortOnDrop(reading.abort_handle());
     // Taking in every waiting event before writing lets one write carry
     // them all.
     let end = tokio::select! {
         biased;
         end = session.fan_in(&app.live, events) => end.into(),
         end = session.write(&mut outlet) => end.into(),
-        end = reader.run(receiver, &session, &app) => end,
+        end = &mut reading => end.unwrap_or(Closing::ClientClosed),
         () = app.shutdown.cancelled() => Closing::Shutdown,
     };
+    reading.abort();
     let close = match end {
         Closing::Session(End::Gone) | Closing::ClientClosed => None,
         Closing::Session(End::TooSlow) => {

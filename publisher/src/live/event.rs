@@ -8,6 +8,7 @@ use axum::extract::ws::Utf8Bytes;
 use envmon_core::StationCode;
 
 use super::filter::Scope;
+use super::frame;
 
 /// What an event is about: a client's queue keeps only the newest event
 /// per key.
@@ -30,10 +31,13 @@ pub(crate) struct Event {
     pub(crate) seq: u64,
     pub(crate) key: EventKey,
     pub(crate) scope: Scope,
-    /// The JSON message, `seq` and `epoch` included: a WebSocket text frame.
+    /// The JSON message, `seq` and `epoch` included.
     pub(crate) text: Utf8Bytes,
     /// The message with the whole state, when `text` leaves blocks out.
     whole: Option<Utf8Bytes>,
+    /// The two as WebSocket frames, the same bytes for every client.
+    frame: Bytes,
+    frame_whole: Option<Bytes>,
     /// The two as Server-Sent Events, made on first use.
     sse: OnceLock<Bytes>,
     sse_whole: OnceLock<Bytes>,
@@ -62,6 +66,8 @@ impl Event {
             seq,
             key,
             scope,
+            frame: frame::text(text.as_str()),
+            frame_whole: None,
             text,
             whole: None,
             sse: OnceLock::new(),
@@ -72,11 +78,20 @@ impl Event {
 
     /// Gives the event its whole-state form, when `text` leaves blocks out.
     pub(crate) fn with_whole(mut self, whole: Utf8Bytes) -> Self {
+        self.frame_whole = Some(frame::text(whole.as_str()));
         self.whole = Some(whole);
         self
     }
 
-    /// The WebSocket text frame in `form`.
+    /// The WebSocket frame in `form`.
+    pub(crate) fn frame(&self, form: Form) -> &Bytes {
+        match (form, &self.frame_whole) {
+            (Form::Whole, Some(whole)) => whole,
+            _ => &self.frame,
+        }
+    }
+
+    /// The JSON message in `form`.
     pub(crate) fn text(&self, form: Form) -> &Utf8Bytes {
         match (form, &self.whole) {
             (Form::Whole, Some(whole)) => whole,
@@ -101,10 +116,21 @@ impl Event {
 pub(crate) struct SnapshotFrame {
     pub(crate) seq: u64,
     pub(crate) text: Utf8Bytes,
+    /// The message as a WebSocket frame.
+    pub(crate) frame: Bytes,
     pub(crate) epoch: Arc<str>,
 }
 
 impl SnapshotFrame {
+    pub(crate) fn new(seq: u64, text: Utf8Bytes, epoch: Arc<str>) -> Self {
+        Self {
+            seq,
+            frame: frame::text(text.as_str()),
+            text,
+            epoch,
+        }
+    }
+
     /// The snapshot as a Server-Sent Event.
     pub(crate) fn sse(&self) -> Bytes {
         sse_event(&self.epoch, self.seq, self.text.as_str())

@@ -371,11 +371,7 @@ impl Hub {
             epoch: &self.epoch,
         };
         let text = encode(&message).unwrap_or_else(|| Utf8Bytes::from_static("{}"));
-        let frame = SnapshotFrame {
-            seq: inner.seq,
-            text,
-            epoch: Arc::clone(&self.epoch),
-        };
+        let frame = SnapshotFrame::new(inner.seq, text, Arc::clone(&self.epoch));
         if inner.snapshots.len() >= SNAPSHOT_CACHE {
             inner.snapshots.clear();
         }

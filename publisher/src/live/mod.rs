@@ -5,18 +5,21 @@
 //! Flow: `feed` (MQTT) -> `hub` (state, numbering, replay ring, one
 //! serialisation per event) -> per client a `session` (`filter`, coalescing
 //! `queue`) -> `ws` or `sse`. `admission` caps connections; `request` reads
-//! what a connection asks for; `notice` reads alert notices.
+//! what a connection asks for; `notice` reads alert notices; `frame` makes
+//! the WebSocket frames the server writes.
 
 mod admission;
 mod event;
 mod feed;
 mod filter;
+mod frame;
 mod hub;
 mod notice;
 mod queue;
 mod request;
 mod session;
 pub(crate) mod sse;
+mod upgrade;
 pub(crate) mod ws;
 
 pub(crate) use admission::Admission;

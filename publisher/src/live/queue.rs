@@ -10,6 +10,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use axum::body::Bytes;
 use axum::extract::ws::Utf8Bytes;
 
 use super::event::{Event, Form, SnapshotFrame};
@@ -17,6 +18,8 @@ use super::event::{Event, Form, SnapshotFrame};
 /// What to send next.
 #[derive(Debug)]
 pub(crate) enum Outgoing {
+    /// A WebSocket pong answering the client's ping.
+    Pong(Bytes),
     /// A reply to something the client sent (an error); not part of the
     /// numbered stream.
     Reply(Utf8Bytes),
@@ -28,6 +31,7 @@ impl Outgoing {
     /// Bytes of its JSON text.
     pub(crate) fn len(&self) -> usize {
         match self {
+            Self::Pong(frame) => frame.len(),
             Self::Reply(text) => text.len(),
             Self::Snapshot(snapshot) => snapshot.text.len(),
             Self::Event(event, form) => event.text(*form).len(),
@@ -57,6 +61,9 @@ struct Pending {
 /// Pending messages of one client.
 #[derive(Debug)]
 pub(crate) struct Queue {
+    /// The pong for the client's latest ping (RFC 6455 §5.5.3 lets an
+    /// endpoint answer only the latest).
+    pong: Option<Bytes>,
     replies: VecDeque<Utf8Bytes>,
     /// A snapshot to send before any event; replaces what was pending.
     snapshot: Option<(SnapshotFrame, Instant)>,
@@ -71,6 +78,7 @@ pub(crate) struct Queue {
 impl Queue {
     pub(crate) fn new(capacity: usize) -> Self {
         Self {
+            pong: None,
             replies: VecDeque::new(),
             snapshot: None,
             events: VecDeque::new(),
@@ -149,8 +157,16 @@ impl Queue {
         }
     }
 
+    /// Queues a pong, replacing one not yet sent.
+    pub(crate) fn pong(&mut self, frame: Bytes) {
+        self.pong = Some(frame);
+    }
+
     /// The next message to send.
     pub(crate) fn pop(&mut self) -> Option<Outgoing> {
+        if let Some(pong) = self.pong.take() {
+            return Some(Outgoing::Pong(pong));
+        }
         if let Some(reply) = self.replies.pop_front() {
             return Some(Outgoing::Reply(reply));
         }
@@ -180,6 +196,9 @@ impl Queue {
 
     /// The size of what `pop` would return next.
     fn peek_len(&self) -> Option<usize> {
+        if let Some(pong) = &self.pong {
+            return Some(pong.len());
+        }
         if let Some(reply) = self.replies.front() {
             return Some(reply.len());
         }
@@ -229,7 +248,7 @@ mod tests {
             .map(|o| match o {
                 Outgoing::Snapshot(s) => s.seq + 1000,
                 Outgoing::Event(e, _) => e.seq,
-                Outgoing::Reply(_) => 0,
+                Outgoing::Reply(_) | Outgoing::Pong(_) => 0,
             })
             .collect()
     }
@@ -322,11 +341,7 @@ mod tests {
         queue.push(event(4, "A"), now).unwrap();
         queue.push(event(6, "B"), now).unwrap();
         queue.set_snapshot(
-            SnapshotFrame {
-                seq: 5,
-                text: Utf8Bytes::from_static("s"),
-                epoch: Arc::from("e"),
-            },
+            SnapshotFrame::new(5, Utf8Bytes::from_static("s"), Arc::from("e")),
             now,
         );
         // Arrives late from the broadcast, but the snapshot covers it.

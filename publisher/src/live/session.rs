@@ -124,6 +124,12 @@ impl Session {
         self.ready.notify_one();
     }
 
+    /// Queues a pong (a WebSocket frame) answering the client's ping.
+    pub(crate) fn pong(&self, frame: axum::body::Bytes) {
+        self.queue().pong(frame);
+        self.ready.notify_one();
+    }
+
     /// Moves the events the client follows into its queue until it ends.
     pub(crate) async fn fan_in(&self, hub: &Hub, mut events: broadcast::Receiver<Batch>) -> End {
         loop {

@@ -103,6 +103,7 @@ struct SseOutlet(mpsc::Sender<Bytes>);
 impl Outlet for SseOutlet {
     async fn send(&mut self, batch: &[Outgoing]) -> Result<(), ()> {
         let mut chunks = batch.iter().map(|message| match message {
+            Outgoing::Pong(_) => Bytes::new(),
             Outgoing::Reply(text) => Bytes::from(format!("data: {}\n\n", text.as_str())),
             Outgoing::Snapshot(snapshot) => snapshot.sse(),
             Outgoing::Event(event, form) => event.sse(*form),

@@ -7,21 +7,29 @@
 //! and the close codes.
 
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
-use axum::extract::{ConnectInfo, Query, State};
+use axum::body::Bytes;
+use axum::extract::ws::Utf8Bytes;
+use axum::extract::{ConnectInfo, Query, Request, State};
 use axum::response::{IntoResponse, Response};
-use futures_util::stream::{SplitSink, SplitStream};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use serde::Deserialize;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf, ReadHalf, WriteHalf};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
+use tokio_tungstenite::tungstenite::protocol::{Message, Role, WebSocketConfig};
 
 use super::admission::{Refused, Ticket};
 use super::filter::{Filter, Selection};
+use super::frame;
 use super::queue::Outgoing;
 use super::request::{LiveQuery, Opening};
 use super::session::{End, Limits, Outlet, Session};
+use super::upgrade::{Connection, Handshake};
 use crate::AbortOnDrop;
 use crate::http::{ApiError, AppState};
 
@@ -30,13 +38,14 @@ use crate::http::{ApiError, AppState};
 /// send only small subscription messages.
 const READ_BUFFER_BYTES: usize = 4 * 1024;
 
-/// Bytes of frames tungstenite gathers before writing to the socket
-/// unasked; above the session's batch so a batch leaves in one write, at
-/// its flush.
-const WRITE_BUFFER_BYTES: usize = 256 * 1024;
-
 /// How long the close frame may take to leave.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Close codes (RFC 6455 §7.4.1).
+const NORMAL: u16 = 1000;
+const AWAY: u16 = 1001;
+const POLICY: u16 = 1008;
+const SIZE: u16 = 1009;
 
 /// Upgrades to a live WebSocket, or answers 503 (full), 429 (this address
 /// holds its share) or 400 (a bad query parameter).
@@ -44,7 +53,7 @@ pub(crate) async fn live(
     State(app): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     query: Result<Query<LiveQuery>, axum::extract::rejection::QueryRejection>,
-    upgrade: WebSocketUpgrade,
+    mut request: Request,
 ) -> Response {
     let opening = match query
         .map_err(|e| ApiError::BadRequest(e.body_text()))
@@ -53,17 +62,15 @@ pub(crate) async fn live(
         Ok(opening) => opening,
         Err(error) => return error.into_response(),
     };
+    let handshake = match Handshake::read(&mut request) {
+        Ok(handshake) => handshake,
+        Err(error) => return error.into_response(),
+    };
     let ticket = match app.admission.admit(peer.ip()) {
         Ok(ticket) => ticket,
         Err(refused) => return refusal(refused).into_response(),
     };
-    let max_message = app.settings.max_client_message_bytes;
-    upgrade
-        .read_buffer_size(READ_BUFFER_BYTES)
-        .write_buffer_size(WRITE_BUFFER_BYTES)
-        .max_message_size(max_message)
-        .max_frame_size(max_message)
-        .on_upgrade(move |socket| serve(socket, app, opening, ticket))
+    handshake.accept(move |connection| serve(connection, app, opening, ticket))
 }
 
 /// The answer to a refused live connection.
@@ -81,7 +88,7 @@ pub(crate) fn refusal(refused: Refused) -> ApiError {
     }
 }
 
-async fn serve(socket: WebSocket, app: AppState, opening: Opening, _ticket: Ticket) {
+async fn serve(connection: Connection, app: AppState, opening: Opening, _ticket: Ticket) {
     let _counted = crate::metrics::LiveClient::connected();
     let settings = &app.settings;
     let limits = Limits {
@@ -89,11 +96,18 @@ async fn serve(socket: WebSocket, app: AppState, opening: Opening, _ticket: Tick
         max_lag: settings.live_max_lag,
         ping_interval: settings.ping_interval,
     };
+    let max_message = settings.max_client_message_bytes;
+    let config = WebSocketConfig::default()
+        .read_buffer_size(READ_BUFFER_BYTES)
+        .max_message_size(Some(max_message))
+        .max_frame_size(Some(max_message));
+    let (read, write) = tokio::io::split(connection);
+    let receiver =
+        WebSocketStream::from_raw_socket(ReadOnly(read), Role::Server, Some(config)).await;
     let resume = opening.resume.as_ref().map(|p| (p.epoch.as_str(), p.seq));
     let (session, events) = Session::join(&app.live, opening.filter, resume, limits);
     let session = Arc::new(session);
-    let (sender, receiver) = socket.split();
-    let mut outlet = WsOutlet(sender);
+    let mut outlet = WsOutlet(write);
     let mut reader = Reader {
         subscribed: opening.subscribed,
         idle_timeout: settings.idle_timeout,
@@ -117,25 +131,24 @@ async fn serve(socket: WebSocket, app: AppState, opening: Opening, _ticket: Tick
     };
     reading.abort();
     let close = match end {
-        Closing::Session(End::Gone) | Closing::ClientClosed => None,
+        Closing::Session(End::Gone) => None,
+        Closing::ClientClosed => Some((NORMAL, "")),
         Closing::Session(End::TooSlow) => {
             crate::metrics::LIVE_DROPPED.inc(&["slow"]);
-            Some((close_code::POLICY, "client too slow"))
+            Some((POLICY, "client too slow"))
         }
-        Closing::Session(End::Shutdown) | Closing::Shutdown => {
-            Some((close_code::AWAY, "server shutting down"))
-        }
-        Closing::Idle => Some((close_code::AWAY, "idle timeout")),
-        Closing::TooBig => Some((close_code::SIZE, "message too big")),
+        Closing::Session(End::Shutdown) | Closing::Shutdown => Some((AWAY, "server shutting down")),
+        Closing::Idle => Some((AWAY, "idle timeout")),
+        Closing::TooBig => Some((SIZE, "message too big")),
     };
     if let Some((code, reason)) = close {
         tracing::debug!(code, reason, "Closing live client.");
-        let frame = CloseFrame {
-            code,
-            reason: Utf8Bytes::from_static(reason),
-        };
-        let _ =
-            tokio::time::timeout(CLOSE_TIMEOUT, outlet.0.send(Message::Close(Some(frame)))).await;
+        let frame = frame::close(code, reason);
+        let _ = tokio::time::timeout(CLOSE_TIMEOUT, async {
+            outlet.0.write_all(&frame).await?;
+            outlet.0.shutdown().await
+        })
+        .await;
     }
 }
 
@@ -155,26 +168,63 @@ impl From<End> for Closing {
     }
 }
 
-struct WsOutlet(SplitSink<WebSocket, Message>);
+/// The writing half of the connection.
+struct WsOutlet(WriteHalf<Connection>);
 
 impl Outlet for WsOutlet {
     async fn send(&mut self, batch: &[Outgoing]) -> Result<(), ()> {
-        for message in batch {
-            let text = match message {
-                Outgoing::Reply(text) => text.clone(),
-                Outgoing::Snapshot(snapshot) => snapshot.text.clone(),
-                Outgoing::Event(event, form) => event.text(*form).clone(),
-            };
-            self.0.feed(Message::Text(text)).await.map_err(|_| ())?;
-        }
-        self.0.flush().await.map_err(|_| ())
+        let mut frames = batch.iter().map(|message| match message {
+            Outgoing::Pong(frame) => frame.clone(),
+            Outgoing::Reply(text) => frame::text(text.as_str()),
+            Outgoing::Snapshot(snapshot) => snapshot.frame.clone(),
+            Outgoing::Event(event, form) => event.frame(*form).clone(),
+        });
+        // One write per batch: the frames, joined.
+        let bytes = if batch.len() == 1 {
+            frames.next().unwrap_or_default()
+        } else {
+            let mut joined = Vec::with_capacity(batch.iter().map(|m| m.len() + 10).sum());
+            frames.for_each(|f| joined.extend_from_slice(&f));
+            Bytes::from(joined)
+        };
+        self.0.write_all(&bytes).await.map_err(|_| ())
     }
 
     async fn ping(&mut self) -> Result<(), ()> {
-        self.0
-            .send(Message::Ping(axum::body::Bytes::new()))
-            .await
-            .map_err(|_| ())
+        self.0.write_all(&frame::ping()).await.map_err(|_| ())
+    }
+}
+
+/// The reading half as tungstenite's whole connection: it reads the
+/// client's frames from it, and what it writes (its own answers to pings
+/// and closes) goes nowhere, as the session writes those.
+struct ReadOnly(ReadHalf<Connection>);
+
+impl AsyncRead for ReadOnly {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.0).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for ReadOnly {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
     }
 }
 
@@ -197,7 +247,7 @@ struct Reader {
 impl Reader {
     async fn run(
         &mut self,
-        mut receiver: SplitStream<WebSocket>,
+        mut receiver: WebSocketStream<ReadOnly>,
         session: &Session,
         app: &AppState,
     ) -> Closing {
@@ -207,15 +257,13 @@ impl Reader {
                 return Closing::Idle;
             };
             match incoming {
-                None | Some(Ok(Message::Close(_))) => return Closing::ClientClosed,
-                // tungstenite refuses a message over the size limit with a
-                // capacity error ("Message too long"); anything else is the
-                // connection failing.
-                Some(Err(error)) if error.to_string().contains("too long") => {
+                Some(Ok(Message::Close(_))) => return Closing::ClientClosed,
+                Some(Err(WsError::Capacity(CapacityError::MessageTooLong { .. }))) => {
                     return Closing::TooBig;
                 }
-                Some(Err(_)) => return Closing::ClientClosed,
+                None | Some(Err(_)) => return Closing::Session(End::Gone),
                 Some(Ok(Message::Text(text))) => self.handle(text.as_str(), session, app),
+                Some(Ok(Message::Ping(payload))) => session.pong(frame::pong(&payload)),
                 Some(Ok(_)) => {}
             }
         }

@@ -110,6 +110,34 @@ impl Event {
     }
 }
 
+/// Events broadcast together, in increasing `seq`.
+#[derive(Debug)]
+pub(crate) struct Batch {
+    pub(crate) events: Vec<Arc<Event>>,
+    /// The usual frames of all the events, joined: what every client that
+    /// follows all of them and has nothing pending is sent, made once.
+    joined: OnceLock<Bytes>,
+}
+
+impl Batch {
+    pub(crate) fn new(events: Vec<Arc<Event>>) -> Self {
+        Self {
+            events,
+            joined: OnceLock::new(),
+        }
+    }
+
+    /// The frames of every event, in their usual form, as one buffer.
+    pub(crate) fn joined(&self) -> &Bytes {
+        self.joined.get_or_init(|| {
+            let frames = self.events.iter().map(|e| e.frame(Form::Usual));
+            let mut joined = Vec::with_capacity(frames.clone().map(Bytes::len).sum());
+            frames.for_each(|f| joined.extend_from_slice(f));
+            Bytes::from(joined)
+        })
+    }
+}
+
 /// A snapshot prepared for one filter: the JSON message and the sequence
 /// number it is current through.
 #[derive(Debug, Clone)]

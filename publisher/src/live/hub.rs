@@ -23,7 +23,7 @@ use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::broadcast;
 
-use super::event::{Event, EventKey, SnapshotFrame};
+use super::event::{Batch, Event, EventKey, SnapshotFrame};
 use super::filter::{District, Filter, Scope};
 use super::notice::Notice;
 
@@ -48,9 +48,6 @@ pub(crate) enum Start {
     Replay(Vec<Arc<Event>>),
 }
 
-/// Events broadcast together, in increasing `seq`.
-pub(crate) type Batch = Arc<[Arc<Event>]>;
-
 /// A client joining the stream.
 #[derive(Debug)]
 pub(crate) struct Joined {
@@ -58,7 +55,7 @@ pub(crate) struct Joined {
     /// The last event the start covers: later batches may still bring
     /// events up to here, which the client has already.
     pub(crate) through: u64,
-    pub(crate) events: broadcast::Receiver<Batch>,
+    pub(crate) events: broadcast::Receiver<Arc<Batch>>,
 }
 
 /// The live state and its stream.
@@ -66,7 +63,7 @@ pub(crate) struct Joined {
 pub(crate) struct Hub {
     epoch: Arc<str>,
     inner: Mutex<Inner>,
-    events: broadcast::Sender<Batch>,
+    events: broadcast::Sender<Arc<Batch>>,
 }
 
 #[derive(Debug)]
@@ -302,7 +299,7 @@ impl Hub {
         if inner.unsent.is_empty() {
             return;
         }
-        let batch: Batch = std::mem::take(&mut inner.unsent).into();
+        let batch = Arc::new(Batch::new(std::mem::take(&mut inner.unsent)));
         // No receivers is fine: nobody is watching yet.
         let _ = self.events.send(batch);
     }
@@ -521,7 +518,7 @@ mod tests {
         assert!(rx.try_recv().is_err(), "nothing leaves before the flush");
         hub.flush();
         let batch = rx.try_recv().unwrap();
-        let message = json(&batch[0].text);
+        let message = json(&batch.events[0].text);
         assert_eq!(message["type"], "update");
         assert_eq!(message["seq"], 1);
         assert_eq!(message["epoch"], hub.epoch());
@@ -569,7 +566,13 @@ mod tests {
         assert_eq!(late.through, 2, "its snapshot already holds A and B");
         hub.flush();
         hub.flush();
-        let seqs: Vec<u64> = early.try_recv().unwrap().iter().map(|e| e.seq).collect();
+        let seqs: Vec<u64> = early
+            .try_recv()
+            .unwrap()
+            .events
+            .iter()
+            .map(|e| e.seq)
+            .collect();
         assert_eq!(seqs, [1, 2]);
         assert!(early.try_recv().is_err(), "an empty flush sends nothing");
     }
@@ -597,7 +600,11 @@ mod tests {
         hub.apply_update(with_aqi(3, 11));
         hub.flush();
         let batch = rx.try_recv().unwrap();
-        let usual: Vec<Value> = batch.iter().map(|e| json(e.text(Form::Usual))).collect();
+        let usual: Vec<Value> = batch
+            .events
+            .iter()
+            .map(|e| json(e.text(Form::Usual)))
+            .collect();
         assert_eq!(usual[0]["state"]["aqi"]["aqi"], 55, "new station: whole");
         assert!(usual[0].get("unchanged").is_none());
         assert!(
@@ -607,7 +614,7 @@ mod tests {
         assert_eq!(usual[1]["unchanged"], serde_json::json!(["aqi"]));
         assert_eq!(usual[1]["state"]["readings"]["pm25"]["value"], 2.0);
         assert_eq!(usual[2]["state"]["aqi"]["hour_end"], "2026-11-25T11:00:00Z");
-        let whole = json(batch[1].text(Form::Whole));
+        let whole = json(batch.events[1].text(Form::Whole));
         assert_eq!(whole["state"]["aqi"]["aqi"], 55);
         assert!(whole.get("unchanged").is_none());
         assert_eq!(whole["seq"], usual[1]["seq"]);

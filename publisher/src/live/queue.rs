@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use axum::body::Bytes;
 use axum::extract::ws::Utf8Bytes;
 
-use super::event::{Event, Form, SnapshotFrame};
+use super::event::{Batch, Event, Form, SnapshotFrame};
 
 /// What to send next.
 #[derive(Debug)]
@@ -24,6 +24,9 @@ pub(crate) enum Outgoing {
     /// numbered stream.
     Reply(Utf8Bytes),
     Snapshot(SnapshotFrame),
+    /// A whole batch in its usual form: the client followed every event of
+    /// it and had nothing else pending.
+    Batch(Arc<Batch>),
     Event(Arc<Event>, Form),
 }
 
@@ -34,6 +37,7 @@ impl Outgoing {
             Self::Pong(frame) => frame.len(),
             Self::Reply(text) => text.len(),
             Self::Snapshot(snapshot) => snapshot.text.len(),
+            Self::Batch(batch) => batch.joined().len(),
             Self::Event(event, form) => event.text(*form).len(),
         }
     }
@@ -67,6 +71,9 @@ pub(crate) struct Queue {
     replies: VecDeque<Utf8Bytes>,
     /// A snapshot to send before any event; replaces what was pending.
     snapshot: Option<(SnapshotFrame, Instant)>,
+    /// A whole batch, when it arrived with nothing else pending; any later
+    /// arrival breaks it into `events`.
+    batch: Option<(Arc<Batch>, Instant)>,
     /// Events in increasing `seq`, at most one per key.
     events: VecDeque<Pending>,
     /// Most events held at once.
@@ -81,6 +88,7 @@ impl Queue {
             pong: None,
             replies: VecDeque::new(),
             snapshot: None,
+            batch: None,
             events: VecDeque::new(),
             capacity,
             floor: 0,
@@ -109,7 +117,37 @@ impl Queue {
         self.push_as(event, now, Form::Whole)
     }
 
+    /// Queues a batch whose every event the client follows: whole, when
+    /// nothing else is pending, so that its frames made once for all such
+    /// clients leave as they are; else event by event.
+    ///
+    /// # Errors
+    /// As [`Queue::push`].
+    pub(crate) fn push_batch(&mut self, batch: Arc<Batch>, now: Instant) -> Result<(), Overflow> {
+        let fresh = batch.events.first().is_some_and(|e| e.seq > self.floor);
+        if fresh && self.batch.is_none() && self.snapshot.is_none() && self.events.is_empty() {
+            self.batch = Some((batch, now));
+            return Ok(());
+        }
+        batch
+            .events
+            .iter()
+            .try_for_each(|event| self.push(Arc::clone(event), now))
+    }
+
+    /// Breaks a pending batch into events, so later ones can coalesce.
+    fn break_batch(&mut self) {
+        if let Some((batch, since)) = self.batch.take() {
+            for event in &batch.events {
+                // Nothing else was pending: no key repeats, no overflow
+                // beyond what the batch itself holds.
+                let _ = self.push_as(Arc::clone(event), since, Form::Usual);
+            }
+        }
+    }
+
     fn push_as(&mut self, event: Arc<Event>, now: Instant, form: Form) -> Result<(), Overflow> {
+        self.break_batch();
         if event.seq <= self.floor {
             return Ok(());
         }
@@ -137,6 +175,7 @@ impl Queue {
     /// Queues a snapshot: it goes first, and the events it already covers
     /// are dropped.
     pub(crate) fn set_snapshot(&mut self, snapshot: SnapshotFrame, now: Instant) {
+        self.break_batch();
         self.floor = self.floor.max(snapshot.seq);
         let floor = self.floor;
         self.events.retain(|p| p.event.seq > floor);
@@ -173,6 +212,9 @@ impl Queue {
         if let Some((snapshot, _)) = self.snapshot.take() {
             return Some(Outgoing::Snapshot(snapshot));
         }
+        if let Some((batch, _)) = self.batch.take() {
+            return Some(Outgoing::Batch(batch));
+        }
         self.events
             .pop_front()
             .map(|p| Outgoing::Event(p.event, p.form))
@@ -205,6 +247,9 @@ impl Queue {
         if let Some((snapshot, _)) = &self.snapshot {
             return Some(snapshot.text.len());
         }
+        if let Some((batch, _)) = &self.batch {
+            return Some(batch.joined().len());
+        }
         self.events.front().map(|p| p.event.text(p.form).len())
     }
 
@@ -213,6 +258,7 @@ impl Queue {
         self.snapshot
             .iter()
             .map(|(_, at)| *at)
+            .chain(self.batch.iter().map(|(_, at)| *at))
             .chain(self.events.iter().map(|p| p.since))
             .min()
             .map_or(Duration::ZERO, |oldest| {
@@ -248,6 +294,7 @@ mod tests {
             .map(|o| match o {
                 Outgoing::Snapshot(s) => s.seq + 1000,
                 Outgoing::Event(e, _) => e.seq,
+                Outgoing::Batch(b) => b.events.iter().map(|e| e.seq * 100).sum(),
                 Outgoing::Reply(_) | Outgoing::Pong(_) => 0,
             })
             .collect()
@@ -283,6 +330,31 @@ mod tests {
         assert_eq!(forms(&mut queue), [(4, Form::Usual)], "3 was sent whole");
         queue.push_replayed(event(5, "C"), now).unwrap();
         assert_eq!(forms(&mut queue), [(5, Form::Whole)]);
+    }
+
+    #[test]
+    fn a_batch_goes_whole_to_a_client_with_nothing_pending_and_breaks_up_on_news() {
+        let now = Instant::now();
+        let batch = |events: Vec<Arc<Event>>| Arc::new(Batch::new(events));
+        let mut queue = Queue::new(10);
+        queue
+            .push_batch(batch(vec![event(1, "A"), event(2, "B")]), now)
+            .unwrap();
+        assert_eq!(seqs(&mut queue), [100 + 200], "one message: the batch");
+
+        // A second batch while the first still waits: both by event, and
+        // A coalesces (whole, as its earlier state was never sent).
+        queue
+            .push_batch(batch(vec![event(3, "A"), event(4, "B")]), now)
+            .unwrap();
+        queue.push_batch(batch(vec![event(5, "A")]), now).unwrap();
+        let mut forms = Vec::new();
+        while let Some(message) = queue.pop() {
+            if let Outgoing::Event(e, form) = message {
+                forms.push((e.seq, form));
+            }
+        }
+        assert_eq!(forms, [(4, Form::Usual), (5, Form::Whole)]);
     }
 
     #[test]

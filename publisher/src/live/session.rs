@@ -14,8 +14,9 @@ use std::time::{Duration, Instant};
 use tokio::sync::{Notify, broadcast};
 use tokio::time::MissedTickBehavior;
 
+use super::event::Batch;
 use super::filter::Filter;
-use super::hub::{Batch, Hub, Joined, Start};
+use super::hub::{Hub, Joined, Start};
 use super::queue::{Outgoing, Queue};
 
 /// Distinct pending events (stations and notices) a client may hold;
@@ -74,7 +75,7 @@ impl Session {
         filter: Filter,
         resume: Option<(&str, u64)>,
         limits: Limits,
-    ) -> (Self, broadcast::Receiver<Batch>) {
+    ) -> (Self, broadcast::Receiver<Arc<Batch>>) {
         let Joined {
             start,
             through,
@@ -131,21 +132,36 @@ impl Session {
     }
 
     /// Moves the events the client follows into its queue until it ends.
-    pub(crate) async fn fan_in(&self, hub: &Hub, mut events: broadcast::Receiver<Batch>) -> End {
+    pub(crate) async fn fan_in(
+        &self,
+        hub: &Hub,
+        mut events: broadcast::Receiver<Arc<Batch>>,
+    ) -> End {
         loop {
             match events.recv().await {
                 Ok(batch) => {
                     let filter = self.filter.lock().unwrap_or_else(|p| p.into_inner());
-                    let mut followed = batch.iter().filter(|e| filter.matches(&e.scope)).peekable();
-                    if followed.peek().is_none() {
+                    let followed = batch
+                        .events
+                        .iter()
+                        .filter(|e| filter.matches(&e.scope))
+                        .count();
+                    if followed == 0 {
                         continue;
                     }
                     let now = Instant::now();
                     let mut queue = self.queue();
-                    for event in followed {
-                        if queue.push(Arc::clone(event), now).is_err() {
-                            return End::TooSlow;
-                        }
+                    let queued = if followed == batch.events.len() {
+                        queue.push_batch(batch, now)
+                    } else {
+                        batch
+                            .events
+                            .iter()
+                            .filter(|e| filter.matches(&e.scope))
+                            .try_for_each(|event| queue.push(Arc::clone(event), now))
+                    };
+                    if queued.is_err() {
+                        return End::TooSlow;
                     }
                     if queue.lag(now) > self.limits.max_lag {
                         return End::TooSlow;

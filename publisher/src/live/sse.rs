@@ -15,6 +15,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use tokio::sync::mpsc;
 
+use super::event::Form;
 use super::queue::Outgoing;
 use super::request::LiveQuery;
 use super::session::{End, Limits, Outlet, Session};
@@ -106,6 +107,13 @@ impl Outlet for SseOutlet {
             Outgoing::Pong(_) => Bytes::new(),
             Outgoing::Reply(text) => Bytes::from(format!("data: {}\n\n", text.as_str())),
             Outgoing::Snapshot(snapshot) => snapshot.sse(),
+            Outgoing::Batch(batch) => {
+                let events = batch.events.iter().map(|e| e.sse(Form::Usual));
+                Bytes::from(events.fold(Vec::new(), |mut all, e| {
+                    all.extend_from_slice(&e);
+                    all
+                }))
+            }
             Outgoing::Event(event, form) => event.sse(*form),
         });
         // One chunk per batch: the body writes each chunk on its own.

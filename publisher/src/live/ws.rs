@@ -177,6 +177,7 @@ impl Outlet for WsOutlet {
             Outgoing::Pong(frame) => frame.clone(),
             Outgoing::Reply(text) => frame::text(text.as_str()),
             Outgoing::Snapshot(snapshot) => snapshot.frame.clone(),
+            Outgoing::Batch(batch) => batch.joined().clone(),
             Outgoing::Event(event, form) => event.frame(*form).clone(),
         });
         // One write per batch: the frames, joined.

@@ -568,6 +568,30 @@ async fn pings_keep_a_client_alive_and_a_silent_one_is_closed() {
     }
     assert!(pings >= 5, "{pings} pings in 2 s");
 
+    // A client's ping is answered with its payload, in order with the
+    // stream; a client's close with a close frame.
+    alive
+        .send(Message::Ping(b"are you there".to_vec().into()))
+        .await
+        .unwrap();
+    let pong = loop {
+        match next_frame(&mut alive).await {
+            Message::Pong(payload) => break payload,
+            Message::Ping(_) => {}
+            other => panic!("expected a pong, got {other:?}"),
+        }
+    };
+    assert_eq!(&pong[..], b"are you there");
+    alive.send(Message::Close(None)).await.unwrap();
+    let closed = loop {
+        match next_frame(&mut alive).await {
+            Message::Close(close) => break close,
+            Message::Ping(_) => {}
+            other => panic!("expected the close answer, got {other:?}"),
+        }
+    };
+    assert_eq!(closed.map(|c| c.code), Some(CloseCode::Normal));
+
     // The silent client never answered: its stream ends with the close
     // frame, code 1001 and the reason.
     let mut bytes = Vec::new();

@@ -22,10 +22,12 @@
 //! - [`db`]: connection pool settings and the schema migrations.
 //! - [`broker`]: MQTT connection settings shared by every daemon.
 //! - [`backoff`]: the retry delays of every reconnecting loop.
+//! - [`beijing`]: Beijing time, the time zone of the data.
 
 pub mod alert;
 pub mod aqi;
 pub mod backoff;
+pub mod beijing;
 pub mod broker;
 pub mod db;
 pub mod metrics;

@@ -269,7 +269,7 @@ fn hourly_record(station: &Station, hour_end: DateTime<Utc>, rng: &mut Rng) -> V
 
 /// RFC 3339 in Beijing time, as Chinese stations stamp their data.
 fn beijing(at: DateTime<Utc>) -> String {
-    at.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset"))
+    at.with_timezone(&envmon_core::beijing::offset())
         .to_rfc3339()
 }
 

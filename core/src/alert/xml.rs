@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Utc};
 
 /// An XML document being written.
 #[derive(Debug, Default)]
@@ -100,8 +100,7 @@ pub(crate) fn escape(text: &str) -> String {
 /// Beijing time (UTC+8), as CAP wants it: an explicit numeric offset,
 /// never `Z`, no fraction (CAP 1.2 §3.3.2).
 pub(crate) fn beijing(at: DateTime<Utc>) -> String {
-    let offset = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
-    at.with_timezone(&offset)
+    at.with_timezone(&crate::beijing::offset())
         .format("%Y-%m-%dT%H:%M:%S%:z")
         .to_string()
 }

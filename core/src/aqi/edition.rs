@@ -8,11 +8,8 @@
 
 use std::fmt;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde::Serialize;
-
-/// Beijing time, UTC+8, in which HJ 633 labels hours and days.
-const BEIJING_OFFSET_SECS: i32 = 8 * 3600;
 
 /// 2026-03-01T00:00+08:00 = 2026-02-28T16:00Z, in nanoseconds since the Unix epoch.
 const HJ633_2026_EFFECTIVE_NANOS: i64 = 1_772_294_400 * 1_000_000_000;
@@ -84,15 +81,11 @@ impl fmt::Display for Edition {
     }
 }
 
-/// Beijing time (UTC+8, no daylight saving).
-pub(crate) fn beijing() -> FixedOffset {
-    FixedOffset::east_opt(BEIJING_OFFSET_SECS).expect("UTC+8 is a valid offset")
-}
-
 /// The instant a Beijing calendar day starts.
 fn beijing_midnight(day: NaiveDate) -> DateTime<Utc> {
     // Beijing midnight is 16:00 UTC of the previous day; no DST, so this is exact.
-    day.and_time(chrono::NaiveTime::MIN).and_utc() - TimeDelta::seconds(BEIJING_OFFSET_SECS.into())
+    day.and_time(chrono::NaiveTime::MIN).and_utc()
+        - TimeDelta::seconds(crate::beijing::OFFSET_SECONDS.into())
 }
 
 #[cfg(test)]

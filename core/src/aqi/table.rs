@@ -9,7 +9,6 @@ use std::io::{Read, Write};
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
-use super::edition::beijing;
 use super::{
     AqiReport, DailyConcentrations, Edition, HourlyConcentrations, IaqiError, daily_aqi,
     real_time_aqi,
@@ -283,7 +282,9 @@ fn parse_hour(line: u64, cell: &str) -> Result<DateTime<FixedOffset>, AqiTableEr
 fn parse_day(line: u64, cell: &str) -> Result<NaiveDate, AqiTableError> {
     NaiveDate::parse_from_str(cell, "%Y-%m-%d")
         .ok()
-        .or_else(|| parse_time(cell).map(|t| t.with_timezone(&beijing()).date_naive()))
+        .or_else(|| {
+            parse_time(cell).map(|t| t.with_timezone(&crate::beijing::offset()).date_naive())
+        })
         .ok_or_else(|| AqiTableError::Time {
             line,
             value: cell.to_owned(),

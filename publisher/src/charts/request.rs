@@ -167,7 +167,7 @@ impl Zone {
     pub(crate) fn shanghai() -> Self {
         Self {
             name: "Asia/Shanghai".to_owned(),
-            offset: FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset"),
+            offset: envmon_core::beijing::offset(),
         }
     }
 

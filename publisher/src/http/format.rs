@@ -6,7 +6,7 @@
 use axum::Json;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
 use super::ApiError;
@@ -41,14 +41,9 @@ impl Format {
     }
 }
 
-/// Beijing time (UTC+8), in which open data is labelled.
-pub(crate) fn beijing_offset() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
-}
-
 /// `2026-11-25T16:00:00+08:00`.
 pub(crate) fn iso_beijing(t: DateTime<Utc>) -> String {
-    t.with_timezone(&beijing_offset())
+    t.with_timezone(&envmon_core::beijing::offset())
         .to_rfc3339_opts(SecondsFormat::AutoSi, false)
 }
 

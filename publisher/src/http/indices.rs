@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use envmon_core::StationCode;
 use envmon_core::db::DbError;
 use serde::{Deserialize, Serialize};
@@ -132,7 +132,7 @@ const AQI_DAILY_LATEST: &str = "SELECT DISTINCT ON (station_code) station_code, 
 
 /// Beijing days are the calendar of daily values.
 fn beijing_day(t: DateTime<Utc>) -> NaiveDate {
-    t.with_timezone(&FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset"))
+    t.with_timezone(&envmon_core::beijing::offset())
         .date_naive()
 }
 

@@ -16,9 +16,10 @@ use envmon_core::{Parameter, StationCode, StationKind};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::format::{Csv, Format, beijing_offset, field, iso_beijing};
+use super::format::{Csv, Format, field, iso_beijing};
 use super::query::ApiQuery;
 use super::{ApiError, AppState};
+use envmon_core::beijing;
 
 /// Items per page unless `limit` says otherwise.
 const DEFAULT_LIMIT: i64 = 1000;
@@ -343,14 +344,14 @@ async fn fetch(client: &deadpool_postgres::Client, request: &Request) -> Result<
             time_page(request.aggregate, &rows)
         }
         Aggregate::Daily => {
-            let from = request.from.with_timezone(&beijing_offset()).date_naive();
+            let from = request.from.with_timezone(&beijing::offset()).date_naive();
             // Without a cursor, every statistic of the first day sorts after
             // the empty one.
             let (after_day, after_statistic) = match &request.cursor {
                 Some(Cursor::Day(day, statistic)) => (*day, statistic.clone()),
                 _ => (from, String::new()),
             };
-            let to = request.to.with_timezone(&beijing_offset()).date_naive();
+            let to = request.to.with_timezone(&beijing::offset()).date_naive();
             let rows = client
                 .query(
                     DAILY,

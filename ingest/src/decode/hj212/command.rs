@@ -8,7 +8,7 @@
 //! `DataTime` is local Beijing time (UTC+8, no daylight saving); no zone is
 //! ever transmitted.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 
 use super::Hj212Error;
 
@@ -86,11 +86,6 @@ impl DataCommand {
     }
 }
 
-/// Beijing time, UTC+8, in which HJ 212 times are written.
-fn beijing() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
-}
-
 /// Parses `YYYYMMDDhhmmss` in Beijing time (§6.3.3), or the 17-digit form
 /// with milliseconds that some devices send (reference README §10 item 11).
 ///
@@ -112,7 +107,7 @@ pub(super) fn parse_data_time(text: &str) -> Result<DateTime<Utc>, Hj212Error> {
             date.and_hms_milli_opt(number(8..10), number(10..12), number(12..14), millis)
         })
         .ok_or_else(|| error("not a valid date and time"))?;
-    let time = beijing()
+    let time = envmon_core::beijing::offset()
         .from_local_datetime(&local)
         .single()
         .ok_or_else(|| error("not a valid date and time"))?;

@@ -224,6 +224,20 @@ async fn cross_site_requests_are_refused_and_tokens_need_no_origin() {
     )
     .await;
     assert_eq!(response.status, 200);
+    // And no other site may read them: the open-data CORS header stays
+    // off the staff API.
+    let response = send(
+        addr,
+        "GET",
+        "/api/v1/staff/notices",
+        &[
+            ("Cookie", &operator.cookie),
+            ("Origin", "http://evil.example"),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(response.header("access-control-allow-origin"), None);
 
     // An API token carries no ambient credential: no Origin needed; stored hashed.
     let token = operator

@@ -75,13 +75,47 @@ async fn get_raw(
     path: &str,
     headers: &[(&str, &str)],
 ) -> std::io::Result<Vec<u8>> {
+    request_raw(addr, "GET", path, headers, None).await
+}
+
+/// Sends one HTTP/1.1 request (a JSON body, if any) and reads the whole
+/// response.
+pub async fn send(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> Response {
+    parse(
+        &request_raw(addr, method, path, headers, body)
+            .await
+            .unwrap(),
+    )
+}
+
+async fn request_raw(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> std::io::Result<Vec<u8>> {
     let mut stream = TcpStream::connect(addr).await?;
-    let extra: String = headers
-        .iter()
-        .map(|(n, v)| format!("{n}: {v}\r\n"))
-        .collect();
-    let request =
-        format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n{extra}Connection: close\r\n\r\n");
+    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    if let Some(body) = body {
+        request.push_str(&format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
+    } else if method != "GET" {
+        request.push_str("Content-Length: 0\r\n");
+    }
+    request.push_str("Connection: close\r\n\r\n");
+    request.push_str(body.unwrap_or(""));
     stream.write_all(request.as_bytes()).await?;
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).await?;
@@ -116,7 +150,7 @@ fn parse(raw: &[u8]) -> Response {
     }
 }
 
-pub fn dechunk(mut body: &str) -> String {
+fn dechunk(mut body: &str) -> String {
     let mut out = String::new();
     while let Some((size, rest)) = body.split_once("\r\n") {
         let Ok(size) = usize::from_str_radix(size.trim(), 16) else {

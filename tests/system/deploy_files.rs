@@ -1,7 +1,8 @@
 //! The deploy files: what can be checked without a container engine. The
 //! compose file validates against the Compose schema, it mounts the very
 //! broker and settings files the tests run with, the Kubernetes ConfigMap is
-//! the settings file, and systemd accepts the units.
+//! the settings file, every `ENVMON__` variable they set is a real setting,
+//! and systemd accepts the units.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -131,6 +132,70 @@ fn kubernetes_config_map_is_the_production_settings_file() {
         .map(|line| format!("{}\n", line.strip_prefix("    ").unwrap_or(line)))
         .collect();
     assert_eq!(embedded, read("config/production.toml"));
+}
+
+/// Settings without a default, which `config print-default` leaves out.
+const UNSET_BY_DEFAULT: &[&str] = &["broker.username", "broker.password", "metrics.listen"];
+
+/// Whether `section.key` (nested as deep as it goes) is a setting in `table`.
+fn is_setting(table: &toml::Table, dotted: &str) -> bool {
+    match dotted.split_once('.') {
+        Some((section, rest)) => {
+            matches!(table.get(section), Some(toml::Value::Table(inner)) if is_setting(inner, rest))
+        }
+        None => table.get(dotted).is_some_and(|value| !value.is_table()),
+    }
+}
+
+/// Every `ENVMON__SECTION__KEY` named in `text`.
+fn setting_variables(text: &str) -> Vec<String> {
+    let mut names: Vec<String> = text
+        .match_indices("ENVMON__")
+        .map(|(at, _)| {
+            text[at..]
+                .chars()
+                .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
+                .collect()
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+#[test]
+fn every_variable_the_deploy_files_set_is_a_setting() {
+    let output = Command::new(env!("CARGO_BIN_EXE_envmon"))
+        .args(["config", "print-default"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let defaults: toml::Table = String::from_utf8(output.stdout).unwrap().parse().unwrap();
+    let files = [
+        "compose.yaml",
+        "Dockerfile",
+        "kubernetes/ingest.yaml",
+        "kubernetes/publisher.yaml",
+        "systemd/envmon-ingest@.service",
+        "systemd/envmon-publisher@.service",
+        "systemd/envmon-migrate.service",
+    ];
+    let mut checked = 0;
+    let mut wrong = Vec::new();
+    for file in files {
+        for name in setting_variables(&read(file)) {
+            let dotted = name["ENVMON__".len()..].to_lowercase().replace("__", ".");
+            checked += 1;
+            if UNSET_BY_DEFAULT.contains(&dotted.as_str()) {
+                continue;
+            }
+            if !is_setting(&defaults, &dotted) {
+                wrong.push(format!("{file}: {name}"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "not settings: {wrong:?}");
+    assert!(checked >= 10, "only {checked} variables found");
 }
 
 #[test]

@@ -24,7 +24,7 @@ pub enum KeyError {
     /// The file does not hold 64 hex digits.
     #[error("signing key file {0} does not hold a 32-byte key as 64 hex digits")]
     Malformed(String),
-    /// Others may read the file.
+    /// Anyone beyond the owner and its group may read the file.
     #[error("signing key file {0} is readable by others; chmod 600 it")]
     Exposed(String),
     /// No randomness for a new key.
@@ -36,7 +36,7 @@ pub enum KeyError {
 ///
 /// # Errors
 /// When the file cannot be read or written, is malformed or is readable
-/// by group or others.
+/// by others than the owner and its group.
 pub fn load_or_create(path: &str) -> Result<NoticeSigner, KeyError> {
     let io = |source| KeyError::Io {
         path: path.to_owned(),
@@ -50,8 +50,10 @@ pub fn load_or_create(path: &str) -> Result<NoticeSigner, KeyError> {
         })?;
         tracing::info!(path, "Created a new notice signing key.");
     }
+    // Group read is allowed: a Kubernetes Secret volume can only give the
+    // pod's user the file through its fsGroup. Others never.
     let mode = std::fs::metadata(file).map_err(io)?.permissions().mode();
-    if mode & 0o077 != 0 {
+    if mode & 0o007 != 0 {
         return Err(KeyError::Exposed(path.to_owned()));
     }
     let text = std::fs::read_to_string(file).map_err(io)?;
@@ -103,6 +105,8 @@ mod tests {
         assert_eq!(mode & 0o777, 0o600);
         let again = load_or_create(path).unwrap();
         assert_eq!(first.public_key(), again.public_key());
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o440)).unwrap();
+        assert!(load_or_create(path).is_ok(), "a Secret volume's group read");
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644)).unwrap();
         assert!(matches!(load_or_create(path), Err(KeyError::Exposed(_))));
         std::fs::remove_dir_all(dir).unwrap();

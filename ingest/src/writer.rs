@@ -219,7 +219,18 @@ impl Collector {
                     batch.records.push((received_at, record));
                 }
             }
-            Decoded::Refused(letter) => batch.dead_letters.push(letter),
+            Decoded::Refused(letter) => {
+                // Counted once, on the final answer: a stale directory
+                // decodes twice. The TCP listener counts its own refusals.
+                if !matches!(input, Input::Refused(_)) {
+                    events::PayloadRefused {
+                        topic: &letter.topic,
+                        reason: letter.reason_code,
+                    }
+                    .emit();
+                }
+                batch.dead_letters.push(letter);
+            }
         }
         batch.inputs.push(input);
         true
@@ -264,19 +275,12 @@ impl Collector {
             .and_then(|(kind, station)| decode(kind, &station, &publish.payload, &self.directory));
         match outcome {
             Ok(records) => Decoded::Records(records),
-            Err(error) => {
-                events::PayloadRefused {
-                    topic: &publish.topic,
-                    reason: error.code(),
-                }
-                .emit();
-                Decoded::Refused(DeadLetter::from_error(
-                    delivery.received_at,
-                    publish.topic.clone(),
-                    publish.payload.clone(),
-                    &error,
-                ))
-            }
+            Err(error) => Decoded::Refused(DeadLetter::from_error(
+                delivery.received_at,
+                publish.topic.clone(),
+                publish.payload.clone(),
+                &error,
+            )),
         }
     }
 
@@ -295,20 +299,12 @@ impl Collector {
             });
         match outcome {
             Ok(records) => Decoded::Records(records),
-            Err(error) => {
-                let topic = hj212_topic(input.peer);
-                events::PayloadRefused {
-                    topic: &topic,
-                    reason: error.code(),
-                }
-                .emit();
-                Decoded::Refused(DeadLetter::from_error(
-                    input.received_at,
-                    topic,
-                    input.raw.clone(),
-                    &error,
-                ))
-            }
+            Err(error) => Decoded::Refused(DeadLetter::from_error(
+                input.received_at,
+                hj212_topic(input.peer),
+                input.raw.clone(),
+                &error,
+            )),
         }
     }
 }

@@ -41,6 +41,7 @@ async fn metrics_count_real_traffic_in_ingest_and_publisher() {
     let db = TestDb::new().await;
     let broker = TestBroker::start();
     let (ingest_metrics, publisher_metrics) = (free_addr(), free_addr());
+    let ingest_started = tokio::time::Instant::now();
     let _ingest = EnvmonProcess::ingest(
         &db,
         &broker,
@@ -141,6 +142,38 @@ async fn metrics_count_real_traffic_in_ingest_and_publisher() {
     .await;
     // An ingest process exposes only ingest's metrics.
     assert!(!ingest.contains("envmon_http_requests_total"));
+
+    // A station the registry does not know, once the station directory is
+    // old enough (5 s) that a miss reloads it and decodes again: one dead
+    // letter, counted once.
+    tokio::time::sleep_until(ingest_started + Duration::from_secs(6)).await;
+    mosquitto_pub(
+        &broker,
+        "sensors/air/9999Z",
+        r#"{"station":"9999Z","observed_at":"2026-11-25T18:00:00+08:00","readings":{"pm25":30}}"#,
+    )
+    .await;
+    wait_for(
+        "the unknown station's dead letter",
+        Duration::from_secs(10),
+        || async {
+            match db
+                .count("SELECT count(*) FROM dead_letter WHERE reason_code = 'unknown_station'")
+                .await
+            {
+                1 => Ok(()),
+                n => Err(format!("{n} dead letters")),
+            }
+        },
+    )
+    .await;
+    assert_eq!(
+        sample(
+            &scrape(ingest_metrics).await,
+            "envmon_ingest_dead_letters_total{reason=\"unknown_station\"}"
+        ),
+        Some(1.0)
+    );
 
     let publisher = scrape(publisher_metrics).await;
     let expect = |series: &str, value: f64| {

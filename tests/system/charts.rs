@@ -2,11 +2,9 @@
 //! up in PostgreSQL, drawn by the publisher as SVG and PNG; gaps, flags,
 //! caching (ETag, 304, a new ETag after new data) and refusals.
 
-use std::process::Stdio;
 use std::time::Duration;
 
 use chrono::{DateTime, DurationRound, Utc};
-use tokio::io::AsyncWriteExt;
 
 use crate::helpers::http::{self, BinaryResponse};
 use crate::helpers::{TestSystem, wait_for};
@@ -15,23 +13,6 @@ use crate::helpers::{TestSystem, wait_for};
 fn window_end() -> DateTime<Utc> {
     let hour = chrono::Duration::hours(1);
     Utc::now().duration_trunc(hour).unwrap() + hour
-}
-
-/// Publishes one MQTT message per payload with one `mosquitto_pub -l`.
-async fn publish_lines(system: &TestSystem, topic: &str, payloads: &[String]) {
-    let mut child = tokio::process::Command::new("mosquitto_pub")
-        .args(["-h", "127.0.0.1", "-p", &system.broker.port.to_string()])
-        .args(["-q", "1", "-t", topic, "-l"])
-        .stdin(Stdio::piped())
-        .spawn()
-        .expect("mosquitto_pub is installed");
-    let mut stdin = child.stdin.take().unwrap();
-    stdin
-        .write_all((payloads.join("\n") + "\n").as_bytes())
-        .await
-        .unwrap();
-    drop(stdin);
-    assert!(child.wait().await.unwrap().success());
 }
 
 /// An hourly record of `station`, PM2.5 at `value`, labelled `hours_back` hours before the
@@ -61,7 +42,9 @@ async fn seed_with_gaps(system: &TestSystem) {
             pm25_record("1141A", h, value)
         })
         .collect();
-    publish_lines(system, "sensors/air/1141A", &payloads).await;
+    system
+        .mosquitto_pub_lines("sensors/air/1141A", &payloads)
+        .await;
     wait_rolled_up(system, 20).await;
 }
 
@@ -191,12 +174,12 @@ async fn svg_breaks_the_line_at_missing_hours_and_marks_the_flagged_one() {
 async fn aqi_bars_and_a_comparison_draw_from_the_same_data() {
     let system = TestSystem::start().await;
     seed_with_gaps(&system).await;
-    publish_lines(
-        &system,
-        "sensors/air/1143A",
-        &[pm25_record("1143A", 2, 80.0), pm25_record("1143A", 1, 90.0)],
-    )
-    .await;
+    system
+        .mosquitto_pub_lines(
+            "sensors/air/1143A",
+            &[pm25_record("1143A", 2, 80.0), pm25_record("1143A", 1, 90.0)],
+        )
+        .await;
 
     let client = system.db.client().await;
     wait_for("1143A's hours rolled up", Duration::from_secs(20), || async {
@@ -335,12 +318,9 @@ async fn etag_answers_304_until_new_data_changes_it() {
 
     // A new hour arrives through ingest: the ETag moves on, the old one no
     // longer matches, and the chart is drawn again with the new point.
-    publish_lines(
-        &system,
-        "sensors/air/1141A",
-        &[pm25_record("1141A", 9, 41.0)],
-    )
-    .await;
+    system
+        .mosquitto_pub_lines("sensors/air/1141A", &[pm25_record("1141A", 9, 41.0)])
+        .await;
     wait_rolled_up(&system, 21).await;
     // The version read from the database is reused for up to a second.
     let fresh = wait_for("a new ETag", Duration::from_secs(5), || async {
@@ -444,7 +424,9 @@ async fn water_chart_draws_the_gb3838_class_limits_of_its_water_body() {
             )
         })
         .collect();
-    publish_lines(&system, "sensors/river/wusongkou", &payloads).await;
+    system
+        .mosquitto_pub_lines("sensors/river/wusongkou", &payloads)
+        .await;
     let client = system.db.client().await;
     wait_for("the water readings stored", Duration::from_secs(20), || async {
         let stored: i64 = client

@@ -139,12 +139,15 @@ async fn the_hour_ending_at_midnight_of_1_march_2026_is_still_judged_by_the_2012
 async fn an_hour_with_44_minutes_of_data_is_invalid_and_45_is_valid() {
     let system = TestSystem::start().await;
     // Minute readings of PM2.5 from 15:00 to 15:43 Beijing: 44 minutes.
-    for minute in 0..44 {
-        let at = format!("2026-11-25T15:{minute:02}:00+08:00");
-        let record =
-            format!(r#"{{"station":"1143A","observed_at":"{at}","readings":{{"pm25":40}}}}"#);
-        system.mosquitto_pub("sensors/air/1143A", &record).await;
-    }
+    let minutes: Vec<String> = (0..44)
+        .map(|minute| {
+            let at = format!("2026-11-25T15:{minute:02}:00+08:00");
+            format!(r#"{{"station":"1143A","observed_at":"{at}","readings":{{"pm25":40}}}}"#)
+        })
+        .collect();
+    system
+        .mosquitto_pub_lines("sensors/air/1143A", &minutes)
+        .await;
     let hourly_mean = || async {
         let rows = system
             .db

@@ -189,6 +189,28 @@ impl TestSystem {
         assert!(status.success(), "mosquitto_pub failed");
     }
 
+    /// Publishes one message per payload on `topic` (QoS 1) with one
+    /// `mosquitto_pub -l`: many messages without a process each.
+    pub async fn mosquitto_pub_lines(&self, topic: &str, payloads: &[String]) {
+        use tokio::io::AsyncWriteExt;
+        let mut child = tokio::process::Command::new("mosquitto_pub")
+            .args(["-h", "127.0.0.1", "-p", &self.broker.port.to_string()])
+            .args(["-q", "1", "-t", topic, "-l"])
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .expect("mosquitto_pub is installed");
+        let mut stdin = child.stdin.take().unwrap();
+        stdin
+            .write_all((payloads.join("\n") + "\n").as_bytes())
+            .await
+            .unwrap();
+        drop(stdin);
+        assert!(
+            child.wait().await.unwrap().success(),
+            "mosquitto_pub failed"
+        );
+    }
+
     /// Opens a live WebSocket and returns it with its first (snapshot) message.
     pub async fn live_client(&self) -> (LiveClient, LiveMessage) {
         let url = format!("ws://{}/api/v1/live", self.publisher_addr);

@@ -126,7 +126,7 @@ async fn serve(connection: Connection, app: AppState, opening: Opening, _ticket:
         biased;
         end = session.fan_in(&app.live, events) => end.into(),
         end = session.write(&mut outlet) => end.into(),
-        end = &mut reading => end.unwrap_or(Closing::ClientClosed),
+        end = &mut reading => end.unwrap_or(Closing::Session(End::Gone)),
         () = app.shutdown.cancelled() => Closing::Shutdown,
     };
     reading.abort();

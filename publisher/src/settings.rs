@@ -7,6 +7,8 @@ use envmon_core::broker::BrokerSettings;
 use envmon_core::db::DatabaseSettings;
 use serde::{Deserialize, Serialize};
 
+pub use crate::http::client_address::Network;
+
 /// Everything the publisher needs to run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -24,6 +26,9 @@ pub struct Settings {
     pub max_live_clients: usize,
     /// Most live clients from one address; more are refused with 429.
     pub max_live_clients_per_address: usize,
+    /// Proxies whose `X-Forwarded-For` names the client for the
+    /// per-address limits; anyone else's is ignored.
+    pub trusted_proxies: Vec<Network>,
     /// A client that cannot take a frame within this time is disconnected.
     #[serde(with = "humantime_serde")]
     pub write_timeout: Duration,
@@ -85,6 +90,7 @@ impl Default for Settings {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             max_live_clients: 10_000,
             max_live_clients_per_address: 100,
+            trusted_proxies: Vec::new(),
             write_timeout: Duration::from_secs(10),
             live_max_lag: Duration::from_secs(30),
             ping_interval: Duration::from_secs(20),

@@ -409,6 +409,47 @@ async fn too_many_requests_from_one_address_get_429_with_retry_after() {
 }
 
 #[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_budget() {
+    let mut system = TestSystem::start().await;
+    let forwarded = |client: &'static str| {
+        move |addr| async move {
+            let header = [("X-Forwarded-For", client)];
+            http::send(addr, "GET", "/api/v1/parameters", &header, None)
+                .await
+                .status
+        }
+    };
+    let (visitor, other) = (forwarded("203.0.113.7"), forwarded("198.51.100.4"));
+
+    // The test's own address is the proxy.
+    let mut settings = system.publisher_settings();
+    settings.rate_limit_per_second = 0.5;
+    settings.rate_limit_burst = 2;
+    settings.trusted_proxies = vec!["127.0.0.0/8".to_owned().try_into().unwrap()];
+    let addr = system.spawn_publisher(settings.clone()).await;
+    assert_eq!(visitor(addr).await, 200);
+    assert_eq!(visitor(addr).await, 200);
+    assert_eq!(
+        visitor(addr).await,
+        429,
+        "the visitor's own budget is spent"
+    );
+    assert_eq!(
+        other(addr).await,
+        200,
+        "another visitor has a budget of its own"
+    );
+
+    // Not trusted: X-Forwarded-For is anyone's to write, and ignored.
+    settings.trusted_proxies = Vec::new();
+    let addr = system.spawn_publisher(settings).await;
+    assert_eq!(visitor(addr).await, 200);
+    assert_eq!(visitor(addr).await, 200);
+    assert_eq!(other(addr).await, 429, "one budget for the one peer");
+    system.shutdown().await;
+}
+
+#[tokio::test]
 async fn the_openapi_document_lists_routes_that_answer() {
     let system = TestSystem::start().await;
     let addr = system.publisher_addr;

@@ -4,6 +4,7 @@
 mod alerts;
 mod caching;
 mod charts;
+pub(crate) mod client_address;
 mod completeness;
 mod cors;
 mod dashboard;
@@ -102,5 +103,6 @@ pub(crate) fn rate_limiter(settings: &Settings) -> Arc<rate_limit::RateLimiter> 
     Arc::new(rate_limit::RateLimiter::new(
         settings.rate_limit_per_second,
         settings.rate_limit_burst,
+        settings.trusted_proxies.clone(),
     ))
 }

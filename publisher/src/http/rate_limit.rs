@@ -2,8 +2,8 @@
 //! address, refilled at `rate_limit_per_second` up to `rate_limit_burst`;
 //! past it the answer is 429 with `Retry-After`.
 //!
-//! Behind a load balancer every request comes from its address; limit
-//! there, or give each instance a limit sized for the balancer.
+//! Behind a load balancer or proxy, name it in `trusted_proxies` and the
+//! address it forwarded for is the client's (see `client_address`).
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -15,6 +15,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::ApiError;
+use super::client_address::{Network, client_address};
 
 /// Addresses tracked before idle ones (full buckets) are forgotten.
 const MAX_TRACKED: usize = 100_000;
@@ -24,6 +25,7 @@ const MAX_TRACKED: usize = 100_000;
 pub(crate) struct RateLimiter {
     per_second: f64,
     burst: f64,
+    trusted_proxies: Vec<Network>,
     buckets: Mutex<HashMap<IpAddr, Bucket>>,
 }
 
@@ -34,10 +36,11 @@ struct Bucket {
 }
 
 impl RateLimiter {
-    pub(crate) fn new(per_second: f64, burst: u32) -> Self {
+    pub(crate) fn new(per_second: f64, burst: u32, trusted_proxies: Vec<Network>) -> Self {
         Self {
             per_second: per_second.max(f64::MIN_POSITIVE),
             burst: f64::from(burst.max(1)),
+            trusted_proxies,
             buckets: Mutex::default(),
         }
     }
@@ -76,7 +79,7 @@ pub(crate) async fn limit(
     let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip());
+        .map(|c| client_address(c.0.ip(), request.headers(), &limiter.trusted_proxies));
     if let Some(peer) = peer
         && let Err(retry_after) = limiter.check(peer, Instant::now())
     {
@@ -96,7 +99,7 @@ mod tests {
 
     #[test]
     fn a_burst_is_allowed_then_the_rate_and_the_wait_is_told() {
-        let limiter = RateLimiter::new(2.0, 3);
+        let limiter = RateLimiter::new(2.0, 3, Vec::new());
         let a: IpAddr = "192.0.2.1".parse().unwrap();
         let b: IpAddr = "192.0.2.2".parse().unwrap();
         let start = Instant::now();

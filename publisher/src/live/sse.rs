@@ -20,6 +20,7 @@ use super::queue::Outgoing;
 use super::request::LiveQuery;
 use super::session::{End, Limits, Outlet, Session};
 use super::ws::refusal;
+use crate::http::client_address::client_address;
 use crate::http::{ApiError, AppState};
 
 /// Chunks handed to the HTTP connection ahead of the socket: one in
@@ -52,7 +53,8 @@ pub(crate) async fn sse(
         Ok(opening) => opening,
         Err(error) => return error.into_response(),
     };
-    let ticket = match app.admission.admit(peer.ip()) {
+    let client = client_address(peer.ip(), &headers, &app.settings.trusted_proxies);
+    let ticket = match app.admission.admit(client) {
         Ok(ticket) => ticket,
         Err(refused) => return refusal(refused).into_response(),
     };

@@ -31,6 +31,7 @@ use super::request::{LiveQuery, Opening};
 use super::session::{End, Limits, Outlet, Session};
 use super::upgrade::{Connection, Handshake};
 use crate::AbortOnDrop;
+use crate::http::client_address::client_address;
 use crate::http::{ApiError, AppState};
 
 /// Bytes tungstenite reads from the socket at a time. Its default (128 KiB,
@@ -66,7 +67,8 @@ pub(crate) async fn live(
         Ok(handshake) => handshake,
         Err(error) => return error.into_response(),
     };
-    let ticket = match app.admission.admit(peer.ip()) {
+    let client = client_address(peer.ip(), request.headers(), &app.settings.trusted_proxies);
+    let ticket = match app.admission.admit(client) {
         Ok(ticket) => ticket,
         Err(refused) => return refusal(refused).into_response(),
     };

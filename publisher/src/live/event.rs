@@ -129,13 +129,20 @@ impl Batch {
 
     /// The frames of every event, in their usual form, as one buffer.
     pub(crate) fn joined(&self) -> &Bytes {
-        self.joined.get_or_init(|| {
-            let frames = self.events.iter().map(|e| e.frame(Form::Usual));
-            let mut joined = Vec::with_capacity(frames.clone().map(Bytes::len).sum());
-            frames.for_each(|f| joined.extend_from_slice(f));
-            Bytes::from(joined)
-        })
+        self.joined
+            .get_or_init(|| join(self.events.iter().map(|e| e.frame(Form::Usual).clone())))
     }
+}
+
+/// `parts` one after another in one buffer; a single part as it is.
+pub(crate) fn join(parts: impl IntoIterator<Item = Bytes>) -> Bytes {
+    let parts: Vec<Bytes> = parts.into_iter().collect();
+    if let [single] = parts.as_slice() {
+        return single.clone();
+    }
+    let mut joined = Vec::with_capacity(parts.iter().map(Bytes::len).sum());
+    parts.iter().for_each(|part| joined.extend_from_slice(part));
+    Bytes::from(joined)
 }
 
 /// A snapshot prepared for one filter: the JSON message and the sequence

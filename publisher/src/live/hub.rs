@@ -165,8 +165,13 @@ impl Hub {
                 Some(current) => {
                     let before = current.clone();
                     current.merge(state);
-                    (*current != before)
-                        .then(|| (current.clone(), Blocks::of(&before).unchanged_in(current)))
+                    (*current != before).then(|| {
+                        let before = Blocks {
+                            aqi: before.aqi,
+                            water: before.water,
+                        };
+                        (current.clone(), before.unchanged_in(current))
+                    })
                 }
                 None => {
                     inner.stations.insert(state.station.clone(), state.clone());

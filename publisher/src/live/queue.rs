@@ -30,19 +30,6 @@ pub(crate) enum Outgoing {
     Event(Arc<Event>, Form),
 }
 
-impl Outgoing {
-    /// Bytes of its JSON text.
-    pub(crate) fn len(&self) -> usize {
-        match self {
-            Self::Pong(frame) => frame.len(),
-            Self::Reply(text) => text.len(),
-            Self::Snapshot(snapshot) => snapshot.text.len(),
-            Self::Batch(batch) => batch.joined().len(),
-            Self::Event(event, form) => event.text(*form).len(),
-        }
-    }
-}
-
 /// Replies held at most; a client sending faster than it reads loses the
 /// excess replies, never stream messages.
 const MAX_REPLIES: usize = 8;

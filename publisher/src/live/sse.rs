@@ -15,7 +15,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use tokio::sync::mpsc;
 
-use super::event::Form;
+use super::event::{Form, join};
 use super::queue::Outgoing;
 use super::request::LiveQuery;
 use super::session::{End, Limits, Outlet, Session};
@@ -105,30 +105,15 @@ struct SseOutlet(mpsc::Sender<Bytes>);
 
 impl Outlet for SseOutlet {
     async fn send(&mut self, batch: &[Outgoing]) -> Result<(), ()> {
-        let mut chunks = batch.iter().map(|message| match message {
+        let chunks = batch.iter().map(|message| match message {
             Outgoing::Pong(_) => Bytes::new(),
             Outgoing::Reply(text) => Bytes::from(format!("data: {}\n\n", text.as_str())),
             Outgoing::Snapshot(snapshot) => snapshot.sse(),
-            Outgoing::Batch(batch) => {
-                let events = batch.events.iter().map(|e| e.sse(Form::Usual));
-                Bytes::from(events.fold(Vec::new(), |mut all, e| {
-                    all.extend_from_slice(&e);
-                    all
-                }))
-            }
+            Outgoing::Batch(batch) => join(batch.events.iter().map(|e| e.sse(Form::Usual))),
             Outgoing::Event(event, form) => event.sse(*form),
         });
         // One chunk per batch: the body writes each chunk on its own.
-        let chunk = if batch.len() == 1 {
-            chunks.next().unwrap_or_default()
-        } else {
-            let mut joined = Vec::with_capacity(
-                batch.iter().map(Outgoing::len).sum::<usize>() + 64 * batch.len(),
-            );
-            chunks.for_each(|c| joined.extend_from_slice(&c));
-            Bytes::from(joined)
-        };
-        self.0.send(chunk).await.map_err(|_| ())
+        self.0.send(join(chunks)).await.map_err(|_| ())
     }
 
     async fn ping(&mut self) -> Result<(), ()> {

@@ -12,7 +12,6 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use axum::body::Bytes;
 use axum::extract::ws::Utf8Bytes;
 use axum::extract::{ConnectInfo, Query, Request, State};
 use axum::response::{IntoResponse, Response};
@@ -24,6 +23,7 @@ use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
 use tokio_tungstenite::tungstenite::protocol::{Message, Role, WebSocketConfig};
 
 use super::admission::{Refused, Ticket};
+use super::event::join;
 use super::filter::{Filter, Selection};
 use super::frame;
 use super::queue::Outgoing;
@@ -175,7 +175,7 @@ struct WsOutlet(WriteHalf<Connection>);
 
 impl Outlet for WsOutlet {
     async fn send(&mut self, batch: &[Outgoing]) -> Result<(), ()> {
-        let mut frames = batch.iter().map(|message| match message {
+        let frames = batch.iter().map(|message| match message {
             Outgoing::Pong(frame) => frame.clone(),
             Outgoing::Reply(text) => frame::text(text.as_str()),
             Outgoing::Snapshot(snapshot) => snapshot.frame.clone(),
@@ -183,14 +183,7 @@ impl Outlet for WsOutlet {
             Outgoing::Event(event, form) => event.frame(*form).clone(),
         });
         // One write per batch: the frames, joined.
-        let bytes = if batch.len() == 1 {
-            frames.next().unwrap_or_default()
-        } else {
-            let mut joined = Vec::with_capacity(batch.iter().map(|m| m.len() + 10).sum());
-            frames.for_each(|f| joined.extend_from_slice(&f));
-            Bytes::from(joined)
-        };
-        self.0.write_all(&bytes).await.map_err(|_| ())
+        self.0.write_all(&join(frames)).await.map_err(|_| ())
     }
 
     async fn ping(&mut self) -> Result<(), ()> {

@@ -71,11 +71,15 @@ pub enum TlsError {
     #[error("sslmode {0:?} is not one of disable, prefer, require, verify-ca, verify-full")]
     UnknownSslMode(String),
     /// A mode that verifies certificates without a CA to verify them with.
-    #[error("sslmode {0} verifies the server's certificate: set sslrootcert (a CA file, or \"system\")")]
+    #[error(
+        "sslmode {0} verifies the server's certificate: set sslrootcert (a CA file, or \"system\")"
+    )]
     ModeNeedsCa(SslMode),
     /// A setting given both in the database URL and in `[database.tls]`,
     /// with different values.
-    #[error("{key} is {in_url:?} in the database url but {in_settings:?} in [database.tls]: set it in one place")]
+    #[error(
+        "{key} is {in_url:?} in the database url but {in_settings:?} in [database.tls]: set it in one place"
+    )]
     Conflict {
         /// The libpq parameter name.
         key: &'static str,
@@ -92,7 +96,10 @@ pub enum TlsError {
 /// matters against recorded traffic decrypted years later; these are a
 /// deployment's internal links, and aws-lc-rs brings a large C library
 /// to build.
-#[expect(deprecated, reason = "ring has no post-quantum key exchange; see above")]
+#[expect(
+    deprecated,
+    reason = "ring has no post-quantum key exchange; see above"
+)]
 fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }

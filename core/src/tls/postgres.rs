@@ -117,7 +117,11 @@ impl PgTls {
         Ok(Self {
             mode: one("sslmode", &self.mode, &from_url.mode)?,
             ca_file: one("sslrootcert", &self.ca_file, &from_url.ca_file)?,
-            client_cert_file: one("sslcert", &self.client_cert_file, &from_url.client_cert_file)?,
+            client_cert_file: one(
+                "sslcert",
+                &self.client_cert_file,
+                &from_url.client_cert_file,
+            )?,
             client_key_file: one("sslkey", &self.client_key_file, &from_url.client_key_file)?,
         })
     }
@@ -318,7 +322,10 @@ mod tests {
     #[test]
     fn a_url_without_tls_parameters_is_unchanged() {
         let url = "postgres://envmon:envmon@127.0.0.1:5432/envmon";
-        assert_eq!(split_connection_string(url).unwrap(), (url.to_owned(), PgTls::default()));
+        assert_eq!(
+            split_connection_string(url).unwrap(),
+            (url.to_owned(), PgTls::default())
+        );
         let (rest, _) = split_connection_string(&format!("{url}?sslmode=require")).unwrap();
         assert_eq!(rest, url);
     }

@@ -111,13 +111,13 @@ impl ServerCertVerifier for ServerVerifier {
             )) if matches!(self.name, NameCheck::Skip) => Ok(ServerCertVerified::assertion()),
             // rustls shows its certificate errors as debug text; this says
             // which server, why, and what was trusted.
-            Err(Error::InvalidCertificate(error)) => Err(Error::Other(OtherError(Arc::new(
-                Refused {
+            Err(Error::InvalidCertificate(error)) => {
+                Err(Error::Other(OtherError(Arc::new(Refused {
                     server: describe(server),
                     reason: reason(&error),
                     trusted: self.trusted.clone(),
-                },
-            )))),
+                }))))
+            }
             Err(other) => Err(other),
         }
     }

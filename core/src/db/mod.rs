@@ -65,7 +65,7 @@ pub enum DbError {
     /// No connection could be opened (unreachable, refused, TLS failed).
     /// The reason is part of the message, not only of the source chain, as
     /// the daemons log it on one line when they retry.
-    #[error("cannot connect to PostgreSQL: {0}")]
+    #[error("cannot connect to PostgreSQL: {}", with_causes(.0))]
     Open(tokio_postgres::Error),
     /// The pool could not be built.
     #[error("cannot build the connection pool: {0}")]
@@ -76,4 +76,18 @@ pub enum DbError {
     /// A statement failed.
     #[error("database statement failed")]
     Statement(#[from] tokio_postgres::Error),
+}
+
+/// An error and its causes on one line: tokio-postgres keeps the reason a
+/// connection failed (the server's message, the certificate refused) in
+/// the source chain, not in its own message.
+fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(next) = cause {
+        text.push_str(": ");
+        text.push_str(&next.to_string());
+        cause = next.source();
+    }
+    text
 }

@@ -60,7 +60,7 @@ struct ServerVerifier {
 
 /// A certificate refused, with what was expected of it.
 #[derive(Debug, thiserror::Error)]
-#[error("the server's certificate for {server} is refused: {reason} (trusted: {trusted})")]
+#[error("the server's certificate for {server} is refused: {reason} (trusted CAs: {trusted})")]
 struct Refused {
     server: String,
     reason: String,
@@ -79,11 +79,26 @@ fn reason(error: &CertificateError) -> String {
     match error {
         CertificateError::UnknownIssuer => "it is not signed by a trusted CA".to_owned(),
         CertificateError::NotValidForNameContext { presented, .. } => {
-            format!("it names {}, not this server", presented.join(", "))
+            let names: Vec<&str> = presented.iter().map(|name| bare_name(name)).collect();
+            format!("it names {}, not this server", names.join(", "))
         }
         CertificateError::NotValidForName => "it does not name this server".to_owned(),
         other => other.to_string(),
     }
+}
+
+/// `localhost` for webpki's `DnsName("localhost")`, `127.0.0.1` for
+/// `IpAddress(127.0.0.1)`.
+fn bare_name(presented: &str) -> &str {
+    presented
+        .strip_prefix("DnsName(\"")
+        .and_then(|rest| rest.strip_suffix("\")"))
+        .or_else(|| {
+            presented
+                .strip_prefix("IpAddress(")
+                .and_then(|rest| rest.strip_suffix(')'))
+        })
+        .unwrap_or(presented)
 }
 
 impl ServerCertVerifier for ServerVerifier {
@@ -170,7 +185,7 @@ pub(crate) fn client_config(
     let verifier = match check {
         Check::Nothing => ServerVerifier {
             chain: None,
-            trusted: "nothing: the server is not verified".to_owned(),
+            trusted: "none, the server is not verified".to_owned(),
             name: NameCheck::Skip,
             provider: provider.clone(),
         },
@@ -199,5 +214,17 @@ pub(crate) fn client_config(
             .with_client_auth_cert(certificates, key)
             .map_err(TlsError::ClientIdentity),
         None => Ok(builder.with_no_client_auth()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presented_names_are_shown_bare() {
+        assert_eq!(bare_name("DnsName(\"localhost\")"), "localhost");
+        assert_eq!(bare_name("IpAddress(127.0.0.1)"), "127.0.0.1");
+        assert_eq!(bare_name("URI(x)"), "URI(x)");
     }
 }

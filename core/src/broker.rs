@@ -5,6 +5,7 @@ use std::time::Duration;
 use rumqttc::MqttOptions;
 use serde::{Deserialize, Serialize};
 
+use crate::tls::{BrokerTls, TlsError};
 use crate::topic::{InvalidPrefix, Topics};
 
 /// The largest MQTT packet a daemon accepts or sends. The broker's own limit
@@ -31,6 +32,8 @@ pub struct BrokerSettings {
     pub username: Option<String>,
     /// Password for `username`.
     pub password: Option<String>,
+    /// TLS to the broker.
+    pub tls: BrokerTls,
 }
 
 impl Default for BrokerSettings {
@@ -42,6 +45,7 @@ impl Default for BrokerSettings {
             keep_alive: Duration::from_secs(15),
             username: None,
             password: None,
+            tls: BrokerTls::default(),
         }
     }
 }
@@ -56,13 +60,17 @@ impl BrokerSettings {
     }
 
     /// Connection options for a client with the given id.
-    pub fn mqtt_options(&self, client_id: &str) -> MqttOptions {
+    ///
+    /// # Errors
+    /// When the TLS settings cannot be used (a missing CA file, say).
+    pub fn mqtt_options(&self, client_id: &str) -> Result<MqttOptions, TlsError> {
         let mut options = MqttOptions::new(client_id, &self.host, self.port);
         options.set_keep_alive(self.keep_alive);
         options.set_max_packet_size(MAX_PACKET_BYTES, MAX_PACKET_BYTES);
         if let Some(username) = &self.username {
             options.set_credentials(username, self.password.as_deref().unwrap_or_default());
         }
-        options
+        options.set_transport(self.tls.transport()?);
+        Ok(options)
     }
 }

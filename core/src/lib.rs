@@ -21,6 +21,7 @@
 //! - [`registry`]: the station registry file and its import.
 //! - [`db`]: connection pool settings and the schema migrations.
 //! - [`broker`]: MQTT connection settings shared by every daemon.
+//! - [`tls`]: TLS for the daemons' connections to the broker and PostgreSQL.
 //! - [`backoff`]: the retry delays of every reconnecting loop.
 //! - [`beijing`]: Beijing time, the time zone of the data.
 
@@ -36,6 +37,7 @@ pub mod quality;
 pub mod reading;
 pub mod registry;
 pub mod station;
+pub mod tls;
 pub mod topic;
 pub mod unit;
 pub mod validity;

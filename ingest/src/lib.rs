@@ -96,6 +96,9 @@ pub enum IngestError {
     /// The topic prefix is malformed.
     #[error(transparent)]
     Topic(#[from] InvalidPrefix),
+    /// The broker's TLS settings cannot be used.
+    #[error("cannot set up TLS to the broker")]
+    BrokerTls(#[from] envmon_core::tls::TlsError),
     /// The health server failed.
     #[error("health server failed")]
     Health(#[source] std::io::Error),
@@ -160,7 +163,7 @@ impl Ingest {
         };
         let hj212_addr = hj212_listener.as_ref().and_then(|l| l.local_addr().ok());
 
-        let mut options = settings.broker.mqtt_options(&settings.client_id);
+        let mut options = settings.broker.mqtt_options(&settings.client_id)?;
         options.set_clean_session(false);
         options.set_manual_acks(true);
         // rumqttc takes no request (acknowledgements included) while this
@@ -327,7 +330,7 @@ impl Drop for AbortOnDrop {
 
 /// Applies migrations and creates the reading partitions around now.
 async fn prepare_database(settings: &db::DatabaseSettings) -> Result<(), DbError> {
-    let (mut client, connection) = settings.pg_config()?.connect(tokio_postgres::NoTls).await?;
+    let (mut client, connection) = settings.connect().await?;
     let connection = tokio::spawn(connection);
     db::migrate(&mut client).await?;
     db::ensure_reading_partitions(&client, Utc::now(), 1, 3).await?;

@@ -37,11 +37,7 @@ impl MaintenanceWorker {
 
     /// One pass as of now, on a connection of its own.
     pub(crate) async fn pass(&self) -> Result<(), DbError> {
-        let (client, connection) = self
-            .database
-            .pg_config()?
-            .connect(tokio_postgres::NoTls)
-            .await?;
+        let (client, connection) = self.database.connect().await?;
         let connection = tokio::spawn(connection);
         let report = run_maintenance(&client, &self.settings, Utc::now()).await;
         drop(client);

@@ -30,7 +30,7 @@ use futures_util::pin_mut;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::Type;
-use tokio_postgres::{Client, NoTls, Statement, Transaction};
+use tokio_postgres::{Client, Statement, Transaction};
 
 use crate::dead_letter::DeadLetter;
 use crate::decode::Record;
@@ -160,7 +160,7 @@ impl Store {
     /// # Errors
     /// Fails when PostgreSQL cannot be reached.
     pub async fn connect(settings: &DatabaseSettings) -> Result<Self, DbError> {
-        let (client, connection) = settings.pg_config()?.connect(NoTls).await?;
+        let (client, connection) = settings.connect().await?;
         tokio::spawn(async move {
             if let Err(error) = connection.await {
                 tracing::warn!(error = %error, "Store connection closed.");

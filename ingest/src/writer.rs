@@ -243,11 +243,7 @@ impl Collector {
             .as_ref()
             .is_none_or(tokio_postgres::Client::is_closed)
         {
-            let (client, connection) = self
-                .database
-                .pg_config()?
-                .connect(tokio_postgres::NoTls)
-                .await?;
+            let (client, connection) = self.database.connect().await?;
             tokio::spawn(async move {
                 if let Err(error) = connection.await {
                     tracing::debug!(error = %error, "Directory session closed.");

@@ -70,6 +70,9 @@ pub enum PublisherError {
     /// The topic prefix is malformed.
     #[error(transparent)]
     Topic(#[from] InvalidPrefix),
+    /// The broker's TLS settings cannot be used.
+    #[error("cannot set up TLS to the broker")]
+    BrokerTls(#[from] envmon_core::tls::TlsError),
     /// The HTTP server failed.
     #[error("HTTP server failed")]
     Serve(#[source] std::io::Error),
@@ -133,7 +136,7 @@ impl Publisher {
         // Publishers hold no session state worth keeping: a clean session
         // with a unique id, and the database fills any gap on reconnect.
         let client_id = format!("envmon-publisher-{}-{}", std::process::id(), addr.port());
-        let mut options = settings.broker.mqtt_options(&client_id);
+        let mut options = settings.broker.mqtt_options(&client_id)?;
         options.set_clean_session(true);
         let (client, eventloop) = AsyncClient::new(options, MQTT_REQUEST_QUEUE);
         let broker_connected = Arc::new(AtomicBool::new(false));
@@ -247,7 +250,7 @@ fn build_staff(
         &staff_settings.signing_key_file,
     )?);
     let client_id = format!("envmon-notices-{}-{}", std::process::id(), addr.port());
-    let mut options = settings.broker.mqtt_options(&client_id);
+    let mut options = settings.broker.mqtt_options(&client_id)?;
     options.set_clean_session(true);
     let (broadcaster, task) = staff::Broadcaster::new(
         options,

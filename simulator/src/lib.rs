@@ -54,6 +54,9 @@ pub enum SimulatorError {
     /// The MQTT client went away.
     #[error("cannot queue a publish: {0}")]
     Publish(#[from] rumqttc::ClientError),
+    /// The broker's TLS settings cannot be used.
+    #[error("cannot set up TLS to the broker")]
+    BrokerTls(#[from] envmon_core::tls::TlsError),
     /// The interval is zero.
     #[error("simulated intervals must be longer than zero")]
     ZeroInterval,
@@ -100,7 +103,10 @@ impl Simulator {
         self,
         shutdown: impl Future<Output = ()> + Send,
     ) -> Result<SimulationReport, SimulatorError> {
-        let mut options = self.settings.broker.mqtt_options(&self.settings.client_id);
+        let mut options = self
+            .settings
+            .broker
+            .mqtt_options(&self.settings.client_id)?;
         options.set_inflight(MAX_INFLIGHT);
         // As a real sensor should: a persistent session, so records in
         // flight when the broker restarts are sent again on the new

@@ -174,7 +174,7 @@ impl LoadGenerator {
         topics: Vec<String>,
         ledger: Arc<Mutex<Ledger>>,
     ) -> anyhow::Result<Self> {
-        let mut options = broker.mqtt_options(client_id);
+        let mut options = broker.mqtt_options(client_id)?;
         options.set_inflight(MAX_INFLIGHT);
         options.set_clean_session(true);
         let (orders, orders_rx) = mpsc::channel(1);

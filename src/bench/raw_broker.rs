@@ -50,7 +50,7 @@ pub(super) async fn broker_ceiling(
     let received = Arc::new(AtomicU64::new(0));
     let acknowledged = Arc::new(AtomicU64::new(0));
 
-    let mut options = broker.mqtt_options(&format!("{client_prefix}-sub"));
+    let mut options = broker.mqtt_options(&format!("{client_prefix}-sub"))?;
     options.set_clean_session(true);
     let (subscriber, eventloop) = AsyncClient::new(options, 16);
     let (subscribed_tx, subscribed) = oneshot::channel();
@@ -68,7 +68,7 @@ pub(super) async fn broker_ceiling(
         .context("the broker did not confirm the raw subscription in time")?
         .context("the raw subscriber stopped")?;
 
-    let mut options = broker.mqtt_options(&format!("{client_prefix}-pub"));
+    let mut options = broker.mqtt_options(&format!("{client_prefix}-pub"))?;
     options.set_clean_session(true);
     options.set_inflight(MAX_INFLIGHT);
     let (publisher, eventloop) = AsyncClient::new(options, 64);

@@ -306,7 +306,10 @@ async fn readyz(addr: SocketAddr) -> std::io::Result<String> {
 /// Ends ingest's persistent session at the broker (a clean-session connect
 /// under its client id), so the broker does not keep it forever.
 async fn forget_session(broker: &BrokerSettings, client_id: &str) {
-    let mut options = broker.mqtt_options(client_id);
+    let Ok(mut options) = broker.mqtt_options(client_id) else {
+        // The daemons could not have connected either: no session to end.
+        return;
+    };
     options.set_clean_session(true);
     let (client, mut eventloop) = rumqttc::AsyncClient::new(options, 4);
     let connected = tokio::time::timeout(Duration::from_secs(3), async {

@@ -6,7 +6,7 @@ use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use envmon_core::db::{DatabaseSettings, ensure_reading_partitions, migrate};
 use envmon_core::registry::{SHANGHAI_REGISTRY, import_stations, parse_registry};
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::Client;
 
 /// The bench's own sessions carry this name in `pg_stat_activity`, so they
 /// are not mistaken for ingest's (which say `envmon`).
@@ -96,7 +96,7 @@ impl ScratchDatabase {
 async fn connect(settings: &DatabaseSettings) -> anyhow::Result<Client> {
     let mut config = settings.pg_config()?;
     config.application_name(APPLICATION_NAME);
-    let (client, connection) = config.connect(NoTls).await?;
+    let (client, connection) = config.connect(settings.connector()?).await?;
     tokio::spawn(async move {
         if let Err(error) = connection.await {
             tracing::debug!(error = %error, "Bench database session closed.");

@@ -53,7 +53,7 @@ impl LiveWatcher {
         filter: String,
         ledger: Arc<Mutex<Ledger>>,
     ) -> anyhow::Result<Self> {
-        let mut options = broker.mqtt_options(client_id);
+        let mut options = broker.mqtt_options(client_id)?;
         options.set_clean_session(true);
         let (ready, subscribed) = oneshot::channel();
         let stop = CancellationToken::new();

@@ -15,7 +15,6 @@ use chrono::{DurationRound, Utc};
 use envmon_core::db::DatabaseSettings;
 use envmon_core::registry::{SHANGHAI_REGISTRY, import_stations, parse_registry};
 use envmon_publisher::Publisher;
-use tokio_postgres::NoTls;
 use tokio_util::sync::CancellationToken;
 
 use super::client::{Connection, request};
@@ -67,10 +66,11 @@ fn with_database(url: &str, name: &str) -> String {
     }
 }
 
-async fn connect(url: &str) -> anyhow::Result<tokio_postgres::Client> {
-    let (client, connection) = tokio_postgres::connect(url, NoTls)
+async fn connect(database: &DatabaseSettings) -> anyhow::Result<tokio_postgres::Client> {
+    let (client, connection) = database
+        .connect()
         .await
-        .with_context(|| format!("connecting to {url}"))?;
+        .context("connecting to the configured database")?;
     tokio::spawn(connection);
     Ok(client)
 }
@@ -78,7 +78,7 @@ async fn connect(url: &str) -> anyhow::Result<tokio_postgres::Client> {
 pub(super) async fn run(settings: &Settings, seconds: u64) -> anyhow::Result<Vec<ServeFigure>> {
     let configured = settings.publisher().database;
     let name = scratch_name();
-    let admin = connect(&configured.url).await?;
+    let admin = connect(&configured).await?;
     admin
         .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         .await?;
@@ -110,7 +110,7 @@ async fn load(
     .await
     .context("starting the publisher")?;
     let addr = publisher.addr();
-    let mut client = connect(&database.url).await?;
+    let mut client = connect(database).await?;
     let stations = parse_registry(SHANGHAI_REGISTRY)?;
     import_stations(&mut client, &stations).await?;
     let hour = chrono::Duration::hours(1);

@@ -30,7 +30,7 @@ pub(super) async fn run(
         .filter(|s| s.kind == StationKind::Air)
         .collect();
     anyhow::ensure!(!air.is_empty(), "the registry has no air stations");
-    let options = broker.mqtt_options(&format!("envmon-bench-live-{}", std::process::id()));
+    let options = broker.mqtt_options(&format!("envmon-bench-live-{}", std::process::id()))?;
     let (client, mut eventloop) = AsyncClient::new(options, 1024);
     let driver = tokio::spawn(async move { while eventloop.poll().await.is_ok() {} });
     let (step, per_tick) = match pattern {

@@ -12,7 +12,6 @@ use envmon_core::db::{DatabaseSettings, migrate};
 use envmon_core::registry::{SHANGHAI_REGISTRY, import_stations, parse_registry};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::process::{Child, Command};
-use tokio_postgres::NoTls;
 
 /// A running publisher and the database it reads.
 #[derive(Debug)]
@@ -27,6 +26,7 @@ pub(super) struct Server {
 /// raised so the load tool, one address, is not refused.
 fn overrides(
     database_url: &str,
+    database: &DatabaseSettings,
     broker: &BrokerSettings,
     addr: SocketAddr,
 ) -> Vec<(String, String)> {
@@ -56,6 +56,45 @@ fn overrides(
     if let Some(password) = &broker.password {
         env.push(("ENVMON__BROKER__PASSWORD", password.clone()));
     }
+    let path = |file: &Option<std::path::PathBuf>| file.as_ref().map(|f| f.display().to_string());
+    let tls = &database.tls;
+    let broker_tls = &broker.tls;
+    for (key, value) in [
+        (
+            "ENVMON__DATABASE__TLS__MODE",
+            tls.mode.map(|m| m.to_string()),
+        ),
+        ("ENVMON__DATABASE__TLS__CA_FILE", path(&tls.ca_file)),
+        (
+            "ENVMON__DATABASE__TLS__CLIENT_CERT_FILE",
+            path(&tls.client_cert_file),
+        ),
+        (
+            "ENVMON__DATABASE__TLS__CLIENT_KEY_FILE",
+            path(&tls.client_key_file),
+        ),
+        (
+            "ENVMON__BROKER__TLS__ENABLED",
+            Some(broker_tls.enabled.to_string()),
+        ),
+        ("ENVMON__BROKER__TLS__CA_FILE", path(&broker_tls.ca_file)),
+        (
+            "ENVMON__BROKER__TLS__CLIENT_CERT_FILE",
+            path(&broker_tls.client_cert_file),
+        ),
+        (
+            "ENVMON__BROKER__TLS__CLIENT_KEY_FILE",
+            path(&broker_tls.client_key_file),
+        ),
+        (
+            "ENVMON__BROKER__TLS__SERVER_NAME",
+            broker_tls.server_name.clone(),
+        ),
+    ] {
+        if let Some(value) = value {
+            env.push((key, value));
+        }
+    }
     env.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
 }
 
@@ -66,7 +105,8 @@ impl Server {
         broker: &BrokerSettings,
     ) -> anyhow::Result<Self> {
         let name = format!("envmon_bench_live_{}", std::process::id());
-        let (admin, connection) = tokio_postgres::connect(&database.url, NoTls)
+        let (admin, connection) = database
+            .connect()
             .await
             .context("connecting to the configured database")?;
         tokio::spawn(connection);
@@ -79,7 +119,11 @@ impl Server {
             .with_context(|| format!("creating {name} (the role needs CREATEDB)"))?;
         let url = with_database(&database.url, &name);
         {
-            let (mut client, connection) = tokio_postgres::connect(&url, NoTls).await?;
+            let scratch = DatabaseSettings {
+                url: url.clone(),
+                ..database.clone()
+            };
+            let (mut client, connection) = scratch.connect().await?;
             let connection = tokio::spawn(connection);
             migrate(&mut client).await?;
             import_stations(&mut client, &parse_registry(SHANGHAI_REGISTRY)?).await?;
@@ -89,7 +133,7 @@ impl Server {
         let addr = SocketAddr::from(([127, 0, 0, 1], free_port()?));
         let child = Command::new(std::env::current_exe()?)
             .args(["--log-level", "warn", "publish"])
-            .envs(overrides(&url, broker, addr))
+            .envs(overrides(&url, database, broker, addr))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .kill_on_drop(true)

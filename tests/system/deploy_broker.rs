@@ -1,7 +1,7 @@
 //! The production broker configuration, run for real: Mosquitto with
-//! deploy/mosquitto/production.conf and its ACL, passwords for envmon's
-//! daemons, TLS with client certificates for sensors (made here with
-//! openssl). A sensor can publish its own station's readings and cannot
+//! deploy/mosquitto/production.conf and its ACL, passwords over TLS for
+//! envmon's daemons, TLS with client certificates for sensors (made here
+//! with openssl). A sensor can publish its own station's readings and cannot
 //! speak for another station; strangers are refused.
 
 use std::net::SocketAddr;
@@ -26,7 +26,8 @@ const PUBLISHER_PASSWORD: &str = "publisher-secret";
 /// A broker running the production configuration on two free ports.
 struct ProductionBroker {
     dir: PathBuf,
-    plain_port: u16,
+    /// The daemons' listener: TLS and passwords.
+    daemon_port: u16,
     tls_port: u16,
     child: Child,
 }
@@ -63,19 +64,20 @@ impl ProductionBroker {
             .arg(&dir)
             .status();
 
-        let (plain_port, tls_port) = (free_port(), free_port());
+        let (daemon_port, tls_port) = (free_port(), free_port());
         // Only the ports, the bind address and the directory differ.
         let text = PRODUCTION_CONF
             .replace("/mosquitto/", &format!("{}/", dir.display()))
             .replace(
-                "listener 1883\n",
-                &format!("listener {plain_port} 127.0.0.1\n"),
+                "listener 8884\n",
+                &format!("listener {daemon_port} 127.0.0.1\n"),
             )
             .replace(
                 "listener 8883\n",
                 &format!("listener {tls_port} 127.0.0.1\n"),
             );
         assert!(text.contains(&format!("listener {tls_port} 127.0.0.1")));
+        assert!(text.contains(&format!("listener {daemon_port} 127.0.0.1")));
         let conf = config.join("mosquitto.conf");
         std::fs::write(&conf, text).unwrap();
         let child = Command::new("/usr/sbin/mosquitto")
@@ -87,12 +89,12 @@ impl ProductionBroker {
             .expect("mosquitto is installed");
         let broker = Self {
             dir,
-            plain_port,
+            daemon_port,
             tls_port,
             child,
         };
         let started = Instant::now();
-        while [plain_port, tls_port]
+        while [daemon_port, tls_port]
             .iter()
             .any(|port| std::net::TcpStream::connect(("127.0.0.1", *port)).is_err())
         {
@@ -107,9 +109,14 @@ impl ProductionBroker {
 
     fn settings(&self, username: &str, password: &str) -> BrokerSettings {
         BrokerSettings {
-            port: self.plain_port,
+            port: self.daemon_port,
             username: Some(username.into()),
             password: Some(password.into()),
+            tls: envmon_core::tls::BrokerTls {
+                enabled: true,
+                ca_file: Some(self.certs().join("ca.crt")),
+                ..envmon_core::tls::BrokerTls::default()
+            },
             ..BrokerSettings::default()
         }
     }
@@ -292,17 +299,20 @@ async fn a_sensor_publishes_only_to_its_own_station_topic() {
     // Sensor 1141A speaks for 1142A first (the ACL drops it), then for itself.
     assert!(broker.publish_as_sensor(Some("1141A"), "sensors/air/1142A", &record("1142A", 99.0)));
     assert!(broker.publish_as_sensor(Some("1141A"), "sensors/air/1141A", &record("1141A", 35.0)));
-    // Strangers: no client certificate, or no password on the inner port.
+    // Strangers: no client certificate, or no password on the daemons'
+    // port (over TLS, so the password is what is missing).
     assert!(!broker.publish_as_sensor(None, "sensors/air/1141A", &record("1141A", 1.0)));
     let anonymous = Command::new("mosquitto_pub")
         .args([
             "-h",
             "127.0.0.1",
             "-p",
-            &broker.plain_port.to_string(),
+            &broker.daemon_port.to_string(),
             "-q",
             "1",
         ])
+        .arg("--cafile")
+        .arg(broker.certs().join("ca.crt"))
         .args(["-t", "sensors/air/1141A", "-m", &record("1141A", 2.0)])
         .stderr(Stdio::null())
         .status()

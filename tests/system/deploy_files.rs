@@ -21,7 +21,12 @@ pub const MOUNTED: &[(&str, &str)] = &[
 ];
 
 /// Mounted files the operator makes (secrets), absent from the repository.
-const OPERATOR_MADE: &[&str] = &["./mosquitto/passwd", "./mosquitto/certs"];
+const OPERATOR_MADE: &[&str] = &[
+    "./mosquitto/passwd",
+    "./mosquitto/certs",
+    "./mosquitto/certs/ca.crt",
+    "./postgres/certs",
+];
 
 fn deploy_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy")

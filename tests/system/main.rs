@@ -29,3 +29,4 @@ mod operations;
 mod publisher_api;
 mod retention;
 mod simulation;
+mod tls;

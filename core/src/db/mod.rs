@@ -2,8 +2,11 @@
 //!
 //! The database is the truth. Every connection has TCP keep-alives and a
 //! statement timeout, so a half-open connection or a stuck query surfaces as
-//! an error within seconds instead of hanging a daemon for minutes.
+//! an error within seconds instead of hanging a daemon for minutes. Every
+//! connection, pooled or single, goes through [`DatabaseSettings::connect`]
+//! or [`DatabaseSettings::pool`] and so through the one TLS connector.
 
+mod connect;
 pub mod latest;
 mod migrate;
 pub mod partitions;
@@ -11,10 +14,11 @@ pub mod retention;
 
 use std::time::Duration;
 
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use serde::{Deserialize, Serialize};
-use tokio_postgres::NoTls;
 
+use crate::tls::{PgTls, TlsError};
+
+pub use connect::PgConnection;
 pub use migrate::{MIGRATIONS, Migration, migrate};
 pub use partitions::{PartitionedTable, ensure_partitions, ensure_reading_partitions};
 pub use retention::{MaintenanceReport, RetentionSettings, run_maintenance};
@@ -33,6 +37,8 @@ pub struct DatabaseSettings {
     /// Longest time to wait for a new connection.
     #[serde(with = "humantime_serde")]
     pub connect_timeout: Duration,
+    /// TLS to PostgreSQL.
+    pub tls: PgTls,
 }
 
 impl Default for DatabaseSettings {
@@ -42,6 +48,7 @@ impl Default for DatabaseSettings {
             max_connections: 8,
             statement_timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(5),
+            tls: PgTls::default(),
         }
     }
 }
@@ -52,6 +59,14 @@ pub enum DbError {
     /// The URL could not be parsed.
     #[error("invalid database url")]
     InvalidUrl(#[source] tokio_postgres::Error),
+    /// The TLS settings cannot be used.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+    /// No connection could be opened (unreachable, refused, TLS failed).
+    /// The reason is part of the message, not only of the source chain, as
+    /// the daemons log it on one line when they retry.
+    #[error("cannot connect to PostgreSQL: {}", with_causes(.0))]
+    Open(tokio_postgres::Error),
     /// The pool could not be built.
     #[error("cannot build the connection pool: {0}")]
     Pool(String),
@@ -63,43 +78,16 @@ pub enum DbError {
     Statement(#[from] tokio_postgres::Error),
 }
 
-impl DatabaseSettings {
-    /// The libpq-style configuration with keep-alives and timeouts applied.
-    ///
-    /// # Errors
-    /// Fails when the URL is malformed.
-    pub fn pg_config(&self) -> Result<tokio_postgres::Config, DbError> {
-        let mut config: tokio_postgres::Config = self.url.parse().map_err(DbError::InvalidUrl)?;
-        config
-            .keepalives(true)
-            .keepalives_idle(Duration::from_secs(30))
-            .connect_timeout(self.connect_timeout)
-            .application_name("envmon")
-            .options(format!(
-                "-c statement_timeout={}ms -c TimeZone=UTC",
-                self.statement_timeout.as_millis()
-            ));
-        Ok(config)
+/// An error and its causes on one line: tokio-postgres keeps the reason a
+/// connection failed (the server's message, the certificate refused) in
+/// the source chain, not in its own message.
+fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(next) = cause {
+        text.push_str(": ");
+        text.push_str(&next.to_string());
+        cause = next.source();
     }
-
-    /// A connection pool for these settings. Connections open lazily.
-    ///
-    /// # Errors
-    /// Fails when the URL is malformed.
-    pub fn pool(&self) -> Result<Pool, DbError> {
-        let manager = Manager::from_config(
-            self.pg_config()?,
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
-        Pool::builder(manager)
-            .max_size(self.max_connections.max(1))
-            .wait_timeout(Some(self.connect_timeout))
-            .create_timeout(Some(self.connect_timeout))
-            .runtime(deadpool_postgres::Runtime::Tokio1)
-            .build()
-            .map_err(|e| DbError::Pool(e.to_string()))
-    }
+    text
 }

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use envmon_core::db::{DatabaseSettings, DbError};
 use serde_json::Value;
-use tokio_postgres::{Client, NoTls, Transaction};
+use tokio_postgres::{Client, Transaction};
 use tokio_util::sync::CancellationToken;
 
 use super::measure::{Measurement, measure};
@@ -66,7 +66,7 @@ impl AlarmWorker {
     }
 
     async fn connect(&self) -> Result<Client, DbError> {
-        let (client, connection) = self.database.pg_config()?.connect(NoTls).await?;
+        let (client, connection) = self.database.connect().await?;
         tokio::spawn(async move {
             if let Err(error) = connection.await {
                 tracing::debug!(error = %error, "Alarm worker connection ended.");

@@ -5,7 +5,7 @@
 
 use envmon_core::db::{DatabaseSettings, MIGRATIONS, migrate};
 use envmon_core::registry::{SHANGHAI_REGISTRY, import_stations, parse_registry};
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::Client;
 
 /// Server URL for administration, from `deploy/test.sh`.
 fn admin_url() -> String {
@@ -22,8 +22,18 @@ fn url_for(database: &str) -> String {
     format!("{base}/{database}")
 }
 
+/// Through the daemons' own connector, as every connection is, but under
+/// a name of its own and without their timeouts: the fault tests end the
+/// daemons' sessions by name, and the tests' own must survive that.
 async fn connect(url: &str) -> Client {
-    let (client, connection) = tokio_postgres::connect(url, NoTls)
+    let settings = DatabaseSettings {
+        url: url.to_owned(),
+        ..DatabaseSettings::default()
+    };
+    let mut config = settings.pg_config().unwrap();
+    config.application_name("envmon-test").options("");
+    let (client, connection) = config
+        .connect(settings.connector().unwrap())
         .await
         .unwrap_or_else(|e| panic!("cannot connect to {url}: {e}; run deploy/test.sh"));
     tokio::spawn(connection);
@@ -115,9 +125,11 @@ async fn build_template(admin: &Client, template: &str) {
         .await
         .unwrap();
     {
-        let (mut client, connection) = tokio_postgres::connect(&url_for(&building), NoTls)
-            .await
-            .unwrap();
+        let settings = DatabaseSettings {
+            url: url_for(&building),
+            ..DatabaseSettings::default()
+        };
+        let (mut client, connection) = settings.connect().await.unwrap();
         let connection = tokio::spawn(connection);
         migrate(&mut client).await.unwrap();
         let stations = parse_registry(SHANGHAI_REGISTRY).unwrap();

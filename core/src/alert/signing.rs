@@ -194,4 +194,17 @@ mod tests {
             Err(VerifyError::Unsigned)
         ));
     }
+
+    /// A notice signed while the canonical form sorted keys by UTF-8 bytes
+    /// and wrote numbers as serde_json does (with escapes, Chinese text and
+    /// an emoji in it): the JCS form gives the same bytes, so it verifies.
+    #[test]
+    fn a_notice_signed_before_jcs_still_verifies() {
+        let signer = NoticeSigner::from_seed(&[7; 32]);
+        let old = include_str!("fixtures/notice-signed-before-jcs.json");
+        assert!(verify_notice(old, &signer.public_key()).is_ok());
+        let altered = old.replace("back\\\\slash", "back slash");
+        assert_ne!(altered, old);
+        assert!(verify_notice(&altered, &signer.public_key()).is_err());
+    }
 }

@@ -9,6 +9,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::link::is_safe_link;
 use super::signing::NoticeSignature;
 
 /// Heavy-pollution warning level, lowest first.
@@ -267,12 +268,10 @@ impl NoticeContent {
         for item in self.area.districts.iter().chain(&self.area.stations) {
             check_text("area", item, AREA_ITEM_MAX)?;
         }
-        if let Some(url) = &self.evidence_url {
-            let web = url.starts_with("https://") || url.starts_with("http://");
-            let path = url.starts_with('/') && !url.starts_with("//");
-            if !(web || path) || url.chars().any(char::is_whitespace) || url.len() > 2000 {
-                return Err(ContentError::EvidenceUrl);
-            }
+        if let Some(url) = &self.evidence_url
+            && !is_safe_link(url)
+        {
+            return Err(ContentError::EvidenceUrl);
         }
         Ok(())
     }
@@ -299,6 +298,14 @@ fn check_text(field: &str, text: &str, max: usize) -> Result<(), ContentError> {
         });
     }
     Ok(())
+}
+
+/// A notice carries a link that is neither http(s) nor a path on the site.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field} must be an http(s) URL or a path starting with /")]
+pub struct UnsafeLink {
+    /// `cap_url` or `evidence_url`.
+    pub field: &'static str,
 }
 
 /// Where a notice stands, as the public sees it.
@@ -360,6 +367,23 @@ impl PublicNotice {
     /// The version identifier of `version` of notice `id`.
     pub fn version_id_of(id: &str, version: i32) -> String {
         format!("{id}.v{version}")
+    }
+
+    /// Whether every link it carries (`cap_url`, `evidence_url`) is one a
+    /// notice may carry ([`is_safe_link`]); names the first that is not.
+    ///
+    /// # Errors
+    /// The field holding a link that is not http(s) or a path on the site.
+    pub fn check_links(&self) -> Result<(), UnsafeLink> {
+        if !is_safe_link(&self.cap_url) {
+            return Err(UnsafeLink { field: "cap_url" });
+        }
+        match &self.content.evidence_url {
+            Some(url) if !is_safe_link(url) => Err(UnsafeLink {
+                field: "evidence_url",
+            }),
+            _ => Ok(()),
+        }
     }
 
     /// Whether the public should act on it at `now`.

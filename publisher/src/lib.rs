@@ -46,7 +46,7 @@ pub mod chart_bench {
 
 use crate::charts::{Attribution, Charts};
 use crate::http::AppState;
-use crate::live::{Admission, Hub, LiveFeed};
+use crate::live::{Admission, Hub, LiveFeed, NoticeTrust};
 
 /// MQTT requests (subscribe, disconnect) waiting for the live feed loop;
 /// the feed only ever queues a handful.
@@ -114,7 +114,6 @@ impl Publisher {
             live.set_registry(&envmon_core::registry::load_stations(&**client).await?);
         }
         live.apply_reload(snapshot::load_states(&pool).await?);
-        live.flush();
 
         let listener =
             TcpListener::bind(settings.listen)
@@ -138,6 +137,12 @@ impl Publisher {
         let (client, eventloop) = AsyncClient::new(options, MQTT_REQUEST_QUEUE);
         let broker_connected = Arc::new(AtomicBool::new(false));
         let (staff, broadcast) = build_staff(&settings, &topics, pool.clone(), addr)?;
+        let trust = NoticeTrust {
+            keys: Arc::clone(&staff.trusted),
+            signer: Arc::clone(&staff.signer),
+        };
+        live::reload_notices(&pool, &live, &trust).await;
+        live.flush();
         let feed = LiveFeed {
             client,
             eventloop,
@@ -145,6 +150,7 @@ impl Publisher {
             hub: Arc::clone(&live),
             pool: pool.clone(),
             connected: Arc::clone(&broker_connected),
+            trust,
         };
         let charts = Arc::new(Charts::new(
             settings.chart_font.as_deref().map(std::path::Path::new),
@@ -256,8 +262,14 @@ fn build_staff(
         Arc::clone(&signer),
         staff_settings.expiry_check,
     );
+    // The own key always; others as listed, each within its period.
+    let trusted = Arc::new(envmon_core::alert::TrustedKeys::new(
+        std::iter::once(envmon_core::alert::TrustedKey::always(signer.public_key()))
+            .chain(staff_settings.trusted_keys.iter().cloned()),
+    ));
     let staff = staff::Staff {
         signer,
+        trusted,
         broadcaster,
         sender: envmon_core::alert::cap::CapSender {
             sender: staff_settings.cap_sender.clone(),
@@ -271,6 +283,13 @@ fn build_staff(
             .trim_end_matches('/')
             .to_owned(),
     };
+    // Every notice links its CAP document under this URL: refuse to start
+    // rather than issue a notice whose link a page must not follow.
+    if !envmon_core::alert::link::is_safe_link(&staff.cap_url("AN-0000-00000.v1")) {
+        return Err(PublisherError::StaffSettings(
+            "public_url must be an http(s) URL: notices link their CAP documents under it".into(),
+        ));
+    }
     Ok((staff, task))
 }
 

@@ -30,7 +30,7 @@ mod xml;
 
 pub use notice::{
     Area, Bilingual, Certainty, ContentError, NoticeContent, NoticeStatus, PublicNotice, Severity,
-    UnsafeLink, Urgency,
+    UnsafeLink, Urgency, content_hash,
 };
 pub use signing::{NoticeSignature, NoticeSigner, VerifyError, verify_notice};
 pub use trust::{TrustedKey, TrustedKeys};

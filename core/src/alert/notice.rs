@@ -8,6 +8,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use super::link::is_safe_link;
 use super::signing::NoticeSignature;
@@ -277,6 +278,14 @@ impl NoticeContent {
     }
 }
 
+/// The SHA-256 (hex) of a notice content's canonical JSON (RFC 8785): what
+/// an approver names to say which text they reviewed. A browser computes
+/// the same with `crypto.subtle.digest` over the same canonical form.
+pub fn content_hash(content: &serde_json::Value) -> String {
+    let canonical = super::canonical::canonical_json(content);
+    super::hex::encode(&Sha256::digest(canonical.as_bytes()))
+}
+
 fn check_text(field: &str, text: &str, max: usize) -> Result<(), ContentError> {
     if text.trim().is_empty() {
         return Err(ContentError::Empty {
@@ -434,6 +443,23 @@ pub(crate) mod tests {
             expires: Utc.with_ymd_and_hms(2026, 11, 28, 0, 0, 0).unwrap(),
             evidence_url: Some("/api/v1/stations/1141A/latest".into()),
         }
+    }
+
+    #[test]
+    fn the_content_hash_ignores_layout_and_sees_every_word() {
+        let value = serde_json::to_value(content()).unwrap();
+        let reordered: serde_json::Value =
+            serde_json::from_str(&serde_json::to_string_pretty(&value).unwrap()).unwrap();
+        assert_eq!(content_hash(&value), content_hash(&reordered));
+        assert_eq!(content_hash(&value).len(), 64);
+        let mut changed = value.clone();
+        changed["instruction"]["en"] = "Reduce outdoor activity!".into();
+        assert_ne!(content_hash(&value), content_hash(&changed));
+        // `printf '{"a":"é"}' | sha256sum` (coreutils) gives the same.
+        assert_eq!(
+            content_hash(&serde_json::json!({"a": "é"})),
+            "b3a092a6af48807fa9482b2ee140105575daa26d5b24b3c0e60a7e2dee6683b1"
+        );
     }
 
     #[test]

@@ -19,7 +19,7 @@ use envmon_core::db::DbError;
 use serde_json::{Value, json};
 
 use super::{ApiError, AppState};
-use crate::staff::{issued_version, latest_documents, public_status};
+use crate::staff::{issued_version, latest_documents};
 
 /// Notices listed by the JSON and Atom feeds.
 const FEED_LIMIT: i64 = 100;
@@ -33,13 +33,8 @@ pub(crate) fn router() -> Router<AppState> {
 }
 
 /// The notice as the public sees it now.
-fn present(app: &AppState, mut notice: PublicNotice) -> PublicNotice {
-    let status = public_status(&notice, Utc::now());
-    if status != notice.status {
-        notice.status = status;
-        app.staff.signer.sign(&mut notice);
-    }
-    notice
+fn present(app: &AppState, notice: PublicNotice) -> PublicNotice {
+    crate::staff::present(&app.staff.signer, notice, Utc::now())
 }
 
 async fn list(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
@@ -74,11 +69,15 @@ async fn atom(State(app): State<AppState>) -> Result<Response, ApiError> {
     Ok(([(header::CONTENT_TYPE, ATOM_CONTENT_TYPE)], body).into_response())
 }
 
+/// The key notices are signed with now, and every key a verifier should
+/// trust with its period (the current one first): what the dashboard and
+/// the widget verify notices against.
 async fn public_key(State(app): State<AppState>) -> Json<Value> {
     Json(json!({
         "algorithm": signing::ALGORITHM,
         "public_key": app.staff.signer.public_key_hex(),
-        "signed": "the canonical JSON of a notice (keys sorted, no whitespace) without its signature member",
+        "keys": app.staff.trusted.keys(),
+        "signed": "the RFC 8785 (JCS) canonical JSON of a notice without its signature member",
     }))
 }
 

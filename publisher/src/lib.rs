@@ -142,6 +142,7 @@ impl Publisher {
             signer: Arc::clone(&staff.signer),
         };
         live::reload_notices(&pool, &live, &trust).await;
+        staff.anchor.refresh(&pool, &staff.signer).await;
         live.flush();
         let feed = LiveFeed {
             client,
@@ -204,6 +205,13 @@ impl Publisher {
         let _abort_on_drop = AbortOnDrop(abort_feed);
         let broadcast = tokio::spawn(self.broadcast.run(stop.clone()));
         let _abort_broadcast = AbortOnDrop(broadcast.abort_handle());
+        let anchor = tokio::spawn(Arc::clone(&self.state.staff.anchor).run(
+            self.state.pool.clone(),
+            Arc::clone(&self.state.staff.signer),
+            self.state.settings.staff.audit_head_interval,
+            stop.clone(),
+        ));
+        let _abort_anchor = AbortOnDrop(anchor.abort_handle());
         let stop_on_signal = stop.clone();
         let settings = Arc::clone(&self.state.settings);
         let app = http::app(self.state);
@@ -229,6 +237,7 @@ impl Publisher {
         stop.cancel();
         feed.await?;
         broadcast.await?;
+        anchor.await?;
         served.map_err(PublisherError::Serve)?;
         tracing::info!("Publisher stopped.");
         Ok(())
@@ -270,6 +279,7 @@ fn build_staff(
     let staff = staff::Staff {
         signer,
         trusted,
+        anchor: Arc::default(),
         broadcaster,
         sender: envmon_core::alert::cap::CapSender {
             sender: staff_settings.cap_sender.clone(),

@@ -16,8 +16,10 @@
 //! - `console`: the staff page at `/staff/`.
 //! - `keys`: the signing key file.
 //! - [`audit`]: appending to and verifying the chain.
+//! - `anchor`: the chain's head, signed and published.
 
 mod alarms;
+mod anchor;
 pub mod audit;
 mod auth;
 mod body;
@@ -38,7 +40,8 @@ use axum::Router;
 use envmon_core::alert::cap::CapSender;
 use envmon_core::alert::{NoticeSigner, TrustedKeys};
 
-pub use audit::{AuditError, verify_audit};
+pub(crate) use anchor::AuditAnchor;
+pub use audit::{AuditError, verify_audit, verify_audit_against};
 pub use settings::StaffSettings;
 pub use users::{Role, UserError, add_user};
 
@@ -55,6 +58,8 @@ pub(crate) struct Staff {
     pub(crate) signer: std::sync::Arc<NoticeSigner>,
     /// The signer's own key (always) and `trusted_keys` (each in its period).
     pub(crate) trusted: std::sync::Arc<TrustedKeys>,
+    /// The audit chain's latest signed head.
+    pub(crate) anchor: std::sync::Arc<AuditAnchor>,
     pub(crate) broadcaster: Broadcaster,
     pub(crate) sender: CapSender,
     /// `public_url` without a trailing slash.

@@ -43,6 +43,7 @@ pub fn staff_settings() -> StaffSettings {
         cap_sender: "envmon@envmon.test".into(),
         live_poll: std::time::Duration::from_millis(100),
         expiry_check: std::time::Duration::from_millis(200),
+        audit_head_interval: std::time::Duration::from_millis(200),
         ..StaffSettings::default()
     }
 }

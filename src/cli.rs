@@ -179,6 +179,12 @@ pub(crate) enum AlertsCommand {
         #[arg(long)]
         public_key: Option<String>,
     },
+    /// Print the public key (hex) of a signing key file: what to list in
+    /// `[publisher.staff] trusted_keys` when rotating keys.
+    PublicKey {
+        /// The signing key file; default: the configured signing_key_file.
+        file: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,4 +1,5 @@
-//! `envmon user add`, `envmon alerts verify` and `envmon audit verify`.
+//! `envmon user add`, `envmon alerts verify`, `envmon alerts public-key`
+//! and `envmon audit verify`.
 
 use std::io::Read;
 use std::path::Path;
@@ -73,6 +74,17 @@ pub(crate) fn alerts_verify(
         }
         Err(error) => anyhow::bail!("{}: NOT valid: {error}", file.display()),
     }
+}
+
+/// Prints the public key of a signing key file (the configured one by
+/// default); never creates one.
+pub(crate) fn alerts_public_key(settings: &Settings, file: Option<&Path>) -> anyhow::Result<()> {
+    let configured = Path::new(&settings.publisher.staff.signing_key_file);
+    let file = file.unwrap_or(configured);
+    anyhow::ensure!(file.is_file(), "no signing key at {}", file.display());
+    let path = file.to_str().context("the key file's path is not UTF-8")?;
+    println!("{}", keys::load_or_create(path)?.public_key_hex());
+    Ok(())
 }
 
 /// Re-checks the whole audit chain; fails at the first broken entry and,

@@ -111,6 +111,27 @@ try {
   const routes = await interpose(page, [...fixtures.forged, fixtures.scripted, ...fixtures.genuine]);
   await page.goto(`${base}/`);
   await page.waitForSelector('body[data-ready=true]', { timeout: STEP_MS });
+  // The page's canonical JSON is RFC 8785's, on the RFC's own examples
+  // (the same as envmon-core's tests): what the page verifies and hashes
+  // is what the server signs.
+  step = 'checking the page canonicalises as RFC 8785';
+  const canonical = await page.evaluate(async () => {
+    const { canonicalize } = await import('/trust.js');
+    return [
+      canonicalize(JSON.parse('{"numbers":[333333333.33333329,1E30,4.50,2e-3,0.000000000000000000000000001],' +
+        '"string":"\\u20ac$\\u000F\\u000aA\'\\u0042\\u0022\\u005c\\\\\\"\\/","literals":[null,true,false]}')),
+      canonicalize(JSON.parse('{"\\u20ac":"Euro Sign","\\r":"Carriage Return","\\ufb33":"Hebrew Letter Dalet With Dagesh",' +
+        '"1":"One","\\ud83d\\ude00":"Emoji: Grinning Face","\\u0080":"Control","\\u00f6":"Latin Small Letter O With Diaeresis"}')),
+    ];
+  });
+  const expected = [
+    '{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],"string":"€$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}',
+    '{"\\r":"Carriage Return","1":"One","\u0080":"Control","ö":"Latin Small Letter O With Diaeresis","€":"Euro Sign","😀":"Emoji: Grinning Face","\ufb33":"Hebrew Letter Dalet With Dagesh"}',
+  ];
+  for (let i = 0; i < expected.length; i += 1) {
+    if (canonical[i] !== expected[i]) throw new CheckFailed(`canonical form ${i}: ${canonical[i]}\n  expected ${expected[i]}`);
+  }
+
   step = 'waiting for the genuine notices';
   for (const id of [...fixtures.genuine.map((n) => n.id), fixtures.scripted.id, fixtures.through_broker.genuine]) {
     await page.waitForSelector(`#alerts [data-notice="${id}"]`, { timeout: STEP_MS });

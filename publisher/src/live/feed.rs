@@ -158,7 +158,11 @@ impl LiveFeed {
                     }
                     Err(error) => {
                         crate::metrics::ALERT_NOTICES_REFUSED.inc(&[error.reason()]);
-                        tracing::warn!(topic, error = %error, "Refusing a message on an alert topic.");
+                        if refusal_log_due() {
+                            tracing::warn!(topic, error = %error, "Refusing a message on an alert topic (further refusals within 10 s are logged at debug; all are counted).");
+                        } else {
+                            tracing::debug!(topic, error = %error, "Refusing a message on an alert topic.");
+                        }
                     }
                 }
             }
@@ -170,6 +174,20 @@ impl LiveFeed {
             },
         }
     }
+}
+
+/// Whether a refused notice may be logged as a warning now: at most one
+/// each 10 seconds, so a stranger flooding the alert topics cannot flood
+/// the logs (the refusal counter has every one).
+fn refusal_log_due() -> bool {
+    use std::sync::atomic::AtomicI64;
+    static LAST_WARNED: AtomicI64 = AtomicI64::new(i64::MIN);
+    let now = Utc::now().timestamp();
+    let last = LAST_WARNED.load(Ordering::Relaxed);
+    now.saturating_sub(last) >= 10
+        && LAST_WARNED
+            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
 }
 
 /// Waits until `at`, or forever without one.

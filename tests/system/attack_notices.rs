@@ -166,6 +166,34 @@ impl Viewer {
     }
 }
 
+/// Every notice a publisher has relayed since it started, as a client
+/// resuming from before its first event is replayed them (its replay ring
+/// holds every event of a short test).
+async fn relayed_since_start(addr: std::net::SocketAddr) -> Vec<Value> {
+    let (_, snapshot) = Viewer::open(addr).await;
+    let (epoch, last) = (
+        snapshot["epoch"].as_str().unwrap(),
+        snapshot["seq"].as_u64().unwrap(),
+    );
+    let url = format!("ws://{addr}/api/v1/live?resume={epoch}:0");
+    let (client, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    let mut resumed = Viewer(client);
+    let mut notices = Vec::new();
+    let mut seq = 0;
+    while seq < last {
+        let message = resumed.next().await;
+        assert_ne!(
+            message["type"], "snapshot",
+            "the ring no longer covers the start"
+        );
+        seq = message["seq"].as_u64().unwrap_or(seq);
+        if message["type"] == "notice" {
+            notices.push(message["notice"].clone());
+        }
+    }
+    notices
+}
+
 /// The ids of the notices a new viewer's snapshot holds (the active ones).
 async fn active(addr: std::net::SocketAddr) -> Vec<String> {
     let (_, snapshot) = Viewer::open(addr).await;
@@ -444,6 +472,26 @@ async fn a_replayed_older_version_changes_nothing_even_after_a_restart() {
     // genuine cancellation is announced again over it.
     system.stop_publisher().await;
     system.restart_publisher().await;
+    let barrier = send_canary(&system).await;
+    wait_for(
+        "the canary after the restart",
+        Duration::from_secs(10),
+        || async {
+            let ids = active(system.publisher_addr).await;
+            if ids.contains(&barrier) {
+                Ok(())
+            } else {
+                Err(format!("{ids:?}"))
+            }
+        },
+    )
+    .await;
+    let relayed = relayed_since_start(system.publisher_addr).await;
+    assert!(
+        !relayed.iter().any(|n| n["id"] == id.as_str()),
+        "the restarted publisher relayed {id}: {relayed:?}"
+    );
+    assert!(relayed.iter().any(|n| n["id"] == barrier.as_str()));
     assert!(!active(system.publisher_addr).await.contains(&id));
     let healed = wait_retained_version(&system, &topic, 3).await;
     assert_eq!(healed["status"], "cancelled");

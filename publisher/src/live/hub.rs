@@ -710,10 +710,16 @@ mod tests {
         assert_eq!(hub.seq(), 2);
         hub.reload_notices(vec![resigned]);
         assert_eq!(hub.seq(), 2, "unchanged: nothing sent");
-        // An inactive notice never held is recorded, not sent.
-        let mut old = notice(5, "cancelled");
-        old.id = "n9".into();
-        hub.reload_notices(vec![old]);
-        assert_eq!(hub.seq(), 2);
+        // An inactive notice never held is recorded, not sent, and its
+        // older versions are refused from then on.
+        let fresh = Hub::new(16);
+        fresh.reload_notices(vec![notice(3, "cancelled")]);
+        assert_eq!(fresh.seq(), 0);
+        assert!(!fresh.apply_notice(notice(1, "published")), "a replay");
+        assert_eq!(fresh.seq(), 0);
+        assert_eq!(
+            json(&fresh.snapshot(&Filter::default()).text)["notices"],
+            serde_json::json!([])
+        );
     }
 }

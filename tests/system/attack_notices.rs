@@ -33,18 +33,30 @@ enum Forged<'a> {
     Empty,
 }
 
+/// `-h`, `-p` and the credentials (if any) the test broker accepts, for
+/// Mosquitto's own clients.
+fn broker_args(system: &TestSystem) -> Vec<String> {
+    let broker = system.broker.settings();
+    let mut args = vec![
+        "-h".to_owned(),
+        "127.0.0.1".to_owned(),
+        "-p".to_owned(),
+        system.broker.port.to_string(),
+    ];
+    if let Some(user) = broker.username {
+        args.extend(["-u".to_owned(), user]);
+        args.extend(["-P".to_owned(), broker.password.unwrap_or_default()]);
+    }
+    args
+}
+
 /// Publishes on `topic` as a stranger would: `mosquitto_pub`, retained,
 /// QoS 1, with the credentials (if any) the test broker accepts.
 async fn forge(system: &TestSystem, topic: &str, payload: Forged<'_>) {
-    let broker = system.broker.settings();
     let mut command = tokio::process::Command::new("mosquitto_pub");
     command
-        .args(["-h", "127.0.0.1", "-p", &system.broker.port.to_string()])
+        .args(broker_args(system))
         .args(["-i", &unique("forger"), "-q", "1", "-r", "-t", topic]);
-    if let Some(user) = &broker.username {
-        command.args(["-u", user]);
-        command.args(["-P", broker.password.as_deref().unwrap_or_default()]);
-    }
     match payload {
         Forged::Json(value) => command.args(["-m", &value.to_string()]),
         Forged::Empty => command.arg("-n"),
@@ -57,7 +69,7 @@ async fn forge(system: &TestSystem, topic: &str, payload: Forged<'_>) {
 /// the broker holds none.
 async fn retained(system: &TestSystem, topic: &str) -> Option<Value> {
     let output = tokio::process::Command::new("mosquitto_sub")
-        .args(["-h", "127.0.0.1", "-p", &system.broker.port.to_string()])
+        .args(broker_args(system))
         .args(["-i", &unique("reader"), "-t", topic, "-C", "1", "-W", "2"])
         .args(["--retained-only"])
         .output()

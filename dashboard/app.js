@@ -21,10 +21,10 @@ import {
 import { renderMapView, resizeMap, tickMap, updateStationOnMap } from './map.js';
 import { renderOverview } from './overview.js';
 import {
-  applyNotice,
-  applyNoticeSnapshot,
   expireNotices,
   headlineOf,
+  receiveNotice,
+  receiveNoticeSnapshot,
   renderNotices,
   severityName,
 } from './notices.js';
@@ -274,7 +274,7 @@ function applySnapshot(msg) {
       state.verdicts.set(st.station, toVerdicts(st, readings));
     }
   }
-  applyNoticeSnapshot(msg.notices);
+  receiveNoticeSnapshot(msg.notices, renderNotices);
   for (const code of state.stationByCode.keys()) {
     const after = state.readings.get(code) ?? new Map();
     redrawStation(code, highlight ? changedCodes(previous.get(code), after) : null);
@@ -308,12 +308,13 @@ function applyUpdate(st) {
 }
 
 function applyNoticeMessage(notice) {
-  const what = applyNotice(notice);
-  if (!what) return;
-  renderNotices();
-  const headline = headlineOf(notice).text;
-  if (what === 'new') announce(t('say.alert', severityName(notice), headline));
-  else announce(t('say.alertEnded', headline));
+  receiveNotice(notice, (what) => {
+    if (!what) return;
+    renderNotices();
+    const headline = headlineOf(notice).text;
+    if (what === 'new') announce(t('say.alert', severityName(notice), headline));
+    else announce(t('say.alertEnded', headline));
+  });
 }
 
 function handleMessage(msg) {

@@ -6,6 +6,10 @@
 // The server puts what only it knows into #embed-config: the station, the
 // attribution, the parameter names and units, and the AQI levels and water
 // classes (colours and names from envmon-core).
+//
+// An active alert notice for the station (or the whole city) shows as one
+// line, only once its signature verifies (/trust.js, the dashboard's own
+// check); the line carries no link.
 'use strict';
 
 (() => {
@@ -26,6 +30,7 @@
       updated: '更新于',
       state: { connecting: '连接中', open: '实时', closed: '已断开' },
       primary: '首要污染物',
+      warning: { blue: '蓝色预警', yellow: '黄色预警', orange: '橙色预警', red: '红色预警' },
     },
     en: {
       source: 'Source: ',
@@ -41,6 +46,7 @@
       updated: 'Updated',
       state: { connecting: 'connecting', open: 'live', closed: 'offline' },
       primary: 'primary pollutant',
+      warning: { blue: 'Blue warning', yellow: 'Yellow warning', orange: 'Orange warning', red: 'Red warning' },
     },
   }[lang];
 
@@ -249,6 +255,57 @@
     drawSpark();
   }
 
+  // --- notices -----------------------------------------------------------------
+
+  const SEVERITIES = ['red', 'orange', 'yellow', 'blue'];
+  const alertNode = pick('[data-alert]');
+  const notices = new Map();
+  const trust = import('/trust.js');
+  let noticeTurn = Promise.resolve();
+
+  function isActive(n) {
+    return (n.status === 'published' || n.status === 'updated') && Date.parse(n.expires) > Date.now();
+  }
+
+  function renderAlert() {
+    const active = [...notices.values()]
+      .filter(isActive)
+      .sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity));
+    const top = active[0];
+    if (!top) {
+      alertNode.hidden = true;
+      alertNode.textContent = '';
+      delete alertNode.dataset.notice;
+      return;
+    }
+    const severity = SEVERITIES.includes(top.severity) ? top.severity : 'blue';
+    const headline = (lang === 'en' ? top.headline?.en : top.headline?.zh) || top.headline?.zh || top.headline?.en || '';
+    alertNode.dataset.notice = String(top.id);
+    alertNode.dataset.severity = severity;
+    alertNode.textContent = `${TEXT.warning[severity]} · ${headline}`;
+    alertNode.hidden = false;
+  }
+
+  /** Verifies `list` (in arrival order, after what came before) and keeps what verifies. */
+  function takeNotices(list, replace) {
+    noticeTurn = noticeTurn
+      .then(async () => {
+        const { isTrusted } = await trust;
+        const items = Array.isArray(list) ? list : [];
+        const trusted = await Promise.all(items.map((n) => isTrusted(n)));
+        if (replace) notices.clear();
+        items.forEach((n, i) => {
+          if (!trusted[i] || typeof n.id !== 'string') return;
+          const held = notices.get(n.id);
+          if (!held || Number(n.version) >= Number(held.version)) notices.set(n.id, n);
+        });
+        renderAlert();
+      })
+      .catch((error) => console.warn('envmon: notice handling failed', error));
+  }
+
+  setInterval(renderAlert, 60_000);
+
   // --- live ------------------------------------------------------------------
 
   function merge(next) {
@@ -280,6 +337,7 @@
         return;
       }
       if (message.type === 'snapshot') {
+        takeNotices(message.notices, true);
         state = (message.stations ?? []).find((s) => s.station === code) ?? state;
         if (!ready) {
           ready = true;
@@ -287,6 +345,8 @@
         }
         render();
         document.body.dataset.ready = 'true';
+      } else if (message.type === 'notice') {
+        takeNotices([message.notice], false);
       } else if (message.type === 'update' && message.state?.station === code) {
         state = merge(message.state);
         followLive(message.state);

@@ -230,6 +230,7 @@ const STRINGS = {
     'alert.updated': '已更新',
     'alert.more': '详细内容与建议',
     'alert.cap': 'CAP 原文',
+    'alert.evidence': '依据',
     // screen-reader announcements
     'say.open': '已连接，数据实时更新。',
     'say.closed': '连接中断，正在重连。',
@@ -458,6 +459,7 @@ const STRINGS = {
     'alert.updated': 'Updated',
     'alert.more': 'Details and what to do',
     'alert.cap': 'CAP message',
+    'alert.evidence': 'Evidence',
     'say.open': 'Connected; data updates live.',
     'say.closed': 'Connection lost; reconnecting.',
     'say.alert': (sev, headline) => `${sev}: ${headline}`,

@@ -1,10 +1,40 @@
 // Public alert notices (the live protocol's `notices` and `notice` messages)
-// as a banner in the level's colour, in the visitor's language.
+// as a banner in the level's colour, in the visitor's language. Each is
+// shown only once its signature verifies (trust.js); messages are taken in
+// the order they came, each after the one before it was checked.
 
 import { isEn, joinList, pick, t } from './i18n.js';
 import { asArray, el, formatFullTime, isObject, timeMs } from './format.js';
 import { state } from './store.js';
 import { stationName } from './station.js';
+import { isTrusted, safeLink, setKeysUrl } from './trust.js';
+
+setKeysUrl(new URL('api/v1/alerts/public-key', document.baseURI).href);
+
+/** Notice messages, checked one after another in arrival order. */
+let checking = Promise.resolve();
+
+function inTurn(task) {
+  checking = checking.then(task).catch((error) => console.warn('envmon: notice handling failed', error));
+  return checking;
+}
+
+/** Verifies a snapshot's notices, then replaces the held ones with those that verify. */
+export function receiveNoticeSnapshot(list, done) {
+  return inTurn(async () => {
+    const notices = asArray(list);
+    const trusted = await Promise.all(notices.map((n) => isTrusted(n)));
+    applyNoticeSnapshot(notices.filter((_, i) => trusted[i]));
+    done();
+  });
+}
+
+/** Verifies one notice message; if it verifies, folds it in and calls `done(what)`. */
+export function receiveNotice(notice, done) {
+  return inTurn(async () => {
+    if (await isTrusted(notice)) done(applyNotice(notice));
+  });
+}
 
 const SEVERITIES = ['red', 'orange', 'yellow', 'blue'];
 
@@ -104,9 +134,11 @@ function noticeNode(n) {
   const more = [];
   if (instruction.text) more.push(el('p', { class: 'alert-instruction', lang: instruction.lang, text: instruction.text }));
   if (description.text) more.push(el('p', { class: 'alert-description', lang: description.lang, text: description.text }));
-  if (typeof n.cap_url === 'string' && n.cap_url) {
-    more.push(el('p', {}, el('a', { href: new URL(n.cap_url, document.baseURI).href, text: t('alert.cap') })));
-  }
+  // Links only where they are web links or paths on this site.
+  const evidence = safeLink(n.evidence_url);
+  if (evidence) more.push(el('p', {}, el('a', { href: evidence, text: t('alert.evidence') })));
+  const cap = safeLink(n.cap_url);
+  if (cap) more.push(el('p', {}, el('a', { href: cap, text: t('alert.cap') })));
   return el(
     'article',
     { class: `alert sev-${severity}`, 'data-notice': n.id, 'data-severity': severity, 'aria-labelledby': id },

@@ -3,6 +3,14 @@
 // session cookie (HttpOnly: this script never sees it); the browser adds the
 // Origin header the server checks on every change. Text from the server is
 // only ever set with textContent.
+//
+// An approver approves from the review panel, which shows the whole draft
+// (every text in both languages, area, times, evidence link) and, for an
+// update, what it changes against the issued version; the approval names
+// the version and the content hash of exactly what the panel shows, so a
+// draft edited meanwhile is refused (409) and must be reviewed again.
+
+import { contentHash, safeLink } from './trust.js';
 
 const API = '/api/v1/staff';
 const $ = (selector) => document.querySelector(selector);
@@ -169,8 +177,7 @@ function noticeItem(notice) {
     button('编辑草稿 / Edit draft', 'edit', () => openEditor('edit', notice.id, draft.content));
   }
   if (draft && can.approve() && draft.drafted_by !== me.username) {
-    button('批准发布 / Approve', 'approve',
-      () => act(() => call('POST', `/notices/${notice.id}/approve`), '已发布 / Published'));
+    button('审核 / Review', 'review', () => openReview(notice));
   }
   if (issued && issued.state !== 'cancelled' && !draft && can.draft()) {
     button('更新 / Update', 'update', () => openEditor('update', notice.id, issued.content));
@@ -199,8 +206,98 @@ async function act(request, done) {
   } catch (error) {
     say(error.message, 'error');
     if (error.status === 401) showSignedOut();
+    // A stale approval: show the draft as it is now, to be reviewed again.
+    if (error.status === 409) loadNotices().catch(() => {});
   }
 }
+
+// ---- review and approval ---------------------------------------------------
+
+const FIELDS = [
+  ['severity', '级别 / Severity'],
+  ['urgency', '紧迫性 / Urgency'],
+  ['certainty', '确定性 / Certainty'],
+  ['headline.zh', '标题（中文）'],
+  ['headline.en', 'Headline (English)'],
+  ['description.zh', '描述（中文）'],
+  ['description.en', 'Description (English)'],
+  ['instruction.zh', '建议（中文）'],
+  ['instruction.en', 'Instruction (English)'],
+  ['area.districts', '区 / Districts'],
+  ['area.stations', '站点 / Stations'],
+  ['effective', '生效 / Effective'],
+  ['expires', '失效 / Expires'],
+  ['evidence_url', '证据链接 / Evidence'],
+];
+
+function fieldValue(content, path) {
+  const value = path.split('.').reduce((v, key) => (v == null ? v : v[key]), content);
+  if (Array.isArray(value)) return value.join(', ');
+  if (value == null) return '';
+  if (path === 'effective' || path === 'expires') return `${when(value)} (${value})`;
+  return String(value);
+}
+
+/** The evidence link as text, and as a link only when it is a safe one. */
+function evidenceNode(url) {
+  if (!url) return document.createTextNode('—');
+  const safe = safeLink(url);
+  if (!safe) return element('span', { className: 'unsafe', textContent: `${url} (不是安全链接 / not a safe link)` });
+  return element('a', { href: safe, textContent: url, target: '_blank', rel: 'noopener noreferrer' });
+}
+
+let reviewing = null;
+
+function openReview(notice) {
+  const { draft, issued } = current(notice);
+  reviewing = { id: notice.id, version: draft.version, content: draft.content, serverHash: draft.content_hash };
+  $('#review-id').textContent = `${notice.id} v${draft.version}`;
+  $('#review-hash').textContent = draft.content_hash;
+  $('#review-fields').replaceChildren(...FIELDS.flatMap(([path, label]) => [
+    element('dt', { textContent: label }),
+    element('dd', { dataset: { field: path } },
+      path === 'evidence_url' ? evidenceNode(draft.content.evidence_url) : fieldValue(draft.content, path)),
+  ]));
+  const changes = Array.isArray(draft.changes_from_issued) ? draft.changes_from_issued : [];
+  const table = $('#review-changes');
+  table.hidden = !issued;
+  table.querySelector('tbody').replaceChildren(...(changes.length === 0
+    ? [element('tr', {}, element('td', { colSpan: 3, textContent: '无改动 / No changes' }))]
+    : changes.map((path) => element('tr', { dataset: { field: path } },
+      element('td', { textContent: path }),
+      element('td', { textContent: fieldValue(issued.content, path) }),
+      element('td', { textContent: fieldValue(draft.content, path) })))));
+  $('#review').hidden = false;
+  $('#review-approve').focus();
+}
+
+function closeReview() {
+  reviewing = null;
+  $('#review').hidden = true;
+}
+
+$('#review-close').addEventListener('click', closeReview);
+
+$('#review-approve').addEventListener('click', async () => {
+  if (!reviewing) return;
+  const { id, version, content, serverHash } = reviewing;
+  // The hash of the text shown, computed here too where WebCrypto is
+  // available: the page and the server must agree on what was reviewed.
+  if (globalThis.crypto?.subtle) {
+    const shown = await contentHash(content);
+    if (shown !== serverHash) {
+      say(`内容摘要不一致 / The content hash computed here (${shown}) differs from the server's (${serverHash}); not approved`, 'error');
+      return;
+    }
+  }
+  await act(async () => {
+    try {
+      await call('POST', `/notices/${id}/approve`, { version, content_hash: serverHash });
+    } finally {
+      closeReview();
+    }
+  }, '已发布 / Published');
+});
 
 // ---- the editor ------------------------------------------------------------
 

@@ -179,13 +179,30 @@ pub(crate) enum AlertsCommand {
         #[arg(long)]
         public_key: Option<String>,
     },
+    /// Print the public key (hex) of a signing key file: what to list in
+    /// `[publisher.staff] trusted_keys` when rotating keys.
+    PublicKey {
+        /// The signing key file; default: the configured signing_key_file.
+        file: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum AuditCommand {
     /// Check the audit log's hash chain; fails at the first altered,
-    /// missing or reordered entry.
-    Verify,
+    /// missing or reordered entry, and with --against when the chain no
+    /// longer passes through a head published earlier (the table was
+    /// rewritten or cut at or below it).
+    Verify {
+        /// A signed head kept from /api/v1/audit/head (or the Atom feed's
+        /// envmon:auditHead element), as a JSON file.
+        #[arg(long, value_name = "HEAD.json")]
+        against: Option<PathBuf>,
+        /// The public key the head must be signed with, 64 hex digits;
+        /// default: the configured signing key's and `trusted_keys`.
+        #[arg(long, requires = "against")]
+        public_key: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

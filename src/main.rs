@@ -73,9 +73,18 @@ async fn main() -> anyhow::Result<()> {
         Command::Alerts {
             command: AlertsCommand::Verify { file, public_key },
         } => staff_commands::alerts_verify(&settings, &file, public_key.as_deref()),
+        Command::Alerts {
+            command: AlertsCommand::PublicKey { file },
+        } => staff_commands::alerts_public_key(&settings, file.as_deref()),
         Command::Audit {
-            command: AuditCommand::Verify,
-        } => staff_commands::audit_verify(&settings).await,
+            command:
+                AuditCommand::Verify {
+                    against,
+                    public_key,
+                },
+        } => {
+            staff_commands::audit_verify(&settings, against.as_deref(), public_key.as_deref()).await
+        }
         Command::Config {
             command: ConfigCommand::PrintDefault,
         } => {

@@ -1,11 +1,13 @@
-//! `envmon user add`, `envmon alerts verify` and `envmon audit verify`.
+//! `envmon user add`, `envmon alerts verify`, `envmon alerts public-key`
+//! and `envmon audit verify`.
 
 use std::io::Read;
 use std::path::Path;
 
 use anyhow::Context;
-use envmon_core::alert::{hex, verify_notice};
-use envmon_publisher::staff::{Role, add_user, keys, verify_audit};
+use envmon_core::alert::audit::AuditHead;
+use envmon_core::alert::{TrustedKey, TrustedKeys, hex, verify_notice};
+use envmon_publisher::staff::{Role, add_user, keys, verify_audit, verify_audit_against};
 
 use crate::settings::Settings;
 
@@ -74,15 +76,80 @@ pub(crate) fn alerts_verify(
     }
 }
 
-/// Re-checks the whole audit chain; fails at the first broken entry.
-pub(crate) async fn audit_verify(settings: &Settings) -> anyhow::Result<()> {
+/// Prints the public key of a signing key file (the configured one by
+/// default); never creates one.
+pub(crate) fn alerts_public_key(settings: &Settings, file: Option<&Path>) -> anyhow::Result<()> {
+    let configured = Path::new(&settings.publisher.staff.signing_key_file);
+    let file = file.unwrap_or(configured);
+    anyhow::ensure!(file.is_file(), "no signing key at {}", file.display());
+    let path = file.to_str().context("the key file's path is not UTF-8")?;
+    println!("{}", keys::load_or_create(path)?.public_key_hex());
+    Ok(())
+}
+
+/// Re-checks the whole audit chain; fails at the first broken entry and,
+/// given a kept head, when the chain does not pass through it.
+pub(crate) async fn audit_verify(
+    settings: &Settings,
+    against: Option<&Path>,
+    public_key: Option<&str>,
+) -> anyhow::Result<()> {
+    let head = match against {
+        Some(file) => Some(kept_head(settings, file, public_key)?),
+        None => None,
+    };
     let pool = settings.database.pool()?;
     let client = pool.get().await.context("connecting to PostgreSQL")?;
-    match verify_audit(&client).await {
-        Ok(count) => {
+    let verified = match &head {
+        Some(head) => verify_audit_against(&client, head).await,
+        None => verify_audit(&client).await,
+    };
+    match (verified, &head) {
+        (Ok(count), Some(head)) => {
+            println!(
+                "Audit log intact: {count} entries verified; it passes through the kept head \
+                 (entry {}, signed {}).",
+                head.seq,
+                head.signed_at.to_rfc3339()
+            );
+            Ok(())
+        }
+        (Ok(count), None) => {
             println!("Audit log intact: {count} entries verified.");
             Ok(())
         }
-        Err(error) => anyhow::bail!("audit log NOT intact: {error}"),
+        (Err(error), _) => anyhow::bail!("audit log NOT intact: {error}"),
     }
+}
+
+/// Reads a kept head and checks its signature: against `--public-key`, or
+/// else the configured signing key's and `trusted_keys`.
+fn kept_head(
+    settings: &Settings,
+    file: &Path,
+    public_key: Option<&str>,
+) -> anyhow::Result<AuditHead> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let keys = match public_key {
+        Some(hex_key) => TrustedKeys::single(
+            hex::decode::<32>(hex_key).context("--public-key must be 64 hex digits")?,
+        ),
+        None => {
+            let staff = &settings.publisher.staff;
+            let own = Path::new(&staff.signing_key_file)
+                .is_file()
+                .then(|| keys::load_or_create(&staff.signing_key_file))
+                .transpose()?
+                .map(|signer| TrustedKey::always(signer.public_key()));
+            anyhow::ensure!(
+                own.is_some() || !staff.trusted_keys.is_empty(),
+                "no --public-key given, no signing key at {} and no trusted_keys",
+                staff.signing_key_file
+            );
+            TrustedKeys::new(own.into_iter().chain(staff.trusted_keys.iter().cloned()))
+        }
+    };
+    AuditHead::from_signed(&text, &keys)
+        .with_context(|| format!("{} is not a head to check against", file.display()))
 }

@@ -46,7 +46,7 @@ pub mod chart_bench {
 
 use crate::charts::{Attribution, Charts};
 use crate::http::AppState;
-use crate::live::{Admission, Hub, LiveFeed};
+use crate::live::{Admission, Hub, LiveFeed, NoticeTrust};
 
 /// MQTT requests (subscribe, disconnect) waiting for the live feed loop;
 /// the feed only ever queues a handful.
@@ -117,7 +117,6 @@ impl Publisher {
             live.set_registry(&envmon_core::registry::load_stations(&**client).await?);
         }
         live.apply_reload(snapshot::load_states(&pool).await?);
-        live.flush();
 
         let listener =
             TcpListener::bind(settings.listen)
@@ -141,6 +140,13 @@ impl Publisher {
         let (client, eventloop) = AsyncClient::new(options, MQTT_REQUEST_QUEUE);
         let broker_connected = Arc::new(AtomicBool::new(false));
         let (staff, broadcast) = build_staff(&settings, &topics, pool.clone(), addr)?;
+        let trust = NoticeTrust {
+            keys: Arc::clone(&staff.trusted),
+            signer: Arc::clone(&staff.signer),
+        };
+        live::reload_notices(&pool, &live, &trust).await;
+        staff.anchor.refresh(&pool, &staff.signer).await;
+        live.flush();
         let feed = LiveFeed {
             client,
             eventloop,
@@ -148,6 +154,7 @@ impl Publisher {
             hub: Arc::clone(&live),
             pool: pool.clone(),
             connected: Arc::clone(&broker_connected),
+            trust,
         };
         let charts = Arc::new(Charts::new(
             settings.chart_font.as_deref().map(std::path::Path::new),
@@ -201,6 +208,13 @@ impl Publisher {
         let _abort_on_drop = AbortOnDrop(abort_feed);
         let broadcast = tokio::spawn(self.broadcast.run(stop.clone()));
         let _abort_broadcast = AbortOnDrop(broadcast.abort_handle());
+        let anchor = tokio::spawn(Arc::clone(&self.state.staff.anchor).run(
+            self.state.pool.clone(),
+            Arc::clone(&self.state.staff.signer),
+            self.state.settings.staff.audit_head_interval,
+            stop.clone(),
+        ));
+        let _abort_anchor = AbortOnDrop(anchor.abort_handle());
         let stop_on_signal = stop.clone();
         let settings = Arc::clone(&self.state.settings);
         let app = http::app(self.state);
@@ -226,6 +240,7 @@ impl Publisher {
         stop.cancel();
         feed.await?;
         broadcast.await?;
+        anchor.await?;
         served.map_err(PublisherError::Serve)?;
         tracing::info!("Publisher stopped.");
         Ok(())
@@ -259,8 +274,15 @@ fn build_staff(
         Arc::clone(&signer),
         staff_settings.expiry_check,
     );
+    // The own key always; others as listed, each within its period.
+    let trusted = Arc::new(envmon_core::alert::TrustedKeys::new(
+        std::iter::once(envmon_core::alert::TrustedKey::always(signer.public_key()))
+            .chain(staff_settings.trusted_keys.iter().cloned()),
+    ));
     let staff = staff::Staff {
         signer,
+        trusted,
+        anchor: Arc::default(),
         broadcaster,
         sender: envmon_core::alert::cap::CapSender {
             sender: staff_settings.cap_sender.clone(),
@@ -274,6 +296,13 @@ fn build_staff(
             .trim_end_matches('/')
             .to_owned(),
     };
+    // Every notice links its CAP document under this URL: refuse to start
+    // rather than issue a notice whose link a page must not follow.
+    if !envmon_core::alert::link::is_safe_link(&staff.cap_url("AN-0000-00000.v1")) {
+        return Err(PublisherError::StaffSettings(
+            "public_url must be an http(s) URL: notices link their CAP documents under it".into(),
+        ));
+    }
     Ok((staff, task))
 }
 

@@ -52,15 +52,23 @@ pub(crate) static ALERT_NOTICES: Counter = Counter::new(
     "Alert notice versions received from the broker and relayed to live clients.",
 );
 
+/// Messages on alert topics not relayed, by reason.
+pub(crate) static ALERT_NOTICES_REFUSED: LabeledCounter = LabeledCounter::new(
+    "envmon_publisher_alert_notices_refused_total",
+    "Messages on alert topics not relayed: unsigned, untrusted_key, key_not_valid_now, bad_signature, unsafe_link, malformed, empty, or not_newer than the version held.",
+    &["reason"],
+);
+
 /// Every publisher metric in the text exposition format.
 pub fn render() -> String {
-    let metrics: [&dyn Metric; 6] = [
+    let metrics: [&dyn Metric; 7] = [
         &HTTP_REQUESTS,
         &HTTP_SECONDS,
         &LIVE_CLIENTS,
         &LIVE_DROPPED,
         &BROKER_CONNECTED,
         &ALERT_NOTICES,
+        &ALERT_NOTICES_REFUSED,
     ];
     render_all(&metrics)
 }

@@ -4,8 +4,10 @@
 //
 // The operator signs in at /staff/, writes a draft with the form and sees no
 // approve button on it (nobody approves their own draft); signs out. The
-// approver signs in, approves it, and sees it published; the public list at
-// /api/v1/alerts then has it. Prints the notice id on the last line.
+// approver signs in, opens the review, which shows the whole notice and the
+// content hash the page computes itself (equal to the server's), approves it
+// from there, and sees it published; the public list at /api/v1/alerts then
+// has it. Prints the notice id on the last line.
 // Exit 0 on success; exit 1 with the reason on stderr on any failure,
 // including any console error or uncaught page error.
 
@@ -100,10 +102,49 @@ try {
   await signOut(page);
 
   await signIn(page, approver);
-  step = 'approving the draft';
-  const approve = `#notices li[data-notice-id="${id}"] button[data-action=approve]`;
-  await page.waitForSelector(approve, { timeout: STEP_MS });
-  await page.click(approve);
+  step = 'reviewing the draft';
+  const review = `#notices li[data-notice-id="${id}"] button[data-action=review]`;
+  await page.waitForSelector(review, { timeout: STEP_MS });
+  if (await page.$(`#notices li[data-notice-id="${id}"] button[data-action=approve]`)) {
+    throw new CheckFailed('an approve button is offered without the review');
+  }
+  await page.click(review);
+  await page.waitForSelector('#review', { state: 'visible', timeout: STEP_MS });
+  // The whole notice is shown before approval: every text in both
+  // languages, the area, the times and the evidence link.
+  const shown = await page.$$eval('#review-fields dd', (nodes) =>
+    Object.fromEntries(nodes.map((n) => [n.dataset.field, n.textContent])));
+  const expected = {
+    severity: 'yellow',
+    'headline.zh': '重污染天气黄色预警',
+    'headline.en': 'Yellow warning: heavy air pollution',
+    'description.zh': '预计明后两天出现重污染天气',
+    'description.en': 'Heavy pollution expected over the next two days',
+    'instruction.zh': '减少户外活动',
+    'instruction.en': 'Reduce outdoor activity',
+    'area.districts': '浦东新区, 徐汇区',
+    'area.stations': '1141A',
+  };
+  for (const [field, text] of Object.entries(expected)) {
+    if (shown[field] !== text) throw new CheckFailed(`the review shows ${field} as ${JSON.stringify(shown[field])}, not ${JSON.stringify(text)}`);
+  }
+  for (const field of ['effective', 'expires', 'evidence_url', 'urgency', 'certainty']) {
+    if (!(field in shown)) throw new CheckFailed(`the review does not show ${field}`);
+  }
+  // The hash the page computes (WebCrypto, RFC 8785) is the server's.
+  const hashes = await page.evaluate(async (noticeId) => {
+    const { contentHash } = await import('/staff/trust.js');
+    const view = await (await fetch(`/api/v1/staff/notices/${noticeId}`)).json();
+    const draft = view.versions.find((v) => v.state === 'draft');
+    return { page: await contentHash(draft.content), server: draft.content_hash, shown: document.querySelector('#review-hash').textContent };
+  }, id);
+  if (hashes.page !== hashes.server || hashes.shown !== hashes.server) {
+    throw new CheckFailed(`content hashes differ: ${JSON.stringify(hashes)}`);
+  }
+  await page.screenshot({ path: path.join(screenshotDir, 'staff-review.png'), fullPage: true });
+
+  step = 'approving the reviewed draft';
+  await page.click('#review-approve');
   await page.waitForSelector(`#notices li[data-notice-id="${id}"][data-state=published]`, { timeout: STEP_MS });
   await page.screenshot({ path: path.join(screenshotDir, 'staff-published.png'), fullPage: true });
 

@@ -171,9 +171,7 @@ async fn notice_travels_from_draft_to_mqtt_api_cap_and_atom_signed() {
     assert_eq!(public.json()["notices"], serde_json::json!([]));
 
     // Approve: published, signed, on MQTT.
-    let approved = approver
-        .call("POST", &format!("/api/v1/staff/notices/{id}/approve"), None)
-        .await;
+    let approved = approver.approve(&id).await;
     assert_eq!(approved.status, 200, "{}", approved.body);
     // A member of the public watching the live feed gets it.
     let seen = next_notice(&mut viewer, &id).await;
@@ -215,9 +213,7 @@ async fn notice_travels_from_draft_to_mqtt_api_cap_and_atom_signed() {
         )
         .await;
     assert_eq!(update.status, 200, "{}", update.body);
-    let approved = approver
-        .call("POST", &format!("/api/v1/staff/notices/{id}/approve"), None)
-        .await;
+    let approved = approver.approve(&id).await;
     assert_eq!(approved.status, 200, "{}", approved.body);
     let message = wait_retained_version(&system, &topic, 2).await;
     assert_eq!(message["status"], "updated");
@@ -305,9 +301,7 @@ async fn a_notice_past_its_expiry_is_announced_expired_and_still_verifies() {
         .as_str()
         .unwrap()
         .to_owned();
-    let approved = approver
-        .call("POST", &format!("/api/v1/staff/notices/{id}/approve"), None)
-        .await;
+    let approved = approver.approve(&id).await;
     assert_eq!(approved.status, 200, "{}", approved.body);
 
     let topic = format!("live/alert/{id}");

@@ -30,7 +30,12 @@ const MATRIX: &[(&str, &str, Option<&str>, &[Role])] = &[
         Some("CONTENT"),
         DRAFT,
     ),
-    ("POST", "/api/v1/staff/notices/{n}/approve", None, APPROVE),
+    (
+        "POST",
+        "/api/v1/staff/notices/{n}/approve",
+        Some("REVIEWED"),
+        APPROVE,
+    ),
     (
         "POST",
         "/api/v1/staff/notices/{n}/cancel",
@@ -110,13 +115,7 @@ async fn every_staff_endpoint_admits_exactly_its_roles() {
                 .to_owned();
             // Updates and cancellations act on an issued notice.
             if path.ends_with("/update") || path.ends_with("/cancel") {
-                let issued = checker
-                    .call(
-                        "POST",
-                        &format!("/api/v1/staff/notices/{notice}/approve"),
-                        None,
-                    )
-                    .await;
+                let issued = checker.approve(&notice).await;
                 assert_eq!(issued.status, 200, "{}", issued.body);
             }
             let alarm = insert_alarm(&system).await;
@@ -127,8 +126,13 @@ async fn every_staff_endpoint_admits_exactly_its_roles() {
                 r#"{{"username":"new{index}{}","role":"operator","password":"{PASSWORD}"}}"#,
                 role.map_or("x", Role::as_str)
             );
+            let reviewed = match body {
+                Some("REVIEWED") => writer.reviewed(&notice).await,
+                _ => String::new(),
+            };
             let body = body.map(|b| match b {
                 "CONTENT" => content.clone(),
+                "REVIEWED" => reviewed.clone(),
                 "USER" => user_body.clone(),
                 other => other.to_owned(),
             });
@@ -307,9 +311,7 @@ async fn nobody_approves_their_own_draft() {
         .unwrap()
         .to_owned();
 
-    let own = admin
-        .call("POST", &format!("/api/v1/staff/notices/{id}/approve"), None)
-        .await;
+    let own = admin.approve(&id).await;
     assert_eq!(own.status, 403, "{}", own.body);
     assert_eq!(own.json()["error"]["code"], "own_draft");
     let public = crate::helpers::http::get(addr, "/api/v1/alerts")
@@ -333,9 +335,7 @@ async fn nobody_approves_their_own_draft() {
         "the database let a draft be approved by its author"
     );
 
-    let other = approver
-        .call("POST", &format!("/api/v1/staff/notices/{id}/approve"), None)
-        .await;
+    let other = approver.approve(&id).await;
     assert_eq!(other.status, 200, "{}", other.body);
     let refusals = system
         .db

@@ -30,9 +30,11 @@ fn air_record(hour: &str, pm25: u32) -> String {
     )
 }
 
+/// A notice signed with the key the test publishers trust (the page
+/// verifies it in the browser before it shows it).
 fn notice() -> String {
     let now = Utc::now();
-    serde_json::json!({
+    crate::helpers::staff::signed(serde_json::json!({
         "id": "dash-test-1", "version": 1, "status": "published", "severity": "orange",
         "headline": {"zh": "重污染天气橙色预警", "en": "Orange alert: heavy pollution"},
         "description": {"zh": "受不利气象条件影响，预计未来两天出现中至重度污染。",
@@ -43,7 +45,7 @@ fn notice() -> String {
         "effective": now.to_rfc3339(), "expires": (now + TimeDelta::hours(24)).to_rfc3339(),
         "published_at": now.to_rfc3339(), "references": null,
         "cap_url": "/api/v1/alerts/dash-test-1.cap"
-    })
+    }))
     .to_string()
 }
 

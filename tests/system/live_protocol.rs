@@ -29,8 +29,9 @@ fn state(station: &str, kind: &str, pm25: f64, minute: u32) -> Value {
     })
 }
 
+/// A notice signed with the key the test publishers trust.
 fn notice(id: &str, version: i64, status: &str, districts: &[&str]) -> Value {
-    json!({
+    crate::helpers::staff::signed(json!({
         "id": id, "version": version, "status": status, "severity": "orange",
         "headline": {"zh": "重污染天气橙色预警", "en": "Orange alert: heavy pollution"},
         "description": {"zh": "", "en": ""}, "instruction": {"zh": "", "en": ""},
@@ -38,7 +39,7 @@ fn notice(id: &str, version: i64, status: &str, districts: &[&str]) -> Value {
         "effective": "2026-11-25T08:00:00Z", "expires": "2099-01-01T00:00:00Z",
         "published_at": "2026-11-25T08:00:00Z", "references": null,
         "cap_url": format!("/api/v1/alerts/{id}.cap")
-    })
+    }))
 }
 
 /// Publishes onto the test broker from this process, for floods that

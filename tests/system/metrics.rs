@@ -71,8 +71,8 @@ async fn metrics_count_real_traffic_in_ingest_and_publisher() {
         mosquitto_pub(&broker, &format!("sensors/air/{station}"), &record).await;
     }
     mosquitto_pub(&broker, "sensors/air/1141A", "{not json").await;
-    // One public alert notice, as the alerts service publishes it.
-    let notice = serde_json::json!({
+    // One public alert notice, signed as the publisher signs it.
+    let notice = crate::helpers::staff::signed(serde_json::json!({
         "id": "n-1", "version": 1, "status": "published", "severity": "orange",
         "headline": {"zh": "重污染天气橙色预警", "en": "Orange alert"},
         "description": {"zh": "", "en": ""}, "instruction": {"zh": "", "en": ""},
@@ -80,7 +80,7 @@ async fn metrics_count_real_traffic_in_ingest_and_publisher() {
         "effective": "2026-11-25T08:00:00Z", "expires": "2099-01-01T00:00:00Z",
         "published_at": "2026-11-25T08:00:00Z", "references": null,
         "cap_url": "/api/v1/alerts/n-1.cap"
-    });
+    }));
     mosquitto_pub(&broker, "live/alert/n-1", &notice.to_string()).await;
     wait_for("readings stored", Duration::from_secs(10), || async {
         match db.count("SELECT count(*) FROM reading").await {

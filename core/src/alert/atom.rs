@@ -10,11 +10,18 @@ use super::xml::XmlWriter;
 /// The feed's MIME type.
 pub const ATOM_CONTENT_TYPE: &str = "application/atom+xml; charset=utf-8";
 
-/// An Atom feed of `notices` (newest first), served at `self_url`.
+/// The namespace of the audit head element in the feed.
+pub const AUDIT_HEAD_NAMESPACE: &str = "urn:envmon:audit-head";
+
+/// An Atom feed of `notices` (newest first), served at `self_url`, with
+/// the audit chain's signed head (its JSON text) as the feed's
+/// `<envmon:auditHead>` element, so every reader or archive of the feed
+/// keeps a copy of it.
 pub fn render_atom(
     self_url: &str,
     title: &str,
     notices: &[PublicNotice],
+    audit_head: Option<&str>,
     generated_at: DateTime<Utc>,
 ) -> String {
     let updated = notices
@@ -31,6 +38,13 @@ pub fn render_atom(
     xml.open("author", &[]);
     xml.text("name", title);
     xml.close("author");
+    if let Some(head) = audit_head {
+        xml.text_with(
+            "envmon:auditHead",
+            &[("xmlns:envmon", AUDIT_HEAD_NAMESPACE)],
+            head,
+        );
+    }
     for notice in notices {
         let content = &notice.content;
         xml.open("entry", &[]);

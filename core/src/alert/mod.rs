@@ -11,6 +11,8 @@
 //! - [`notice`]: severity, urgency, certainty, content, the public document.
 //! - [`canonical`]: the byte form that is signed and hashed.
 //! - [`signing`]: Ed25519 signing and verification of notices.
+//! - [`trust`]: the keys a verifier trusts, each for a period.
+//! - [`link`]: which links a notice may carry.
 //! - [`cap`] and [`atom`]: the XML renderings, written by [`xml`].
 //! - [`audit`]: the append-only hash chain of staff actions.
 //! - [`hex`]: lowercase hexadecimal, for keys, signatures and hashes.
@@ -20,12 +22,15 @@ pub mod audit;
 pub mod canonical;
 pub mod cap;
 pub mod hex;
+pub mod link;
 pub mod notice;
 pub mod signing;
+pub mod trust;
 mod xml;
 
 pub use notice::{
     Area, Bilingual, Certainty, ContentError, NoticeContent, NoticeStatus, PublicNotice, Severity,
-    Urgency,
+    UnsafeLink, Urgency, content_hash,
 };
 pub use signing::{NoticeSignature, NoticeSigner, VerifyError, verify_notice};
+pub use trust::{TrustedKey, TrustedKeys};

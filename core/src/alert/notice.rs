@@ -8,7 +8,9 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
+use super::link::is_safe_link;
 use super::signing::NoticeSignature;
 
 /// Heavy-pollution warning level, lowest first.
@@ -267,15 +269,21 @@ impl NoticeContent {
         for item in self.area.districts.iter().chain(&self.area.stations) {
             check_text("area", item, AREA_ITEM_MAX)?;
         }
-        if let Some(url) = &self.evidence_url {
-            let web = url.starts_with("https://") || url.starts_with("http://");
-            let path = url.starts_with('/') && !url.starts_with("//");
-            if !(web || path) || url.chars().any(char::is_whitespace) || url.len() > 2000 {
-                return Err(ContentError::EvidenceUrl);
-            }
+        if let Some(url) = &self.evidence_url
+            && !is_safe_link(url)
+        {
+            return Err(ContentError::EvidenceUrl);
         }
         Ok(())
     }
+}
+
+/// The SHA-256 (hex) of a notice content's canonical JSON (RFC 8785): what
+/// an approver names to say which text they reviewed. A browser computes
+/// the same with `crypto.subtle.digest` over the same canonical form.
+pub fn content_hash(content: &serde_json::Value) -> String {
+    let canonical = super::canonical::canonical_json(content);
+    super::hex::encode(&Sha256::digest(canonical.as_bytes()))
 }
 
 fn check_text(field: &str, text: &str, max: usize) -> Result<(), ContentError> {
@@ -299,6 +307,14 @@ fn check_text(field: &str, text: &str, max: usize) -> Result<(), ContentError> {
         });
     }
     Ok(())
+}
+
+/// A notice carries a link that is neither http(s) nor a path on the site.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field} must be an http(s) URL or a path starting with /")]
+pub struct UnsafeLink {
+    /// `cap_url` or `evidence_url`.
+    pub field: &'static str,
 }
 
 /// Where a notice stands, as the public sees it.
@@ -362,6 +378,23 @@ impl PublicNotice {
         format!("{id}.v{version}")
     }
 
+    /// Whether every link it carries (`cap_url`, `evidence_url`) is one a
+    /// notice may carry ([`is_safe_link`]); names the first that is not.
+    ///
+    /// # Errors
+    /// The field holding a link that is not http(s) or a path on the site.
+    pub fn check_links(&self) -> Result<(), UnsafeLink> {
+        if !is_safe_link(&self.cap_url) {
+            return Err(UnsafeLink { field: "cap_url" });
+        }
+        match &self.content.evidence_url {
+            Some(url) if !is_safe_link(url) => Err(UnsafeLink {
+                field: "evidence_url",
+            }),
+            _ => Ok(()),
+        }
+    }
+
     /// Whether the public should act on it at `now`.
     pub fn is_active(&self, now: DateTime<Utc>) -> bool {
         matches!(self.status, NoticeStatus::Published | NoticeStatus::Updated)
@@ -410,6 +443,23 @@ pub(crate) mod tests {
             expires: Utc.with_ymd_and_hms(2026, 11, 28, 0, 0, 0).unwrap(),
             evidence_url: Some("/api/v1/stations/1141A/latest".into()),
         }
+    }
+
+    #[test]
+    fn the_content_hash_ignores_layout_and_sees_every_word() {
+        let value = serde_json::to_value(content()).unwrap();
+        let reordered: serde_json::Value =
+            serde_json::from_str(&serde_json::to_string_pretty(&value).unwrap()).unwrap();
+        assert_eq!(content_hash(&value), content_hash(&reordered));
+        assert_eq!(content_hash(&value).len(), 64);
+        let mut changed = value.clone();
+        changed["instruction"]["en"] = "Reduce outdoor activity!".into();
+        assert_ne!(content_hash(&value), content_hash(&changed));
+        // `printf '{"a":"é"}' | sha256sum` (coreutils) gives the same.
+        assert_eq!(
+            content_hash(&serde_json::json!({"a": "é"})),
+            "b3a092a6af48807fa9482b2ee140105575daa26d5b24b3c0e60a7e2dee6683b1"
+        );
     }
 
     #[test]

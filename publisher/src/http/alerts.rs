@@ -1,6 +1,7 @@
 //! Public alert notices: `/api/v1/alerts` (JSON), `/api/v1/alerts/{id}`
 //! (JSON, `.cap` or `.xml` for CAP 1.2), `/api/v1/alerts.atom` and
-//! `/api/v1/alerts/public-key`.
+//! `/api/v1/alerts/public-key`; and the audit chain's signed head,
+//! `/api/v1/audit/head` (also carried in the Atom feed).
 //!
 //! `{id}` is a notice id (its latest issued version) or a version id
 //! (`AN-2026-00007.v2`). A notice past its expiry is shown as `expired`, and
@@ -19,7 +20,7 @@ use envmon_core::db::DbError;
 use serde_json::{Value, json};
 
 use super::{ApiError, AppState};
-use crate::staff::{issued_version, latest_documents, public_status};
+use crate::staff::{issued_version, latest_documents};
 
 /// Notices listed by the JSON and Atom feeds.
 const FEED_LIMIT: i64 = 100;
@@ -30,16 +31,12 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/v1/alerts.atom", get(atom))
         .route("/api/v1/alerts/public-key", get(public_key))
         .route("/api/v1/alerts/{file}", get(one))
+        .route("/api/v1/audit/head", get(audit_head))
 }
 
 /// The notice as the public sees it now.
-fn present(app: &AppState, mut notice: PublicNotice) -> PublicNotice {
-    let status = public_status(&notice, Utc::now());
-    if status != notice.status {
-        notice.status = status;
-        app.staff.signer.sign(&mut notice);
-    }
-    notice
+fn present(app: &AppState, notice: PublicNotice) -> PublicNotice {
+    crate::staff::present(&app.staff.signer, notice, Utc::now())
 }
 
 async fn list(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
@@ -70,16 +67,35 @@ async fn atom(State(app): State<AppState>) -> Result<Response, ApiError> {
         "{} / {}",
         app.staff.sender.name_zh, app.staff.sender.name_en
     );
-    let body = render_atom(&self_url, &title, &notices, Utc::now());
+    let head = app.staff.anchor.current().map(|head| head.to_string());
+    let body = render_atom(&self_url, &title, &notices, head.as_deref(), Utc::now());
     Ok(([(header::CONTENT_TYPE, ATOM_CONTENT_TYPE)], body).into_response())
 }
 
+/// The key notices are signed with now, and every key a verifier should
+/// trust with its period (the current one first): what the dashboard and
+/// the widget verify notices against.
 async fn public_key(State(app): State<AppState>) -> Json<Value> {
     Json(json!({
         "algorithm": signing::ALGORITHM,
         "public_key": app.staff.signer.public_key_hex(),
-        "signed": "the canonical JSON of a notice (keys sorted, no whitespace) without its signature member",
+        "keys": app.staff.trusted.keys(),
+        "signed": "the RFC 8785 (JCS) canonical JSON of a notice without its signature member",
     }))
+}
+
+/// The audit chain's latest signed head (see `staff::anchor`).
+async fn audit_head(State(app): State<AppState>) -> Result<Response, ApiError> {
+    let head = app
+        .staff
+        .anchor
+        .current()
+        .ok_or_else(|| ApiError::Unavailable("the audit chain's head has not been read yet"))?;
+    Ok((
+        [(header::CACHE_CONTROL, "no-cache")],
+        Json(head.as_ref().clone()),
+    )
+        .into_response())
 }
 
 async fn one(State(app): State<AppState>, Path(file): Path<String>) -> Result<Response, ApiError> {

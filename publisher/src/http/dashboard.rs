@@ -22,7 +22,7 @@ const JS: &str = "text/javascript; charset=utf-8";
 
 /// The page's files: name, content type, embedded content. The first is the
 /// page itself, served at `/`; the others at `/{name}`.
-const ASSETS: [(&str, &str, &str); 12] = [
+const ASSETS: [(&str, &str, &str); 13] = [
     (
         "index.html",
         "text/html; charset=utf-8",
@@ -63,6 +63,7 @@ const ASSETS: [(&str, &str, &str); 12] = [
         include_str!("../../../dashboard/notices.js"),
     ),
     ("live.js", JS, include_str!("../../../dashboard/live.js")),
+    ("trust.js", JS, include_str!("../../../dashboard/trust.js")),
 ];
 
 /// Browsers revalidate after a minute: a new release shows up quickly.

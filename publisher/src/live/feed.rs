@@ -1,18 +1,23 @@
 //! The live feed: subscribes to the live topics and folds what arrives into
 //! the [`Hub`]: station states from `live/{kind}/{station}` and public alert
 //! notices from `live/alert/{id}` (retained, so every (re)subscription
-//! brings the current ones again).
+//! brings the current ones again). A notice is relayed only when its
+//! signature verifies against a key trusted now ([`Notice::verified`]);
+//! whatever else arrives there is counted and dropped.
 //!
-//! Every (re)subscription is followed by a reload from the database, so
-//! whatever was published while this publisher was not subscribed is still
-//! seen: the live topics carry news, the database holds the truth.
+//! Every (re)subscription is followed by a reload from the database, of
+//! station states and of the notices this publisher issued, so whatever
+//! was published while this publisher was not subscribed is still seen: the
+//! live topics carry news, the database holds the truth.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use chrono::Utc;
 use deadpool_postgres::Pool;
 use envmon_core::StationKind;
+use envmon_core::alert::{NoticeSigner, TrustedKeys};
 use envmon_core::backoff::Backoff;
 use envmon_core::registry::load_stations;
 use envmon_core::topic::Topics;
@@ -45,6 +50,18 @@ pub(crate) struct LiveFeed {
     pub(crate) pool: Pool,
     /// Subscribed to the live topics and reloaded (for `/readyz`).
     pub(crate) connected: Arc<AtomicBool>,
+    /// Notices: the keys they must be signed with, and the signer of the
+    /// ones read from the database.
+    pub(crate) trust: NoticeTrust,
+}
+
+/// What the feed checks notices with.
+#[derive(Debug, Clone)]
+pub(crate) struct NoticeTrust {
+    /// Keys trusted for notices from the broker.
+    pub(crate) keys: Arc<TrustedKeys>,
+    /// This publisher's key, which signs what the database holds as shown.
+    pub(crate) signer: Arc<NoticeSigner>,
 }
 
 impl std::fmt::Debug for LiveFeed {
@@ -97,6 +114,7 @@ impl LiveFeed {
                 }
                 Ok(Event::Incoming(Packet::SubAck(_))) => {
                     reload(&self.pool, &self.hub).await;
+                    reload_notices(&self.pool, &self.hub, &self.trust).await;
                     self.connected.store(true, Ordering::Release);
                     crate::metrics::BROKER_CONNECTED.set(1);
                 }
@@ -123,22 +141,31 @@ impl LiveFeed {
         let _ = self.client.try_disconnect();
     }
 
-    /// Folds one live message into the hub; a malformed one is logged and
-    /// dropped, never fatal.
+    /// Folds one live message into the hub; a malformed or unverified one
+    /// is counted, logged and dropped, never fatal.
     fn take(&self, publish: &Publish) {
         let topic = publish.topic.as_str();
         let rest = topic.strip_prefix(self.topics.prefix()).unwrap_or(topic);
         match rest.strip_prefix("live/").and_then(|r| r.split_once('/')) {
-            Some((ALERT, id)) if publish.payload.is_empty() => self.hub.remove_notice(id),
-            Some((ALERT, id)) => match Notice::parse(id, &publish.payload) {
-                Ok(notice) => {
-                    crate::metrics::ALERT_NOTICES.inc();
-                    self.hub.apply_notice(notice);
+            Some((ALERT, id)) => {
+                match Notice::verified(id, &publish.payload, &self.trust.keys, Utc::now()) {
+                    Ok(notice) => {
+                        if self.hub.apply_notice(notice) {
+                            crate::metrics::ALERT_NOTICES.inc();
+                        } else {
+                            crate::metrics::ALERT_NOTICES_REFUSED.inc(&["not_newer"]);
+                        }
+                    }
+                    Err(error) => {
+                        crate::metrics::ALERT_NOTICES_REFUSED.inc(&[error.reason()]);
+                        if refusal_log_due() {
+                            tracing::warn!(topic, error = %error, "Refusing a message on an alert topic (further refusals within 10 s are logged at debug; all are counted).");
+                        } else {
+                            tracing::debug!(topic, error = %error, "Refusing a message on an alert topic.");
+                        }
+                    }
                 }
-                Err(error) => {
-                    tracing::warn!(topic, error = %error, "Ignoring malformed alert notice.");
-                }
-            },
+            }
             _ => match serde_json::from_slice::<StationState>(&publish.payload) {
                 Ok(state) => self.hub.apply_update(state),
                 Err(error) => {
@@ -147,6 +174,20 @@ impl LiveFeed {
             },
         }
     }
+}
+
+/// Whether a refused notice may be logged as a warning now: at most one
+/// each 10 seconds, so a stranger flooding the alert topics cannot flood
+/// the logs (the refusal counter has every one).
+fn refusal_log_due() -> bool {
+    use std::sync::atomic::AtomicI64;
+    static LAST_WARNED: AtomicI64 = AtomicI64::new(i64::MIN);
+    let now = Utc::now().timestamp();
+    let last = LAST_WARNED.load(Ordering::Relaxed);
+    now.saturating_sub(last) >= 10
+        && LAST_WARNED
+            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
 }
 
 /// Waits until `at`, or forever without one.
@@ -171,5 +212,15 @@ async fn reload(pool: &Pool, hub: &Hub) {
     match load_states(pool).await {
         Ok(states) => hub.apply_reload(states),
         Err(error) => tracing::warn!(error = %error, "Cannot reload live state from the database."),
+    }
+}
+
+/// Folds the notices this publisher issued into the hub, from the
+/// database, as the public sees them now. A failure is logged and left:
+/// the next reconnect reloads again.
+pub(crate) async fn reload_notices(pool: &Pool, hub: &Hub, trust: &NoticeTrust) {
+    match crate::staff::every_notice(pool, &trust.signer, Utc::now()).await {
+        Ok(notices) => hub.reload_notices(notices.iter().filter_map(Notice::issued).collect()),
+        Err(error) => tracing::warn!(error = %error, "Cannot reload notices from the database."),
     }
 }

@@ -36,7 +36,8 @@ const BROADCAST_CAPACITY: usize = 1024;
 /// following the same stations share one serialisation.
 const SNAPSHOT_CACHE: usize = 64;
 
-/// Inactive notices kept (to refuse stale versions) before the oldest go.
+/// Notices kept whole before the inactive ones are dropped (their rank is
+/// kept, to refuse replays of older versions).
 const MAX_KEPT_NOTICES: usize = 1000;
 
 /// How a client starts.
@@ -75,6 +76,9 @@ struct Inner {
     registry: HashMap<StationCode, (StationKind, District)>,
     /// The newest version of every notice seen, active or not.
     notices: BTreeMap<String, Notice>,
+    /// The newest rank ([`Notice::rank`]) of every notice ever accepted,
+    /// never dropped: notices are few, and only signed ones get here.
+    ranks: HashMap<String, (i64, u8)>,
     ring: VecDeque<Arc<Event>>,
     ring_capacity: usize,
     snapshots: HashMap<String, SnapshotFrame>,
@@ -92,6 +96,7 @@ impl Hub {
                 stations: BTreeMap::new(),
                 registry: HashMap::new(),
                 notices: BTreeMap::new(),
+                ranks: HashMap::new(),
                 ring: VecDeque::new(),
                 ring_capacity,
                 snapshots: HashMap::new(),
@@ -184,17 +189,49 @@ impl Hub {
         }
     }
 
-    /// Relays a notice newer than the one held (a retained notice arrives
-    /// again after every resubscription: it is not news then).
-    pub(crate) fn apply_notice(&self, notice: Notice) {
+    /// Relays a verified notice from the broker when it is newer than any
+    /// version held (a retained notice arrives again after every
+    /// resubscription: it is not news then, and a replayed older version
+    /// is not news either). Returns whether it was relayed.
+    pub(crate) fn apply_notice(&self, notice: Notice) -> bool {
         let mut inner = self.lock();
         if inner
-            .notices
+            .ranks
             .get(&notice.id)
-            .is_some_and(|held| held.version >= notice.version)
+            .is_some_and(|held| *held >= notice.rank())
         {
-            return;
+            return false;
         }
+        self.relay_notice(&mut inner, notice);
+        true
+    }
+
+    /// Folds in the notices this publisher issued, read from its database,
+    /// the truth for them: one wins over a version held from the broker
+    /// when it ranks the same or higher. Sends those that changed and are
+    /// active or were held; records the rest, so their older versions are
+    /// refused when replayed.
+    pub(crate) fn reload_notices(&self, notices: Vec<Notice>) {
+        let mut inner = self.lock();
+        let now = Utc::now();
+        for notice in notices {
+            let held_rank = inner.ranks.get(&notice.id).copied();
+            if held_rank.is_some_and(|held| held > notice.rank()) {
+                continue;
+            }
+            let held = inner.notices.get(&notice.id);
+            if held.is_some_and(|held| held.body == notice.body) {
+                continue;
+            }
+            if held.is_none() && !notice.is_active(now) {
+                inner.ranks.insert(notice.id.clone(), notice.rank());
+                continue;
+            }
+            self.relay_notice(&mut inner, notice);
+        }
+    }
+
+    fn relay_notice(&self, inner: &mut Inner, notice: Notice) {
         #[derive(Serialize)]
         struct Message<'a> {
             r#type: &'static str,
@@ -218,20 +255,13 @@ impl Hub {
             text,
             Arc::clone(&self.epoch),
         );
+        inner.ranks.insert(notice.id.clone(), notice.rank());
         inner.notices.insert(notice.id.clone(), notice);
         if inner.notices.len() > MAX_KEPT_NOTICES {
             let now = Utc::now();
             inner.notices.retain(|_, n| n.is_active(now));
         }
-        self.emit(&mut inner, event);
-    }
-
-    /// Forgets a notice whose retained message was cleared.
-    pub(crate) fn remove_notice(&self, id: &str) {
-        let mut inner = self.lock();
-        if inner.notices.remove(id).is_some() {
-            inner.snapshots.clear();
-        }
+        self.emit(inner, event);
     }
 
     /// Sends a station's state; `unchanged` names the blocks that are as
@@ -633,24 +663,63 @@ mod tests {
         assert_eq!(hub.seq(), 2);
     }
 
+    fn notice(version: i64, status: &str) -> Notice {
+        let signer = super::super::notice::tests::signer();
+        let body = super::super::notice::tests::body(
+            "n1",
+            version,
+            status,
+            "2099-01-01T00:00:00Z",
+            Some(&signer),
+        );
+        let keys = envmon_core::alert::TrustedKeys::single(signer.public_key());
+        Notice::verified("n1", body.to_string().as_bytes(), &keys, Utc::now()).unwrap()
+    }
+
     #[test]
     fn a_notice_version_seen_before_is_not_news() {
         let hub = Hub::new(16);
-        let notice = |version: i64, status: &str| {
-            let body = serde_json::json!({"id": "n1", "version": version, "status": status,
-                "expires": "2099-01-01T00:00:00Z", "area": {"districts": [], "stations": []}});
-            Notice::parse("n1", body.to_string().as_bytes()).unwrap()
-        };
-        hub.apply_notice(notice(1, "published"));
-        hub.apply_notice(notice(1, "published"));
+        assert!(hub.apply_notice(notice(1, "published")));
+        assert!(!hub.apply_notice(notice(1, "published")));
         assert_eq!(hub.seq(), 1);
         let Start::Snapshot(snapshot) = hub.join(&Filter::default(), None).start else {
             panic!()
         };
         assert_eq!(json(&snapshot.text)["notices"][0]["id"], "n1");
-        hub.apply_notice(notice(2, "cancelled"));
+        assert!(hub.apply_notice(notice(2, "cancelled")));
         assert_eq!(hub.seq(), 2);
         let snapshot = hub.snapshot(&Filter::default());
         assert_eq!(json(&snapshot.text)["notices"], serde_json::json!([]));
+        // The first version again, replayed: refused, the cancellation holds.
+        assert!(!hub.apply_notice(notice(1, "published")));
+        let snapshot = hub.snapshot(&Filter::default());
+        assert_eq!(json(&snapshot.text)["notices"], serde_json::json!([]));
+    }
+
+    #[test]
+    fn the_database_wins_ties_and_the_broker_never_overrides_it() {
+        let hub = Hub::new(16);
+        hub.reload_notices(vec![notice(2, "updated")]);
+        assert_eq!(hub.seq(), 1);
+        assert!(!hub.apply_notice(notice(2, "updated")), "equal: not news");
+        assert!(!hub.apply_notice(notice(1, "published")), "older");
+        // Re-signed in the database (another key, same version): it wins.
+        let mut resigned = notice(2, "updated");
+        resigned.body["signature"]["value"] = "00".into();
+        hub.reload_notices(vec![resigned.clone()]);
+        assert_eq!(hub.seq(), 2);
+        hub.reload_notices(vec![resigned]);
+        assert_eq!(hub.seq(), 2, "unchanged: nothing sent");
+        // An inactive notice never held is recorded, not sent, and its
+        // older versions are refused from then on.
+        let fresh = Hub::new(16);
+        fresh.reload_notices(vec![notice(3, "cancelled")]);
+        assert_eq!(fresh.seq(), 0);
+        assert!(!fresh.apply_notice(notice(1, "published")), "a replay");
+        assert_eq!(fresh.seq(), 0);
+        assert_eq!(
+            json(&fresh.snapshot(&Filter::default()).text)["notices"],
+            serde_json::json!([])
+        );
     }
 }

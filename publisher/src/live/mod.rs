@@ -5,7 +5,7 @@
 //! Flow: `feed` (MQTT) -> `hub` (state, numbering, replay ring, one
 //! serialisation per event) -> per client a `session` (`filter`, coalescing
 //! `queue`) -> `ws` or `sse`. `admission` caps connections; `request` reads
-//! what a connection asks for; `notice` reads alert notices; `frame` makes
+//! what a connection asks for; `notice` verifies alert notices; `frame` makes
 //! the WebSocket frames the server writes.
 
 mod admission;
@@ -23,6 +23,6 @@ mod upgrade;
 pub(crate) mod ws;
 
 pub(crate) use admission::Admission;
-pub(crate) use feed::LiveFeed;
+pub(crate) use feed::{LiveFeed, NoticeTrust, reload_notices};
 pub(crate) use filter::District;
 pub(crate) use hub::Hub;

@@ -1,10 +1,14 @@
 //! The audit log in PostgreSQL: [`append`] adds a staff action to the hash
 //! chain inside the caller's transaction (so an action and its record
-//! commit together), [`verify_audit`] re-checks the whole chain.
+//! commit together), [`verify_audit`] re-checks the whole chain, and
+//! [`verify_audit_against`] checks that it still passes through a head
+//! published earlier.
 
 use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
-use envmon_core::alert::audit::{AuditEntry, ChainBreak, GENESIS, verify_chain};
+use envmon_core::alert::audit::{
+    AnchorBreak, AuditEntry, AuditHead, ChainBreak, GENESIS, verify_chain, verify_chain_against,
+};
 use envmon_core::alert::canonical::canonical_json;
 use envmon_core::db::DbError;
 use serde_json::Value;
@@ -91,9 +95,37 @@ pub enum AuditError {
     /// The chain is broken.
     #[error(transparent)]
     Broken(#[from] ChainBreak),
+    /// The chain does not pass through the kept head.
+    #[error(transparent)]
+    Anchor(#[from] AnchorBreak),
     /// The log could not be read.
     #[error(transparent)]
     Database(#[from] DbError),
+}
+
+const LAST_ENTRY: &str = "SELECT seq, at, actor, action, subject, detail, prev_hash, hash
+    FROM audit_log ORDER BY seq DESC LIMIT 1";
+
+fn entry_of(row: &tokio_postgres::Row) -> AuditEntry {
+    AuditEntry {
+        seq: row.get(0),
+        at: row.get(1),
+        actor: row.get(2),
+        action: row.get(3),
+        subject: row.get(4),
+        detail: row.get(5),
+        prev_hash: row.get(6),
+        hash: row.get(7),
+    }
+}
+
+/// The chain's last entry, if any.
+///
+/// # Errors
+/// When the log cannot be read.
+pub(crate) async fn last_entry(client: &impl GenericClient) -> Result<Option<AuditEntry>, DbError> {
+    let row = client.query_opt(LAST_ENTRY, &[]).await?;
+    Ok(row.as_ref().map(entry_of))
 }
 
 /// Reads the whole audit log in order and checks the chain; returns the
@@ -102,6 +134,23 @@ pub enum AuditError {
 /// # Errors
 /// The first break, or a database failure.
 pub async fn verify_audit(client: &impl GenericClient) -> Result<u64, AuditError> {
+    Ok(verify_chain(&read_all(client).await?)?)
+}
+
+/// [`verify_audit`], and that the chain passes through `head` (a head
+/// published earlier and kept): fails when the table was rewritten or cut
+/// at or below it.
+///
+/// # Errors
+/// The first break, the head not on the chain, or a database failure.
+pub async fn verify_audit_against(
+    client: &impl GenericClient,
+    head: &AuditHead,
+) -> Result<u64, AuditError> {
+    Ok(verify_chain_against(&read_all(client).await?, head)?)
+}
+
+async fn read_all(client: &impl GenericClient) -> Result<Vec<AuditEntry>, AuditError> {
     let mut entries = Vec::new();
     let mut after = 0i64;
     loop {
@@ -115,16 +164,7 @@ pub async fn verify_audit(client: &impl GenericClient) -> Result<u64, AuditError
             .map_err(DbError::from)?;
         let Some(last) = rows.last() else { break };
         after = last.get(0);
-        entries.extend(rows.iter().map(|row| AuditEntry {
-            seq: row.get(0),
-            at: row.get(1),
-            actor: row.get(2),
-            action: row.get(3),
-            subject: row.get(4),
-            detail: row.get(5),
-            prev_hash: row.get(6),
-            hash: row.get(7),
-        }));
+        entries.extend(rows.iter().map(entry_of));
     }
-    Ok(verify_chain(&entries)?)
+    Ok(entries)
 }

@@ -141,8 +141,9 @@ impl BroadcastLoop {
                     backoff.reset();
                     let broadcaster = self.broadcaster.clone();
                     let pool = self.pool.clone();
+                    let signer = Arc::clone(&self.signer);
                     // Announcing waits on the queue this loop drains: do it aside.
-                    tokio::spawn(async move { reannounce(&broadcaster, &pool).await });
+                    tokio::spawn(async move { reannounce(&broadcaster, &pool, &signer).await });
                 }
                 Ok(_) => {}
                 Err(error) => {
@@ -159,10 +160,12 @@ impl BroadcastLoop {
     }
 }
 
-async fn reannounce(broadcaster: &Broadcaster, pool: &Pool) {
+async fn reannounce(broadcaster: &Broadcaster, pool: &Pool, signer: &NoticeSigner) {
     match super::notice_store::current_documents(pool).await {
         Ok(notices) => {
+            let now = chrono::Utc::now();
             for notice in notices {
+                let notice = super::issued::present(signer, notice, now);
                 broadcaster.announce(&notice).await;
             }
         }
@@ -192,7 +195,7 @@ impl ExpirySweep {
                 return;
             }
         };
-        for mut notice in notices {
+        for notice in notices {
             let ended = matches!(
                 notice.status,
                 NoticeStatus::Published | NoticeStatus::Updated
@@ -207,8 +210,8 @@ impl ExpirySweep {
                 .map(|mut seen| seen.insert(notice.version_id.clone()))
                 .unwrap_or(false);
             if first {
-                notice.status = NoticeStatus::Expired;
-                self.signer.sign(&mut notice);
+                let notice = super::issued::present(&self.signer, notice, now);
+                debug_assert_eq!(notice.status, NoticeStatus::Expired);
                 self.broadcaster.announce(&notice).await;
             }
         }

@@ -1,5 +1,5 @@
 //! The staff console page at `/staff/` (dashboard/staff.html, staff.js,
-//! staff.css), embedded in the binary like the public dashboard, or read
+//! staff.css, and the dashboard's trust.js), embedded in the binary like the public dashboard, or read
 //! from `[publisher] dashboard_dir` when set.
 //!
 //! The page may not be framed (clickjacking an "approve" button is the
@@ -15,7 +15,7 @@ use axum::routing::get;
 
 use crate::http::AppState;
 
-const ASSETS: [(&str, &str, &str); 3] = [
+const ASSETS: [(&str, &str, &str); 4] = [
     (
         "staff.html",
         "text/html; charset=utf-8",
@@ -31,6 +31,13 @@ const ASSETS: [(&str, &str, &str); 3] = [
         "text/css; charset=utf-8",
         include_str!("../../../dashboard/staff.css"),
     ),
+    // The dashboard's canonical JSON and link rules, for the content hash
+    // an approval names and the evidence link the review shows.
+    (
+        "trust.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../dashboard/trust.js"),
+    ),
 ];
 
 const POLICY: &str = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
@@ -41,6 +48,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/staff/", get(|state| asset(state, 0)))
         .route("/staff/staff.js", get(|state| asset(state, 1)))
         .route("/staff/staff.css", get(|state| asset(state, 2)))
+        .route("/staff/trust.js", get(|state| asset(state, 3)))
 }
 
 async fn asset(State(app): State<AppState>, index: usize) -> Response {

@@ -12,16 +12,20 @@
 //! - `notices` and `notice_store`: drafts, approval, updates, cancellation.
 //! - `alarms` and `live`: alarms from ingest, and their live channel.
 //! - `broadcast`: issued notices onto MQTT.
+//! - `issued`: issued notices as the public receives them.
 //! - `console`: the staff page at `/staff/`.
 //! - `keys`: the signing key file.
 //! - [`audit`]: appending to and verifying the chain.
+//! - `anchor`: the chain's head, signed and published.
 
 mod alarms;
+mod anchor;
 pub mod audit;
 mod auth;
 mod body;
 mod broadcast;
 mod console;
+mod issued;
 pub mod keys;
 mod live;
 mod notice_store;
@@ -33,22 +37,29 @@ mod tokens;
 pub mod users;
 
 use axum::Router;
-use envmon_core::alert::NoticeSigner;
 use envmon_core::alert::cap::CapSender;
+use envmon_core::alert::{NoticeSigner, TrustedKeys};
 
-pub use audit::{AuditError, verify_audit};
+pub(crate) use anchor::AuditAnchor;
+pub use audit::{AuditError, verify_audit, verify_audit_against};
 pub use settings::StaffSettings;
 pub use users::{Role, UserError, add_user};
 
 pub(crate) use broadcast::{BroadcastLoop, Broadcaster};
-pub(crate) use notice_store::{issued_version, latest_documents, public_status};
+pub(crate) use issued::{every_notice, present};
+pub(crate) use notice_store::{issued_version, latest_documents};
 
 use crate::http::AppState;
 
-/// What the staff routes share: the signer and the MQTT broadcaster.
+/// What the staff routes share: the signer, the keys trusted for notices
+/// and the MQTT broadcaster.
 #[derive(Debug)]
 pub(crate) struct Staff {
     pub(crate) signer: std::sync::Arc<NoticeSigner>,
+    /// The signer's own key (always) and `trusted_keys` (each in its period).
+    pub(crate) trusted: std::sync::Arc<TrustedKeys>,
+    /// The audit chain's latest signed head.
+    pub(crate) anchor: std::sync::Arc<AuditAnchor>,
     pub(crate) broadcaster: Broadcaster,
     pub(crate) sender: CapSender,
     /// `public_url` without a trailing slash.

@@ -5,8 +5,11 @@
 //! - `POST /api/v1/staff/notices/{id}/update` (operator, admin): draft a new
 //!   version of an issued notice.
 //! - `POST /api/v1/staff/notices/{id}/approve` (approver, admin, never the
-//!   draft's author): issue the draft as `published` or `updated`, signed,
-//!   announced on MQTT.
+//!   draft's author) `{"version", "content_hash"}`: issue the draft as
+//!   `published` or `updated`, signed, announced on MQTT. The body names
+//!   the draft version and the SHA-256 of the content the approver
+//!   reviewed ([`content_hash`]); when the draft has changed since, 409:
+//!   nobody approves text they did not see.
 //! - `POST /api/v1/staff/notices/{id}/cancel` (approver, admin): withdraw
 //!   at once; a cancellation needs no second person, since it only stops
 //!   a warning, and it is in the audit log like everything else.
@@ -16,7 +19,7 @@ use axum::extract::{Path, State};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use chrono::{DateTime, Datelike, Utc};
-use envmon_core::alert::{NoticeContent, NoticeStatus, PublicNotice};
+use envmon_core::alert::{NoticeContent, NoticeStatus, PublicNotice, content_hash};
 use envmon_core::db::DbError;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -78,15 +81,26 @@ async fn checked(app: &AppState, content: &NoticeContent) -> Result<Value, ApiEr
     serde_json::to_value(content).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
-/// A notice's versions as staff see them.
+/// A notice's versions as staff see them: each with its content hash (what
+/// an approval names) and, for a draft that updates an issued version, the
+/// fields it changes.
 fn view(id: &str, alarm_id: Option<i64>, versions: &[VersionRow]) -> Value {
+    let issued = versions.iter().rev().find(|v| !v.is_draft());
     let versions: Vec<Value> = versions
         .iter()
         .map(|v| {
+            let changes = match issued {
+                Some(issued) if v.is_draft() => {
+                    Value::from(changed_fields(&issued.content, &v.content))
+                }
+                _ => Value::Null,
+            };
             json!({
                 "version": v.version,
                 "state": v.state,
                 "content": v.content,
+                "content_hash": content_hash(&v.content),
+                "changes_from_issued": changes,
                 "drafted_by": v.drafted_by_name,
                 "drafted_at": v.drafted_at,
                 "approved_by": v.approved_by_name,
@@ -96,6 +110,35 @@ fn view(id: &str, alarm_id: Option<i64>, versions: &[VersionRow]) -> Value {
         })
         .collect();
     json!({ "id": id, "alarm_id": alarm_id, "versions": versions })
+}
+
+/// The dotted paths (`headline.en`, `area.stations`) at which `after`
+/// differs from `before`; lists compare whole.
+fn changed_fields(before: &Value, after: &Value) -> Vec<String> {
+    fn walk(path: &str, before: Option<&Value>, after: Option<&Value>, out: &mut Vec<String>) {
+        match (before, after) {
+            (Some(Value::Object(b)), Some(Value::Object(a))) => {
+                let mut keys: Vec<&String> = b.keys().chain(a.keys()).collect();
+                keys.sort();
+                keys.dedup();
+                for key in keys {
+                    let inner = if path.is_empty() {
+                        key.clone()
+                    } else {
+                        format!("{path}.{key}")
+                    };
+                    walk(&inner, b.get(key.as_str()), a.get(key.as_str()), out);
+                }
+            }
+            (b, a) if b.filter(|v| !v.is_null()) != a.filter(|v| !v.is_null()) => {
+                out.push(path.to_owned());
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk("", Some(before), Some(after), &mut out);
+    out
 }
 
 async fn load_view(
@@ -255,6 +298,9 @@ fn now_micros() -> DateTime<Utc> {
     DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
 }
 
+/// The signed public notice of a version; refused when a link in it is
+/// not a web link or a path on the site (the content's evidence link was
+/// checked on drafting; the CAP link comes from `public_url`).
 fn build_notice(
     staff: &Staff,
     id: &str,
@@ -262,7 +308,7 @@ fn build_notice(
     status: NoticeStatus,
     content: NoticeContent,
     references: Option<String>,
-) -> PublicNotice {
+) -> Result<PublicNotice, ApiError> {
     let version_id = PublicNotice::version_id_of(id, version);
     let mut notice = PublicNotice {
         id: id.to_owned(),
@@ -275,14 +321,26 @@ fn build_notice(
         references,
         signature: None,
     };
-    staff.signer.sign(&mut notice);
     notice
+        .check_links()
+        .map_err(|e| ApiError::BadRequest(format!("link: {e}")))?;
+    staff.signer.sign(&mut notice);
+    Ok(notice)
+}
+
+/// What an approver reviewed: the draft version and its content hash.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ApproveBody {
+    version: i32,
+    content_hash: String,
 }
 
 async fn approve(
     State(app): State<AppState>,
     user: StaffUser,
     Path(id): Path<String>,
+    JsonBody(reviewed): JsonBody<ApproveBody>,
 ) -> Result<Json<Value>, ApiError> {
     user.require(APPROVERS)?;
     let mut client = app.pool.get().await.map_err(DbError::from)?;
@@ -292,6 +350,30 @@ async fn approve(
         .iter()
         .find(|v| v.is_draft())
         .ok_or_else(|| ApiError::Conflict(format!("notice {id} has no draft to approve")))?;
+    let current_hash = content_hash(&draft.content);
+    if draft.version != reviewed.version
+        || !current_hash.eq_ignore_ascii_case(&reviewed.content_hash)
+    {
+        let detail = json!({
+            "version": draft.version, "content_hash": current_hash,
+            "reviewed_version": reviewed.version, "reviewed_hash": reviewed.content_hash,
+            "reason": "stale",
+        });
+        drop(tx);
+        audit::append_alone(
+            &mut client,
+            &user.username,
+            "notice.approve.refused",
+            &id,
+            &detail,
+        )
+        .await?;
+        return Err(ApiError::Conflict(format!(
+            "stale approval: the draft of {id} is version {} with content hash {current_hash} now, \
+             not what was reviewed (version {}, {}); review it again",
+            draft.version, reviewed.version, reviewed.content_hash
+        )));
+    }
     if draft.drafted_by == user.id {
         drop(tx);
         audit::append_alone(
@@ -323,9 +405,16 @@ async fn approve(
         NoticeStatus::Published
     };
     let references = previous.map(|v| PublicNotice::version_id_of(&id, v.version));
-    let notice = build_notice(&app.staff, &id, draft.version, status, content, references);
+    let notice = build_notice(&app.staff, &id, draft.version, status, content, references)?;
     store::issue_draft(&tx, &notice, user.id).await?;
-    audit::append(&tx, &user.username, "notice.approve", &id, &json!({ "version": notice.version, "status": status.as_str(), "drafted_by": draft.drafted_by_name, "signature": notice.signature.as_ref().map(|s| &s.value) })).await?;
+    let detail = json!({
+        "version": notice.version,
+        "status": status.as_str(),
+        "drafted_by": draft.drafted_by_name,
+        "content_hash": current_hash,
+        "signature": notice.signature.as_ref().map(|s| &s.value),
+    });
+    audit::append(&tx, &user.username, "notice.approve", &id, &detail).await?;
     tx.commit().await.map_err(DbError::from)?;
     app.staff.broadcaster.announce(&notice).await;
     Ok(Json(serde_json::to_value(&notice).unwrap_or(Value::Null)))
@@ -376,7 +465,7 @@ async fn cancel(
         NoticeStatus::Cancelled,
         content,
         references,
-    );
+    )?;
     store::insert_cancellation(&tx, &notice, user.id).await?;
     audit::append(
         &tx,
@@ -389,4 +478,26 @@ async fn cancel(
     tx.commit().await.map_err(DbError::from)?;
     app.staff.broadcaster.announce(&notice).await;
     Ok(Json(serde_json::to_value(&notice).unwrap_or(Value::Null)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_update_names_each_field_it_changes() {
+        let before = json!({
+            "severity": "orange", "headline": {"zh": "甲", "en": "A"},
+            "area": {"districts": ["浦东新区"], "stations": []}, "evidence_url": null
+        });
+        let after = json!({
+            "severity": "red", "headline": {"zh": "甲", "en": "B"},
+            "area": {"districts": ["浦东新区", "徐汇区"], "stations": []}
+        });
+        assert_eq!(
+            changed_fields(&before, &after),
+            ["area.districts", "headline.en", "severity"]
+        );
+        assert!(changed_fields(&before, &before).is_empty());
+    }
 }

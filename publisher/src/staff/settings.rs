@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use envmon_core::alert::TrustedKey;
 use serde::{Deserialize, Serialize};
 
 /// How staff sign in and how notices are issued.
@@ -40,6 +41,17 @@ pub struct StaffSettings {
     /// them as `expired`.
     #[serde(with = "humantime_serde")]
     pub expiry_check: Duration,
+    /// Public keys whose notices are relayed, besides this publisher's own
+    /// (always trusted): each `{ public_key = "64 hex digits", not_before,
+    /// not_after }`, the times optional (RFC 3339). A key verifies nothing
+    /// outside its period. When rotating the signing key, list the old one
+    /// here with a `not_after` a little beyond the longest notice still
+    /// held by browsers. Published at `/api/v1/alerts/public-key`.
+    pub trusted_keys: Vec<TrustedKey>,
+    /// How often the audit chain's head is read and signed for
+    /// `/api/v1/audit/head` and the Atom feed.
+    #[serde(with = "humantime_serde")]
+    pub audit_head_interval: Duration,
 }
 
 impl Default for StaffSettings {
@@ -56,6 +68,8 @@ impl Default for StaffSettings {
             sender_name_en: "Shanghai Municipal Bureau of Ecology and Environment".into(),
             live_poll: Duration::from_secs(1),
             expiry_check: Duration::from_secs(10),
+            trusted_keys: Vec::new(),
+            audit_head_interval: Duration::from_secs(60),
         }
     }
 }

@@ -69,6 +69,11 @@ impl EnvmonProcess {
     ) -> Self {
         let mut env = base_env(db, broker);
         env.push(("ENVMON__PUBLISHER__LISTEN".into(), listen.to_string()));
+        // The test process's key, so tests can sign what it must trust.
+        env.push((
+            "ENVMON__PUBLISHER__STAFF__SIGNING_KEY_FILE".into(),
+            super::staff::signing_key_file().display().to_string(),
+        ));
         env.extend(
             extra
                 .iter()

@@ -9,17 +9,32 @@ use std::sync::OnceLock;
 use super::TestDb;
 use super::http::Response;
 pub use super::http::send;
-use envmon_publisher::staff::{Role, StaffSettings, add_user};
+use envmon_core::alert::NoticeSigner;
+use envmon_publisher::staff::{Role, StaffSettings, add_user, keys};
 
-/// One signing key for every test in this process, in a private directory.
+/// One signing key for every test in this process, in a private
+/// directory; made here on first use, so no reader sees it half written.
 pub fn signing_key_file() -> PathBuf {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
+    static FILE: OnceLock<PathBuf> = OnceLock::new();
+    FILE.get_or_init(|| {
         let dir = std::env::temp_dir().join(super::unique("envmon-keys"));
         std::fs::create_dir_all(&dir).unwrap();
-        dir
+        let file = dir.join("signing.key");
+        keys::load_or_create(file.to_str().unwrap()).unwrap();
+        file
     })
-    .join("signing.key")
+    .clone()
+}
+
+/// The key every publisher of this test process signs notices with.
+pub fn signer() -> NoticeSigner {
+    keys::load_or_create(signing_key_file().to_str().unwrap()).unwrap()
+}
+
+/// `notice` signed as this test process's publishers sign notices.
+pub fn signed(mut notice: serde_json::Value) -> serde_json::Value {
+    signer().sign_document(&mut notice);
+    notice
 }
 
 pub fn staff_settings() -> StaffSettings {
@@ -28,6 +43,7 @@ pub fn staff_settings() -> StaffSettings {
         cap_sender: "envmon@envmon.test".into(),
         live_poll: std::time::Duration::from_millis(100),
         expiry_check: std::time::Duration::from_millis(200),
+        audit_head_interval: std::time::Duration::from_millis(200),
         ..StaffSettings::default()
     }
 }
@@ -84,6 +100,35 @@ impl Staff {
             path,
             &[("Cookie", &self.cookie), ("Origin", &self.origin)],
             body,
+        )
+        .await
+    }
+}
+
+impl Staff {
+    /// The body an approver sends for the open draft of `id` as the
+    /// console shows it now: its version and content hash.
+    pub async fn reviewed(&self, id: &str) -> String {
+        let view = self
+            .call("GET", &format!("/api/v1/staff/notices/{id}"), None)
+            .await
+            .json();
+        let draft = view["versions"]
+            .as_array()
+            .and_then(|versions| versions.iter().find(|v| v["state"] == "draft"))
+            .unwrap_or_else(|| panic!("{id} has no open draft: {view}"))
+            .clone();
+        serde_json::json!({ "version": draft["version"], "content_hash": draft["content_hash"] })
+            .to_string()
+    }
+
+    /// Approves the open draft of `id`, as reviewed now.
+    pub async fn approve(&self, id: &str) -> Response {
+        let body = self.reviewed(id).await;
+        self.call(
+            "POST",
+            &format!("/api/v1/staff/notices/{id}/approve"),
+            Some(&body),
         )
         .await
     }

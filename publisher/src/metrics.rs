@@ -52,15 +52,23 @@ pub(crate) static ALERT_NOTICES: Counter = Counter::new(
     "Alert notice versions received from the broker and relayed to live clients.",
 );
 
+/// Staff sign-in attempts, by outcome.
+pub(crate) static SIGN_INS: LabeledCounter = LabeledCounter::new(
+    "envmon_staff_sign_ins_total",
+    "Staff sign-in attempts: signed_in, refused (wrong name or password, disabled), delayed (the name or browser must wait), address_limited, busy (password checks full).",
+    &["outcome"],
+);
+
 /// Every publisher metric in the text exposition format.
 pub fn render() -> String {
-    let metrics: [&dyn Metric; 6] = [
+    let metrics: [&dyn Metric; 7] = [
         &HTTP_REQUESTS,
         &HTTP_SECONDS,
         &LIVE_CLIENTS,
         &LIVE_DROPPED,
         &BROKER_CONNECTED,
         &ALERT_NOTICES,
+        &SIGN_INS,
     ];
     render_all(&metrics)
 }

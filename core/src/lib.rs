@@ -23,6 +23,7 @@
 //! - [`broker`]: MQTT connection settings shared by every daemon.
 //! - [`backoff`]: the retry delays of every reconnecting loop.
 //! - [`beijing`]: Beijing time, the time zone of the data.
+//! - [`redact`]: passwords and keys kept out of output and logs.
 
 pub mod alert;
 pub mod aqi;
@@ -34,6 +35,7 @@ pub mod metrics;
 pub mod parameter;
 pub mod quality;
 pub mod reading;
+pub mod redact;
 pub mod registry;
 pub mod station;
 pub mod topic;

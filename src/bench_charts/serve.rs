@@ -70,7 +70,7 @@ fn with_database(url: &str, name: &str) -> String {
 async fn connect(url: &str) -> anyhow::Result<tokio_postgres::Client> {
     let (client, connection) = tokio_postgres::connect(url, NoTls)
         .await
-        .with_context(|| format!("connecting to {url}"))?;
+        .with_context(|| format!("connecting to {}", envmon_core::redact::redact_url(url)))?;
     tokio::spawn(connection);
     Ok(client)
 }

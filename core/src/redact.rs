@@ -137,6 +137,28 @@ mod tests {
     }
 
     #[test]
+    fn settings_debug_output_shows_no_password() {
+        let database = crate::db::DatabaseSettings {
+            url: "postgres://envmon:hunter2@db/envmon".into(),
+            ..crate::db::DatabaseSettings::default()
+        };
+        let broker = crate::broker::BrokerSettings {
+            username: Some("ingest".into()),
+            password: Some("mqtt-secret".into()),
+            ..crate::broker::BrokerSettings::default()
+        };
+        let shown = format!("{database:?} {broker:?} {database:#?}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("mqtt-secret"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("envmon:***@db") && shown.contains("\"ingest\""),
+            "{shown}"
+        );
+    }
+
+    #[test]
     fn secret_keys_are_named_so_paths_and_public_keys_are_not() {
         for key in [
             "password",

@@ -164,6 +164,18 @@ pub(crate) enum UserCommand {
         #[arg(long)]
         role: String,
     },
+    /// Disable a staff user: their sessions end and their API tokens are
+    /// revoked at once.
+    Disable {
+        /// Login name.
+        username: String,
+    },
+    /// Enable a disabled staff user again (their old sessions and tokens
+    /// stay ended).
+    Enable {
+        /// Login name.
+        username: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

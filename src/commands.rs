@@ -171,7 +171,7 @@ pub(crate) async fn run_migrations(settings: &Settings) -> anyhow::Result<Vec<i3
     let mut client = pool.get().await.with_context(|| {
         format!(
             "connecting to PostgreSQL at {}",
-            redact(&settings.database.url)
+            envmon_core::redact::redact_url(&settings.database.url)
         )
     })?;
     Ok(db::migrate(&mut client).await?)
@@ -190,34 +190,6 @@ fn read_registry(file: Option<&Path>) -> anyhow::Result<Vec<Station>> {
     parse_registry(&text).context("parsing the station registry")
 }
 
-/// The URL without its password, for messages.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let credentials = &url[scheme + 3..at];
-            match credentials.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
-    }
-}
-
 pub(crate) async fn bench_charts(settings: &Settings, seconds: u64) -> anyhow::Result<()> {
     crate::bench_charts::charts(settings, seconds).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn redact_hides_the_password_only() {
-        assert_eq!(
-            redact("postgres://u:secret@h:5432/d"),
-            "postgres://u:***@h:5432/d"
-        );
-        assert_eq!(redact("postgres://h/d"), "postgres://h/d");
-    }
 }

@@ -7,6 +7,7 @@ mod bench_live;
 mod cli;
 mod commands;
 mod metrics;
+mod secrets;
 mod settings;
 mod staff_commands;
 mod telemetry;
@@ -70,6 +71,12 @@ async fn main() -> anyhow::Result<()> {
         Command::User {
             command: UserCommand::Add { username, role },
         } => staff_commands::user_add(&settings, &username, &role).await,
+        Command::User {
+            command: UserCommand::Disable { username },
+        } => staff_commands::user_enabled(&settings, &username, false).await,
+        Command::User {
+            command: UserCommand::Enable { username },
+        } => staff_commands::user_enabled(&settings, &username, true).await,
         Command::Alerts {
             command: AlertsCommand::Verify { file, public_key },
         } => staff_commands::alerts_verify(&settings, &file, public_key.as_deref()),
@@ -94,7 +101,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Config {
             command: ConfigCommand::Show,
         } => {
-            print!("{}", toml::to_string_pretty(&settings)?);
+            // Passwords and keys never leave the process, not even here.
+            let shown = secrets::redacted(toml::Value::try_from(&settings)?);
+            print!("{}", toml::to_string_pretty(&shown)?);
             Ok(())
         }
     }

@@ -40,12 +40,13 @@ impl Settings {
                 "settings file {} does not exist",
                 file.display()
             );
+            crate::secrets::refuse_readable_secrets(file)?;
             figment = figment.merge(Toml::file(file));
         }
         let settings: Settings = figment
             .merge(Env::prefixed("ENVMON__").split("__"))
             .extract()
-            .map_err(|e| anyhow::anyhow!("invalid settings: {e}"))?;
+            .map_err(crate::secrets::settings_error)?;
         Ok(settings)
     }
 

@@ -1,5 +1,10 @@
-//! `envmon user add`, `envmon alerts verify`, `envmon alerts public-key`
-//! and `envmon audit verify`.
+//! `envmon user add|disable|enable`, `envmon alerts verify`,
+//! `envmon alerts public-key` and `envmon audit verify`.
+//!
+//! Staff accounts are created here only, on the server's command line,
+//! never over the web API: someone who could create accounts over the web
+//! could give themselves a second person to approve their own drafts. Here
+//! it takes the database's own credentials, which already allow anything.
 
 use std::io::Read;
 use std::path::Path;
@@ -7,7 +12,9 @@ use std::path::Path;
 use anyhow::Context;
 use envmon_core::alert::audit::AuditHead;
 use envmon_core::alert::{TrustedKey, TrustedKeys, hex, verify_notice};
-use envmon_publisher::staff::{Role, add_user, keys, verify_audit, verify_audit_against};
+use envmon_publisher::staff::{
+    Role, add_user, disable_user, enable_user, keys, verify_audit, verify_audit_against,
+};
 
 use crate::settings::Settings;
 
@@ -36,9 +43,39 @@ pub(crate) async fn user_add(
     crate::commands::run_migrations(settings).await?;
     let pool = settings.database.pool()?;
     let mut client = pool.get().await.context("connecting to PostgreSQL")?;
-    let id = add_user(&mut client, "cli", username, role, &password).await?;
+    let id = add_user(&mut client, &cli_actor(), username, role, &password).await?;
     println!("Added {} {username} (id {id}).", role.as_str());
     Ok(())
+}
+
+/// Disables or enables a staff user.
+pub(crate) async fn user_enabled(
+    settings: &Settings,
+    username: &str,
+    enabled: bool,
+) -> anyhow::Result<()> {
+    crate::commands::run_migrations(settings).await?;
+    let pool = settings.database.pool()?;
+    let mut client = pool.get().await.context("connecting to PostgreSQL")?;
+    if enabled {
+        enable_user(&mut client, &cli_actor(), username).await?;
+        println!("Enabled {username}.");
+    } else {
+        disable_user(&mut client, &cli_actor(), username).await?;
+        println!("Disabled {username}: sessions ended, API tokens revoked.");
+    }
+    Ok(())
+}
+
+/// Who the audit log names for a command-line action: `cli:` and the
+/// operating-system user, when known.
+fn cli_actor() -> String {
+    match std::env::var("USER").or_else(|_| std::env::var("LOGNAME")) {
+        Ok(user) if !user.is_empty() => {
+            format!("cli:{}", user.chars().take(32).collect::<String>())
+        }
+        _ => "cli".to_owned(),
+    }
 }
 
 /// Checks a notice's signature, printing the verdict; fails when it does

@@ -14,8 +14,8 @@ use crate::topic::{InvalidPrefix, Topics};
 /// connection and being redelivered forever.
 pub const MAX_PACKET_BYTES: usize = 256 * 1024;
 
-/// How to reach the MQTT broker.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// How to reach the MQTT broker. Its `Debug` hides the password.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct BrokerSettings {
     /// Broker host name or address.
@@ -47,6 +47,21 @@ impl Default for BrokerSettings {
             password: None,
             tls: BrokerTls::default(),
         }
+    }
+}
+
+impl std::fmt::Debug for BrokerSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BrokerSettings")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("topic_prefix", &self.topic_prefix)
+            .field("username", &self.username)
+            .field(
+                "password",
+                &self.password.as_ref().map(|_| crate::redact::REDACTED),
+            )
+            .finish_non_exhaustive()
     }
 }
 

@@ -24,6 +24,7 @@
 //! - [`tls`]: TLS for the daemons' connections to the broker and PostgreSQL.
 //! - [`backoff`]: the retry delays of every reconnecting loop.
 //! - [`beijing`]: Beijing time, the time zone of the data.
+//! - [`redact`]: passwords and keys kept out of output and logs.
 
 pub mod alert;
 pub mod aqi;
@@ -35,6 +36,7 @@ pub mod metrics;
 pub mod parameter;
 pub mod quality;
 pub mod reading;
+pub mod redact;
 pub mod registry;
 pub mod station;
 pub mod tls;

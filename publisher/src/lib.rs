@@ -46,6 +46,7 @@ pub mod chart_bench {
 
 use crate::charts::{Attribution, Charts};
 use crate::http::AppState;
+use crate::http::site::Site;
 use crate::live::{Admission, Hub, LiveFeed, NoticeTrust};
 
 /// MQTT requests (subscribe, disconnect) waiting for the live feed loop;
@@ -82,6 +83,10 @@ pub enum PublisherError {
     /// A staff setting is invalid.
     #[error("invalid [publisher.staff] setting: {0}")]
     StaffSettings(String),
+    /// The settings would build links from requests or mix the public site
+    /// with the staff console.
+    #[error("{0}")]
+    Site(String),
     /// A task panicked.
     #[error("a publisher task failed")]
     Task(#[from] tokio::task::JoinError),
@@ -105,6 +110,7 @@ impl Publisher {
     /// Fails when the database cannot be reached or migrated, the listener
     /// cannot be bound, or the topic prefix is malformed.
     pub async fn build(settings: Settings) -> Result<Self, PublisherError> {
+        Site::check(&settings).map_err(PublisherError::Site)?;
         let topics = settings.broker.topics()?;
         let pool = settings.database.pool()?;
         {
@@ -139,7 +145,8 @@ impl Publisher {
         options.set_clean_session(true);
         let (client, eventloop) = AsyncClient::new(options, MQTT_REQUEST_QUEUE);
         let broker_connected = Arc::new(AtomicBool::new(false));
-        let (staff, broadcast) = build_staff(&settings, &topics, pool.clone(), addr)?;
+        let site = Arc::new(Site::resolve(&settings, addr));
+        let (staff, broadcast) = build_staff(&settings, &topics, pool.clone(), addr, &site)?;
         let trust = NoticeTrust {
             keys: Arc::clone(&staff.trusted),
             signer: Arc::clone(&staff.signer),
@@ -164,6 +171,7 @@ impl Publisher {
                 en: settings.attribution_en.clone(),
             },
         ));
+        let sign_in = Arc::new(staff::SignIn::new(&settings));
         let state = AppState {
             charts,
             rate_limiter: http::rate_limiter(&settings),
@@ -178,6 +186,8 @@ impl Publisher {
             broker_connected,
             shutdown: CancellationToken::new(),
             staff: Arc::new(staff),
+            site,
+            sign_in,
         };
         Ok(Self {
             listener,
@@ -254,6 +264,7 @@ fn build_staff(
     topics: &envmon_core::topic::Topics,
     pool: deadpool_postgres::Pool,
     addr: SocketAddr,
+    site: &Site,
 ) -> Result<(staff::Staff, staff::BroadcastLoop), PublisherError> {
     let staff_settings = &settings.staff;
     if !envmon_core::alert::cap::is_cap_token(&staff_settings.cap_sender) {
@@ -289,12 +300,7 @@ fn build_staff(
             name_zh: staff_settings.sender_name_zh.clone(),
             name_en: staff_settings.sender_name_en.clone(),
         },
-        base_url: settings
-            .public_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{addr}"))
-            .trim_end_matches('/')
-            .to_owned(),
+        base_url: site.base(),
     };
     // Every notice links its CAP document under this URL: refuse to start
     // rather than issue a notice whose link a page must not follow.

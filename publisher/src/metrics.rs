@@ -59,9 +59,16 @@ pub(crate) static ALERT_NOTICES_REFUSED: LabeledCounter = LabeledCounter::new(
     &["reason"],
 );
 
+/// Staff sign-in attempts, by outcome.
+pub(crate) static SIGN_INS: LabeledCounter = LabeledCounter::new(
+    "envmon_staff_sign_ins_total",
+    "Staff sign-in attempts: signed_in, refused (wrong name or password, disabled), delayed (the name or browser must wait), address_limited, busy (password checks full).",
+    &["outcome"],
+);
+
 /// Every publisher metric in the text exposition format.
 pub fn render() -> String {
-    let metrics: [&dyn Metric; 7] = [
+    let metrics: [&dyn Metric; 8] = [
         &HTTP_REQUESTS,
         &HTTP_SECONDS,
         &LIVE_CLIENTS,
@@ -69,6 +76,7 @@ pub fn render() -> String {
         &BROKER_CONNECTED,
         &ALERT_NOTICES,
         &ALERT_NOTICES_REFUSED,
+        &SIGN_INS,
     ];
     render_all(&metrics)
 }

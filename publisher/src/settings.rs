@@ -8,6 +8,7 @@ use envmon_core::db::DatabaseSettings;
 use serde::{Deserialize, Serialize};
 
 pub use crate::http::client_address::Network;
+pub use crate::http::public_url::PublicUrl;
 
 /// Everything the publisher needs to run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -73,11 +74,12 @@ pub struct Settings {
     pub attribution_zh: String,
     /// Who the data is from, in English.
     pub attribution_en: String,
-    /// The public base URL (e.g. `https://air.example.gov.cn`) that embed
-    /// codes and oEmbed answers link to; absent: taken from each request's
-    /// Host header. Alert notices (`cap_url`) and the Atom feed link to it
-    /// too; absent, to the address the publisher is bound to.
-    pub public_url: Option<String>,
+    /// The site's public origin (e.g. `https://air.example.gov.cn`): every
+    /// link the publisher writes (embed codes, oEmbed, `cap_url`, Atom), the
+    /// page's Content-Security-Policy and the staff Origin check use it,
+    /// never a request's Host header. Required unless `listen` is a
+    /// loopback address, where it defaults to `http://{listen}`.
+    pub public_url: Option<PublicUrl>,
     /// Staff sign-in and alert notices.
     pub staff: crate::staff::StaffSettings,
 }

@@ -470,7 +470,8 @@ async fn the_openapi_document_lists_routes_that_answer() {
         } else if concrete.contains("/compare/") {
             "?stations=1141A,1142A"
         } else if concrete.ends_with("/oembed") {
-            "?url=http://127.0.0.1/station/1141A&format=json"
+            // Only this site's own URLs (its public URL) are embeddable.
+            &*format!("?url=http://{addr}/station/1141A&format=json")
         } else {
             ""
         };

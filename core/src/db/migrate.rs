@@ -52,6 +52,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "retention",
         sql: include_str!("../../migrations/V7__retention.sql"),
     },
+    Migration {
+        version: 9,
+        name: "sign_in",
+        sql: include_str!("../../migrations/V9__sign_in.sql"),
+    },
 ];
 
 /// Arbitrary constant naming envmon's migration advisory lock.

@@ -23,8 +23,8 @@ pub use migrate::{MIGRATIONS, Migration, migrate};
 pub use partitions::{PartitionedTable, ensure_partitions, ensure_reading_partitions};
 pub use retention::{MaintenanceReport, RetentionSettings, run_maintenance};
 
-/// How to reach PostgreSQL.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// How to reach PostgreSQL. Its `Debug` hides the URL's password.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DatabaseSettings {
     /// Connection URL, `postgres://user:password@host:port/database`.
@@ -50,6 +50,15 @@ impl Default for DatabaseSettings {
             connect_timeout: Duration::from_secs(5),
             tls: PgTls::default(),
         }
+    }
+}
+
+impl std::fmt::Debug for DatabaseSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseSettings")
+            .field("url", &crate::redact::redact_url(&self.url))
+            .field("max_connections", &self.max_connections)
+            .finish_non_exhaustive()
     }
 }
 

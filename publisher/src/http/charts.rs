@@ -72,6 +72,9 @@ fn matches(headers: &HeaderMap, etag: &str) -> bool {
         .any(|tag| tag == etag || tag == "*")
 }
 
+/// The policy of a chart image (an SVG is a document when opened directly).
+const IMAGE_POLICY: &str = "default-src 'none'; sandbox";
+
 async fn serve(
     app: &AppState,
     request: &ChartRequest,
@@ -107,6 +110,12 @@ async fn serve(
             (
                 header::ACCESS_CONTROL_ALLOW_ORIGIN,
                 HeaderValue::from_static("*"),
+            ),
+            // An image opened on its own runs nothing and loads nothing; no
+            // frame-ancestors, since other sites may frame a chart.
+            (
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(IMAGE_POLICY),
             ),
             (
                 header::HeaderName::from_static("x-envmon-render"),

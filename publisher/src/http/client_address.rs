@@ -80,6 +80,17 @@ impl fmt::Display for Network {
     }
 }
 
+/// The unit a per-address limit counts: an IPv4 address, or the /64 an
+/// IPv6 address is in (one subscriber line usually gets a whole /64, so
+/// counting single IPv6 addresses would give one attacker billions of
+/// budgets).
+pub(crate) fn address_group(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => IpAddr::V6((u128::from(v6) & !u128::from(u64::MAX)).into()),
+        v4 => v4,
+    }
+}
+
 /// The client's address: `peer`, or what the trusted proxies say.
 pub(crate) fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[Network]) -> IpAddr {
     let is_trusted = |ip: IpAddr| trusted.iter().any(|n| n.contains(ip));
@@ -149,6 +160,21 @@ mod tests {
             assert!(Network::try_from(bad.to_owned()).is_err(), "{bad}");
         }
         assert_eq!(private[0].to_string(), "10.0.0.0/8");
+    }
+
+    #[test]
+    fn ipv6_addresses_count_by_their_64() {
+        assert_eq!(
+            address_group(ip("2001:db8:1:2:aaaa::1")),
+            ip("2001:db8:1:2::")
+        );
+        assert_eq!(
+            address_group(ip("2001:db8:1:2:ffff:ffff:ffff:ffff")),
+            address_group(ip("2001:db8:1:2::9"))
+        );
+        assert_ne!(address_group(ip("2001:db8:1:3::1")), ip("2001:db8:1:2::"));
+        assert_eq!(address_group(ip("203.0.113.9")), ip("203.0.113.9"));
+        assert_eq!(address_group(ip("::ffff:203.0.113.9")), ip("203.0.113.9"));
     }
 
     #[test]

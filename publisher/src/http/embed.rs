@@ -17,7 +17,7 @@ use std::path::Path as FsPath;
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use envmon_core::aqi::Edition;
@@ -39,11 +39,16 @@ pub(crate) const WIDGET_HEIGHT: u32 = 236;
 /// names, and fetch everything live.
 const CACHE_CONTROL: &str = "public, max-age=300";
 
-/// Only this server may be contacted. No `frame-ancestors`: any page may
-/// frame the widget, including one opened from a file, which
-/// `frame-ancestors *` would refuse.
-const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
-    connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'";
+/// Only this server may be contacted (its live WebSocket too). No
+/// `frame-ancestors`: any page may frame the widget, including one opened
+/// from a file, which `frame-ancestors *` would refuse.
+fn widget_policy(app: &AppState) -> String {
+    format!(
+        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self' {}; \
+         img-src 'self' data:; base-uri 'none'; form-action 'none'",
+        app.site.public.websocket_origin()
+    )
+}
 
 const EMBED_HTML: &str = include_str!("../../../dashboard/embed.html");
 const EMBED_JS: &str = include_str!("../../../dashboard/embed.js");
@@ -84,25 +89,6 @@ pub(crate) fn encode_component(text: &str) -> String {
         }
     }
     out
-}
-
-/// The public base URL: `[publisher] public_url`, else this request's
-/// scheme (from a proxy's `X-Forwarded-Proto`) and `Host`.
-pub(crate) fn base_url(app: &AppState, headers: &HeaderMap) -> String {
-    if let Some(url) = &app.settings.public_url {
-        return url.trim_end_matches('/').to_owned();
-    }
-    let text = |name| {
-        headers
-            .get(name)
-            .and_then(|v: &HeaderValue| v.to_str().ok())
-    };
-    let scheme = match text("x-forwarded-proto") {
-        Some("https") => "https",
-        _ => "http",
-    };
-    let host = text(header::HOST.as_str()).unwrap_or("localhost");
-    format!("{scheme}://{host}")
 }
 
 /// The station `code` from the registry.
@@ -220,12 +206,11 @@ async fn widget(
     State(app): State<AppState>,
     Path(code): Path<String>,
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let map = query_map(query, &["lang", "theme"])?;
     let (lang, theme) = (lang_of(&map)?, theme_of(&map)?);
     let station = find_station(&app, &code).await?;
-    let base = base_url(&app, &headers);
+    let base = app.site.base();
     let title = format!(
         "{} · {}",
         station_name(&station, lang),
@@ -259,15 +244,15 @@ async fn widget(
             &escape_html(&station_url(&base, &station.code, lang)),
         )
         .replace("{{config}}", &config);
-    Ok(html_response(page))
+    Ok(html_response(page, &widget_policy(&app)))
 }
 
-fn html_response(page: String) -> Response {
+fn html_response(page: String, policy: &str) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
             (header::CACHE_CONTROL, CACHE_CONTROL),
-            (header::CONTENT_SECURITY_POLICY, CSP),
+            (header::CONTENT_SECURITY_POLICY, policy),
             (header::REFERRER_POLICY, "no-referrer"),
         ],
         page,
@@ -316,12 +301,11 @@ async fn station_page(
     State(app): State<AppState>,
     Path(code): Path<String>,
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let map = query_map(query, &["lang"])?;
     let lang = lang_of(&map)?;
     let station = find_station(&app, &code).await?;
-    let base = base_url(&app, &headers);
+    let base = app.site.base();
     let name = station_name(&station, lang);
     let title = format!("{name} · {}", lang.pick("实时监测", "live monitoring"));
     let widget = widget_url(&base, &station.code, lang, Theme::Light);
@@ -334,9 +318,22 @@ async fn station_page(
         station.code,
         lang.as_str()
     );
+    // The codes to copy carry inline styles for other sites' pages; this
+    // page's own copies are styled from embed.css, since its policy allows
+    // no inline style.
     let iframe = iframe_code(&widget, &title, WIDGET_WIDTH, WIDGET_HEIGHT);
     let image = format!(
         r#"<img src="{}" width="800" height="400" alt="{}" style="max-width:100%;height:auto">"#,
+        escape_html(&chart),
+        escape_html(&title)
+    );
+    let live_iframe = format!(
+        r#"<iframe class="live-frame" src="{}" width="{WIDGET_WIDTH}" height="{WIDGET_HEIGHT}" title="{}" loading="lazy"></iframe>"#,
+        escape_html(&widget),
+        escape_html(&title)
+    );
+    let chart_image = format!(
+        r#"<img class="chart-image" src="{}" width="800" height="400" alt="{}">"#,
         escape_html(&chart),
         escape_html(&title)
     );
@@ -356,8 +353,8 @@ async fn station_page(
 </head>
 <body class="station-page" data-station="{code}">
 <header><h1>{name_html}</h1><nav>{other} · <a href="/">{dashboard}</a></nav></header>
-<section><h2>{live}</h2>{iframe}</section>
-<section><h2>{chart_heading}</h2>{image}</section>
+<section><h2>{live}</h2>{live_iframe}</section>
+<section><h2>{chart_heading}</h2>{chart_image}</section>
 <section><h2>{embed_heading}</h2>
 <label>{widget_label}<textarea readonly rows="3" data-embed="iframe">{iframe_code}</textarea></label>
 <label>{image_label}<textarea readonly rows="2" data-embed="image">{image_code}</textarea></label>

@@ -31,9 +31,6 @@ pub(crate) enum ApiError {
     /// The request conflicts with the current state.
     #[error("{0}")]
     Conflict(String),
-    /// Too many attempts; try later.
-    #[error("{0}")]
-    TooMany(String),
     /// Something other than the database failed.
     #[error("internal failure: {0}")]
     Internal(String),
@@ -52,7 +49,6 @@ impl IntoResponse for ApiError {
             Self::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             Self::Forbidden(code, _) => (StatusCode::FORBIDDEN, *code),
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
-            Self::TooMany(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
             Self::Internal(error) => {
                 tracing::error!(error = %error, "Request failed.");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")

@@ -16,9 +16,12 @@ mod indices;
 mod latest_cache;
 mod oembed;
 mod openapi;
+pub(crate) mod public_url;
 mod query;
-mod rate_limit;
+pub(crate) mod rate_limit;
 mod readings;
+pub(crate) mod security_headers;
+pub(crate) mod site;
 mod station_query;
 mod stations;
 
@@ -54,6 +57,10 @@ pub(crate) struct AppState {
     pub(crate) charts: Arc<Charts>,
     /// Staff sign-in, notice signing and broadcasting.
     pub(crate) staff: Arc<crate::staff::Staff>,
+    /// The public origin (and the console's), from the settings.
+    pub(crate) site: Arc<site::Site>,
+    /// Sign-in limits: per address, per name or browser, argon2 in flight.
+    pub(crate) sign_in: Arc<crate::staff::SignIn>,
 }
 
 /// The whole public application.
@@ -88,11 +95,18 @@ pub(crate) fn app(state: AppState) -> Router {
     let live = Router::new()
         .route("/api/v1/live", get(ws::live))
         .route("/api/v1/live/sse", get(sse::sse));
+    let site = Arc::clone(&state.site);
+    let headers = Arc::new(security_headers::SecurityHeaders::new(&site));
     Router::new()
         .merge(live)
         .merge(api)
         .fallback(|| async { ApiError::NotFound("no such route".into()) })
+        .layer(middleware::from_fn_with_state(site, site::separate_console))
         .layer(middleware::from_fn(cors::cors))
+        .layer(middleware::from_fn_with_state(
+            headers,
+            security_headers::security_headers,
+        ))
         .layer(middleware::from_fn(crate::metrics::track))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -7,13 +7,13 @@ use std::collections::HashMap;
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
 
-use super::embed::{WIDGET_HEIGHT, WIDGET_WIDTH, base_url, find_station, iframe_code, widget_url};
+use super::embed::{WIDGET_HEIGHT, WIDGET_WIDTH, find_station, iframe_code, widget_url};
 use super::{ApiError, AppState};
 use crate::charts::{Lang, Theme};
 
@@ -84,7 +84,6 @@ fn parse_dimension(map: &HashMap<String, String>, name: &str) -> Result<Option<u
 async fn oembed(
     State(app): State<AppState>,
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let map = query
         .map(|Query(map)| map)
@@ -109,15 +108,8 @@ async fn oembed(
         .ok_or_else(|| ApiError::BadRequest("query parameter `url` is required".into()))?;
     let max_width = parse_dimension(&map, "maxwidth")?;
     let max_height = parse_dimension(&map, "maxheight")?;
-    let base = base_url(&app, &headers);
-    let target = parse_target(
-        url,
-        app.settings
-            .public_url
-            .as_deref()
-            .map(|u| u.trim_end_matches('/')),
-    )
-    .ok_or_else(|| {
+    let base = app.site.base();
+    let target = parse_target(url, Some(&base)).ok_or_else(|| {
         ApiError::NotFound(format!(
             "query parameter `url`: {url} is not a station or widget URL of this site"
         ))

@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 
 use crate::http::AppState;
+use crate::http::security_headers::CONSOLE_POLICY;
 
 const ASSETS: [(&str, &str, &str); 4] = [
     (
@@ -40,8 +41,6 @@ const ASSETS: [(&str, &str, &str); 4] = [
     ),
 ];
 
-const POLICY: &str = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
-
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/staff", get(|| async { Redirect::permanent("/staff/") }))
@@ -67,7 +66,7 @@ async fn asset(State(app): State<AppState>, index: usize) -> Response {
         [
             (header::CONTENT_TYPE, content_type),
             (header::CACHE_CONTROL, "no-cache"),
-            (header::CONTENT_SECURITY_POLICY, POLICY),
+            (header::CONTENT_SECURITY_POLICY, CONSOLE_POLICY),
             (header::X_FRAME_OPTIONS, "DENY"),
             (header::REFERRER_POLICY, "same-origin"),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),

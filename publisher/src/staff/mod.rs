@@ -8,7 +8,8 @@
 //! # Layout
 //!
 //! - `session`, `tokens`, `password`: who is asking.
-//! - `auth`: sign-in, sign-out, API tokens, users, the audit list.
+//! - `login`, with `throttle` and `gate`: sign-in that holds under attack.
+//! - `auth` and `api_tokens`: sign-out, accounts, API tokens, the audit list.
 //! - `notices` and `notice_store`: drafts, approval, updates, cancellation.
 //! - `alarms` and `live`: alarms from ingest, and their live channel.
 //! - `broadcast`: issued notices onto MQTT.
@@ -20,19 +21,23 @@
 
 mod alarms;
 mod anchor;
+mod api_tokens;
 pub mod audit;
 mod auth;
 mod body;
 mod broadcast;
 mod console;
+mod gate;
 mod issued;
 pub mod keys;
 mod live;
+mod login;
 mod notice_store;
 mod notices;
 pub mod password;
 mod session;
 mod settings;
+mod throttle;
 mod tokens;
 pub mod users;
 
@@ -43,7 +48,9 @@ use envmon_core::alert::{NoticeSigner, TrustedKeys};
 pub(crate) use anchor::AuditAnchor;
 pub use audit::{AuditError, verify_audit, verify_audit_against};
 pub use settings::StaffSettings;
-pub use users::{Role, UserError, add_user};
+pub use users::{Role, UserError, add_user, disable_user, enable_user};
+
+pub(crate) use login::SignIn;
 
 pub(crate) use broadcast::{BroadcastLoop, Broadcaster};
 pub(crate) use issued::{every_notice, present};

@@ -1,4 +1,7 @@
-//! Staff users and their roles; `envmon user add` lands here.
+//! Staff users and their roles. Accounts are created only on the server's
+//! command line (`envmon user add` lands here), never over the web API:
+//! whoever can create an account can sign in to it, and one person holding
+//! two accounts would be two people to the approval rule.
 
 use deadpool_postgres::GenericClient;
 use envmon_core::db::DbError;
@@ -29,6 +32,13 @@ impl Role {
             Self::Approver => "approver",
             Self::Admin => "admin",
         }
+    }
+
+    /// Whether a holder of `self` may do everything `other` may: the same
+    /// role, or admin. Operator and approver do different things, so
+    /// neither covers the other.
+    pub fn covers(self, other: Role) -> bool {
+        self == other || self == Self::Admin
     }
 
     /// Parses a stored or typed role name.
@@ -62,6 +72,9 @@ pub enum UserError {
     /// The name is taken.
     #[error("user {0} already exists")]
     Exists(String),
+    /// No such user.
+    #[error("no user {0}")]
+    Unknown(String),
     /// Hashing failed.
     #[error(transparent)]
     Password(#[from] PasswordError),
@@ -122,6 +135,78 @@ pub async fn add_user(
     .await?;
     tx.commit().await.map_err(DbError::from)?;
     Ok(id)
+}
+
+/// Disables `username`, ends every session and revokes every API token and
+/// known browser of the account, in one transaction recorded as done by
+/// `actor`. Disabling ends the account's access at once; enabling it again
+/// ([`enable_user`]) gives back none of them.
+///
+/// # Errors
+/// When there is no such user or the database fails.
+pub async fn disable_user(
+    client: &mut deadpool_postgres::Client,
+    actor: &str,
+    username: &str,
+) -> Result<(), UserError> {
+    let tx = client.transaction().await.map_err(DbError::from)?;
+    let id: i64 = tx
+        .query_opt(
+            "UPDATE staff_user SET disabled = true WHERE username = $1 RETURNING id",
+            &[&username],
+        )
+        .await
+        .map_err(DbError::from)?
+        .ok_or_else(|| UserError::Unknown(username.to_owned()))?
+        .get(0);
+    let sessions = tx
+        .execute("DELETE FROM staff_session WHERE user_id = $1", &[&id])
+        .await
+        .map_err(DbError::from)?;
+    let tokens = tx
+        .execute(
+            "UPDATE api_token SET revoked_at = now(), revoked_by = $2
+             WHERE user_id = $1 AND revoked_at IS NULL",
+            &[&id, &actor],
+        )
+        .await
+        .map_err(DbError::from)?;
+    tx.execute("DELETE FROM staff_browser WHERE user_id = $1", &[&id])
+        .await
+        .map_err(DbError::from)?;
+    audit::append(
+        &tx,
+        actor,
+        "user.disable",
+        username,
+        &json!({ "sessions_ended": sessions, "tokens_revoked": tokens }),
+    )
+    .await?;
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(())
+}
+
+/// Enables `username` again (from the command line only); its old sessions
+/// and tokens stay ended.
+///
+/// # Errors
+/// When there is no such user or the database fails.
+pub async fn enable_user(
+    client: &mut deadpool_postgres::Client,
+    actor: &str,
+    username: &str,
+) -> Result<(), UserError> {
+    let tx = client.transaction().await.map_err(DbError::from)?;
+    tx.query_opt(
+        "UPDATE staff_user SET disabled = false WHERE username = $1 RETURNING id",
+        &[&username],
+    )
+    .await
+    .map_err(DbError::from)?
+    .ok_or_else(|| UserError::Unknown(username.to_owned()))?;
+    audit::append(&tx, actor, "user.enable", username, &json!({})).await?;
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(())
 }
 
 /// A signed-in staff member.

@@ -94,6 +94,23 @@ pub async fn send(
     )
 }
 
+/// [`send`] with a `Host` header of the caller's choice: a request for
+/// another site's name, as a proxy or an attacker would send it.
+pub async fn send_to(
+    addr: SocketAddr,
+    host: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> Response {
+    parse(
+        &request_to(addr, host, method, path, headers, body)
+            .await
+            .unwrap(),
+    )
+}
+
 async fn request_raw(
     addr: SocketAddr,
     method: &str,
@@ -101,8 +118,19 @@ async fn request_raw(
     headers: &[(&str, &str)],
     body: Option<&str>,
 ) -> std::io::Result<Vec<u8>> {
+    request_to(addr, &addr.to_string(), method, path, headers, body).await
+}
+
+async fn request_to(
+    addr: SocketAddr,
+    host: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> std::io::Result<Vec<u8>> {
     let mut stream = TcpStream::connect(addr).await?;
-    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\n");
+    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\n");
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }

@@ -52,6 +52,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "retention",
         sql: include_str!("../../migrations/V7__retention.sql"),
     },
+    Migration {
+        version: 8,
+        name: "logger_trust",
+        sql: include_str!("../../migrations/V8__logger_trust.sql"),
+    },
 ];
 
 /// Arbitrary constant naming envmon's migration advisory lock.

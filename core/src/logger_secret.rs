@@ -149,7 +149,13 @@ mod tests {
     fn only_the_secret_itself_verifies() {
         let hash = SecretHash::new("Tr0ub4dor-3").unwrap();
         assert!(hash.verify("Tr0ub4dor-3"));
-        for wrong in ["", "Tr0ub4dor-", "tr0ub4dor-3", "Tr0ub4dor-3 ", "Tr0ub4dor-33"] {
+        for wrong in [
+            "",
+            "Tr0ub4dor-",
+            "tr0ub4dor-3",
+            "Tr0ub4dor-3 ",
+            "Tr0ub4dor-33",
+        ] {
             assert!(!hash.verify(wrong), "{wrong:?}");
         }
     }
@@ -179,7 +185,15 @@ mod tests {
         assert_eq!(check_secret(&"a".repeat(65)), Err(SecretError::Length));
         assert_eq!(check_secret("123456"), Ok(()));
         assert_eq!(check_secret(&"a".repeat(64)), Ok(()));
-        for bad in ["abc;def", "abc,def", "abc&&def", "abc=def", "abc##def", "abc def", "密码密码密码"] {
+        for bad in [
+            "abc;def",
+            "abc,def",
+            "abc&&def",
+            "abc=def",
+            "abc##def",
+            "abc def",
+            "密码密码密码",
+        ] {
             assert!(check_secret(bad).is_err(), "{bad:?}");
         }
         assert!(SecretHash::new("abc;def").is_err());

@@ -171,7 +171,10 @@ mod tests {
         assert!(!host.contains(ip("203.0.113.8")));
         let all = Network::parse("0.0.0.0/0").unwrap();
         assert!(all.contains(ip("198.51.100.1")));
-        assert!(!all.contains(ip("2001:db8::1")), "IPv4 networks hold no IPv6 peer");
+        assert!(
+            !all.contains(ip("2001:db8::1")),
+            "IPv4 networks hold no IPv6 peer"
+        );
     }
 
     #[test]

@@ -280,7 +280,10 @@ coordinates_approximate = false
         assert_eq!(stations[0].hj212_networks.len(), 2);
         assert!(stations[0].hj212_networks[0].contains("10.20.1.1".parse().unwrap()));
         let json = serde_json::to_string(&stations[0]).unwrap();
-        assert!(!json.contains("3700000A") && !json.contains("hj212"), "{json}");
+        assert!(
+            !json.contains("3700000A") && !json.contains("hj212"),
+            "{json}"
+        );
         let host_bits = AIR.to_owned() + "hj212_networks = [\"10.20.1.5/16\"]\n";
         assert!(matches!(
             parse_registry(&host_bits),

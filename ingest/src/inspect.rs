@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use crate::decode::hj212::{Deframer, parse_packet, records_from_packet};
 use crate::decode::{DecodeError, Record, StationLookup, decode};
 use crate::qc::QcState;
-use crate::stations::StationDirectory;
+use crate::stations::{Registry, StationDirectory};
 
 /// Explains payloads against a registry.
 #[derive(Debug)]
@@ -21,8 +21,16 @@ pub struct Inspector {
 impl Inspector {
     /// An inspector for topics under `topics` and the given stations.
     pub fn new(topics: Topics, stations: Vec<Station>) -> Self {
-        let mut directory = StationDirectory::default();
-        directory.replace(stations, std::time::Instant::now());
+        // No secrets here (registry files never hold them), so no PW is
+        // checked: this shows what a packet's data becomes.
+        let mut directory = StationDirectory::new(false);
+        directory.replace(
+            Registry {
+                stations,
+                secrets: Vec::new(),
+            },
+            std::time::Instant::now(),
+        );
         Self { topics, directory }
     }
 

@@ -9,6 +9,7 @@ mod commands;
 mod metrics;
 mod settings;
 mod staff_commands;
+mod station_commands;
 mod telemetry;
 
 use clap::Parser;
@@ -67,6 +68,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Stations {
             command: StationsCommand::Import { file },
         } => commands::import(&settings, &file).await,
+        Command::Stations {
+            command: StationsCommand::Secret { code, remove },
+        } => station_commands::secret(&settings, &code, remove).await,
         Command::User {
             command: UserCommand::Add { username, role },
         } => staff_commands::user_add(&settings, &username, &role).await,

@@ -59,7 +59,7 @@ pub struct Settings {
     /// Open HJ 212 connections allowed from one IP address; more are closed
     /// at once (logged, and counted in
     /// `envmon_ingest_hj212_connections_refused_total`). A logger holds
-    /// one; loggers behind one NAT gateway share its address.
+    /// one; loggers behind one NAT gateway share its address. 0 for no cap.
     pub hj212_max_connections_per_address: usize,
     /// Staff alarms: the rules and how often they are evaluated.
     pub alarms: crate::alarms::AlarmSettings,

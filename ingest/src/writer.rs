@@ -70,12 +70,14 @@ impl Decoded {
         }
     }
 
-    /// Whether it was refused whole because its station is not (yet) in
-    /// the directory.
-    fn unknown_station(&self) -> bool {
+    /// Whether it was refused whole for what a newer directory may know:
+    /// a station not (yet) registered, or a logger secret just set.
+    fn may_pass_after_reload(&self) -> bool {
         self.records.is_empty()
             && self.letter.as_ref().is_some_and(|letter| {
-                letter.reason_code == "unknown_station" || letter.reason_code == "hj212_unknown_mn"
+                letter.reason_code == "unknown_station"
+                    || letter.reason_code == "hj212_unknown_mn"
+                    || LOGGER_REFUSALS.contains(&letter.reason_code)
             })
     }
 }
@@ -223,7 +225,7 @@ impl Collector {
     async fn add(&mut self, batch: &mut Batch, input: Input, shutdown: &CancellationToken) -> bool {
         self.refresh_directory().await;
         let mut decoded = self.decode(&input);
-        if decoded.unknown_station() && self.directory.is_stale(Instant::now()) {
+        if decoded.may_pass_after_reload() && self.directory.is_stale(Instant::now()) {
             let mut backoff = Backoff::new(Duration::from_millis(100), MAX_RETRY_DELAY);
             loop {
                 match self.reload_directory().await {

@@ -3,7 +3,7 @@
 //! has any), and the PW must be its secret (see `decode::hj212::auth`).
 //!
 //! The gate keeps a station directory of its own, shared by every
-//! connection: reloaded when an MN is unknown (at most every
+//! connection: reloaded when a packet would be refused (at most every
 //! [`RELOAD_INTERVAL`]) and at least every
 //! [`REFRESH_INTERVAL`](crate::stations::REFRESH_INTERVAL), so a new
 //! station, secret or network takes effect without a restart.
@@ -62,11 +62,13 @@ impl LoggerGate {
             self.reload().await;
         }
         match self.check(packet, peer) {
-            Err(Hj212Error::UnknownMn(_)) => {
+            // A station, secret or network may have been registered since
+            // the last load; refusals reload at most every RELOAD_INTERVAL.
+            Err(_) => {
                 self.reload().await;
                 self.check(packet, peer)
             }
-            verdict => verdict,
+            admitted => admitted,
         }
     }
 

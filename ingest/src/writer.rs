@@ -225,7 +225,10 @@ impl Collector {
     async fn add(&mut self, batch: &mut Batch, input: Input, shutdown: &CancellationToken) -> bool {
         self.refresh_directory().await;
         let mut decoded = self.decode(&input);
-        if decoded.may_pass_after_reload() && self.directory.is_stale(Instant::now()) {
+        // What the TCP listener refused it judged against its own directory.
+        let judged_here = !matches!(input, Input::Refused(_));
+        if judged_here && decoded.may_pass_after_reload() && self.directory.is_stale(Instant::now())
+        {
             let mut backoff = Backoff::new(Duration::from_millis(100), MAX_RETRY_DELAY);
             loop {
                 match self.reload_directory().await {
@@ -250,7 +253,7 @@ impl Collector {
         if let Some(letter) = decoded.letter {
             // Counted once, on the final answer: a stale directory
             // decodes twice. The TCP listener counts its own refusals.
-            if !matches!(input, Input::Refused(_)) {
+            if judged_here {
                 events::PayloadRefused {
                     topic: &letter.topic,
                     reason: letter.reason_code,

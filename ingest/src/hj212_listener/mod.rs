@@ -139,13 +139,7 @@ impl Connection {
     /// Serves one logger until it disconnects, goes silent, is refused, or we
     /// shut down.
     async fn serve(self, mut stream: TcpStream) {
-        let Self {
-            peer,
-            inputs,
-            gate,
-            shutdown,
-        } = &self;
-        let (peer, inputs, shutdown) = (*peer, inputs, shutdown);
+        let (peer, inputs) = (self.peer, &self.inputs);
         tracing::debug!(%peer, "HJ 212 logger connected.");
         let mut deframer = Deframer::new();
         let mut reassembler = Reassembler::new(MAX_HELD_PARTS);
@@ -153,7 +147,7 @@ impl Connection {
         loop {
             let read = tokio::select! {
                 read = tokio::time::timeout(IDLE_TIMEOUT, stream.read(&mut buffer)) => read,
-                () = shutdown.cancelled() => break,
+                () = self.shutdown.cancelled() => break,
             };
             let n = match read {
                 Ok(Ok(0)) | Err(_) => break,
@@ -180,7 +174,7 @@ impl Connection {
                         continue;
                     }
                 };
-                let station = match gate.admit(&packet, peer.ip()).await {
+                let station = match self.gate.admit(&packet, peer.ip()).await {
                     Ok(station) => station,
                     Err(error) => {
                         self.turn_away(stream, &packet, raw, error).await;

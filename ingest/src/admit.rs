@@ -11,20 +11,36 @@
 //!   those readings loses nothing a station measured, when one bad clock
 //!   reading sits in a pack with good ones. The payload itself is kept
 //!   whole, as the dead letter of the refused readings.
+//! - **Readings older than raw readings are kept** (`[retention] readings`,
+//!   when set) are refused the same way (`too_old`): the next maintenance
+//!   pass would delete them, while the hourly means and indices computed
+//!   from them would stay, history no stored reading stands behind. Within
+//!   retention, late data is real data (a logger's backlog) and is taken;
+//!   it cannot change what is current (see docs/payloads.md).
 //!
-//! Pure: the receive time and the skew are passed in.
+//! Pure: the receive time and the bounds are passed in.
 
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::decode::{DecodeError, Record};
 
-/// The records to store, and the refusal of those that may not be.
+/// How far from its receipt a reading may be dated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Window {
+    /// At most this far after receipt (`[ingest] future_skew`).
+    pub(crate) future_skew: std::time::Duration,
+    /// At most this far before receipt (`[retention] readings`; `None` when
+    /// readings are kept forever).
+    pub(crate) max_age: Option<std::time::Duration>,
+}
+
+/// The records to store, and the refusals of the readings that may not be.
 #[derive(Debug)]
 pub(crate) struct Admitted {
     /// Records with at least one reading left.
     pub(crate) records: Vec<Record>,
-    /// Why some readings were refused (`future_time`), if any were.
-    pub(crate) refused: Option<DecodeError>,
+    /// Why some readings were refused (`future_time`, `too_old`), if any were.
+    pub(crate) refused: Vec<DecodeError>,
 }
 
 /// Admits the readings of one payload received at `received_at`.
@@ -34,7 +50,7 @@ pub(crate) struct Admitted {
 pub(crate) fn admit(
     records: Vec<Record>,
     received_at: DateTime<Utc>,
-    future_skew: std::time::Duration,
+    window: Window,
 ) -> Result<Admitted, DecodeError> {
     if let Some(reading) = records
         .iter()
@@ -45,39 +61,80 @@ pub(crate) fn admit(
             parameter: reading.parameter,
         });
     }
-    let skew = TimeDelta::from_std(future_skew).unwrap_or(TimeDelta::MAX);
-    let limit = received_at
+    let skew = TimeDelta::from_std(window.future_skew).unwrap_or(TimeDelta::MAX);
+    let latest_allowed = received_at
         .checked_add_signed(skew)
         .unwrap_or(DateTime::<Utc>::MAX_UTC);
+    let max_age = window
+        .max_age
+        .map(|age| TimeDelta::from_std(age).unwrap_or(TimeDelta::MAX));
+    let earliest_allowed = max_age.map(|age| {
+        received_at
+            .checked_sub_signed(age)
+            .unwrap_or(DateTime::<Utc>::MIN_UTC)
+    });
     let total: usize = records.iter().map(|r| r.readings.len()).sum();
-    let mut refused = 0;
-    let mut latest: Option<DateTime<Utc>> = None;
+    let (mut future, mut old) = (Refused::default(), Refused::default());
     let mut kept = Vec::with_capacity(records.len());
     for mut record in records {
         record.readings.retain(|reading| {
-            let in_time = reading.observed_at <= limit;
-            if !in_time {
-                refused += 1;
-                latest = latest.max(Some(reading.observed_at));
+            let at = reading.observed_at;
+            if at > latest_allowed {
+                future.add(at);
+                false
+            } else if earliest_allowed.is_some_and(|earliest| at < earliest) {
+                old.add(at);
+                false
+            } else {
+                true
             }
-            in_time
         });
         if !record.readings.is_empty() {
             kept.push(record);
         }
     }
-    let refused = latest.map(|latest| DecodeError::FutureTime {
-        refused,
-        total,
-        kept: total - refused,
-        limit,
-        latest,
-        skew_seconds: skew.num_seconds(),
-    });
+    let taken = total - future.count - old.count;
+    let mut refused = Vec::new();
+    if let Some(latest) = future.latest {
+        refused.push(DecodeError::FutureTime {
+            refused: future.count,
+            total,
+            kept: taken,
+            limit: latest_allowed,
+            latest,
+            skew_seconds: skew.num_seconds(),
+        });
+    }
+    if let (Some(earliest), Some(limit), Some(age)) = (old.earliest, earliest_allowed, max_age) {
+        refused.push(DecodeError::TooOld {
+            refused: old.count,
+            total,
+            kept: taken,
+            limit,
+            earliest,
+            retention_days: age.num_days(),
+        });
+    }
     Ok(Admitted {
         records: kept,
         refused,
     })
+}
+
+/// The refused readings of one kind: how many, and their time span.
+#[derive(Default)]
+struct Refused {
+    count: usize,
+    earliest: Option<DateTime<Utc>>,
+    latest: Option<DateTime<Utc>>,
+}
+
+impl Refused {
+    fn add(&mut self, at: DateTime<Utc>) {
+        self.count += 1;
+        self.earliest = Some(self.earliest.map_or(at, |e| e.min(at)));
+        self.latest = Some(self.latest.map_or(at, |l| l.max(at)));
+    }
 }
 
 #[cfg(test)]
@@ -88,7 +145,10 @@ mod tests {
 
     use super::*;
 
-    const SKEW: Duration = Duration::from_secs(600);
+    const WINDOW: Window = Window {
+        future_skew: Duration::from_secs(600),
+        max_age: None,
+    };
 
     fn received() -> DateTime<Utc> {
         "2026-11-25T10:00:00Z".parse().unwrap()
@@ -118,31 +178,27 @@ mod tests {
         received() + TimeDelta::seconds(seconds)
     }
 
+    fn pm25_at(at: DateTime<Utc>) -> Vec<Record> {
+        vec![record(at, &[(Parameter::Pm25, 1.0)])]
+    }
+
     #[test]
     fn a_reading_exactly_at_the_skew_is_taken_and_one_second_later_refused() {
-        let taken = admit(
-            vec![record(at_offset(600), &[(Parameter::Pm25, 1.0)])],
-            received(),
-            SKEW,
-        )
-        .unwrap();
+        let taken = admit(pm25_at(at_offset(600)), received(), WINDOW).unwrap();
         assert_eq!(taken.records.len(), 1);
-        assert!(taken.refused.is_none());
+        assert!(taken.refused.is_empty());
 
-        let late = admit(
-            vec![record(at_offset(601), &[(Parameter::Pm25, 1.0)])],
-            received(),
-            SKEW,
-        )
-        .unwrap();
+        let late = admit(pm25_at(at_offset(601)), received(), WINDOW).unwrap();
         assert!(late.records.is_empty());
-        let error = late.refused.unwrap();
+        let [error] = &late.refused[..] else {
+            panic!("one refusal")
+        };
         assert_eq!(error.code(), "future_time");
         assert!(error.to_string().contains("600 s"), "{error}");
     }
 
     #[test]
-    fn past_and_present_readings_are_always_taken() {
+    fn past_and_present_readings_are_taken_when_readings_are_kept_forever() {
         let admitted = admit(
             vec![
                 record(
@@ -153,15 +209,42 @@ mod tests {
                 record(received(), &[(Parameter::Pm25, 3.0)]),
             ],
             received(),
-            SKEW,
+            WINDOW,
         )
         .unwrap();
         assert_eq!(admitted.records.len(), 3);
-        assert!(admitted.refused.is_none());
+        assert!(admitted.refused.is_empty());
     }
 
     #[test]
-    fn only_the_future_readings_of_a_pack_are_refused() {
+    fn a_reading_older_than_retention_is_refused_at_its_boundary() {
+        let window = Window {
+            max_age: Some(Duration::from_secs(30 * 86_400)),
+            ..WINDOW
+        };
+        let boundary = received() - TimeDelta::days(30);
+        let taken = admit(pm25_at(boundary), received(), window).unwrap();
+        assert_eq!((taken.records.len(), taken.refused.len()), (1, 0));
+        let old = admit(
+            pm25_at(boundary - TimeDelta::seconds(1)),
+            received(),
+            window,
+        )
+        .unwrap();
+        assert!(old.records.is_empty());
+        let [error] = &old.refused[..] else {
+            panic!("one refusal")
+        };
+        assert_eq!(error.code(), "too_old");
+        assert!(error.to_string().contains("30 days"), "{error}");
+    }
+
+    #[test]
+    fn only_the_future_and_expired_readings_of_a_pack_are_refused() {
+        let window = Window {
+            max_age: Some(Duration::from_secs(365 * 86_400)),
+            ..WINDOW
+        };
         let admitted = admit(
             vec![
                 record(
@@ -173,41 +256,62 @@ mod tests {
                     &[(Parameter::Pm25, 500.0)],
                 ),
                 record(at_offset(660), &[(Parameter::Pm25, 2.0)]),
+                record(
+                    "2001-01-01T00:00:00Z".parse().unwrap(),
+                    &[(Parameter::Pm25, 3.0)],
+                ),
             ],
             received(),
-            SKEW,
+            window,
         )
         .unwrap();
         assert_eq!(admitted.records.len(), 1);
         assert_eq!(admitted.records[0].readings.len(), 2);
-        let DecodeError::FutureTime {
-            refused,
-            total,
-            kept,
-            latest,
-            ..
-        } = admitted.refused.unwrap()
+        let [
+            DecodeError::FutureTime {
+                refused,
+                total,
+                kept,
+                latest,
+                ..
+            },
+            DecodeError::TooOld {
+                refused: old,
+                earliest,
+                ..
+            },
+        ] = &admitted.refused[..]
         else {
-            panic!("future_time expected")
+            panic!("future_time and too_old: {:?}", admitted.refused)
         };
-        assert_eq!((refused, total, kept), (2, 4, 2));
+        assert_eq!((*refused, *total, *kept, *old), (2, 5, 2, 1));
         assert_eq!(
-            latest,
+            *latest,
             "2099-01-01T00:00:00Z".parse::<DateTime<Utc>>().unwrap()
+        );
+        assert_eq!(
+            *earliest,
+            "2001-01-01T00:00:00Z".parse::<DateTime<Utc>>().unwrap()
         );
     }
 
     #[test]
     fn a_zero_skew_refuses_anything_after_receipt_and_a_huge_one_nothing() {
-        let one_second = vec![record(at_offset(1), &[(Parameter::Pm25, 1.0)])];
-        let refused = admit(one_second.clone(), received(), Duration::ZERO).unwrap();
-        assert!(refused.records.is_empty() && refused.refused.is_some());
-        let far = vec![record(
-            "9999-01-01T00:00:00Z".parse().unwrap(),
-            &[(Parameter::Pm25, 1.0)],
-        )];
-        let taken = admit(far, received(), Duration::MAX).unwrap();
+        let zero = Window {
+            future_skew: Duration::ZERO,
+            max_age: None,
+        };
+        let refused = admit(pm25_at(at_offset(1)), received(), zero).unwrap();
+        assert!(refused.records.is_empty() && refused.refused.len() == 1);
+        let huge = Window {
+            future_skew: Duration::MAX,
+            max_age: Some(Duration::MAX),
+        };
+        let far = "9999-01-01T00:00:00Z".parse().unwrap();
+        let taken = admit(pm25_at(far), received(), huge).unwrap();
         assert_eq!(taken.records.len(), 1);
+        let ancient = admit(pm25_at(DateTime::<Utc>::MIN_UTC), received(), huge).unwrap();
+        assert_eq!(ancient.records.len(), 1);
     }
 
     #[test]
@@ -219,7 +323,7 @@ mod tests {
                     record(received(), &[(Parameter::Pm25, value)]),
                 ],
                 received(),
-                SKEW,
+                WINDOW,
             )
             .unwrap_err();
             assert_eq!(error.code(), "non_finite");

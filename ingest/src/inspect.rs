@@ -7,7 +7,7 @@ use envmon_core::topic::Topics;
 use envmon_core::{QualityFlag, Station};
 use serde_json::{Value, json};
 
-use crate::admit::admit;
+use crate::admit::{Window, admit};
 use crate::decode::hj212::{Deframer, parse_packet, records_from_packet};
 use crate::decode::{DecodeError, Record, StationLookup, decode};
 use crate::qc::QcState;
@@ -79,11 +79,15 @@ impl Inspector {
 }
 
 /// The lines of one payload, admitted as ingest admits it on receipt now
-/// with the default skew: the records taken, then any refusal.
+/// with the default skew (and no retention bound, which depends on the
+/// deployment): the records taken, then any refusal.
 fn lines(outcome: Result<Vec<Record>, DecodeError>) -> Vec<Value> {
-    let skew = crate::Settings::default().future_skew;
+    let window = Window {
+        future_skew: crate::Settings::default().future_skew,
+        max_age: None,
+    };
     let refusal = |error: &DecodeError| json!({ "refused": { "reason_code": error.code(), "reason": error.to_string() } });
-    match outcome.and_then(|records| admit(records, Utc::now(), skew)) {
+    match outcome.and_then(|records| admit(records, Utc::now(), window)) {
         Ok(admitted) => {
             let mut qc = QcState::default();
             let mut out: Vec<Value> = admitted
@@ -91,7 +95,7 @@ fn lines(outcome: Result<Vec<Record>, DecodeError>) -> Vec<Value> {
                 .into_iter()
                 .map(|record| record_line(record, &mut qc))
                 .collect();
-            out.extend(admitted.refused.as_ref().map(refusal));
+            out.extend(admitted.refused.iter().map(refusal));
             out
         }
         Err(error) => vec![refusal(&error)],

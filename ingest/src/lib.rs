@@ -11,7 +11,8 @@
 //!   their station's secret, from its networks, a few connections per
 //!   address.
 //! - [`decode`]: payload to [`decode::Record`], or a refusal with its reason.
-//! - `admit`: no reading from the future, no value that is not a number.
+//! - `admit`: no reading from the future or older than retention, no value
+//!   that is not a number.
 //! - [`qc`]: flags implausible readings (range, spike, flatline).
 //! - `writer`: batches, decodes, checks, commits, acknowledges.
 //! - [`store`]: the binary COPY and merge of one batch in one transaction.
@@ -199,7 +200,10 @@ impl Ingest {
             live: LivePublisher::new(client.clone()),
             batch_max_messages: settings.batch_max_messages.max(1),
             batch_max_wait: settings.batch_max_wait,
-            future_skew: settings.future_skew,
+            window: admit::Window {
+                future_skew: settings.future_skew,
+                max_age: Some(settings.retention.readings).filter(|age| !age.is_zero()),
+            },
             database_ok: Arc::new(AtomicBool::new(true)),
             qc: qc::QcState::default(),
             rollup: Arc::clone(&rollup_wake),

@@ -29,7 +29,7 @@ use envmon_core::wire::StationState;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
-use crate::admit::admit;
+use crate::admit::{Window, admit};
 use crate::dead_letter::DeadLetter;
 use crate::decode::StationLookup;
 use crate::decode::hj212::records_from_packet;
@@ -54,19 +54,19 @@ const LIVE_INTERVAL: Duration = Duration::from_millis(20);
 const MAX_RETRY_DELAY: Duration = Duration::from_secs(5);
 
 /// A delivery after decoding and admission: the records to store, and the
-/// dead letter of what was refused (all of it, or only readings from the
-/// future).
+/// dead letters of what was refused (all of it, or only readings from the
+/// future or older than retention, one letter per reason).
 #[derive(Debug, Default)]
 struct Decoded {
     records: Vec<Record>,
-    letter: Option<DeadLetter>,
+    letters: Vec<DeadLetter>,
 }
 
 impl Decoded {
     fn refused(letter: DeadLetter) -> Self {
         Self {
             records: Vec::new(),
-            letter: Some(letter),
+            letters: vec![letter],
         }
     }
 
@@ -74,7 +74,7 @@ impl Decoded {
     /// a station not (yet) registered, or a logger secret just set.
     fn may_pass_after_reload(&self) -> bool {
         self.records.is_empty()
-            && self.letter.as_ref().is_some_and(|letter| {
+            && self.letters.first().is_some_and(|letter| {
                 letter.reason_code == "unknown_station"
                     || letter.reason_code == "hj212_unknown_mn"
                     || LOGGER_REFUSALS.contains(&letter.reason_code)
@@ -96,8 +96,8 @@ pub(crate) struct Writer {
     pub(crate) live: LivePublisher,
     pub(crate) batch_max_messages: usize,
     pub(crate) batch_max_wait: Duration,
-    /// Readings dated further than this after their receipt are refused.
-    pub(crate) future_skew: Duration,
+    /// How far from their receipt readings may be dated.
+    pub(crate) window: Window,
     /// Whether the last database operation succeeded (for `/readyz`).
     pub(crate) database_ok: Arc<AtomicBool>,
     /// Quality control's memory of each series.
@@ -132,7 +132,7 @@ impl Writer {
             qc: self.qc,
             batch_max_messages: self.batch_max_messages,
             batch_max_wait: self.batch_max_wait,
-            future_skew: self.future_skew,
+            window: self.window,
             database_ok: Arc::clone(&self.database_ok),
             refresh_tried: None,
         };
@@ -165,7 +165,7 @@ struct Collector {
     qc: QcState,
     batch_max_messages: usize,
     batch_max_wait: Duration,
-    future_skew: Duration,
+    window: Window,
     database_ok: Arc<AtomicBool>,
     /// When the periodic reload of the directory was last tried.
     refresh_tried: Option<Instant>,
@@ -250,7 +250,7 @@ impl Collector {
             }
             batch.records.push((received_at, record));
         }
-        if let Some(letter) = decoded.letter {
+        for letter in decoded.letters {
             // Counted once, on the final answer: a stale directory
             // decodes twice. The TCP listener counts its own refusals.
             if judged_here {
@@ -346,10 +346,10 @@ impl Collector {
         let letter = |error: &DecodeError| {
             DeadLetter::from_error(received_at, topic.clone(), payload.clone(), error)
         };
-        match outcome.and_then(|records| admit(records, received_at, self.future_skew)) {
+        match outcome.and_then(|records| admit(records, received_at, self.window)) {
             Ok(admitted) => Decoded {
                 records: admitted.records,
-                letter: admitted.refused.as_ref().map(letter),
+                letters: admitted.refused.iter().map(letter).collect(),
             },
             Err(error) => Decoded::refused(letter(&error)),
         }

@@ -208,6 +208,25 @@ pub enum DecodeError {
         /// The skew allowed, in seconds.
         skew_seconds: i64,
     },
+    /// Readings older than raw readings are kept.
+    #[error(
+        "{refused} of {total} readings are dated before {limit} (from {earliest}), older than \
+         the {retention_days} days readings are kept; the other {kept} were taken"
+    )]
+    TooOld {
+        /// How many readings were refused.
+        refused: usize,
+        /// How many readings the payload held.
+        total: usize,
+        /// How many were taken.
+        kept: usize,
+        /// The earliest time accepted: receipt minus the retention.
+        limit: DateTime<Utc>,
+        /// The earliest time a refused reading carried.
+        earliest: DateTime<Utc>,
+        /// The retention of raw readings, in days.
+        retention_days: i64,
+    },
 }
 
 impl DecodeError {
@@ -233,6 +252,7 @@ impl DecodeError {
             Self::Hj212(error) => error.code(),
             Self::NonFinite { .. } => "non_finite",
             Self::FutureTime { .. } => "future_time",
+            Self::TooOld { .. } => "too_old",
         }
     }
 }

@@ -78,7 +78,12 @@ async fn count_when(system: &TestSystem, what: &str, sql: &str, expected: i64) {
 #[tokio::test]
 async fn a_reading_dated_2099_or_11_minutes_ahead_is_dead_lettered_and_moves_no_latest_value_or_aqi()
  {
-    let system = TestSystem::start().await;
+    let mut system = TestSystem::start().await;
+    // Raw readings kept for the default two years, as deployed.
+    system.stop_ingest().await.unwrap();
+    let mut settings = system.ingest_settings();
+    settings.retention.readings = envmon_core::db::RetentionSettings::default().readings;
+    system.start_ingest_with(settings).await;
     let now = Utc::now();
     let hour_end = now.duration_trunc(TimeDelta::hours(1)).unwrap();
 
@@ -129,6 +134,20 @@ async fn a_reading_dated_2099_or_11_minutes_ahead_is_dead_lettered_and_moves_no_
         .mosquitto_pub("sensors/air/1141A", &instant("1141A", &ahead, 499.0))
         .await;
     system.mosquitto_pub("sensors/air/1141A", &pack).await;
+    // Times in the past: one older than readings are kept, which would
+    // leave an AQI behind with no reading under it; one a month old with
+    // an absurd value, which is late data and is taken, but is no newer
+    // than what the station already said.
+    system
+        .mosquitto_pub(
+            "sensors/air/1141A",
+            &hourly("1141A", "2001-01-01T01:00:00+08:00", 500.0),
+        )
+        .await;
+    let month_ago = rfc3339(now - TimeDelta::days(30));
+    system
+        .mosquitto_pub("sensors/air/1141A", &instant("1141A", &month_ago, 499.0))
+        .await;
 
     // After: a late but genuine hour (the one before), and a clock five
     // minutes fast at Jing'an, within the skew allowed.
@@ -151,15 +170,29 @@ async fn a_reading_dated_2099_or_11_minutes_ahead_is_dead_lettered_and_moves_no_
         3,
     )
     .await;
+    count_when(
+        &system,
+        "the expired hour's dead letter",
+        "SELECT count(*) FROM dead_letter WHERE reason_code = 'too_old'",
+        1,
+    )
+    .await;
     // Every genuine reading is stored: 6 + 6 hourly means, the pack's
-    // genuine PM10, the fast clock's PM2.5.
+    // genuine PM10, the fast clock's PM2.5, the month-old PM2.5.
     count_when(
         &system,
         "the genuine readings",
         "SELECT count(*) FROM reading",
-        14,
+        15,
     )
     .await;
+    assert_eq!(
+        system
+            .db
+            .count("SELECT count(*) FROM aqi_hourly WHERE hour_end < '2020-01-01'")
+            .await,
+        0
+    );
     wait_for("the late hour's AQI", DEADLINE, || {
         aqi_of(&system, hour_before)
     })

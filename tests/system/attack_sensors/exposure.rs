@@ -11,7 +11,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::wire::{MN, register_logger, set_secret};
+use envmon_core::network::Network;
+use envmon_core::registry::{SHANGHAI_REGISTRY, import_stations, parse_registry};
+
+use super::wire::{MN, set_secret};
 use crate::helpers::{TestSystem, http, wait_for};
 
 /// Percent-encodes a URL for a query parameter.
@@ -88,7 +91,29 @@ async fn sse_snapshot(system: &TestSystem) -> String {
 #[tokio::test]
 async fn the_loggers_mn_and_networks_appear_in_no_public_response() {
     let mut system = TestSystem::start().await;
-    register_logger(&system.db, "1141A", MN, &["10.20.0.0/16"]).await;
+    // The logger's MN and network come in through the registry import, as
+    // an operator adds them.
+    let mut putuo = parse_registry(SHANGHAI_REGISTRY).unwrap().remove(0);
+    assert_eq!(putuo.code.as_str(), "1141A");
+    putuo.hj212_mn = Some(MN.to_owned());
+    putuo.hj212_networks = vec![Network::parse("10.20.0.0/16").unwrap()];
+    import_stations(&mut system.db.client().await, &[putuo])
+        .await
+        .unwrap();
+    let stored: (String, Vec<String>) = {
+        let row = system
+            .db
+            .client()
+            .await
+            .query_one(
+                "SELECT hj212_mn, hj212_networks::text[] FROM station WHERE code = '1141A'",
+                &[],
+            )
+            .await
+            .unwrap();
+        (row.get(0), row.get(1))
+    };
+    assert_eq!(stored, (MN.to_owned(), vec!["10.20.0.0/16".to_owned()]));
     set_secret(&system.db, "1141A", "Putuo-Logger-7").await;
     system.stop_ingest().await.unwrap();
     system.start_ingest().await;

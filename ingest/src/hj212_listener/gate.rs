@@ -59,13 +59,17 @@ impl LoggerGate {
             .unwrap_or_else(|e| e.into_inner())
             .is_due_refresh(Instant::now());
         if due {
-            self.reload().await;
+            // Never held up by a reload in progress: the directory in hand
+            // serves meanwhile.
+            if let Ok(reload) = self.reload.try_lock() {
+                self.reload(reload).await;
+            }
         }
         match self.check(packet, peer) {
             // A station, secret or network may have been registered since
             // the last load; refusals reload at most every RELOAD_INTERVAL.
             Err(_) => {
-                self.reload().await;
+                self.reload(self.reload.lock().await).await;
                 self.check(packet, peer)
             }
             admitted => admitted,
@@ -90,11 +94,9 @@ impl LoggerGate {
         Ok(station)
     }
 
-    /// Reloads the directory, unless it was tried within
-    /// [`RELOAD_INTERVAL`]; connections asking meanwhile wait for the one
-    /// reload. A failure keeps the directory in hand.
-    async fn reload(&self) {
-        let mut reload = self.reload.lock().await;
+    /// Reloads the directory under `reload`, unless it was tried within
+    /// [`RELOAD_INTERVAL`]. A failure keeps the directory in hand.
+    async fn reload(&self, mut reload: tokio::sync::MutexGuard<'_, Reload>) {
         let now = Instant::now();
         if reload
             .tried

@@ -151,6 +151,17 @@ pub(crate) enum StationsCommand {
         /// The registry file, e.g. deploy/stations/shanghai.toml.
         file: PathBuf,
     },
+    /// Set the secret a station's HJ 212 data logger sends as PW (6-64
+    /// printable ASCII characters, no ; , & = #). It is read from
+    /// ENVMON_STATION_SECRET or, without it, from the first line of stdin
+    /// (never from the command line), and stored only hashed.
+    Secret {
+        /// The station code, e.g. 1141A.
+        code: String,
+        /// Remove the station's secret instead.
+        #[arg(long)]
+        remove: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

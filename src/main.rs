@@ -10,6 +10,7 @@ mod metrics;
 mod secrets;
 mod settings;
 mod staff_commands;
+mod station_commands;
 mod telemetry;
 
 use clap::Parser;
@@ -68,6 +69,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Stations {
             command: StationsCommand::Import { file },
         } => commands::import(&settings, &file).await,
+        Command::Stations {
+            command: StationsCommand::Secret { code, remove },
+        } => station_commands::secret(&settings, &code, remove).await,
         Command::User {
             command: UserCommand::Add { username, role },
         } => staff_commands::user_add(&settings, &username, &role).await,

@@ -19,6 +19,8 @@
 //! - [`validity`]: hourly, 8-hour and daily means with their validity counts.
 //! - [`water`]: GB 3838-2002 water classes and drinking-water compliance.
 //! - [`registry`]: the station registry file and its import.
+//! - [`logger_secret`] and [`network`]: what an HJ 212 data logger must
+//!   prove (its hashed secret) and where it may connect from.
 //! - [`db`]: connection pool settings and the schema migrations.
 //! - [`broker`]: MQTT connection settings shared by every daemon.
 //! - [`tls`]: TLS for the daemons' connections to the broker and PostgreSQL.
@@ -32,7 +34,9 @@ pub mod backoff;
 pub mod beijing;
 pub mod broker;
 pub mod db;
+pub mod logger_secret;
 pub mod metrics;
+pub mod network;
 pub mod parameter;
 pub mod quality;
 pub mod reading;

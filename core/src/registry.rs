@@ -8,6 +8,8 @@ use serde::Deserialize;
 use tokio_postgres::{GenericClient, Row};
 
 use crate::db::DbError;
+use crate::logger_secret::SecretHash;
+use crate::network::Network;
 use crate::station::{Station, StationError, StationKind, WaterBodyType};
 
 /// Why a registry file cannot be used.
@@ -56,8 +58,9 @@ pub fn parse_registry(text: &str) -> Result<Vec<Station>, RegistryError> {
 
 const UPSERT_STATION: &str = "INSERT INTO station (code, kind, name_zh, name_en, district_zh,
         district_en, longitude, latitude, coordinates_approximate, water_body_zh, water_body_en,
-        basin_zh, basin_en, water_body_type, target_class, hj212_mn)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+        basin_zh, basin_en, water_body_type, target_class, hj212_mn, hj212_networks)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
+        $17::text[]::cidr[])
     ON CONFLICT (code) DO UPDATE SET kind = excluded.kind, name_zh = excluded.name_zh,
         name_en = excluded.name_en, district_zh = excluded.district_zh,
         district_en = excluded.district_en, longitude = excluded.longitude,
@@ -65,11 +68,12 @@ const UPSERT_STATION: &str = "INSERT INTO station (code, kind, name_zh, name_en,
         water_body_zh = excluded.water_body_zh, water_body_en = excluded.water_body_en,
         basin_zh = excluded.basin_zh, basin_en = excluded.basin_en,
         water_body_type = excluded.water_body_type, target_class = excluded.target_class,
-        hj212_mn = excluded.hj212_mn, updated_at = now()";
+        hj212_mn = excluded.hj212_mn, hj212_networks = excluded.hj212_networks,
+        updated_at = now()";
 
 const SELECT_STATIONS: &str = "SELECT code, kind, name_zh, name_en, district_zh, district_en,
         longitude, latitude, coordinates_approximate, water_body_zh, water_body_en, basin_zh,
-        basin_en, water_body_type, target_class, hj212_mn
+        basin_en, water_body_type, target_class, hj212_mn, hj212_networks::text[]
     FROM station ORDER BY kind = 'source', kind = 'river', code";
 
 /// Inserts or updates every station, in one transaction. Stations missing
@@ -85,6 +89,7 @@ pub async fn import_stations(
     let upsert = tx.prepare(UPSERT_STATION).await.map_err(DbError::from)?;
     for s in stations {
         let target_class = s.target_class.map(i16::from);
+        let networks: Vec<String> = s.hj212_networks.iter().map(ToString::to_string).collect();
         tx.execute(
             &upsert,
             &[
@@ -104,6 +109,7 @@ pub async fn import_stations(
                 &s.water_body_type.map(WaterBodyType::as_str),
                 &target_class,
                 &s.hj212_mn,
+                &networks,
             ],
         )
         .await
@@ -134,6 +140,13 @@ fn station_from_row(row: &Row) -> Option<Station> {
     };
     let water_body_type: Option<String> = row.get(13);
     let target_class: Option<i16> = row.get(14);
+    let networks: Vec<String> = row.get(16);
+    let Ok(hj212_networks) = networks.iter().map(|n| Network::parse(n)).collect() else {
+        // Failing closed: a station whose networks cannot be read is
+        // skipped (its data refused as unknown), never opened to anywhere.
+        tracing::warn!(code = %code, networks = ?networks, "Skipping station with malformed networks.");
+        return None;
+    };
     Some(Station {
         code,
         kind,
@@ -151,7 +164,66 @@ fn station_from_row(row: &Row) -> Option<Station> {
         water_body_type: water_body_type.as_deref().and_then(WaterBodyType::parse),
         target_class: target_class.and_then(|c| u8::try_from(c).ok()),
         hj212_mn: row.get(15),
+        hj212_networks,
     })
+}
+
+const UPSERT_SECRET: &str = "INSERT INTO hj212_secret (station_code, salt, mac)
+    SELECT code, $2, $3 FROM station WHERE code = $1
+    ON CONFLICT (station_code) DO UPDATE
+        SET salt = excluded.salt, mac = excluded.mac, set_at = now()";
+
+const DELETE_SECRET: &str = "DELETE FROM hj212_secret WHERE station_code = $1";
+
+const SELECT_SECRETS: &str = "SELECT station_code, salt, mac FROM hj212_secret
+    WHERE algorithm = 'hmac-sha256'";
+
+/// Stores the hashed secret of a station's HJ 212 data logger, replacing
+/// any earlier one. Returns false when no such station is registered.
+///
+/// # Errors
+/// Fails when the database refuses the write.
+pub async fn set_hj212_secret(
+    client: &impl GenericClient,
+    station: &crate::StationCode,
+    secret: &SecretHash,
+) -> Result<bool, DbError> {
+    let salt: &[u8] = secret.salt();
+    let mac: &[u8] = secret.mac();
+    let written = client
+        .execute(UPSERT_SECRET, &[&station.as_str(), &salt, &mac])
+        .await?;
+    Ok(written == 1)
+}
+
+/// Removes a station's logger secret. Returns false when it had none.
+///
+/// # Errors
+/// Fails when the database refuses the write.
+pub async fn remove_hj212_secret(
+    client: &impl GenericClient,
+    station: &crate::StationCode,
+) -> Result<bool, DbError> {
+    Ok(client.execute(DELETE_SECRET, &[&station.as_str()]).await? == 1)
+}
+
+/// Every station's hashed logger secret. For ingest only: the publisher
+/// never reads this table.
+///
+/// # Errors
+/// Fails when the query fails.
+pub async fn load_hj212_secrets(
+    client: &impl GenericClient,
+) -> Result<Vec<(crate::StationCode, SecretHash)>, DbError> {
+    let rows = client.query(SELECT_SECRETS, &[]).await?;
+    Ok(rows
+        .iter()
+        .filter_map(|row| {
+            let code = crate::StationCode::parse(row.get(0)).ok()?;
+            let hash = SecretHash::from_parts(row.get(1), row.get(2))?;
+            Some((code, hash))
+        })
+        .collect())
 }
 
 #[cfg(test)]
@@ -196,6 +268,26 @@ coordinates_approximate = false
                 _,
                 "target_class"
             )))
+        ));
+    }
+
+    #[test]
+    fn reads_a_loggers_mn_and_networks_and_never_serializes_them() {
+        let logger = format!(
+            "{AIR}hj212_mn = \"3700000A0000000000000001\"\nhj212_networks = [\"10.20.0.0/16\", \"2001:db8::/32\"]\n"
+        );
+        let stations = parse_registry(&logger).unwrap();
+        assert_eq!(stations[0].hj212_networks.len(), 2);
+        assert!(stations[0].hj212_networks[0].contains("10.20.1.1".parse().unwrap()));
+        let json = serde_json::to_string(&stations[0]).unwrap();
+        assert!(
+            !json.contains("3700000A") && !json.contains("hj212"),
+            "{json}"
+        );
+        let host_bits = AIR.to_owned() + "hj212_networks = [\"10.20.1.5/16\"]\n";
+        assert!(matches!(
+            parse_registry(&host_bits),
+            Err(RegistryError::Syntax(_))
         ));
     }
 

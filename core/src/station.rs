@@ -204,8 +204,14 @@ pub struct Station {
     pub target_class: Option<u8>,
     /// The MN (设备唯一标识) of the station's HJ 212 data logger, which
     /// names the station in HJ 212 packets; absent when it sends none.
-    #[serde(default)]
+    /// Never serialized: the MN is the logger's only identity besides its
+    /// secret, so no public output may carry it.
+    #[serde(default, skip_serializing)]
     pub hj212_mn: Option<String>,
+    /// Where the station's HJ 212 data logger may connect from over TCP
+    /// (CIDR networks); empty for anywhere. Never serialized, like the MN.
+    #[serde(default, skip_serializing)]
+    pub hj212_networks: Vec<crate::network::Network>,
 }
 
 /// Why a registry record is inconsistent.

@@ -55,6 +55,59 @@ impl PayloadRefused<'_> {
     }
 }
 
+/// An HJ 212 logger was not let in: a wrong or missing PW, no secret set,
+/// outside its networks, or an MN no station has. WARN: it is either a
+/// misconfigured logger an operator must fix, or an attack. The PW itself
+/// is never logged.
+#[derive(Debug)]
+pub(crate) struct LoggerRefused<'a> {
+    /// `tcp` or `mqtt`.
+    pub(crate) transport: &'static str,
+    /// The peer address (TCP) or topic (MQTT).
+    pub(crate) from: &'a str,
+    /// The MN the packet carries, when known here.
+    pub(crate) mn: Option<&'a str>,
+    /// The reason code.
+    pub(crate) reason: &'static str,
+}
+
+impl LoggerRefused<'_> {
+    pub(crate) fn emit(self) {
+        metrics::HJ212_AUTH_FAILURES.inc(&[self.transport, self.reason]);
+        tracing::warn!(
+            transport = self.transport,
+            from = self.from,
+            mn = self.mn,
+            reason = self.reason,
+            "Refused an HJ 212 logger."
+        );
+    }
+}
+
+/// Connections from one address beyond `hj212_max_connections_per_address`
+/// were closed. Logged once per address while it stays at its cap, with the
+/// count, so a flood of connections cannot flood the log too.
+#[derive(Debug)]
+pub(crate) struct ConnectionsCapped {
+    pub(crate) address: std::net::IpAddr,
+    pub(crate) cap: usize,
+    /// Whether to write the log line (the first refusal of a streak).
+    pub(crate) log: bool,
+}
+
+impl ConnectionsCapped {
+    pub(crate) fn emit(self) {
+        metrics::HJ212_CONNECTIONS_REFUSED.inc(&["address_cap"]);
+        if self.log {
+            tracing::warn!(
+                address = %self.address,
+                cap = self.cap,
+                "Refusing HJ 212 connections from an address at its cap (hj212_max_connections_per_address); further refusals counted in envmon_ingest_hj212_connections_refused_total."
+            );
+        }
+    }
+}
+
 /// A batch was committed and acknowledged.
 #[derive(Debug)]
 pub(crate) struct BatchCommitted {

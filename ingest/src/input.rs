@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
+use envmon_core::StationCode;
 use tokio::sync::oneshot;
 
 use crate::dead_letter::DeadLetter;
@@ -29,6 +30,8 @@ pub(crate) enum Input {
 pub(crate) struct Hj212Input {
     pub(crate) received_at: DateTime<Utc>,
     pub(crate) peer: SocketAddr,
+    /// The station the logger proved it speaks for.
+    pub(crate) station: StationCode,
     /// Boxed: packets are large next to the other inputs.
     pub(crate) packet: Box<Packet>,
     /// The frame as received, kept if the packet is refused.

@@ -2,14 +2,16 @@
 //! and range checks ingest runs, without broker or database, so an operator
 //! can see why a station's data is refused or how it is read.
 
+use chrono::Utc;
 use envmon_core::topic::Topics;
 use envmon_core::{QualityFlag, Station};
 use serde_json::{Value, json};
 
+use crate::admit::{Window, admit};
 use crate::decode::hj212::{Deframer, parse_packet, records_from_packet};
 use crate::decode::{DecodeError, Record, StationLookup, decode};
 use crate::qc::QcState;
-use crate::stations::StationDirectory;
+use crate::stations::{Registry, StationDirectory};
 
 /// Explains payloads against a registry.
 #[derive(Debug)]
@@ -21,8 +23,16 @@ pub struct Inspector {
 impl Inspector {
     /// An inspector for topics under `topics` and the given stations.
     pub fn new(topics: Topics, stations: Vec<Station>) -> Self {
-        let mut directory = StationDirectory::default();
-        directory.replace(stations, std::time::Instant::now());
+        // No secrets here (registry files never hold them), so no PW is
+        // checked: this shows what a packet's data becomes.
+        let mut directory = StationDirectory::new(false);
+        directory.replace(
+            Registry {
+                stations,
+                secrets: Vec::new(),
+            },
+            std::time::Instant::now(),
+        );
         Self { topics, directory }
     }
 
@@ -68,18 +78,27 @@ impl Inspector {
     }
 }
 
+/// The lines of one payload, admitted as ingest admits it on receipt now
+/// with the default skew (and no retention bound, which depends on the
+/// deployment): the records taken, then any refusal.
 fn lines(outcome: Result<Vec<Record>, DecodeError>) -> Vec<Value> {
-    match outcome {
-        Ok(records) => {
+    let window = Window {
+        future_skew: crate::Settings::default().future_skew,
+        max_age: None,
+    };
+    let refusal = |error: &DecodeError| json!({ "refused": { "reason_code": error.code(), "reason": error.to_string() } });
+    match outcome.and_then(|records| admit(records, Utc::now(), window)) {
+        Ok(admitted) => {
             let mut qc = QcState::default();
-            records
+            let mut out: Vec<Value> = admitted
+                .records
                 .into_iter()
                 .map(|record| record_line(record, &mut qc))
-                .collect()
+                .collect();
+            out.extend(admitted.refused.iter().map(refusal));
+            out
         }
-        Err(error) => {
-            vec![json!({ "refused": { "reason_code": error.code(), "reason": error.to_string() } })]
-        }
+        Err(error) => vec![refusal(&error)],
     }
 }
 
@@ -139,6 +158,16 @@ mod tests {
         let pm25 = readings.iter().find(|r| r["parameter"] == "pm25").unwrap();
         assert_eq!(pm25["quality"], "out_of_range");
         assert_eq!(lines[0]["observed_at"], "2026-11-25T10:00:00Z");
+    }
+
+    #[test]
+    fn readings_from_the_future_are_shown_refused() {
+        let lines = inspector().payload(
+            "sensors/air/1141A",
+            br#"{"station":"1141A","observed_at":"2099-01-01T00:00:00Z","readings":{"pm25":35}}"#,
+        );
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0]["refused"]["reason_code"], "future_time");
     }
 
     #[test]

@@ -7,7 +7,12 @@
 //!
 //! - `mqtt`: the persistent QoS 1 session, resubscribed on every ConnAck,
 //!   with acknowledgements bound to the connection that delivered.
+//! - `hj212_listener`: HJ 212 data loggers over TCP, let in by the PW of
+//!   their station's secret, from its networks, a few connections per
+//!   address.
 //! - [`decode`]: payload to [`decode::Record`], or a refusal with its reason.
+//! - `admit`: no reading from the future or older than retention, no value
+//!   that is not a number.
 //! - [`qc`]: flags implausible readings (range, spike, flatline).
 //! - `writer`: batches, decodes, checks, commits, acknowledges.
 //! - [`store`]: the binary COPY and merge of one batch in one transaction.
@@ -23,6 +28,7 @@
 //! - [`metrics`]: the Prometheus metrics.
 //! - [`settings`], `events`.
 
+mod admit;
 pub mod alarms;
 pub mod dead_letter;
 pub mod decode;
@@ -51,7 +57,6 @@ use std::time::Instant;
 
 use chrono::Utc;
 use envmon_core::db::{self, DbError};
-use envmon_core::registry::load_stations;
 use envmon_core::topic::InvalidPrefix;
 use rumqttc::AsyncClient;
 use tokio::net::TcpListener;
@@ -60,9 +65,10 @@ use tokio_util::sync::CancellationToken;
 
 pub use settings::Settings;
 
+use crate::hj212_listener::LoggerGate;
 use crate::live::LivePublisher;
 use crate::mqtt::MqttSource;
-use crate::stations::StationDirectory;
+use crate::stations::{Registry, StationDirectory};
 use crate::store::Store;
 use crate::writer::Writer;
 
@@ -115,6 +121,8 @@ pub enum IngestError {
 pub struct Ingest {
     hj212_listener: Option<TcpListener>,
     hj212_addr: Option<SocketAddr>,
+    hj212_gate: Arc<LoggerGate>,
+    hj212_max_connections_per_address: usize,
     source: MqttSource,
     writer: Writer,
     rollup: rollup::RollupWorker,
@@ -136,8 +144,19 @@ impl Ingest {
         settings.alarms.validate()?;
         let store = Store::connect(&settings.database).await?;
         prepare_database(&settings.database).await?;
-        let mut directory = StationDirectory::default();
-        directory.replace(load_stations(store.client()).await?, Instant::now());
+        let registry = Registry::load(store.client()).await?;
+        let unsecured = registry.loggers_without_secret();
+        if settings.hj212_require_secret && !unsecured.is_empty() {
+            tracing::warn!(
+                stations = ?unsecured,
+                "These stations have an HJ 212 MN but no logger secret: their packets will be refused until one is set (envmon stations secret CODE) or [ingest] hj212_require_secret is false."
+            );
+        }
+        let mut directory = StationDirectory::new(settings.hj212_require_secret);
+        directory.replace(registry.clone(), Instant::now());
+        let mut gate_directory = StationDirectory::new(settings.hj212_require_secret);
+        gate_directory.replace(registry, Instant::now());
+        let hj212_gate = Arc::new(LoggerGate::new(settings.database.clone(), gate_directory));
 
         let health_listener =
             TcpListener::bind(settings.health_listen)
@@ -184,6 +203,10 @@ impl Ingest {
             live: LivePublisher::new(client.clone()),
             batch_max_messages: settings.batch_max_messages.max(1),
             batch_max_wait: settings.batch_max_wait,
+            window: admit::Window {
+                future_skew: settings.future_skew,
+                max_age: Some(settings.retention.readings).filter(|age| !age.is_zero()),
+            },
             database_ok: Arc::new(AtomicBool::new(true)),
             qc: qc::QcState::default(),
             rollup: Arc::clone(&rollup_wake),
@@ -214,6 +237,8 @@ impl Ingest {
         Ok(Self {
             hj212_listener,
             hj212_addr,
+            hj212_gate,
+            hj212_max_connections_per_address: settings.hj212_max_connections_per_address,
             source,
             writer,
             rollup,
@@ -262,6 +287,8 @@ impl Ingest {
             let listener = hj212_listener::Hj212Listener {
                 listener,
                 inputs: deliveries_tx.clone(),
+                gate: Arc::clone(&self.hj212_gate),
+                max_connections_per_address: self.hj212_max_connections_per_address,
             };
             tokio::spawn(listener.run(stop.clone()))
         });

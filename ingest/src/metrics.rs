@@ -25,6 +25,20 @@ pub(crate) static DEAD_LETTERS: LabeledCounter = LabeledCounter::new(
     &["reason"],
 );
 
+/// HJ 212 loggers not let in, by transport and reason code.
+pub(crate) static HJ212_AUTH_FAILURES: LabeledCounter = LabeledCounter::new(
+    "envmon_ingest_hj212_auth_failures_total",
+    "HJ 212 packets from loggers not let in, by transport (tcp, mqtt) and reason (hj212_password, hj212_no_secret, hj212_network, hj212_unknown_mn).",
+    &["transport", "reason"],
+);
+
+/// HJ 212 connections closed on accept, by reason.
+pub(crate) static HJ212_CONNECTIONS_REFUSED: LabeledCounter = LabeledCounter::new(
+    "envmon_ingest_hj212_connections_refused_total",
+    "HJ 212 TCP connections closed on accept, by reason (address_cap).",
+    &["reason"],
+);
+
 /// Messages per committed batch.
 pub(crate) static BATCH_MESSAGES: Histogram = Histogram::new(
     "envmon_ingest_batch_messages",
@@ -76,10 +90,12 @@ pub(crate) static PARTITIONS_DROPPED: Counter = Counter::new(
 
 /// Every ingest metric in the text exposition format.
 pub fn render() -> String {
-    let metrics: [&dyn Metric; 10] = [
+    let metrics: [&dyn Metric; 12] = [
         &MESSAGES_RECEIVED,
         &READINGS_STORED,
         &DEAD_LETTERS,
+        &HJ212_AUTH_FAILURES,
+        &HJ212_CONNECTIONS_REFUSED,
         &BATCH_MESSAGES,
         &BATCH_COMMIT_SECONDS,
         &BATCH_FAILURES,

@@ -680,11 +680,22 @@ const SETTLE: std::time::Duration = std::time::Duration::from_millis(250);
 /// instance's) are looked for this often.
 const IDLE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
 
+/// The registry without the logger secrets, which the rollup has no use for.
+async fn stations_only(
+    client: &tokio_postgres::Client,
+) -> Result<crate::stations::Registry, envmon_core::db::DbError> {
+    Ok(crate::stations::Registry {
+        stations: envmon_core::registry::load_stations(client).await?,
+        secrets: Vec::new(),
+    })
+}
+
 impl RollupWorker {
     /// Rolls up until `shutdown`, reconnecting after database failures.
     pub(crate) async fn run(self, shutdown: tokio_util::sync::CancellationToken) {
         let mut store: Option<(crate::store::Store, Statements)> = None;
-        let mut directory = StationDirectory::default();
+        // Kinds and water fields only: the rollup checks no logger.
+        let mut directory = StationDirectory::new(true);
         let mut backoff = envmon_core::backoff::Backoff::new(
             std::time::Duration::from_millis(100),
             std::time::Duration::from_secs(5),
@@ -734,17 +745,14 @@ impl RollupWorker {
         let (store, statements) = store.as_mut().expect("the store was opened just above");
         let now = std::time::Instant::now();
         if directory.is_stale(now) && directory.is_empty() {
-            directory.replace(
-                envmon_core::registry::load_stations(store.client()).await?,
-                now,
-            );
+            directory.replace(stations_only(store.client()).await?, now);
         }
         let mut touched = BTreeSet::new();
         loop {
             let outcome = run_once(store.client_mut(), statements, directory).await?;
             touched.extend(outcome.stations);
             if outcome.unknown_station && directory.is_stale(std::time::Instant::now()) {
-                let stations = envmon_core::registry::load_stations(store.client()).await?;
+                let stations = stations_only(store.client()).await?;
                 directory.replace(stations, std::time::Instant::now());
                 continue;
             }

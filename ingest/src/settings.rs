@@ -42,9 +42,25 @@ pub struct Settings {
     /// The dead-letter table keeps this many of the newest refused
     /// payloads; older ones are dropped (and the drop logged).
     pub dead_letter_max_rows: u32,
+    /// Readings dated more than this after the moment ingest received them
+    /// are refused into the dead letters (`future_time`): a clock that runs
+    /// ahead, or a forged date, must not freeze a station's latest value
+    /// and index. Readings within it are taken (clocks drift).
+    #[serde(with = "humantime_serde")]
+    pub future_skew: Duration,
     /// Where HJ 212-2017 data loggers connect over TCP; absent for none.
     /// Loggers are matched to stations by the MN in the registry.
     pub hj212_listen: Option<SocketAddr>,
+    /// HJ 212 packets (over TCP and MQTT) are taken only from stations with
+    /// a logger secret (`envmon stations secret CODE`), whose PW they must
+    /// carry. With false, a station without a secret is taken on its MN
+    /// alone, as before secrets existed; stations with one are still checked.
+    pub hj212_require_secret: bool,
+    /// Open HJ 212 connections allowed from one IP address; more are closed
+    /// at once (logged, and counted in
+    /// `envmon_ingest_hj212_connections_refused_total`). A logger holds
+    /// one; loggers behind one NAT gateway share its address. 0 for no cap.
+    pub hj212_max_connections_per_address: usize,
     /// Staff alarms: the rules and how often they are evaluated.
     pub alarms: crate::alarms::AlarmSettings,
 }
@@ -61,7 +77,10 @@ impl Default for Settings {
             batch_max_wait: Duration::from_millis(5),
             health_listen: SocketAddr::from(([127, 0, 0, 1], 9181)),
             dead_letter_max_rows: 100_000,
+            future_skew: Duration::from_secs(10 * 60),
             hj212_listen: None,
+            hj212_require_secret: true,
+            hj212_max_connections_per_address: 8,
             alarms: crate::alarms::AlarmSettings::default(),
         }
     }

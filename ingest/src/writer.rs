@@ -24,22 +24,22 @@ use chrono::{DateTime, Utc};
 use envmon_core::StationCode;
 use envmon_core::backoff::Backoff;
 use envmon_core::db::{DatabaseSettings, DbError};
-use envmon_core::registry::load_stations;
 use envmon_core::topic::Topics;
 use envmon_core::wire::StationState;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
+use crate::admit::{Window, admit};
 use crate::dead_letter::DeadLetter;
 use crate::decode::StationLookup;
-use crate::decode::hj212::{Hj212Error, records_from_packet};
+use crate::decode::hj212::records_from_packet;
 use crate::decode::{DecodeError, Record, decode};
 use crate::events;
 use crate::input::{Hj212Input, Input, hj212_topic};
 use crate::live::LivePublisher;
 use crate::mqtt::{AckOutcome, Acker, Delivery};
 use crate::qc::QcState;
-use crate::stations::StationDirectory;
+use crate::stations::{RELOAD_INTERVAL, Registry, StationDirectory};
 use crate::store::Store;
 
 /// How soon acknowledgements the MQTT loop could not take are offered again.
@@ -53,12 +53,37 @@ const LIVE_INTERVAL: Duration = Duration::from_millis(20);
 /// The longest pause between attempts to write a failed batch.
 const MAX_RETRY_DELAY: Duration = Duration::from_secs(5);
 
-/// A delivery after decoding.
-#[derive(Debug)]
-enum Decoded {
-    Records(Vec<Record>),
-    Refused(DeadLetter),
+/// A delivery after decoding and admission: the records to store, and the
+/// dead letters of what was refused (all of it, or only readings from the
+/// future or older than retention, one letter per reason).
+#[derive(Debug, Default)]
+struct Decoded {
+    records: Vec<Record>,
+    letters: Vec<DeadLetter>,
 }
+
+impl Decoded {
+    fn refused(letter: DeadLetter) -> Self {
+        Self {
+            records: Vec::new(),
+            letters: vec![letter],
+        }
+    }
+
+    /// Whether it was refused whole for what a newer directory may know:
+    /// a station not (yet) registered, or a logger secret just set.
+    fn may_pass_after_reload(&self) -> bool {
+        self.records.is_empty()
+            && self.letters.first().is_some_and(|letter| {
+                letter.reason_code == "unknown_station"
+                    || letter.reason_code == "hj212_unknown_mn"
+                    || LOGGER_REFUSALS.contains(&letter.reason_code)
+            })
+    }
+}
+
+/// The reason codes of an HJ 212 logger that is not let in.
+const LOGGER_REFUSALS: [&str; 3] = ["hj212_password", "hj212_no_secret", "hj212_network"];
 
 /// Batches deliveries into the database.
 #[derive(Debug)]
@@ -71,6 +96,8 @@ pub(crate) struct Writer {
     pub(crate) live: LivePublisher,
     pub(crate) batch_max_messages: usize,
     pub(crate) batch_max_wait: Duration,
+    /// How far from their receipt readings may be dated.
+    pub(crate) window: Window,
     /// Whether the last database operation succeeded (for `/readyz`).
     pub(crate) database_ok: Arc<AtomicBool>,
     /// Quality control's memory of each series.
@@ -105,7 +132,9 @@ impl Writer {
             qc: self.qc,
             batch_max_messages: self.batch_max_messages,
             batch_max_wait: self.batch_max_wait,
+            window: self.window,
             database_ok: Arc::clone(&self.database_ok),
+            refresh_tried: None,
         };
         let committer = Committer {
             database: self.database,
@@ -136,7 +165,10 @@ struct Collector {
     qc: QcState,
     batch_max_messages: usize,
     batch_max_wait: Duration,
+    window: Window,
     database_ok: Arc<AtomicBool>,
+    /// When the periodic reload of the directory was last tried.
+    refresh_tried: Option<Instant>,
 }
 
 impl Collector {
@@ -191,10 +223,12 @@ impl Collector {
     /// Decodes and checks one input into the batch. Returns false when
     /// shutting down while the database cannot be reached.
     async fn add(&mut self, batch: &mut Batch, input: Input, shutdown: &CancellationToken) -> bool {
+        self.refresh_directory().await;
         let mut decoded = self.decode(&input);
-        let unknown = matches!(&decoded, Decoded::Refused(letter)
-            if letter.reason_code == "unknown_station" || letter.reason_code == "hj212_unknown_mn");
-        if unknown && self.directory.is_stale(Instant::now()) {
+        // What the TCP listener refused it judged against its own directory.
+        let judged_here = !matches!(input, Input::Refused(_));
+        if judged_here && decoded.may_pass_after_reload() && self.directory.is_stale(Instant::now())
+        {
             let mut backoff = Backoff::new(Duration::from_millis(100), MAX_RETRY_DELAY);
             loop {
                 match self.reload_directory().await {
@@ -209,31 +243,58 @@ impl Collector {
             }
             decoded = self.decode(&input);
         }
-        match decoded {
-            Decoded::Records(records) => {
-                let received_at = input.received_at();
-                for mut record in records {
-                    for reading in &mut record.readings {
-                        self.qc.check(reading);
-                    }
-                    batch.records.push((received_at, record));
-                }
+        let received_at = input.received_at();
+        for mut record in decoded.records {
+            for reading in &mut record.readings {
+                self.qc.check(reading);
             }
-            Decoded::Refused(letter) => {
-                // Counted once, on the final answer: a stale directory
-                // decodes twice. The TCP listener counts its own refusals.
-                if !matches!(input, Input::Refused(_)) {
-                    events::PayloadRefused {
-                        topic: &letter.topic,
-                        reason: letter.reason_code,
+            batch.records.push((received_at, record));
+        }
+        for letter in decoded.letters {
+            // Counted once, on the final answer: a stale directory
+            // decodes twice. The TCP listener counts its own refusals.
+            if judged_here {
+                events::PayloadRefused {
+                    topic: &letter.topic,
+                    reason: letter.reason_code,
+                }
+                .emit();
+                if let Some(reason) = LOGGER_REFUSALS
+                    .into_iter()
+                    .find(|code| *code == letter.reason_code)
+                {
+                    events::LoggerRefused {
+                        transport: "mqtt",
+                        from: &letter.topic,
+                        mn: None,
+                        reason,
                     }
                     .emit();
                 }
-                batch.dead_letters.push(letter);
             }
+            batch.dead_letters.push(letter);
         }
         batch.inputs.push(input);
         true
+    }
+
+    /// The periodic reload, so changed logger secrets and networks take
+    /// effect: tried at most every [`RELOAD_INTERVAL`] once due; a failure
+    /// keeps the directory in hand (the commit will meet the same outage).
+    async fn refresh_directory(&mut self) {
+        let now = Instant::now();
+        if !self.directory.is_due_refresh(now)
+            || self
+                .refresh_tried
+                .is_some_and(|at| now.duration_since(at) < RELOAD_INTERVAL)
+        {
+            return;
+        }
+        self.refresh_tried = Some(now);
+        if let Err(error) = self.reload_directory().await {
+            self.session = None;
+            tracing::warn!(error = %error, "Cannot reload the station directory; keeping the one in hand.");
+        }
     }
 
     /// Loads the station registry again.
@@ -252,56 +313,52 @@ impl Collector {
             self.session = Some(client);
         }
         let client = self.session.as_ref().expect("opened just above");
-        let stations = load_stations(client).await?;
-        self.directory.replace(stations, Instant::now());
+        let registry = Registry::load(client).await?;
+        self.directory.replace(registry, Instant::now());
         Ok(())
     }
 
     fn decode(&self, input: &Input) -> Decoded {
-        let delivery = match input {
-            Input::Mqtt(delivery) => delivery,
-            Input::Hj212(input) => return self.decode_hj212(input),
-            Input::Refused(letter) => return Decoded::Refused(letter.clone()),
+        let (outcome, topic, payload) = match input {
+            Input::Mqtt(delivery) => {
+                let publish = &delivery.publish;
+                let outcome = self
+                    .topics
+                    .parse_sensor(&publish.topic)
+                    .map_err(DecodeError::from)
+                    .and_then(|(kind, station)| {
+                        decode(kind, &station, &publish.payload, &self.directory)
+                    });
+                (outcome, publish.topic.clone(), &publish.payload)
+            }
+            Input::Hj212(input) => (
+                self.decode_hj212(input),
+                hj212_topic(input.peer),
+                &input.raw,
+            ),
+            Input::Refused(letter) => return Decoded::refused(letter.clone()),
         };
-        let publish = &delivery.publish;
-        let outcome = self
-            .topics
-            .parse_sensor(&publish.topic)
-            .map_err(DecodeError::from)
-            .and_then(|(kind, station)| decode(kind, &station, &publish.payload, &self.directory));
-        match outcome {
-            Ok(records) => Decoded::Records(records),
-            Err(error) => Decoded::Refused(DeadLetter::from_error(
-                delivery.received_at,
-                publish.topic.clone(),
-                publish.payload.clone(),
-                &error,
-            )),
+        let received_at = input.received_at();
+        let letter = |error: &DecodeError| {
+            DeadLetter::from_error(received_at, topic.clone(), payload.clone(), error)
+        };
+        match outcome.and_then(|records| admit(records, received_at, self.window)) {
+            Ok(admitted) => Decoded {
+                records: admitted.records,
+                letters: admitted.refused.iter().map(letter).collect(),
+            },
+            Err(error) => Decoded::refused(letter(&error)),
         }
     }
 
-    /// Finds the station of a TCP logger's packet by its MN, then decodes.
-    fn decode_hj212(&self, input: &Hj212Input) -> Decoded {
-        let outcome = self
+    /// Decodes a TCP logger's packet for the station the listener let it in
+    /// as.
+    fn decode_hj212(&self, input: &Hj212Input) -> Result<Vec<Record>, DecodeError> {
+        let kind = self
             .directory
-            .station_for_mn(&input.packet.mn)
-            .ok_or_else(|| DecodeError::from(Hj212Error::UnknownMn(input.packet.mn.clone())))
-            .and_then(|station| {
-                let kind = self
-                    .directory
-                    .kind_of(&station)
-                    .ok_or_else(|| DecodeError::UnknownStation(station.clone()))?;
-                records_from_packet(&input.packet, &station, kind)
-            });
-        match outcome {
-            Ok(records) => Decoded::Records(records),
-            Err(error) => Decoded::Refused(DeadLetter::from_error(
-                input.received_at,
-                hj212_topic(input.peer),
-                input.raw.clone(),
-                &error,
-            )),
-        }
+            .kind_of(&input.station)
+            .ok_or_else(|| DecodeError::UnknownStation(input.station.clone()))?;
+        records_from_packet(&input.packet, &input.station, kind)
     }
 }
 

@@ -22,8 +22,8 @@ fn example(id: &str) -> String {
 #[tokio::test]
 async fn a_logger_over_tcp_is_stored_and_answered_after_the_commit() {
     let mut system = TestSystem::start().await;
-    // Register the logger of the reference examples at Putuo, and restart
-    // ingest so its directory knows.
+    // Register the logger of the reference examples at Putuo with the PW
+    // they carry as its secret, and restart ingest so its directory knows.
     system
         .db
         .client()
@@ -34,6 +34,14 @@ async fn a_logger_over_tcp_is_stored_and_answered_after_the_commit() {
         )
         .await
         .unwrap();
+    let secret = envmon_core::logger_secret::SecretHash::new("123456").unwrap();
+    let station = envmon_core::StationCode::parse("1141A").unwrap();
+    let client = system.db.client().await;
+    assert!(
+        envmon_core::registry::set_hj212_secret(&client, &station, &secret)
+            .await
+            .unwrap()
+    );
     system.stop_ingest().await.unwrap();
     system.start_ingest().await;
 

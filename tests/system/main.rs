@@ -11,6 +11,7 @@ mod alerts_alarms;
 mod alerts_console;
 mod alerts_staff;
 mod attack_notices;
+mod attack_sensors;
 mod attack_web;
 mod browser;
 mod charts;

@@ -53,6 +53,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/V7__retention.sql"),
     },
     Migration {
+        version: 8,
+        name: "logger_trust",
+        sql: include_str!("../../migrations/V8__logger_trust.sql"),
+    },
+    Migration {
         version: 9,
         name: "sign_in",
         sql: include_str!("../../migrations/V9__sign_in.sql"),

@@ -14,6 +14,7 @@ mod test_stations;
 
 use chrono::{DateTime, Utc};
 use envmon_core::topic::TopicError;
+use envmon_core::unit::UnitErrorReason;
 use envmon_core::{Parameter, Reading, StationCode, StationKind};
 
 pub use json::decode_json;
@@ -41,6 +42,14 @@ pub trait StationLookup {
 
     /// The station whose HJ 212 data logger has this MN.
     fn station_for_mn(&self, mn: &str) -> Option<StationCode>;
+
+    /// What the station's HJ 212 data logger must prove (its secret, its
+    /// networks), when anything is set.
+    fn hj212_credential(&self, station: &StationCode) -> Option<&hj212::LoggerCredential>;
+
+    /// Whether a station without a logger secret is refused
+    /// (`[ingest] hj212_require_secret`).
+    fn hj212_require_secret(&self) -> bool;
 }
 
 /// The payload formats ingest understands.
@@ -174,6 +183,50 @@ pub enum DecodeError {
     /// An HJ 212 packet that cannot be used.
     #[error(transparent)]
     Hj212(#[from] hj212::Hj212Error),
+    /// A value is NaN or infinite, as given or once converted.
+    #[error("the {parameter} value is not a finite number")]
+    NonFinite {
+        /// The parameter.
+        parameter: Parameter,
+    },
+    /// Readings dated further after their receipt than clocks drift.
+    #[error(
+        "{refused} of {total} readings are dated after {limit} (up to {latest}), more than \
+         {skew_seconds} s after their receipt; the other {kept} were taken"
+    )]
+    FutureTime {
+        /// How many readings were refused.
+        refused: usize,
+        /// How many readings the payload held.
+        total: usize,
+        /// How many were taken.
+        kept: usize,
+        /// The latest time accepted: receipt plus the skew.
+        limit: DateTime<Utc>,
+        /// The latest time a refused reading carried.
+        latest: DateTime<Utc>,
+        /// The skew allowed, in seconds.
+        skew_seconds: i64,
+    },
+    /// Readings older than raw readings are kept.
+    #[error(
+        "{refused} of {total} readings are dated before {limit} (from {earliest}), older than \
+         the {retention_days} days readings are kept; the other {kept} were taken"
+    )]
+    TooOld {
+        /// How many readings were refused.
+        refused: usize,
+        /// How many readings the payload held.
+        total: usize,
+        /// How many were taken.
+        kept: usize,
+        /// The earliest time accepted: receipt minus the retention.
+        limit: DateTime<Utc>,
+        /// The earliest time a refused reading carried.
+        earliest: DateTime<Utc>,
+        /// The retention of raw readings, in days.
+        retention_days: i64,
+    },
 }
 
 impl DecodeError {
@@ -191,9 +244,15 @@ impl DecodeError {
             Self::Empty => "empty_record",
             Self::BadPeriod(_) => "bad_period",
             Self::UnknownFormat => "unknown_format",
-            Self::Unit(_) => "unit_unconvertible",
+            Self::Unit(error) => match error.reason {
+                UnitErrorReason::NotFinite { .. } | UnitErrorReason::Overflow => "non_finite",
+                _ => "unit_unconvertible",
+            },
             Self::Senml(error) => error.code(),
             Self::Hj212(error) => error.code(),
+            Self::NonFinite { .. } => "non_finite",
+            Self::FutureTime { .. } => "future_time",
+            Self::TooOld { .. } => "too_old",
         }
     }
 }
@@ -204,12 +263,15 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::stations::StationDirectory;
+    use crate::stations::{Registry, StationDirectory};
 
     fn directory() -> StationDirectory {
-        let mut directory = StationDirectory::default();
+        let mut directory = StationDirectory::new(true);
         directory.replace(
-            parse_registry(SHANGHAI_REGISTRY).unwrap(),
+            Registry {
+                stations: parse_registry(SHANGHAI_REGISTRY).unwrap(),
+                secrets: Vec::new(),
+            },
             std::time::Instant::now(),
         );
         directory

@@ -21,6 +21,14 @@ impl StationLookup for Directory {
     fn station_for_mn(&self, _mn: &str) -> Option<StationCode> {
         None
     }
+
+    fn hj212_credential(&self, _station: &StationCode) -> Option<&super::hj212::LoggerCredential> {
+        None
+    }
+
+    fn hj212_require_secret(&self) -> bool {
+        false
+    }
 }
 
 pub(crate) fn code(s: &str) -> StationCode {

@@ -38,8 +38,52 @@ pub(crate) fn router() -> Router<AppState> {
 }
 
 #[derive(Serialize)]
-struct StationList {
-    stations: Vec<Station>,
+struct StationList<'a> {
+    stations: Vec<PublicStation<'a>>,
+}
+
+/// A station as the public sees it: the fields of the OpenAPI `Station`
+/// schema, named one by one, so nothing the registry adds for ingest (the
+/// HJ 212 logger's MN and networks) can reach a response unnoticed.
+#[derive(Serialize)]
+struct PublicStation<'a> {
+    code: &'a StationCode,
+    kind: StationKind,
+    name_zh: &'a str,
+    name_en: &'a str,
+    district_zh: &'a str,
+    district_en: &'a str,
+    longitude: f64,
+    latitude: f64,
+    coordinates_approximate: bool,
+    water_body_zh: Option<&'a str>,
+    water_body_en: Option<&'a str>,
+    basin_zh: Option<&'a str>,
+    basin_en: Option<&'a str>,
+    water_body_type: Option<envmon_core::station::WaterBodyType>,
+    target_class: Option<u8>,
+}
+
+impl<'a> PublicStation<'a> {
+    fn of(s: &'a Station) -> Self {
+        Self {
+            code: &s.code,
+            kind: s.kind,
+            name_zh: &s.name_zh,
+            name_en: &s.name_en,
+            district_zh: &s.district_zh,
+            district_en: &s.district_en,
+            longitude: s.longitude,
+            latitude: s.latitude,
+            coordinates_approximate: s.coordinates_approximate,
+            water_body_zh: s.water_body_zh.as_deref(),
+            water_body_en: s.water_body_en.as_deref(),
+            basin_zh: s.basin_zh.as_deref(),
+            basin_en: s.basin_en.as_deref(),
+            water_body_type: s.water_body_type,
+            target_class: s.target_class,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -83,7 +127,10 @@ async fn stations(
     let format = Format::parse(query.format.as_deref(), true)?;
     let stations = registry(&app, &query.stations()).await?;
     Ok(match format {
-        Format::Json => Json(StationList { stations }).into_response(),
+        Format::Json => Json(StationList {
+            stations: stations.iter().map(PublicStation::of).collect(),
+        })
+        .into_response(),
         Format::GeoJson => geojson(&feature_collection(&stations)),
         Format::Csv => stations_csv(&stations).into_response("stations"),
     })
@@ -104,7 +151,7 @@ fn feature_collection(stations: &[Station]) -> Value {
     let features: Vec<Value> = stations
         .iter()
         .map(|s| {
-            let mut properties = serde_json::to_value(s).unwrap_or(Value::Null);
+            let mut properties = serde_json::to_value(PublicStation::of(s)).unwrap_or(Value::Null);
             if let Some(object) = properties.as_object_mut() {
                 object.remove("longitude");
                 object.remove("latitude");
@@ -386,4 +433,60 @@ async fn parameters(ApiQuery(query): ApiQuery<FormatQuery>) -> Result<Response, 
         return Ok(csv.into_response("parameters"));
     }
     Ok(Json(ParameterList { parameters }).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use envmon_core::network::Network;
+    use envmon_core::registry::{SHANGHAI_REGISTRY, parse_registry};
+
+    use super::*;
+
+    /// A registry station with an HJ 212 logger.
+    fn logger_station() -> Station {
+        let mut station = parse_registry(SHANGHAI_REGISTRY).unwrap().remove(0);
+        station.hj212_mn = Some("3700000A0000000000000001".into());
+        station.hj212_networks = vec![Network::parse("10.20.0.0/16").unwrap()];
+        station
+    }
+
+    #[test]
+    fn the_public_station_is_exactly_the_openapi_schema() {
+        let station = logger_station();
+        let json = serde_json::to_value(PublicStation::of(&station)).unwrap();
+        let mut fields: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        fields.sort_unstable();
+        let schema: Value = serde_json::from_str(include_str!("openapi.json")).unwrap();
+        let mut documented: Vec<&str> = schema["components"]["schemas"]["Station"]["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        documented.sort_unstable();
+        assert_eq!(fields, documented);
+    }
+
+    #[test]
+    fn no_format_of_the_registry_carries_the_loggers_mn_or_networks() {
+        let stations = vec![logger_station()];
+        let list = serde_json::to_string(&StationList {
+            stations: stations.iter().map(PublicStation::of).collect(),
+        })
+        .unwrap();
+        let geojson = feature_collection(&stations).to_string();
+        let csv = String::from_utf8(stations_csv(&stations).into_bytes()).unwrap();
+        for body in [list, geojson, csv] {
+            assert!(!body.contains("3700000A"), "{body}");
+            assert!(
+                !body.contains("hj212") && !body.contains("10.20."),
+                "{body}"
+            );
+        }
+    }
 }

@@ -85,6 +85,14 @@ pub enum Hj212Error {
     /// No registered station has this MN (the TCP listener's lookup).
     #[error("no station is registered with MN {0:?}")]
     UnknownMn(String),
+    /// The logger did not prove it speaks for its station.
+    #[error("logger MN {mn:?} is refused: {refusal}")]
+    Refused {
+        /// The MN the packet carries.
+        mn: String,
+        /// Why.
+        refusal: super::Refusal,
+    },
     /// The data packet carries no value of a parameter envmon stores.
     #[error("packet carries no value of a parameter envmon stores")]
     NoData,
@@ -121,6 +129,7 @@ impl Hj212Error {
             Self::System(_) => "hj212_system",
             Self::MnMismatch { .. } => "hj212_mn_mismatch",
             Self::UnknownMn(_) => "hj212_unknown_mn",
+            Self::Refused { refusal, .. } => refusal.code(),
             Self::NoData => "hj212_no_data",
             Self::Value { .. } => "hj212_value",
             Self::Incomplete { .. } => "hj212_incomplete",

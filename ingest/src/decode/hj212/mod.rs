@@ -8,7 +8,10 @@
 //!   the next `##`.
 //! - [`parse_packet`] (`segment`, `cp`): a frame's data segment → [`Packet`]:
 //!   header fields by name, the CP data area grouped into [`Factor`]s.
-//! - [`reply_for`] (`reply`): the 9014/9013 answer a packet asks for.
+//! - [`authenticate`] (`auth`): the packet's PW against its station's
+//!   secret, and over TCP the logger's address against its networks.
+//! - [`reply_for`] (`reply`): the 9014/9013 answer a packet asks for;
+//!   [`refusal_for`]: the 9011 answer to a logger that is not let in.
 //! - [`Reassembler`] (`reassembly`): the parts of a split transfer joined.
 //! - [`records_from_packet`] (`records`, `command`, `codes`, `flags`): a data
 //!   packet → a [`Record`](super::Record) in canonical units, labelled by the
@@ -21,6 +24,7 @@
 //! `shared/reference/hj212/`. What envmon accepts and answers is in
 //! `docs/hj212.md`.
 
+mod auth;
 mod codes;
 mod command;
 mod cp;
@@ -31,11 +35,13 @@ mod flags;
 mod frame;
 mod reassembly;
 mod records;
+mod redact;
 mod reply;
 mod segment;
 #[cfg(test)]
 mod tests;
 
+pub use auth::{LoggerCredential, Refusal, authenticate};
 pub use command::{DataCommand, MINUTE_INTERVAL_SECONDS};
 pub use cp::Factor;
 pub use deframer::{Deframer, MAX_FRAME_LEN};
@@ -43,5 +49,6 @@ pub use error::Hj212Error;
 pub use frame::{Frame, MAX_SEGMENT_LEN};
 pub use reassembly::Reassembler;
 pub use records::{decode_hj212, records_from_packet, unmapped_codes};
-pub use reply::reply_for;
+pub use redact::{PASSWORD_MASK, redact_passwords};
+pub use reply::{QN_RTN_PW_WRONG, refusal_for, reply_for};
 pub use segment::{Flag, Packet, Split, parse_packet};

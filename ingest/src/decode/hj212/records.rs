@@ -9,7 +9,7 @@
 
 use envmon_core::{Reading, StationCode, StationKind};
 
-use super::{Deframer, Hj212Error, Packet, Reassembler, codes, flags, parse_packet};
+use super::{Deframer, Hj212Error, Packet, Reassembler, authenticate, codes, flags, parse_packet};
 use crate::decode::{DecodeError, Record, StationLookup};
 
 /// Decodes an MQTT payload of one or more complete HJ 212 frames (CR LF
@@ -17,13 +17,16 @@ use crate::decode::{DecodeError, Record, StationLookup};
 ///
 /// The station must be registered as `kind_in_topic`. If it has a
 /// registered MN, every packet's MN must equal it; if not, the topic names
-/// the station, and the packets must at least agree on one MN. Only data
+/// the station, and the packets must at least agree on one MN. Every
+/// packet's PW must be the station's secret (see [`authenticate`]; the
+/// networks apply to TCP only). Only data
 /// uploads (2011, 2051, 2061, 2031) are accepted. The parts of a split
 /// transfer are joined when all are in the payload.
 ///
 /// # Errors
 /// The first reason the payload cannot be used: any framing, CRC or parse
-/// error ([`Hj212Error`]), `hj212_mn_mismatch`, `hj212_command` for other
+/// error ([`Hj212Error`]), `hj212_mn_mismatch`, `hj212_password` or
+/// `hj212_no_secret` for a logger not let in, `hj212_command` for other
 /// commands, `hj212_incomplete` for a split transfer missing parts, and the
 /// errors of [`records_from_packet`].
 pub fn decode_hj212(
@@ -44,6 +47,16 @@ pub fn decode_hj212(
             }
             .into());
         }
+        authenticate(
+            stations.hj212_credential(station),
+            packet.pw.as_deref(),
+            None,
+            stations.hj212_require_secret(),
+        )
+        .map_err(|refusal| Hj212Error::Refused {
+            mn: packet.mn.clone(),
+            refusal,
+        })?;
         if packet.data_command().is_none() {
             return Err(Hj212Error::Command(packet.cn.clone()).into());
         }
@@ -127,6 +140,10 @@ pub fn records_from_packet(
             field: format!("{}-{}", factor.code, command.value_suffix()),
             text: text.to_owned(),
         })?;
+        // Decimal digits can still overflow an f64 (400 of them do).
+        if !value.is_finite() {
+            return Err(DecodeError::NonFinite { parameter });
+        }
         readings.push(Reading {
             station: station.clone(),
             parameter,

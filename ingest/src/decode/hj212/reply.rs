@@ -15,8 +15,9 @@
 //! Nothing else is answered: not the answers 9011–9014 themselves (that
 //! would loop), not the platform's own requests and notifications (a field
 //! unit does not send them), not unknown codes outside 2000–2999. 9011
-//! (request answer) and 9012 (execution result) are sent by field units,
-//! never by a platform, so envmon builds neither.
+//! (request answer) and 9012 (execution result) are otherwise sent by field
+//! units; envmon sends a 9011 only to refuse a logger ([`refusal_for`]),
+//! the one answer that carries HJ 212's "PW wrong" return code.
 //!
 //! The answer has the 2017 form: the packet's QN (what links the answer to
 //! the upload), ST=91, PW and MN echoed, Flag=4 (version 1, no answer
@@ -35,7 +36,35 @@ pub fn reply_for(packet: &Packet) -> Option<Vec<u8>> {
     if !packet.answer_requested() {
         return None;
     }
-    let cn = answer_cn(&packet.cn)?;
+    answer(packet, answer_cn(&packet.cn)?, "")
+}
+
+/// `QnRtn` 3, "PW 错误" (HJ 212-2017 Table 7): the return code of a refusal.
+pub const QN_RTN_PW_WRONG: u8 = 3;
+
+/// The answer to a packet from a logger that is not let in (wrong or
+/// missing PW, no secret set, outside its networks, unknown MN): a 9011
+/// request answer with `QnRtn=3`, PW wrong, the one code HJ 212 has for a
+/// refused logger. Every refusal gets the same answer, so it tells an
+/// unknown MN from a known one no better than a wrong PW from a wrong
+/// network. `None` when the packet asks for no answer or is itself one.
+///
+/// HJ 212 defines no negative data answer: 9014 would tell the logger its
+/// data is stored (and it would forget it), while this tells it why not,
+/// and, as no 9014 follows, it keeps the data to send again.
+pub fn refusal_for(packet: &Packet) -> Option<Vec<u8>> {
+    let is_answer = matches!(
+        packet.cn.as_str(),
+        "9011" | "9012" | "9013" | "9014" | "9015"
+    );
+    if !packet.answer_requested() || is_answer {
+        return None;
+    }
+    answer(packet, "9011", &format!("QnRtn={QN_RTN_PW_WRONG}"))
+}
+
+/// An answer in the 2017 form with `cp` as its data area.
+fn answer(packet: &Packet, cn: &str, cp: &str) -> Option<Vec<u8>> {
     // Version bits of the packet, at least 1 (2017); A and D clear.
     let flag = packet.flag.map_or(1, |f| f.version()).max(1) << 2;
     let mut segment = String::new();
@@ -46,9 +75,9 @@ pub fn reply_for(packet: &Packet) -> Option<Vec<u8>> {
     if let Some(pw) = &packet.pw {
         let _ = write!(segment, "PW={pw};");
     }
-    let _ = write!(segment, "MN={};Flag={flag};CP=&&&&", packet.mn);
+    let _ = write!(segment, "MN={};Flag={flag};CP=&&{cp}&&", packet.mn);
     // Only fails beyond 9999 bytes, which echoed fields of a received
-    // frame (itself at most 9999 bytes) cannot reach with an empty CP.
+    // frame (itself at most 9999 bytes) cannot reach with a short CP.
     Frame::from_segment(segment)
         .ok()
         .map(|frame| frame.to_bytes())
@@ -120,6 +149,34 @@ mod tests {
             let reply = parsed_reply(&reply_for(&packet(&segment)).unwrap());
             assert_eq!(reply.flag.map(|f| f.0), Some(expected), "Flag={flag}");
             assert_eq!(reply.pw, None);
+        }
+    }
+
+    #[test]
+    fn a_refused_logger_gets_9011_with_qnrtn_3_pw_wrong() {
+        let upload = packet(
+            "QN=20240315110005001;ST=22;CN=2061;PW=wrong1;MN=M1;Flag=5;CP=&&DataTime=20240315100000&&",
+        );
+        let answer = parsed_reply(&refusal_for(&upload).unwrap());
+        assert_eq!(answer.qn.as_deref(), Some("20240315110005001"));
+        assert_eq!((answer.st.as_str(), answer.cn.as_str()), ("91", "9011"));
+        assert_eq!(answer.mn, "M1");
+        assert_eq!(answer.flag.map(|f| f.0), Some(4));
+        assert_eq!(answer.fields, vec![("QnRtn".to_owned(), "3".to_owned())]);
+        // A heartbeat or status upload is refused the same way.
+        let status = packet("QN=1;ST=22;CN=2021;MN=M1;Flag=5;CP=&&&&");
+        assert_eq!(parsed_reply(&refusal_for(&status).unwrap()).cn, "9011");
+    }
+
+    #[test]
+    fn a_refusal_is_sent_only_when_asked_for_and_never_to_an_answer() {
+        for segment in [
+            "QN=1;ST=22;CN=2061;PW=x;MN=M1;Flag=4;CP=&&&&",
+            "QN=1;ST=22;CN=2061;PW=x;MN=M1;CP=&&&&",
+            "QN=1;ST=91;CN=9014;PW=x;MN=M1;Flag=5;CP=&&&&",
+            "QN=1;ST=91;CN=9011;PW=x;MN=M1;Flag=5;CP=&&QnRtn=1&&",
+        ] {
+            assert_eq!(refusal_for(&packet(segment)), None, "{segment}");
         }
     }
 

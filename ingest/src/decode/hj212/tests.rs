@@ -43,6 +43,8 @@ fn framed(segment: &str) -> String {
 struct Directory {
     kinds: HashMap<StationCode, StationKind>,
     mns: HashMap<StationCode, String>,
+    credentials: HashMap<StationCode, LoggerCredential>,
+    require_secret: bool,
 }
 
 impl StationLookup for Directory {
@@ -59,6 +61,14 @@ impl StationLookup for Directory {
             .iter()
             .find(|(_, m)| *m == mn)
             .map(|(s, _)| s.clone())
+    }
+
+    fn hj212_credential(&self, station: &StationCode) -> Option<&LoggerCredential> {
+        self.credentials.get(station)
+    }
+
+    fn hj212_require_secret(&self) -> bool {
+        self.require_secret
     }
 }
 
@@ -85,6 +95,8 @@ fn directory() -> Directory {
             .iter()
             .filter_map(|(s, _, mn)| Some((code(s), (*mn)?.to_owned())))
             .collect(),
+        credentials: HashMap::new(),
+        require_secret: false,
     }
 }
 
@@ -372,6 +384,14 @@ fn refusals_carry_their_reason_codes() {
             data("DataTime=20240315103000;a34004-Rtd="),
             "hj212_value",
         ),
+        (
+            "1142A",
+            data(&format!(
+                "DataTime=20240315103000;a34004-Rtd=1{}",
+                "0".repeat(400)
+            )),
+            "non_finite",
+        ),
         ("1142A", format!("{e1}\r\nAT+CSQ"), "hj212_frame"),
         ("1142A", format!("x{e1}"), "hj212_frame"),
         ("1142A", e1[..100].to_owned(), "hj212_length"),
@@ -444,4 +464,60 @@ fn examples_get_an_answer_exactly_when_their_flag_asks() {
         let expected = expected.map(|(cn, qn)| (cn.to_owned(), qn.to_owned()));
         assert_eq!(answer, expected, "{id}");
     }
+}
+
+#[test]
+fn over_mqtt_every_packet_must_carry_its_stations_secret() {
+    use envmon_core::logger_secret::SecretHash;
+    let with_secret = |secret: &str| {
+        let mut directory = directory();
+        directory.require_secret = true;
+        directory.credentials.insert(
+            code("1141A"),
+            LoggerCredential::new(Some(SecretHash::new(secret).unwrap()), Vec::new()),
+        );
+        directory
+    };
+    let e1 = example("E1"); // PW=123456
+    let decode_with = |directory: &Directory, station: &str, payload: &str| {
+        decode_hj212(
+            StationKind::Air,
+            &code(station),
+            payload.as_bytes(),
+            directory,
+        )
+    };
+    assert_eq!(
+        decode_with(&with_secret("123456"), "1141A", e1).unwrap()[0]
+            .readings
+            .len(),
+        6
+    );
+    let wrong = decode_with(&with_secret("654321"), "1141A", e1).unwrap_err();
+    assert_eq!(wrong.code(), "hj212_password");
+    assert!(!wrong.to_string().contains("123456"), "{wrong}");
+    let no_pw = framed(&segment_of("E1").replace("PW=123456;", ""));
+    assert_eq!(
+        decode_with(&with_secret("123456"), "1141A", &no_pw)
+            .unwrap_err()
+            .code(),
+        "hj212_password"
+    );
+    // One packet with the wrong PW refuses the whole payload.
+    let second = framed(&segment_of("E2").replace("PW=123456", "PW=654321"));
+    assert_eq!(
+        decode_with(&with_secret("123456"), "1141A", &format!("{e1}{second}"))
+            .unwrap_err()
+            .code(),
+        "hj212_password"
+    );
+    // 1142A has no secret: refused when secrets are required, taken when not.
+    let unsecured = framed(&segment_of("E1").replace("3700000A0000000000000001", "X"));
+    assert_eq!(
+        decode_with(&with_secret("123456"), "1142A", &unsecured)
+            .unwrap_err()
+            .code(),
+        "hj212_no_secret"
+    );
+    assert!(decode_with(&directory(), "1142A", &unsecured).is_ok());
 }

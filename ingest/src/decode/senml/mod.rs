@@ -195,7 +195,8 @@ pub enum SenmlError {
 }
 
 impl SenmlError {
-    /// A stable reason code, prefixed `senml_`.
+    /// A stable reason code, prefixed `senml_`; a value that is not a
+    /// finite number has the code every format shares, `non_finite`.
     pub fn code(&self) -> &'static str {
         match self {
             Self::Json(_) => "senml_bad_json",
@@ -208,7 +209,7 @@ impl SenmlError {
             Self::BadName { .. } => "senml_bad_name",
             Self::UnsupportedValue { .. } => "senml_unsupported_value",
             Self::MissingValue { .. } => "senml_missing_value",
-            Self::NonFiniteValue { .. } => "senml_bad_value",
+            Self::NonFiniteValue { .. } => "non_finite",
             Self::RelativeTime { .. } => "senml_relative_time",
             Self::BadTime { .. } => "senml_bad_time",
             Self::Duplicate { .. } => "senml_duplicate",

@@ -217,7 +217,7 @@ fn refusals_carry_stable_reason_codes() {
         (ok(r#""s":100"#), "senml_unsupported_value"),
         (ok(r#""bs":0"#), "senml_unsupported_value"),
         (ok(r#""u":"ug/m3""#), "senml_missing_value"),
-        (ok(r#""bv":1e308,"v":1e308"#), "senml_bad_value"),
+        (ok(r#""bv":1e308,"v":1e308"#), "non_finite"),
         // Times.
         (
             r#"[{"n":"1141A/pm25","v":1}]"#.to_owned(),

@@ -5,6 +5,7 @@ use std::time::Duration;
 use rumqttc::MqttOptions;
 use serde::{Deserialize, Serialize};
 
+use crate::failover::BrokerAddress;
 use crate::topic::{InvalidPrefix, Topics};
 
 /// The largest MQTT packet a daemon accepts or sends. The broker's own limit
@@ -31,6 +32,9 @@ pub struct BrokerSettings {
     pub username: Option<String>,
     /// Password for `username`.
     pub password: Option<String>,
+    /// Further brokers of the same cluster (`"host:port"`), tried in turn
+    /// after `host`:`port` whenever a connection fails or is lost.
+    pub failover: Vec<BrokerAddress>,
 }
 
 impl Default for BrokerSettings {
@@ -42,6 +46,7 @@ impl Default for BrokerSettings {
             keep_alive: Duration::from_secs(15),
             username: None,
             password: None,
+            failover: Vec::new(),
         }
     }
 }

@@ -21,6 +21,7 @@
 //! - [`registry`]: the station registry file and its import.
 //! - [`db`]: connection pool settings and the schema migrations.
 //! - [`broker`]: MQTT connection settings shared by every daemon.
+//! - [`failover`]: several brokers of one cluster, tried in turn.
 //! - [`backoff`]: the retry delays of every reconnecting loop.
 //! - [`beijing`]: Beijing time, the time zone of the data.
 
@@ -30,6 +31,7 @@ pub mod backoff;
 pub mod beijing;
 pub mod broker;
 pub mod db;
+pub mod failover;
 pub mod metrics;
 pub mod parameter;
 pub mod quality;

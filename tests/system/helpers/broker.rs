@@ -89,6 +89,21 @@ impl TestBroker {
         );
     }
 
+    /// Kills the broker at once (SIGKILL, as a crash would: nothing saved
+    /// since the last autosave) and starts it again on the same port with
+    /// the same persistence.
+    pub fn crash_and_restart(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        assert!(
+            self.launch(),
+            "mosquitto did not come back on port {}",
+            self.port
+        );
+    }
+
     fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = Command::new("kill")

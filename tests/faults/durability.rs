@@ -57,7 +57,7 @@ pub enum Broker {
 impl Broker {
     fn ingest_settings(&self) -> BrokerSettings {
         match self {
-            Self::Mosquitto(broker) => broker.settings(),
+            Self::Mosquitto(broker) => broker.ingest_settings(),
             Self::Rabbit(nodes) => BrokerSettings {
                 username: Some(INGEST_USER.into()),
                 password: Some(INGEST_PASSWORD.into()),

@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
-use rumqttc::{AsyncClient, MqttOptions, QoS};
+use rumqttc::{AsyncClient, QoS};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -42,19 +42,33 @@ fn notice(id: &str, version: i64, status: &str, districts: &[&str]) -> Value {
 }
 
 /// Publishes onto the test broker from this process, for floods that
-/// `mosquitto_pub` (one process per message) is too slow for.
+/// `mosquitto_pub` (one process per message) is too slow for. States go
+/// out as ingest and notices as the publisher: the broker lets no one else
+/// write them.
 struct Mqtt {
     client: AsyncClient,
-    task: tokio::task::JoinHandle<()>,
+    notices: AsyncClient,
+    tasks: [tokio::task::JoinHandle<()>; 2],
 }
 
 impl Mqtt {
     async fn connect(system: &TestSystem) -> Self {
-        let mut options = MqttOptions::new(unique("test-pub"), "127.0.0.1", system.broker.port);
-        options.set_max_packet_size(256 * 1024, 256 * 1024);
+        let (client, ingest) = Self::client(system.broker.ingest_settings());
+        let (notices, publisher) = Self::client(system.broker.publisher_settings());
+        Self {
+            client,
+            notices,
+            tasks: [ingest, publisher],
+        }
+    }
+
+    fn client(
+        settings: envmon_core::broker::BrokerSettings,
+    ) -> (AsyncClient, tokio::task::JoinHandle<()>) {
+        let options = settings.mqtt_options(&unique("test-pub"));
         let (client, mut eventloop) = AsyncClient::new(options, 1024);
         let task = tokio::spawn(async move { while eventloop.poll().await.is_ok() {} });
-        Self { client, task }
+        (client, task)
     }
 
     async fn live(&self, kind: &str, station: &str, payload: &Value) {
@@ -71,7 +85,7 @@ impl Mqtt {
 
     async fn notice(&self, payload: &Value) {
         let id = payload["id"].as_str().unwrap();
-        self.client
+        self.notices
             .publish(
                 format!("live/alert/{id}"),
                 QoS::AtLeastOnce,
@@ -85,7 +99,9 @@ impl Mqtt {
 
 impl Drop for Mqtt {
     fn drop(&mut self) {
-        self.task.abort();
+        for task in &self.tasks {
+            task.abort();
+        }
     }
 }
 

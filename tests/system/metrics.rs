@@ -29,6 +29,7 @@ async fn scrape(addr: std::net::SocketAddr) -> String {
 async fn mosquitto_pub(broker: &TestBroker, topic: &str, payload: &str) {
     let status = tokio::process::Command::new("mosquitto_pub")
         .args(["-h", "127.0.0.1", "-p", &broker.port.to_string(), "-q", "1"])
+        .args(TestBroker::login_args_for(topic))
         .args(["-i", &unique("pub"), "-t", topic, "-m", payload])
         .status()
         .await

@@ -24,7 +24,7 @@ pub const TEST_USERS: [(&str, &str, &str, &str); 4] = [
     (
         ANONYMOUS_USER,
         ANONYMOUS_PASSWORD,
-        r"^sensors\.(air|river|source)\.[^.]+$",
+        r"^sensors\.[^.]+\.[^.]+$",
         "^$",
     ),
     (
@@ -42,7 +42,7 @@ pub const TEST_USERS: [(&str, &str, &str, &str); 4] = [
     (
         SENSOR_USER,
         SENSOR_PASSWORD,
-        r"^sensors\.(air|river|source)\.{username}$",
+        r"^sensors\.[^.]+\.{username}$",
         "^$",
     ),
 ];

@@ -10,6 +10,7 @@ mod alerts;
 mod alerts_alarms;
 mod alerts_console;
 mod alerts_staff;
+mod attack_broker;
 mod browser;
 mod charts;
 mod cli;

@@ -22,6 +22,8 @@ users_file="$2"
 ctl() { ${RABBITMQCTL:-rabbitmqctl} "$@" >/dev/null </dev/null; }
 
 ctl add_vhost "$vhost" 2>/dev/null || true
+# No guest account: every account is made here.
+ctl delete_user guest 2>/dev/null || true
 while IFS=: read -r user password; do
     [[ -z "$user" || "$user" == \#* ]] && continue
     if ! ctl add_user "$user" "$password" 2>/dev/null; then

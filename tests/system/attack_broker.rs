@@ -25,10 +25,10 @@ use crate::helpers::rabbitmq_users::{
 use crate::helpers::{TestBroker, TestDb, unique, wait_for};
 
 /// A forged station state: AQI 499 for 1141A.
-const FORGED_STATE: &str = r#"{"station":"1141A","kind":"air","updated_at":"2026-11-25T08:00:00Z","readings":{"pm25":{"value":987.6,"unit":"ug/m3","observed_at":"2026-11-25T08:00:00Z","quality":"valid"}},"aqi":{"value":499,"level":6}}"#;
+pub(crate) const FORGED_STATE: &str = r#"{"station":"1141A","kind":"air","updated_at":"2026-11-25T08:00:00Z","readings":{"pm25":{"value":987.6,"unit":"ug/m3","observed_at":"2026-11-25T08:00:00Z","quality":"valid"}},"aqi":{"value":499,"level":6}}"#;
 
 /// A forged alert notice.
-fn forged_notice() -> String {
+pub(crate) fn forged_notice() -> String {
     serde_json::json!({
         "id": "forged-x", "version": 99, "status": "cancelled", "severity": "red",
         "headline": {"zh": "伪造", "en": "Forged: all clear"},
@@ -42,14 +42,14 @@ fn forged_notice() -> String {
 }
 
 /// A sensor record of `station` (one PM2.5 reading, value `pm25`).
-fn record(station: &str, minute: u32, pm25: f64) -> String {
+pub(crate) fn record(station: &str, minute: u32, pm25: f64) -> String {
     format!(
         r#"{{"station":"{station}","observed_at":"2026-11-25T08:{minute:02}:00Z","readings":{{"pm25":{pm25}}}}}"#
     )
 }
 
 /// One broker arrangement with ingest running on it and a sniffer.
-struct Target {
+pub(crate) struct Target {
     db: TestDb,
     port: u16,
     ingest_stop: CancellationToken,
@@ -61,7 +61,7 @@ struct Target {
 }
 
 impl Target {
-    async fn start(port: u16, ingest: BrokerSettings, sniffer: BrokerSettings) -> Self {
+    pub(crate) async fn start(port: u16, ingest: BrokerSettings, sniffer: BrokerSettings) -> Self {
         let db = TestDb::new().await;
         let settings = envmon_ingest::Settings {
             database: db.settings(),
@@ -97,7 +97,12 @@ impl Target {
 
     /// Publishes with `mosquitto_pub` (QoS 1) as `login` (user, password),
     /// or anonymously; says whether the client reported success.
-    async fn publish(&self, login: Option<(&str, &str)>, topic: &str, payload: &str) -> bool {
+    pub(crate) async fn publish(
+        &self,
+        login: Option<(&str, &str)>,
+        topic: &str,
+        payload: &str,
+    ) -> bool {
         let mut command = tokio::process::Command::new("mosquitto_pub");
         command
             .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-q", "1"])
@@ -124,6 +129,13 @@ impl Target {
                 .await,
             "a legitimate sensor publishes"
         );
+        self.expect_stored_and_live(minute).await;
+    }
+
+    /// Waits until the reading of 1141A sent as `record("1141A", minute,
+    /// 30 + minute)` is stored and its state came out on `live/`.
+    pub(crate) async fn expect_stored_and_live(&mut self, minute: u32) {
+        let pm25 = 30.0 + f64::from(minute);
         let expected = format!("\"value\":{pm25:.1}");
         let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
         loop {
@@ -155,7 +167,7 @@ impl Target {
     }
 
     /// Nothing forged reached a subscriber or the database.
-    async fn assert_nothing_forged_got_through(&mut self) {
+    pub(crate) async fn assert_nothing_forged_got_through(&mut self) {
         while let Ok(next) = self.sniffed.try_recv() {
             self.seen.push(next);
         }
@@ -175,7 +187,7 @@ impl Target {
         );
     }
 
-    async fn stop(self) {
+    pub(crate) async fn stop(self) {
         self.ingest_stop.cancel();
         self.ingest.await.unwrap().unwrap();
         self.sniffer.abort();

@@ -172,7 +172,7 @@ fn openssl(dir: &Path, args: &[&str]) {
 
 /// A test CA, the broker's certificate for 127.0.0.1, and a client
 /// certificate per sensor whose CN is its station code.
-fn make_certificates(dir: &Path) {
+pub(crate) fn make_certificates(dir: &Path) {
     let key = [
         "-newkey",
         "ec",

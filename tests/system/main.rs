@@ -16,6 +16,7 @@ mod charts;
 mod cli;
 mod demo;
 mod deploy_broker;
+mod deploy_broker_rabbitmq;
 mod deploy_files;
 mod embeds;
 mod helpers;

@@ -30,6 +30,8 @@ const ADMIN_PASSWORD: &str = "test-admin-password";
 pub struct RabbitNode {
     pub name: String,
     pub mqtt_port: u16,
+    /// MQTT over TLS, where a configuration has such a listener.
+    pub mqtt_tls_port: u16,
     pub management_port: u16,
     amqp_port: u16,
     dist_port: u16,
@@ -44,6 +46,7 @@ pub struct RabbitNode {
 struct Plan {
     name: String,
     mqtt_port: u16,
+    mqtt_tls_port: u16,
     management_port: u16,
     amqp_port: u16,
     dist_port: u16,
@@ -60,12 +63,26 @@ impl RabbitNode {
     /// each knows the others' names), waits until every node takes MQTT
     /// connections, and makes envmon's users.
     pub fn start_cluster(size: usize) -> Vec<Self> {
+        let nodes = Self::start_cluster_with(size, Self::local_config);
+        rabbitmq_users::make_test_users(&nodes[0].management());
+        nodes
+    }
+
+    /// Starts one node whose configuration `config` writes (given the node,
+    /// with its ports and directory), without making any user.
+    pub fn start_with(config: impl Fn(&Self) -> String) -> Self {
+        let mut nodes = Self::start_cluster_with(1, config);
+        nodes.pop().expect("one node")
+    }
+
+    fn start_cluster_with(size: usize, config: impl Fn(&Self) -> String) -> Vec<Self> {
         super::init_logs();
         let id = super::unique("envmon");
         let plans: Vec<Plan> = (0..size)
             .map(|n| Plan {
                 name: format!("{id}-{n}@localhost"),
                 mqtt_port: free_port(),
+                mqtt_tls_port: free_port(),
                 management_port: free_port(),
                 amqp_port: free_port(),
                 dist_port: free_port(),
@@ -80,6 +97,7 @@ impl RabbitNode {
                 let node = Self {
                     name: plan.name,
                     mqtt_port: plan.mqtt_port,
+                    mqtt_tls_port: plan.mqtt_tls_port,
                     management_port: plan.management_port,
                     amqp_port: plan.amqp_port,
                     dist_port: plan.dist_port,
@@ -87,7 +105,7 @@ impl RabbitNode {
                     cluster: cluster.clone(),
                     child: None,
                 };
-                node.write_files();
+                node.write_files(&config(&node));
                 node
             })
             .collect();
@@ -97,12 +115,11 @@ impl RabbitNode {
         for node in &mut nodes {
             node.wait_up();
         }
-        rabbitmq_users::make_test_users(&nodes[0].management());
         nodes
     }
 
-    fn write_files(&self) {
-        std::fs::create_dir_all(&self.dir).unwrap();
+    /// deploy/rabbitmq/envmon.conf for this node, and its cluster.
+    fn local_config(&self) -> String {
         let mut config = CONFIG_TEMPLATE
             .replace("@AMQP_PORT@", &self.amqp_port.to_string())
             .replace("@MQTT_PORT@", &self.mqtt_port.to_string())
@@ -121,6 +138,11 @@ impl RabbitNode {
                 ));
             }
         }
+        config
+    }
+
+    fn write_files(&self, config: &str) {
+        std::fs::create_dir_all(&self.dir).unwrap();
         std::fs::write(self.dir.join("rabbitmq.conf"), config).unwrap();
         std::fs::write(
             self.dir.join("enabled_plugins"),
@@ -237,6 +259,15 @@ impl RabbitNode {
     /// Where the node keeps its data and logs.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// The node's `rabbitmqctl`, as one command line (for `RABBITMQCTL`).
+    pub fn rabbitmqctl(&self) -> String {
+        format!(
+            "env HOME={} /usr/lib/rabbitmq/bin/rabbitmqctl -n {}",
+            self.dir.display(),
+            self.name
+        )
     }
 }
 

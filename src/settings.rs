@@ -123,8 +123,9 @@ mod tests {
     fn production_sample_parses_and_keeps_shared_sections_shared() {
         let sample: Settings =
             toml::from_str(include_str!("../deploy/config/production.toml")).unwrap();
-        assert_eq!(sample.broker.host, "mqtt.internal");
-        assert_eq!(sample.ingest().broker.host, "mqtt.internal");
+        assert_eq!(sample.broker.host, "mqtt-1.internal");
+        assert_eq!(sample.ingest().broker.host, "mqtt-1.internal");
+        assert_eq!(sample.ingest().broker.failover.len(), 2);
         assert_eq!(sample.publisher().database.url, sample.database.url);
     }
 

@@ -8,20 +8,19 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Files the compose file mounts, as `(source, target)`: the broker
-/// configuration and ACL that `deploy_broker` runs a real Mosquitto with,
-/// the settings every envmon container reads, and the proxy configuration.
+/// configuration and users script that `deploy_broker_rabbitmq` runs a real
+/// RabbitMQ node with, the settings every envmon container reads, and the
+/// proxy configuration.
 pub const MOUNTED: &[(&str, &str)] = &[
-    (
-        "./mosquitto/production.conf",
-        "/mosquitto/config/mosquitto.conf",
-    ),
-    ("./mosquitto/acl", "/mosquitto/config/acl"),
+    ("./rabbitmq/production.conf", "/etc/rabbitmq/rabbitmq.conf"),
+    ("./rabbitmq/enabled_plugins", "/etc/rabbitmq/enabled_plugins"),
+    ("./rabbitmq/users.sh", "/usr/local/bin/envmon-users.sh"),
     ("./config/production.toml", "/etc/envmon/envmon.toml"),
     ("./nginx/envmon.conf", "/etc/nginx/conf.d/default.conf"),
 ];
 
 /// Mounted files the operator makes (secrets), absent from the repository.
-const OPERATOR_MADE: &[&str] = &["./mosquitto/passwd", "./mosquitto/certs"];
+const OPERATOR_MADE: &[&str] = &["./rabbitmq/users", "./rabbitmq/certs"];
 
 fn deploy_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy")
@@ -115,10 +114,9 @@ fn compose_mounts_the_files_the_tests_use() {
     }
     // The broker the tests start reads these very files.
     assert_eq!(
-        crate::deploy_broker::PRODUCTION_CONF,
-        read("mosquitto/production.conf")
+        crate::deploy_broker_rabbitmq::PRODUCTION_CONF,
+        read("rabbitmq/production.conf")
     );
-    assert_eq!(crate::deploy_broker::ACL, read("mosquitto/acl"));
 }
 
 #[test]

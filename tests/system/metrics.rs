@@ -112,6 +112,11 @@ async fn metrics_count_real_traffic_in_ingest_and_publisher() {
         1.0,
     );
     expect("envmon_ingest_broker_connected", 1.0);
+    // A fresh broker: one connection, without a session to resume.
+    expect(
+        "envmon_ingest_broker_connections_total{session=\"new\"}",
+        1.0,
+    );
     expect("envmon_ingest_database_up", 1.0);
     expect("envmon_ingest_batch_failures_total", 0.0);
     let batches = sample(&ingest, "envmon_ingest_batch_messages_count").unwrap();

@@ -279,7 +279,7 @@ async fn rabbitmq_cluster_node_killed_under_load_loses_nothing() {
 /// The same faults, more of them, on one Mosquitto with the shipped
 /// persistence (autosave every 5 s). It loses acknowledged records, as the
 /// docs say, so it is not in the test command: run it with
-/// `cargo test --release --test faults mosquitto -- --ignored --nocapture`.
+/// `cargo test --test faults mosquitto -- --ignored --nocapture`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "fails by design: a single Mosquitto loses acknowledged records"]
 async fn mosquitto_restarts_and_crashes_under_a_full_window() {
@@ -291,7 +291,7 @@ async fn mosquitto_restarts_and_crashes_under_a_full_window() {
 }
 
 /// The long run of the RabbitMQ arrangement, for the comparison in
-/// docs/scaling.md: `cargo test --release --test faults rabbitmq_long --
+/// docs/scaling.md: `cargo test --test faults rabbitmq_long --
 /// --ignored --nocapture`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a long measurement run"]

@@ -13,7 +13,10 @@ use std::process::Command;
 /// proxy configuration.
 pub const MOUNTED: &[(&str, &str)] = &[
     ("./rabbitmq/production.conf", "/etc/rabbitmq/rabbitmq.conf"),
-    ("./rabbitmq/enabled_plugins", "/etc/rabbitmq/enabled_plugins"),
+    (
+        "./rabbitmq/enabled_plugins",
+        "/etc/rabbitmq/enabled_plugins",
+    ),
     ("./rabbitmq/users.sh", "/usr/local/bin/envmon-users.sh"),
     ("./config/production.toml", "/etc/envmon/envmon.toml"),
     ("./nginx/envmon.conf", "/etc/nginx/conf.d/default.conf"),

@@ -160,19 +160,28 @@ else
         RABBITMQ_ENABLED_PLUGINS_FILE="$dir/enabled_plugins"
         RABBITMQ_MNESIA_BASE="$dir/mnesia" RABBITMQ_LOG_BASE="$dir/log"
         RABBITMQ_DIST_PORT="${ENVMON_DIST_PORT:-25672}")
+    ours() { [[ -s "$dir/pid" ]] && kill -0 "$(cat "$dir/pid")" 2>/dev/null; }
     if ! broker_up; then
         log "starting RabbitMQ (node envmon@localhost) with MQTT on 127.0.0.1:$BROKER_PORT"
+        # RUNNING_UNDER_SYSTEMD: the script execs the VM, so $! is the node.
         env "${rabbit_env[@]}" RUNNING_UNDER_SYSTEMD=1 \
             setsid /usr/lib/rabbitmq/bin/rabbitmq-server >"$dir/console.log" 2>&1 </dev/null &
+        echo $! >"$dir/pid"
         for _ in $(seq 1 1200); do broker_up && break; sleep 0.1; done
         broker_up || { log "RabbitMQ did not start; see $dir/console.log"; exit 1; }
+    elif ! ours; then
+        # Another broker (an earlier --broker mosquitto) holds the port: leave
+        # it alone; the demo uses whatever answers there.
+        log "note: something other than our RabbitMQ listens on $BROKER_PORT; not starting RabbitMQ"
     fi
-    log "making envmon's RabbitMQ users"
-    cat "$ADMIN_FILE" "$USERS_FILE" >"$dir/all-users"
-    chmod 600 "$dir/all-users"
-    RABBITMQCTL="env ${rabbit_env[*]} /usr/lib/rabbitmq/bin/rabbitmqctl -n envmon@localhost" \
-        "$ROOT/deploy/rabbitmq/users.sh" / "$dir/all-users"
-    rm -f "$dir/all-users"
+    if ours; then
+        log "making envmon's RabbitMQ users"
+        cat "$ADMIN_FILE" "$USERS_FILE" >"$dir/all-users"
+        chmod 600 "$dir/all-users"
+        RABBITMQCTL="env ${rabbit_env[*]} /usr/lib/rabbitmq/bin/rabbitmqctl -n envmon@localhost" \
+            "$ROOT/deploy/rabbitmq/users.sh" / "$dir/all-users"
+        rm -f "$dir/all-users"
+    fi
 fi
 
 # --- check-jsonschema ------------------------------------------------------

@@ -44,64 +44,80 @@ fn notice(id: &str, version: i64, status: &str, districts: &[&str]) -> Value {
 /// Publishes onto the test broker from this process, for floods that
 /// `mosquitto_pub` (one process per message) is too slow for. States go
 /// out as ingest and notices as the publisher: the broker lets no one else
-/// write them.
+/// write them. Each publish waits for the broker's PUBACK, so messages sent
+/// one after the other on the two connections reach subscribers in order.
 struct Mqtt {
+    client: Publishing,
+    notices: Publishing,
+}
+
+/// One connection, and the count of PUBACKs it received.
+struct Publishing {
     client: AsyncClient,
-    notices: AsyncClient,
-    tasks: [tokio::task::JoinHandle<()>; 2],
+    acked: tokio::sync::watch::Receiver<u64>,
+    sent: std::sync::atomic::AtomicU64,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Publishing {
+    fn connect(settings: envmon_core::broker::BrokerSettings) -> Self {
+        let options = settings.mqtt_options(&unique("test-pub"));
+        let (client, mut eventloop) = AsyncClient::new(options, 1024);
+        let (acks, acked) = tokio::sync::watch::channel(0);
+        let task = tokio::spawn(async move {
+            while let Ok(event) = eventloop.poll().await {
+                if let rumqttc::Event::Incoming(rumqttc::Packet::PubAck(_)) = event {
+                    acks.send_modify(|n| *n += 1);
+                }
+            }
+        });
+        Self {
+            client,
+            acked,
+            sent: std::sync::atomic::AtomicU64::new(0),
+            task,
+        }
+    }
+
+    async fn publish(&self, topic: String, retain: bool, payload: &Value) {
+        let sent = self.sent.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        self.client
+            .publish(topic, QoS::AtLeastOnce, retain, payload.to_string())
+            .await
+            .unwrap();
+        let mut acked = self.acked.clone();
+        tokio::time::timeout(Duration::from_secs(10), acked.wait_for(|n| *n >= sent))
+            .await
+            .expect("the broker acknowledges in time")
+            .unwrap();
+    }
 }
 
 impl Mqtt {
     async fn connect(system: &TestSystem) -> Self {
-        let (client, ingest) = Self::client(system.broker.ingest_settings());
-        let (notices, publisher) = Self::client(system.broker.publisher_settings());
         Self {
-            client,
-            notices,
-            tasks: [ingest, publisher],
+            client: Publishing::connect(system.broker.ingest_settings()),
+            notices: Publishing::connect(system.broker.publisher_settings()),
         }
-    }
-
-    fn client(
-        settings: envmon_core::broker::BrokerSettings,
-    ) -> (AsyncClient, tokio::task::JoinHandle<()>) {
-        let options = settings.mqtt_options(&unique("test-pub"));
-        let (client, mut eventloop) = AsyncClient::new(options, 1024);
-        let task = tokio::spawn(async move { while eventloop.poll().await.is_ok() {} });
-        (client, task)
     }
 
     async fn live(&self, kind: &str, station: &str, payload: &Value) {
         self.client
-            .publish(
-                format!("live/{kind}/{station}"),
-                QoS::AtLeastOnce,
-                false,
-                payload.to_string(),
-            )
-            .await
-            .unwrap();
+            .publish(format!("live/{kind}/{station}"), false, payload)
+            .await;
     }
 
     async fn notice(&self, payload: &Value) {
         let id = payload["id"].as_str().unwrap();
         self.notices
-            .publish(
-                format!("live/alert/{id}"),
-                QoS::AtLeastOnce,
-                true,
-                payload.to_string(),
-            )
-            .await
-            .unwrap();
+            .publish(format!("live/alert/{id}"), true, payload)
+            .await;
     }
 }
 
-impl Drop for Mqtt {
+impl Drop for Publishing {
     fn drop(&mut self) {
-        for task in &self.tasks {
-            task.abort();
-        }
+        self.task.abort();
     }
 }
 

@@ -310,7 +310,7 @@ async fn a_sensor_publishes_only_to_its_own_station_topic() {
     assert!(!anonymous.success(), "an anonymous client is refused");
 
     // The own reading arrives through ingest and the live topic (ingest may
-    // write live/#, the publisher read it).
+    // write the station states, the publisher read them).
     let state = tokio::time::timeout(Duration::from_secs(10), async {
         loop {
             let Some(Ok(Message::Text(text))) = live.next().await else {

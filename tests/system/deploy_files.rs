@@ -136,7 +136,12 @@ fn kubernetes_config_map_is_the_production_settings_file() {
 }
 
 /// Settings without a default, which `config print-default` leaves out.
-const UNSET_BY_DEFAULT: &[&str] = &["broker.username", "broker.password", "metrics.listen"];
+const UNSET_BY_DEFAULT: &[&str] = &[
+    "broker.username",
+    "broker.password",
+    "broker_users.file",
+    "metrics.listen",
+];
 
 /// Whether `section.key` (nested as deep as it goes) is a setting in `table`.
 fn is_setting(table: &toml::Table, dotted: &str) -> bool {

@@ -1,6 +1,11 @@
 //! A private Mosquitto per test, with envmon's shipped configuration (its
 //! ACL, and passwords for envmon's daemons), on a free port. Killed when
 //! dropped.
+//!
+//! `ENVMON_TEST_BROKER=rabbitmq` puts a private RabbitMQ node (see
+//! `rabbitmq.rs`, same accounts) in its place, to run any system test on the
+//! other broker envmon ships for: slow (a node boots in seconds), so not in
+//! the test command.
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -23,12 +28,23 @@ pub struct TestBroker {
     pub port: u16,
     dir: PathBuf,
     child: Option<Child>,
+    /// The RabbitMQ node standing in for Mosquitto, if asked for.
+    rabbit: Option<super::rabbitmq::RabbitNode>,
 }
 
 impl TestBroker {
     /// Starts a broker; retries on another port if the one picked was taken.
     pub fn start() -> Self {
         let dir = std::env::temp_dir().join(super::unique("envmon-broker"));
+        if std::env::var("ENVMON_TEST_BROKER").as_deref() == Ok("rabbitmq") {
+            let node = super::rabbitmq::RabbitNode::start();
+            return Self {
+                port: node.mqtt_port,
+                dir,
+                child: None,
+                rabbit: Some(node),
+            };
+        }
         std::fs::create_dir_all(&dir).unwrap();
         // Mosquitto started as root drops to its own user: let it write here.
         std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o777))
@@ -41,6 +57,7 @@ impl TestBroker {
                 port,
                 dir: dir.clone(),
                 child: None,
+                rabbit: None,
             };
             if broker.launch() {
                 return broker;
@@ -127,6 +144,9 @@ impl TestBroker {
     /// Stops the broker cleanly (SIGTERM: it saves its state) and starts it
     /// again on the same port with the same persistence.
     pub fn restart(&mut self) {
+        if let Some(node) = &mut self.rabbit {
+            return node.restart();
+        }
         self.stop();
         assert!(
             self.launch(),
@@ -139,6 +159,9 @@ impl TestBroker {
     /// since the last autosave) and starts it again on the same port with
     /// the same persistence.
     pub fn crash_and_restart(&mut self) {
+        if let Some(node) = &mut self.rabbit {
+            return node.crash_and_restart();
+        }
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();

@@ -275,6 +275,10 @@ impl Drop for RabbitNode {
     fn drop(&mut self) {
         self.kill();
         let _ = std::fs::remove_dir_all(&self.dir);
+        // The cluster's directory, once its last node is gone.
+        if let Some(cluster_dir) = self.dir.parent() {
+            let _ = std::fs::remove_dir(cluster_dir);
+        }
     }
 }
 

@@ -109,13 +109,39 @@ impl RabbitNode {
                 node
             })
             .collect();
+        // The first node boots alone; the others then join it. Booted all at
+        // once, nodes that do not see each other in time form clusters of
+        // their own.
         for node in &mut nodes {
             node.launch();
-        }
-        for node in &mut nodes {
             node.wait_up();
         }
+        if size > 1 {
+            nodes[0].wait_for_cluster(size);
+        }
         nodes
+    }
+
+    /// Waits until the management API lists `size` running nodes.
+    fn wait_for_cluster(&self, size: usize) {
+        let api = self.management();
+        let started = Instant::now();
+        let mut last = String::new();
+        while started.elapsed() < BOOT_DEADLINE {
+            let (status, body) = api.get("/api/nodes");
+            if status == 200 {
+                let nodes: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+                let running = nodes
+                    .as_array()
+                    .map_or(0, |n| n.iter().filter(|n| n["running"] == true).count());
+                if running == size {
+                    return;
+                }
+            }
+            last = format!("HTTP {status}: {body}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        panic!("the cluster did not reach {size} running nodes: {last}");
     }
 
     /// deploy/rabbitmq/envmon.conf for this node, and its cluster.

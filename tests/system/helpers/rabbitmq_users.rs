@@ -62,6 +62,22 @@ impl Management {
         }
     }
 
+    /// GETs `path` and returns the status code and body.
+    pub fn get(&self, path: &str) -> (u16, String) {
+        let request = format!(
+            // HTTP/1.0: a body without chunked encoding.
+            "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nAuthorization: {}\r\n\r\n",
+            self.authorization
+        );
+        let response = self.exchange(&request);
+        let status = status_of(&response);
+        let body = response
+            .split_once("\r\n\r\n")
+            .map(|(_, body)| body.to_owned())
+            .unwrap_or_default();
+        (status, body)
+    }
+
     /// PUTs a JSON body and returns the status code.
     pub fn put(&self, path: &str, body: &serde_json::Value) -> u16 {
         let body = body.to_string();
@@ -71,16 +87,25 @@ impl Management {
             self.authorization,
             body.len()
         );
+        status_of(&self.exchange(&request))
+    }
+
+    /// Sends `request` on a new connection and reads the whole response.
+    fn exchange(&self, request: &str) -> String {
         let mut stream = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
         stream.write_all(request.as_bytes()).unwrap();
         let mut response = String::new();
         stream.read_to_string(&mut response).unwrap();
         response
-            .split(' ')
-            .nth(1)
-            .and_then(|code| code.parse().ok())
-            .unwrap_or_else(|| panic!("no HTTP status in {response:?}"))
     }
+}
+
+fn status_of(response: &str) -> u16 {
+    response
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("no HTTP status in {response:?}"))
 }
 
 /// Makes envmon's test users on the default vhost.

@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
 # Runs the whole system with simulated Shanghai stations: provisions
-# PostgreSQL and Mosquitto, then `envmon demo`. Open the URL it prints.
+# PostgreSQL and the broker (RabbitMQ by default; ENVMON_BROKER=mosquitto for
+# Mosquitto), then `envmon demo`, whose daemons log in to the broker with the
+# accounts provisioning made. Open the URL it prints.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-deploy/provision.sh
+deploy/provision.sh --broker "${ENVMON_BROKER:-rabbitmq}"
+export ENVMON__BROKER_USERS__FILE="${ENVMON__BROKER_USERS__FILE:-$ROOT/.envmon/broker-users}"
+if [[ -n "${ENVMON_BROKER_PORT:-}" ]]; then
+    export ENVMON__BROKER__PORT="$ENVMON_BROKER_PORT"
+fi
 exec cargo run --release --quiet -- demo "$@"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check: formatting, clippy with warnings denied, and the whole
-# test suite against a real PostgreSQL, real Mosquitto brokers and a real
-# headless Chromium. Provisions what is missing first.
+# test suite against a real PostgreSQL, real Mosquitto and RabbitMQ brokers
+# and a real headless Chromium. Provisions what is missing first.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"

@@ -4,6 +4,7 @@
 mod bench;
 mod bench_charts;
 mod bench_live;
+mod broker_users;
 mod cli;
 mod commands;
 mod metrics;

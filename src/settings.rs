@@ -7,6 +7,8 @@
 use std::path::Path;
 
 use envmon_core::broker::BrokerSettings;
+
+use crate::broker_users::{BrokerUsers, BrokerUsersSettings, INGEST_USER, PUBLISHER_USER};
 use envmon_core::db::{DatabaseSettings, RetentionSettings};
 use envmon_core::metrics::MetricsSettings;
 use figment::Figment;
@@ -23,6 +25,10 @@ pub(crate) const DEFAULT_TOML: &str = include_str!("../deploy/config/envmon.toml
 pub(crate) struct Settings {
     pub(crate) database: DatabaseSettings,
     pub(crate) broker: BrokerSettings,
+    pub(crate) broker_users: BrokerUsersSettings,
+    /// The accounts of `broker_users.file`, read at load.
+    #[serde(skip)]
+    pub(crate) users: Option<BrokerUsers>,
     pub(crate) ingest: envmon_ingest::Settings,
     pub(crate) publisher: envmon_publisher::Settings,
     pub(crate) simulator: envmon_simulator::Settings,
@@ -43,18 +49,33 @@ impl Settings {
             crate::secrets::refuse_readable_secrets(file)?;
             figment = figment.merge(Toml::file(file));
         }
-        let settings: Settings = figment
+        let mut settings: Settings = figment
             .merge(Env::prefixed("ENVMON__").split("__"))
             .extract()
             .map_err(crate::secrets::settings_error)?;
+        if let Some(file) = &settings.broker_users.file {
+            let users = BrokerUsers::load(file)?;
+            users.log_in(&settings.broker, INGEST_USER)?;
+            users.log_in(&settings.broker, PUBLISHER_USER)?;
+            settings.users = Some(users);
+        }
         Ok(settings)
+    }
+
+    /// The broker settings of a daemon that logs in as `user` when the
+    /// accounts file is in use (checked at load to hold it).
+    fn broker_as(&self, user: &str) -> BrokerSettings {
+        self.users
+            .as_ref()
+            .and_then(|users| users.log_in(&self.broker, user).ok())
+            .unwrap_or_else(|| self.broker.clone())
     }
 
     /// The ingest daemon's settings, with the shared sections.
     pub(crate) fn ingest(&self) -> envmon_ingest::Settings {
         envmon_ingest::Settings {
             database: self.database.clone(),
-            broker: self.broker.clone(),
+            broker: self.broker_as(INGEST_USER),
             retention: self.retention.clone(),
             ..self.ingest.clone()
         }
@@ -64,15 +85,26 @@ impl Settings {
     pub(crate) fn publisher(&self) -> envmon_publisher::Settings {
         envmon_publisher::Settings {
             database: self.database.clone(),
-            broker: self.broker.clone(),
+            broker: self.broker_as(PUBLISHER_USER),
             ..self.publisher.clone()
         }
     }
 
     /// The simulator's settings, with the shared broker section.
     pub(crate) fn simulator(&self) -> envmon_simulator::Settings {
+        // With the accounts file, the simulator stands for sensors without
+        // accounts: anonymous, allowed to write sensor topics only.
+        let broker = if self.users.is_some() {
+            BrokerSettings {
+                username: None,
+                password: None,
+                ..self.broker.clone()
+            }
+        } else {
+            self.broker.clone()
+        };
         envmon_simulator::Settings {
-            broker: self.broker.clone(),
+            broker,
             ..self.simulator.clone()
         }
     }
@@ -92,8 +124,9 @@ mod tests {
     fn production_sample_parses_and_keeps_shared_sections_shared() {
         let sample: Settings =
             toml::from_str(include_str!("../deploy/config/production.toml")).unwrap();
-        assert_eq!(sample.broker.host, "mqtt.internal");
-        assert_eq!(sample.ingest().broker.host, "mqtt.internal");
+        assert_eq!(sample.broker.host, "mqtt-1.internal");
+        assert_eq!(sample.ingest().broker.host, "mqtt-1.internal");
+        assert_eq!(sample.ingest().broker.failover.len(), 2);
         assert_eq!(sample.publisher().database.url, sample.database.url);
     }
 

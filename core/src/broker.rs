@@ -5,6 +5,7 @@ use std::time::Duration;
 use rumqttc::MqttOptions;
 use serde::{Deserialize, Serialize};
 
+use crate::failover::BrokerAddress;
 use crate::tls::{BrokerTls, TlsError};
 use crate::topic::{InvalidPrefix, Topics};
 
@@ -34,6 +35,9 @@ pub struct BrokerSettings {
     pub password: Option<String>,
     /// TLS to the broker.
     pub tls: BrokerTls,
+    /// Further brokers of the same cluster (`"host:port"`), tried in turn
+    /// after `host`:`port` whenever a connection fails or is lost.
+    pub failover: Vec<BrokerAddress>,
 }
 
 impl Default for BrokerSettings {
@@ -46,6 +50,7 @@ impl Default for BrokerSettings {
             username: None,
             password: None,
             tls: BrokerTls::default(),
+            failover: Vec::new(),
         }
     }
 }

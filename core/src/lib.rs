@@ -24,6 +24,7 @@
 //! - [`db`]: connection pool settings and the schema migrations.
 //! - [`broker`]: MQTT connection settings shared by every daemon.
 //! - [`tls`]: TLS for the daemons' connections to the broker and PostgreSQL.
+//! - [`failover`]: several brokers of one cluster, tried in turn.
 //! - [`backoff`]: the retry delays of every reconnecting loop.
 //! - [`beijing`]: Beijing time, the time zone of the data.
 //! - [`redact`]: passwords and keys kept out of output and logs.
@@ -34,6 +35,7 @@ pub mod backoff;
 pub mod beijing;
 pub mod broker;
 pub mod db;
+pub mod failover;
 pub mod logger_secret;
 pub mod metrics;
 pub mod network;

@@ -15,6 +15,11 @@ pub(crate) struct BrokerConnected {
 impl BrokerConnected {
     pub(crate) fn emit(self) {
         metrics::BROKER_CONNECTED.set(1);
+        metrics::BROKER_CONNECTIONS.inc(&[if self.session_present {
+            "resumed"
+        } else {
+            "new"
+        }]);
         tracing::info!(
             session_present = self.session_present,
             "Connected to the broker."

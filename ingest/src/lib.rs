@@ -192,7 +192,8 @@ impl Ingest {
         options.set_inflight(MQTT_OUTGOING_INFLIGHT);
         let (client, eventloop) = AsyncClient::new(options, MQTT_REQUEST_QUEUE);
         let subscription = topics.sensor_subscription(settings.shared_group());
-        let source = MqttSource::new(client.clone(), eventloop, subscription);
+        let failover = envmon_core::failover::Failover::new(&settings.broker);
+        let source = MqttSource::new(client.clone(), eventloop, subscription, failover);
         let rollup_wake = Arc::new(tokio::sync::Notify::new());
         let writer = Writer {
             database: settings.database.clone(),

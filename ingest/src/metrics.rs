@@ -69,6 +69,17 @@ pub(crate) static BROKER_CONNECTED: Gauge = Gauge::new(
     "1 while connected to the MQTT broker, else 0.",
 );
 
+/// Connections to the broker, by whether the broker still had ingest's
+/// session (`resumed`) or not (`new`). Every one after the first is a
+/// reconnection: a broker restart, crash or network cut. A `new` one after
+/// the first means the broker lost the session, and with it whatever it had
+/// queued for ingest.
+pub(crate) static BROKER_CONNECTIONS: LabeledCounter = LabeledCounter::new(
+    "envmon_ingest_broker_connections_total",
+    "Connections to the MQTT broker, by session (resumed, new).",
+    &["session"],
+);
+
 /// 1 while the last database write succeeded.
 pub(crate) static DATABASE_UP: Gauge = Gauge::new(
     "envmon_ingest_database_up",
@@ -90,7 +101,7 @@ pub(crate) static PARTITIONS_DROPPED: Counter = Counter::new(
 
 /// Every ingest metric in the text exposition format.
 pub fn render() -> String {
-    let metrics: [&dyn Metric; 12] = [
+    let metrics: [&dyn Metric; 13] = [
         &MESSAGES_RECEIVED,
         &READINGS_STORED,
         &DEAD_LETTERS,
@@ -100,6 +111,7 @@ pub fn render() -> String {
         &BATCH_COMMIT_SECONDS,
         &BATCH_FAILURES,
         &BROKER_CONNECTED,
+        &BROKER_CONNECTIONS,
         &DATABASE_UP,
         &MAINTENANCE_PASSES,
         &PARTITIONS_DROPPED,

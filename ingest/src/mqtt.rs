@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use envmon_core::backoff::Backoff;
+use envmon_core::failover::Failover;
 use rumqttc::{AsyncClient, Event, EventLoop, Outgoing, Packet, Publish, QoS, SubscribeReasonCode};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -106,6 +107,8 @@ pub(crate) struct MqttSource {
     eventloop: EventLoop,
     subscription: String,
     connection: Arc<Connection>,
+    /// The brokers to reconnect to, in turn.
+    failover: Failover,
 }
 
 impl std::fmt::Debug for MqttSource {
@@ -118,12 +121,18 @@ impl std::fmt::Debug for MqttSource {
 
 impl MqttSource {
     /// A source that will subscribe to `subscription` on every connection.
-    pub(crate) fn new(client: AsyncClient, eventloop: EventLoop, subscription: String) -> Self {
+    pub(crate) fn new(
+        client: AsyncClient,
+        eventloop: EventLoop,
+        subscription: String,
+        failover: Failover,
+    ) -> Self {
         Self {
             client,
             eventloop,
             subscription,
             connection: Arc::default(),
+            failover,
         }
     }
 
@@ -205,6 +214,8 @@ impl MqttSource {
                 Err(error) => {
                     self.connection.connected.store(false, Ordering::Release);
                     self.connection.subscribed.store(false, Ordering::Release);
+                    self.failover
+                        .after_failure(&mut self.eventloop.mqtt_options);
                     let delay = backoff.next_delay();
                     events::BrokerDisconnected {
                         error: &error,

@@ -157,6 +157,7 @@ impl Publisher {
         let feed = LiveFeed {
             client,
             eventloop,
+            failover: envmon_core::failover::Failover::new(&settings.broker),
             topics,
             hub: Arc::clone(&live),
             pool: pool.clone(),
@@ -280,6 +281,7 @@ fn build_staff(
     options.set_clean_session(true);
     let (broadcaster, task) = staff::Broadcaster::new(
         options,
+        envmon_core::failover::Failover::new(&settings.broker),
         topics.prefix(),
         pool,
         Arc::clone(&signer),

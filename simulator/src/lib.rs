@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, DurationRound, Utc};
 use envmon_core::backoff::Backoff;
+use envmon_core::failover::Failover;
 use envmon_core::topic::{InvalidPrefix, Topics};
 use envmon_core::{Station, StationKind};
 use rumqttc::{AsyncClient, Event, Outgoing, Packet, QoS};
@@ -114,7 +115,8 @@ impl Simulator {
         options.set_clean_session(false);
         let (client, eventloop) = AsyncClient::new(options, MQTT_REQUEST_QUEUE);
         let (acked_tx, mut acked) = tokio::sync::watch::channel(0u64);
-        let mqtt = tokio::spawn(drive(eventloop, acked_tx));
+        let failover = Failover::new(&self.settings.broker);
+        let mqtt = tokio::spawn(drive(eventloop, failover, acked_tx));
         let mut published = 0;
         let outcome = tokio::select! {
             result = self.publish_loop(&client, &mut published) => result,
@@ -220,7 +222,11 @@ fn first_due(start: DateTime<Utc>, interval: Duration) -> DateTime<Utc> {
 /// acknowledged counts: after a broker restart, a record the broker took but
 /// whose acknowledgement was lost is sent again and acknowledged again, and
 /// counting both would let the simulator stop with records still unsent.
-async fn drive(mut eventloop: rumqttc::EventLoop, acked: tokio::sync::watch::Sender<u64>) {
+async fn drive(
+    mut eventloop: rumqttc::EventLoop,
+    mut failover: Failover,
+    acked: tokio::sync::watch::Sender<u64>,
+) {
     let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(10));
     let mut outstanding: std::collections::HashSet<u16> = std::collections::HashSet::new();
     loop {
@@ -240,6 +246,7 @@ async fn drive(mut eventloop: rumqttc::EventLoop, acked: tokio::sync::watch::Sen
             }
             Ok(_) => {}
             Err(error) => {
+                failover.after_failure(&mut eventloop.mqtt_options);
                 let delay = backoff.next_delay();
                 tracing::warn!(error = %error, retry_in = ?delay, "Simulator lost the broker; reconnecting.");
                 tokio::time::sleep(delay).await;

@@ -10,7 +10,7 @@ use envmon_publisher::staff::Role;
 use serde_json::Value;
 
 use crate::helpers::staff::{self, Staff};
-use crate::helpers::{TestSystem, http, unique};
+use crate::helpers::{TestBroker, TestSystem, http, unique};
 
 const CAP_XSD: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -42,6 +42,7 @@ fn xmllint(xml: &str, schema: Option<&str>) -> Result<(), String> {
 async fn retained(system: &TestSystem, topic: &str) -> Value {
     let output = tokio::process::Command::new("mosquitto_sub")
         .args(["-h", "127.0.0.1", "-p", &system.broker.port.to_string()])
+        .args(TestBroker::login_args_for("live/#"))
         .args([
             "-i",
             &unique("sub"),

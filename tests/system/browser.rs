@@ -16,7 +16,7 @@ use chrono::{DurationRound, FixedOffset, TimeDelta, Utc};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::Command;
 
-use crate::helpers::TestSystem;
+use crate::helpers::{TestBroker, TestSystem};
 
 /// The whole browser check, a bound well above its usual 20-40 s.
 const LIMIT: Duration = Duration::from_secs(150);
@@ -116,6 +116,7 @@ async fn dashboard_in_a_real_browser() {
                 "notice" => {
                     let status = Command::new("mosquitto_pub")
                         .args(["-h", "127.0.0.1", "-p", &system.broker.port.to_string()])
+                        .args(TestBroker::login_args_for("live/alert/dash-test-1"))
                         .args(["-q", "1", "-r", "-t", "live/alert/dash-test-1", "-m", &notice()])
                         .status()
                         .await

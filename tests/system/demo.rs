@@ -14,12 +14,17 @@ use crate::helpers::{TestBroker, TestDb, http, unique, wait_for};
 async fn demo_serves_live_simulated_stations_and_stops_on_sigterm() {
     let db = TestDb::new().await;
     let broker = TestBroker::start();
+    // The daemons' accounts, as provisioning writes them for deploy/demo.sh.
+    let users = std::env::temp_dir().join(unique("broker-users"));
+    std::fs::write(&users, broker.users_file()).unwrap();
+    std::fs::set_permissions(&users, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     let mut demo = Command::new(env!("CARGO_BIN_EXE_envmon"))
         .arg("demo")
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("ENVMON__DATABASE__URL", &db.url)
         .env("ENVMON__BROKER__PORT", broker.port.to_string())
+        .env("ENVMON__BROKER_USERS__FILE", &users)
         .env("ENVMON__PUBLISHER__LISTEN", "127.0.0.1:0")
         .env("ENVMON__INGEST__HEALTH_LISTEN", "127.0.0.1:0")
         .env("ENVMON__INGEST__CLIENT_ID", unique("demo-ingest"))

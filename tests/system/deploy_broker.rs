@@ -179,7 +179,7 @@ fn openssl(dir: &Path, args: &[&str]) {
 
 /// A test CA, the broker's certificate for 127.0.0.1, and a client
 /// certificate per sensor whose CN is its station code.
-fn make_certificates(dir: &Path) {
+pub(crate) fn make_certificates(dir: &Path) {
     let key = [
         "-newkey",
         "ec",
@@ -320,7 +320,7 @@ async fn a_sensor_publishes_only_to_its_own_station_topic() {
     assert!(!anonymous.success(), "an anonymous client is refused");
 
     // The own reading arrives through ingest and the live topic (ingest may
-    // write live/#, the publisher read it).
+    // write the station states, the publisher read them).
     let state = tokio::time::timeout(Duration::from_secs(10), async {
         loop {
             let Some(Ok(Message::Text(text))) = live.next().await else {

@@ -8,24 +8,30 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Files the compose file mounts, as `(source, target)`: the broker
-/// configuration and ACL that `deploy_broker` runs a real Mosquitto with,
-/// the settings every envmon container reads, and the proxy configuration.
+/// configuration and users script that `deploy_broker_rabbitmq` runs a real
+/// RabbitMQ node with, the settings every envmon container reads, and the
+/// proxy configuration.
 pub const MOUNTED: &[(&str, &str)] = &[
+    ("./rabbitmq/production.conf", "/etc/rabbitmq/rabbitmq.conf"),
     (
-        "./mosquitto/production.conf",
-        "/mosquitto/config/mosquitto.conf",
+        "./rabbitmq/enabled_plugins",
+        "/etc/rabbitmq/enabled_plugins",
     ),
-    ("./mosquitto/acl", "/mosquitto/config/acl"),
+    ("./rabbitmq/users.sh", "/usr/local/bin/envmon-users.sh"),
     ("./config/production.toml", "/etc/envmon/envmon.toml"),
     ("./nginx/envmon.conf", "/etc/nginx/conf.d/default.conf"),
 ];
 
 /// Mounted files the operator makes (secrets), absent from the repository.
 const OPERATOR_MADE: &[&str] = &[
-    "./mosquitto/passwd",
-    "./mosquitto/certs",
-    "./mosquitto/certs/ca.crt",
+    "./rabbitmq/users",
+    "./rabbitmq/certs",
+    "./rabbitmq/certs/ca.crt",
     "./postgres/certs",
+    "./envmon-certs/ingest.crt",
+    "./envmon-certs/ingest.key",
+    "./envmon-certs/publisher.crt",
+    "./envmon-certs/publisher.key",
 ];
 
 fn deploy_dir() -> PathBuf {
@@ -120,10 +126,9 @@ fn compose_mounts_the_files_the_tests_use() {
     }
     // The broker the tests start reads these very files.
     assert_eq!(
-        crate::deploy_broker::PRODUCTION_CONF,
-        read("mosquitto/production.conf")
+        crate::deploy_broker_rabbitmq::PRODUCTION_CONF,
+        read("rabbitmq/production.conf")
     );
-    assert_eq!(crate::deploy_broker::ACL, read("mosquitto/acl"));
 }
 
 #[test]
@@ -140,7 +145,12 @@ fn kubernetes_config_map_is_the_production_settings_file() {
 }
 
 /// Settings without a default, which `config print-default` leaves out.
-const UNSET_BY_DEFAULT: &[&str] = &["broker.username", "broker.password", "metrics.listen"];
+const UNSET_BY_DEFAULT: &[&str] = &[
+    "broker.username",
+    "broker.password",
+    "broker_users.file",
+    "metrics.listen",
+];
 
 /// Whether `section.key` (nested as deep as it goes) is a setting in `table`.
 fn is_setting(table: &toml::Table, dotted: &str) -> bool {

@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
-use rumqttc::{AsyncClient, MqttOptions, QoS};
+use rumqttc::{AsyncClient, QoS};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -43,48 +43,80 @@ fn notice(id: &str, version: i64, status: &str, districts: &[&str]) -> Value {
 }
 
 /// Publishes onto the test broker from this process, for floods that
-/// `mosquitto_pub` (one process per message) is too slow for.
+/// `mosquitto_pub` (one process per message) is too slow for. States go
+/// out as ingest and notices as the publisher: the broker lets no one else
+/// write them. Each publish waits for the broker's PUBACK, so messages sent
+/// one after the other on the two connections reach subscribers in order.
 struct Mqtt {
+    client: Publishing,
+    notices: Publishing,
+}
+
+/// One connection, and the count of PUBACKs it received.
+struct Publishing {
     client: AsyncClient,
+    acked: tokio::sync::watch::Receiver<u64>,
+    sent: std::sync::atomic::AtomicU64,
     task: tokio::task::JoinHandle<()>,
+}
+
+impl Publishing {
+    fn connect(settings: envmon_core::broker::BrokerSettings) -> Self {
+        let options = settings.mqtt_options(&unique("test-pub")).unwrap();
+        let (client, mut eventloop) = AsyncClient::new(options, 1024);
+        let (acks, acked) = tokio::sync::watch::channel(0);
+        let task = tokio::spawn(async move {
+            while let Ok(event) = eventloop.poll().await {
+                if let rumqttc::Event::Incoming(rumqttc::Packet::PubAck(_)) = event {
+                    acks.send_modify(|n| *n += 1);
+                }
+            }
+        });
+        Self {
+            client,
+            acked,
+            sent: std::sync::atomic::AtomicU64::new(0),
+            task,
+        }
+    }
+
+    async fn publish(&self, topic: String, retain: bool, payload: &Value) {
+        let sent = self.sent.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        self.client
+            .publish(topic, QoS::AtLeastOnce, retain, payload.to_string())
+            .await
+            .unwrap();
+        let mut acked = self.acked.clone();
+        tokio::time::timeout(Duration::from_secs(10), acked.wait_for(|n| *n >= sent))
+            .await
+            .expect("the broker acknowledges in time")
+            .unwrap();
+    }
 }
 
 impl Mqtt {
     async fn connect(system: &TestSystem) -> Self {
-        let mut options = MqttOptions::new(unique("test-pub"), "127.0.0.1", system.broker.port);
-        options.set_max_packet_size(256 * 1024, 256 * 1024);
-        let (client, mut eventloop) = AsyncClient::new(options, 1024);
-        let task = tokio::spawn(async move { while eventloop.poll().await.is_ok() {} });
-        Self { client, task }
+        Self {
+            client: Publishing::connect(system.broker.ingest_settings()),
+            notices: Publishing::connect(system.broker.publisher_settings()),
+        }
     }
 
     async fn live(&self, kind: &str, station: &str, payload: &Value) {
         self.client
-            .publish(
-                format!("live/{kind}/{station}"),
-                QoS::AtLeastOnce,
-                false,
-                payload.to_string(),
-            )
-            .await
-            .unwrap();
+            .publish(format!("live/{kind}/{station}"), false, payload)
+            .await;
     }
 
     async fn notice(&self, payload: &Value) {
         let id = payload["id"].as_str().unwrap();
-        self.client
-            .publish(
-                format!("live/alert/{id}"),
-                QoS::AtLeastOnce,
-                true,
-                payload.to_string(),
-            )
-            .await
-            .unwrap();
+        self.notices
+            .publish(format!("live/alert/{id}"), true, payload)
+            .await;
     }
 }
 
-impl Drop for Mqtt {
+impl Drop for Publishing {
     fn drop(&mut self) {
         self.task.abort();
     }

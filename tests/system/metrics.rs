@@ -29,6 +29,7 @@ async fn scrape(addr: std::net::SocketAddr) -> String {
 async fn mosquitto_pub(broker: &TestBroker, topic: &str, payload: &str) {
     let status = tokio::process::Command::new("mosquitto_pub")
         .args(["-h", "127.0.0.1", "-p", &broker.port.to_string(), "-q", "1"])
+        .args(TestBroker::login_args_for(topic))
         .args(["-i", &unique("pub"), "-t", topic, "-m", payload])
         .status()
         .await
@@ -111,6 +112,11 @@ async fn metrics_count_real_traffic_in_ingest_and_publisher() {
         1.0,
     );
     expect("envmon_ingest_broker_connected", 1.0);
+    // A fresh broker: one connection, without a session to resume.
+    expect(
+        "envmon_ingest_broker_connections_total{session=\"new\"}",
+        1.0,
+    );
     expect("envmon_ingest_database_up", 1.0);
     expect("envmon_ingest_batch_failures_total", 0.0);
     let batches = sample(&ingest, "envmon_ingest_batch_messages_count").unwrap();

@@ -45,6 +45,8 @@ const ALERT: &str = "alert";
 pub(crate) struct LiveFeed {
     pub(crate) client: AsyncClient,
     pub(crate) eventloop: EventLoop,
+    /// The brokers to reconnect to, in turn.
+    pub(crate) failover: envmon_core::failover::Failover,
     pub(crate) topics: Topics,
     pub(crate) hub: Arc<Hub>,
     pub(crate) pool: Pool,
@@ -125,6 +127,8 @@ impl LiveFeed {
                     flush_at = None;
                     self.connected.store(false, Ordering::Release);
                     crate::metrics::BROKER_CONNECTED.set(0);
+                    self.failover
+                        .after_failure(&mut self.eventloop.mqtt_options);
                     let delay = backoff.next_delay();
                     tracing::warn!(error = %error, retry_in = ?delay, "Live feed lost the broker; reconnecting.");
                     tokio::select! {

@@ -44,6 +44,8 @@ pub(crate) struct Broadcaster {
 /// The connection loop behind a [`Broadcaster`].
 pub(crate) struct BroadcastLoop {
     eventloop: EventLoop,
+    /// The brokers to reconnect to, in turn.
+    failover: envmon_core::failover::Failover,
     broadcaster: Broadcaster,
     pool: Pool,
     signer: Arc<NoticeSigner>,
@@ -61,6 +63,7 @@ impl std::fmt::Debug for BroadcastLoop {
 impl Broadcaster {
     pub(crate) fn new(
         options: rumqttc::MqttOptions,
+        failover: envmon_core::failover::Failover,
         prefix: &str,
         pool: Pool,
         signer: Arc<NoticeSigner>,
@@ -73,6 +76,7 @@ impl Broadcaster {
         };
         let task = BroadcastLoop {
             eventloop,
+            failover,
             broadcaster: broadcaster.clone(),
             pool,
             signer,
@@ -147,6 +151,8 @@ impl BroadcastLoop {
                 }
                 Ok(_) => {}
                 Err(error) => {
+                    self.failover
+                        .after_failure(&mut self.eventloop.mqtt_options);
                     let delay = backoff.next_delay();
                     tracing::warn!(error = %error, retry_in = ?delay, "Notice broadcaster lost the broker; reconnecting.");
                     tokio::select! {

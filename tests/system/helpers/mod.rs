@@ -5,6 +5,8 @@ pub mod broker;
 pub mod db;
 pub mod http;
 pub mod process;
+pub mod rabbitmq;
+pub mod rabbitmq_users;
 pub mod staff;
 pub mod system;
 

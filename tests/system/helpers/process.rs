@@ -36,6 +36,20 @@ fn base_env(db: &TestDb, broker: &TestBroker) -> Vec<(String, String)> {
     ]
 }
 
+/// The broker login of `settings`, as environment variables.
+fn login_env(settings: &envmon_core::broker::BrokerSettings) -> Vec<(String, String)> {
+    vec![
+        (
+            "ENVMON__BROKER__USERNAME".into(),
+            settings.username.clone().unwrap_or_default(),
+        ),
+        (
+            "ENVMON__BROKER__PASSWORD".into(),
+            settings.password.clone().unwrap_or_default(),
+        ),
+    ]
+}
+
 impl EnvmonProcess {
     /// Starts `envmon ingest` with this MQTT client id, health and metrics
     /// addresses (and any extra settings), and waits until it is ready.
@@ -47,6 +61,7 @@ impl EnvmonProcess {
         extra: &[(&str, &str)],
     ) -> Self {
         let mut env = base_env(db, broker);
+        env.extend(login_env(&broker.ingest_settings()));
         env.push(("ENVMON__INGEST__CLIENT_ID".into(), client_id.into()));
         env.push(("ENVMON__INGEST__HEALTH_LISTEN".into(), health.to_string()));
         env.push(("ENVMON__INGEST__BATCH_MAX_WAIT".into(), "20ms".into()));
@@ -68,6 +83,7 @@ impl EnvmonProcess {
         extra: &[(&str, &str)],
     ) -> Self {
         let mut env = base_env(db, broker);
+        env.extend(login_env(&broker.publisher_settings()));
         env.push(("ENVMON__PUBLISHER__LISTEN".into(), listen.to_string()));
         // The test process's key, so tests can sign what it must trust.
         env.push((

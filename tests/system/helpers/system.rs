@@ -67,7 +67,7 @@ impl TestSystem {
     pub fn ingest_settings(&self) -> envmon_ingest::Settings {
         envmon_ingest::Settings {
             database: self.db.settings(),
-            broker: self.broker.settings(),
+            broker: self.broker.ingest_settings(),
             client_id: self.ingest_client_id.clone(),
             batch_max_wait: Duration::from_millis(20),
             health_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -121,7 +121,7 @@ impl TestSystem {
     pub fn publisher_settings(&self) -> envmon_publisher::Settings {
         envmon_publisher::Settings {
             database: self.db.settings(),
-            broker: self.broker.settings(),
+            broker: self.broker.publisher_settings(),
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             staff: super::staff::staff_settings(),
             ..envmon_publisher::Settings::default()
@@ -171,7 +171,8 @@ impl TestSystem {
     }
 
     /// Publishes `payload` on `topic` with Mosquitto's own client (QoS 1),
-    /// so our code is not the only judge of the wire format.
+    /// so our code is not the only judge of the wire format; logged in as
+    /// the daemon that may write `topic` (anonymous for sensor topics).
     pub async fn mosquitto_pub(&self, topic: &str, payload: &str) {
         let status = tokio::process::Command::new("mosquitto_pub")
             .args([
@@ -182,6 +183,7 @@ impl TestSystem {
                 "-q",
                 "1",
             ])
+            .args(TestBroker::login_args_for(topic))
             .args(["-i", &super::unique("pub"), "-t", topic, "-m", payload])
             .status()
             .await
@@ -195,6 +197,7 @@ impl TestSystem {
         use tokio::io::AsyncWriteExt;
         let mut child = tokio::process::Command::new("mosquitto_pub")
             .args(["-h", "127.0.0.1", "-p", &self.broker.port.to_string()])
+            .args(TestBroker::login_args_for(topic))
             .args(["-q", "1", "-t", topic, "-l"])
             .stdin(std::process::Stdio::piped())
             .spawn()

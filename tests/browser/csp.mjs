@@ -201,7 +201,12 @@ try {
 
   step = 'loading the station page';
   await widget.goto(`${base}station/1141A?lang=en`, { waitUntil: 'load', timeout: STEP_MS });
-  const inner = widget.frames().find((f) => f.url().includes('/embed/station/1141A'));
+  // The frame may still be on its way when the page's own load ends.
+  let inner;
+  for (const started = Date.now(); !inner && Date.now() - started < STEP_MS; ) {
+    inner = widget.frames().find((f) => f.url().includes('/embed/station/1141A'));
+    if (!inner) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   if (!inner) throw new CheckFailed('the station page shows no widget frame');
   await inner.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: STEP_MS });
   await expectNoViolations(widget, 'the station page');

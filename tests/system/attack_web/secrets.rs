@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use crate::helpers::process::{EnvmonProcess, free_addr};
+use crate::helpers::rabbitmq_users::{PUBLISHER_PASSWORD, PUBLISHER_USER};
 use crate::helpers::{TestSystem, unique};
 
 const DB_SECRET: &str = "Db-s3cret-4f9a";
@@ -158,8 +159,8 @@ async fn config_show_errors_and_logs_print_no_secret_and_a_readable_file_with_on
 #[tokio::test]
 async fn a_running_publisher_logs_no_secret() {
     let system = TestSystem::start().await;
-    // The test broker takes any credentials: they travel, and must not be
-    // written anywhere.
+    // The publisher's real broker password travels to the broker, and must
+    // not be written anywhere.
     let key = crate::helpers::staff::signing_key_file();
     let listen = free_addr();
     let mut publisher = EnvmonProcess::publisher(
@@ -167,8 +168,8 @@ async fn a_running_publisher_logs_no_secret() {
         &system.broker,
         listen,
         &[
-            ("ENVMON__BROKER__USERNAME", "envmon-publisher"),
-            ("ENVMON__BROKER__PASSWORD", MQTT_SECRET),
+            ("ENVMON__BROKER__USERNAME", PUBLISHER_USER),
+            ("ENVMON__BROKER__PASSWORD", PUBLISHER_PASSWORD),
             (
                 "ENVMON__PUBLISHER__STAFF__SIGNING_KEY_FILE",
                 key.to_str().unwrap(),
@@ -190,5 +191,9 @@ async fn a_running_publisher_logs_no_secret() {
     let log = publisher.log();
     assert!(log.contains("Publisher stopped"), "{log}");
     assert_no_secret("the publisher's log", &log);
+    assert!(
+        !log.contains(PUBLISHER_PASSWORD),
+        "the publisher's log shows its broker password:\n{log}"
+    );
     system.shutdown().await;
 }

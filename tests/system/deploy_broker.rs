@@ -196,10 +196,13 @@ pub(crate) fn make_certificates(dir: &Path) {
         "subjectAltName=IP:127.0.0.1,DNS:localhost\n",
     )
     .unwrap();
+    std::fs::write(dir.join("client.ext"), "extendedKeyUsage=clientAuth\n").unwrap();
     for (name, subject) in [
         ("server", "/CN=localhost"),
         ("1141A", "/CN=1141A"),
         ("1142A", "/CN=1142A"),
+        ("envmon-ingest", "/CN=envmon-ingest"),
+        ("envmon-publisher", "/CN=envmon-publisher"),
     ] {
         let (key_file, csr, crt) = (
             format!("{name}.key"),
@@ -225,8 +228,11 @@ pub(crate) fn make_certificates(dir: &Path) {
             "-out",
             &crt,
         ];
+        // Extensions make version 3 certificates, which rustls requires.
         if name == "server" {
             sign.extend(["-extfile", "server.ext"]);
+        } else {
+            sign.extend(["-extfile", "client.ext"]);
         }
         openssl(dir, &sign);
     }

@@ -1,9 +1,10 @@
 //! RabbitMQ's production configuration, run for real: a node with
 //! deploy/rabbitmq/production.conf (only ports, bind addresses, the
 //! directory and the node name changed), its users and permissions made by
-//! deploy/rabbitmq/users.sh, sensors over TLS with client certificates (made
-//! here with openssl). A sensor publishes its own station's readings and
-//! cannot speak for another; strangers and forgers are refused.
+//! deploy/rabbitmq/users.sh, sensors and envmon's daemons over TLS with
+//! client certificates (made here with openssl). A sensor publishes its own
+//! station's readings and cannot speak for another; the daemons write only
+//! their own topics; strangers and forgers are refused.
 
 use std::path::Path;
 use std::process::Command;
@@ -26,13 +27,6 @@ fn config_for(node: &RabbitNode) -> String {
     let dir = node.dir().display().to_string();
     let text = PRODUCTION_CONF
         .replace("/etc/rabbitmq/", &format!("{dir}/"))
-        .replace(
-            "mqtt.listeners.tcp.default = 1883\n",
-            &format!(
-                "mqtt.listeners.tcp.default = 127.0.0.1:{}\n",
-                node.mqtt_port
-            ),
-        )
         .replace(
             "mqtt.listeners.ssl.default = 8883\n",
             &format!(
@@ -119,19 +113,35 @@ fn make_users(node: &RabbitNode) {
     assert!(status.success(), "deploy/rabbitmq/users.sh failed");
 }
 
+/// Settings for a daemon on the node's TLS listener, logging in with the
+/// client certificate `name` (its CN is the account).
+fn daemon_over_tls(node: &RabbitNode, name: &str) -> BrokerSettings {
+    let certs = node.dir().join("certs");
+    let key = certs.join(format!("{name}.key"));
+    // A client key others can read is refused: as an operator would keep it.
+    std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let mut settings = BrokerSettings {
+        host: "localhost".into(),
+        port: node.mqtt_tls_port,
+        ..BrokerSettings::default()
+    };
+    settings.tls.enabled = true;
+    settings.tls.ca_file = Some(certs.join("ca.crt"));
+    settings.tls.client_cert_file = Some(certs.join(format!("{name}.crt")));
+    settings.tls.client_key_file = Some(key);
+    settings
+}
+
 #[tokio::test]
 async fn rabbitmq_production_config_lets_sensors_publish_only_their_own_station() {
     let node = RabbitNode::start_with(config_for);
     make_users(&node);
-    let login = |user: &str, password: &str| BrokerSettings {
-        username: Some(user.into()),
-        password: Some(password.into()),
-        ..node.settings()
-    };
+    // Nothing listens in plain text.
+    assert!(std::net::TcpStream::connect(("127.0.0.1", node.mqtt_port)).is_err());
     let mut target = Target::start(
-        node.mqtt_port,
-        login("envmon-ingest", INGEST_PASSWORD),
-        login("envmon-publisher", PUBLISHER_PASSWORD),
+        node.mqtt_tls_port,
+        daemon_over_tls(&node, "envmon-ingest"),
+        daemon_over_tls(&node, "envmon-publisher"),
     )
     .await;
 
@@ -147,9 +157,9 @@ async fn rabbitmq_production_config_lets_sensors_publish_only_their_own_station(
     );
     target.expect_stored_and_live(0).await;
 
-    // It cannot speak for another station; a client without a certificate,
-    // an anonymous one on the daemons' port and a wrong password are
-    // refused; neither daemon can write the other's topics.
+    // It cannot speak for another station; a client without a certificate
+    // is refused; neither daemon's certificate can write the other's
+    // topics.
     publish_tls(
         &node,
         Some("1141A"),
@@ -161,42 +171,21 @@ async fn rabbitmq_production_config_lets_sensors_publish_only_their_own_station(
         !publish_tls(&node, None, "sensors/air/1141A", &record("1141A", 1, 987.6)).await,
         "a TLS client without a certificate is refused"
     );
-    assert!(
-        !target
-            .publish(None, "sensors/air/1141A", &record("1141A", 1, 987.6))
-            .await,
-        "anonymous clients are refused"
-    );
-    assert!(
-        !target
-            .publish(
-                Some(("envmon-ingest", "wrong")),
-                "live/air/1141A",
-                FORGED_STATE
-            )
-            .await,
-        "a wrong password is refused"
-    );
-    target
-        .publish(
-            Some(("envmon-publisher", PUBLISHER_PASSWORD)),
-            "live/air/1141A",
-            FORGED_STATE,
-        )
-        .await;
-    target
-        .publish(
-            Some(("envmon-ingest", INGEST_PASSWORD)),
-            "live/alert/forged-x",
-            &forged_notice(),
-        )
-        .await;
-    // The guest account is gone.
-    assert!(
-        !target
-            .publish(Some(("guest", "guest")), "sensors/air/1141A", "{}")
-            .await
-    );
+    publish_tls(
+        &node,
+        Some("envmon-publisher"),
+        "live/air/1141A",
+        FORGED_STATE,
+    )
+    .await;
+    publish_tls(
+        &node,
+        Some("envmon-ingest"),
+        "live/alert/forged-x",
+        &forged_notice(),
+    )
+    .await;
+    publish_tls(&node, Some("1142A"), "live/air/1141A", FORGED_STATE).await;
 
     // The sensor's next reading still flows; nothing forged got through.
     assert!(

@@ -211,7 +211,12 @@ impl RabbitNode {
     fn wait_up(&mut self) {
         let started = Instant::now();
         while started.elapsed() < BOOT_DEADLINE {
-            if std::net::TcpStream::connect(("127.0.0.1", self.mqtt_port)).is_ok() {
+            // A node takes MQTT on its plain port, its TLS port (the
+            // production configuration has no plain one), or both.
+            let listening = [self.mqtt_port, self.mqtt_tls_port]
+                .into_iter()
+                .any(|port| std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
+            if listening {
                 return;
             }
             if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {

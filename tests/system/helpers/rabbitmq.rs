@@ -41,6 +41,32 @@ pub struct RabbitNode {
     child: Option<Child>,
 }
 
+/// One anonymous MQTT 3.1.1 CONNECT (clean session) on `port`: `Ok` when
+/// the CONNACK accepts it within two seconds.
+fn mqtt_handshake(port: u16) -> Result<(), String> {
+    use std::io::{Read, Write};
+    let client_id = b"envmon-test-probe";
+    let mut packet = vec![0x10, 0];
+    packet.extend_from_slice(&[0, 4, b'M', b'Q', b'T', b'T', 4, 0x02, 0, 10]);
+    packet.extend_from_slice(&u16::try_from(client_id.len()).unwrap().to_be_bytes());
+    packet.extend_from_slice(client_id);
+    packet[1] = u8::try_from(packet.len() - 2).unwrap();
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(2)))
+        .map_err(|e| e.to_string())?;
+    stream.write_all(&packet).map_err(|e| e.to_string())?;
+    let mut connack = [0u8; 4];
+    stream
+        .read_exact(&mut connack)
+        .map_err(|e| format!("no CONNACK: {e}"))?;
+    let _ = stream.write_all(&[0xE0, 0]);
+    match connack {
+        [0x20, 2, _, 0] => Ok(()),
+        other => Err(format!("CONNACK {other:?}")),
+    }
+}
+
 /// Ports and names of one node, chosen before any node of a cluster starts.
 #[derive(Debug, Clone)]
 struct Plan {
@@ -65,7 +91,33 @@ impl RabbitNode {
     pub fn start_cluster(size: usize) -> Vec<Self> {
         let nodes = Self::start_cluster_with(size, Self::local_config);
         rabbitmq_users::make_test_users(&nodes[0].management());
+        if size > 1 {
+            for node in &nodes {
+                node.wait_for_mqtt_sessions();
+            }
+        }
         nodes
+    }
+
+    /// Waits until the node answers an MQTT CONNECT with a CONNACK that
+    /// accepts it. A node that has joined a cluster listens at once but
+    /// holds CONNECTs until the plugin's client-id registry (a Raft group
+    /// across the cluster) has a leader; a sensor that connects then waits
+    /// out its keep-alive again and again and publishes nothing.
+    fn wait_for_mqtt_sessions(&self) {
+        let started = Instant::now();
+        let mut last = String::new();
+        while started.elapsed() < BOOT_DEADLINE {
+            match mqtt_handshake(self.mqtt_port) {
+                Ok(()) => return,
+                Err(error) => last = error,
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        panic!(
+            "RabbitMQ node {} accepted no MQTT session within {BOOT_DEADLINE:?}: {last}",
+            self.name
+        );
     }
 
     /// Starts one node whose configuration `config` writes (given the node,

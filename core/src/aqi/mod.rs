@@ -26,7 +26,7 @@ pub mod us_epa;
 
 #[cfg(test)]
 mod reference_csv;
-mod rounding;
+pub(crate) mod rounding;
 
 pub use breakpoints::{Averaging, Breakpoint, BreakpointTable, breakpoint_table};
 pub use edition::Edition;

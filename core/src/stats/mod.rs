@@ -1,0 +1,31 @@
+//! The figures people quote: an area's AQI from its stations, a period's air statistics (valid
+//! days, good-day ratio, days per level and primary pollutant, the period statistic of each
+//! pollutant), attainment against GB 3095-2026, the composite index used for rankings and the
+//! change against a year earlier.
+//!
+//! Pure functions like [`crate::aqi`] and [`crate::water`]: inputs in, a verdict with its
+//! reasons out; each rule cites its clause. The daily values they read are the stored daily
+//! aggregates, never raw readings.
+//!
+//! - [`area`]: an area's concentrations as the mean over its evaluation stations.
+//! - [`percentile`](mod@percentile): HJ 663's percentile.
+//! - [`limits`]: GB 3095-2026 Table 1, transitional and final.
+//! - [`air_period`](mod@air_period): a period's statistics for a station or area.
+//! - [`composite`](mod@composite): 环境空气质量综合指数, which ranks areas over a period.
+//! - [`change`]: 同比, the change against the same period a year earlier.
+
+pub mod air_period;
+pub mod area;
+pub mod change;
+pub mod composite;
+pub mod limits;
+pub mod percentile;
+
+pub use air_period::{
+    AirDay, AirPeriod, PeriodStatistic, PollutantPeriod, PrimaryDays, air_period,
+};
+pub use area::{AreaMean, DEFAULT_MIN_REPORTING_SHARE, area_daily, area_hourly};
+pub use change::{change_percent, change_points};
+pub use composite::{CompositeIndex, composite_index};
+pub use limits::{AreaClass, Limit, LimitAveraging, LimitPhase, limit};
+pub use percentile::percentile;

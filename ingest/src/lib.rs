@@ -24,6 +24,8 @@
 //! - [`dead_letter`]: refused payloads and their reasons.
 //! - `live`: committed state out on `live/{kind}/{station}`.
 //! - `health`: `/healthz` and `/readyz`.
+//! - `supervisor`: every task above under its name; the first to fail
+//!   ends the daemon.
 //! - [`inspect`]: what ingest makes of a payload, for `envmon decode`.
 //! - [`metrics`]: the Prometheus metrics.
 //! - [`settings`], `events`.
@@ -47,6 +49,7 @@ mod rollup;
 pub mod settings;
 mod stations;
 pub mod store;
+mod supervisor;
 mod writer;
 
 use std::future::Future;
@@ -63,13 +66,17 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+pub use rollup::RollupError;
 pub use settings::Settings;
+pub use supervisor::{Task, TaskFailure};
+pub use writer::WriterError;
 
 use crate::hj212_listener::LoggerGate;
 use crate::live::LivePublisher;
 use crate::mqtt::MqttSource;
 use crate::stations::{Registry, StationDirectory};
 use crate::store::Store;
+use crate::supervisor::Supervisor;
 use crate::writer::Writer;
 
 /// Deliveries waiting for the writer. Larger than the broker's in-flight
@@ -105,15 +112,19 @@ pub enum IngestError {
     /// The broker's TLS settings cannot be used.
     #[error("cannot set up TLS to the broker")]
     BrokerTls(#[from] envmon_core::tls::TlsError),
-    /// The health server failed.
-    #[error("health server failed")]
-    Health(#[source] std::io::Error),
     /// The alarm rules are inconsistent.
     #[error(transparent)]
     AlarmRules(#[from] alarms::rules::RuleError),
-    /// A task panicked.
-    #[error("an ingest task failed")]
-    Task(#[from] tokio::task::JoinError),
+    /// A task failed, panicked or ended while ingest was running; the
+    /// others were stopped and drained.
+    #[error("ingest's {task} failed")]
+    Task {
+        /// Which task.
+        task: Task,
+        /// How.
+        #[source]
+        cause: TaskFailure,
+    },
 }
 
 /// A built ingest daemon, ready to run.
@@ -267,12 +278,15 @@ impl Ingest {
     /// committed stays unacknowledged and the broker redelivers it.
     ///
     /// # Errors
-    /// Fails when a task panics or the health server fails.
+    /// When a task fails, panics or ends before `shutdown`: the others are
+    /// then stopped and drained the same way, and the error names the
+    /// first that failed and how.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send,
     ) -> Result<(), IngestError> {
         let stop = CancellationToken::new();
+        // The MQTT loop outlives the writer, to send its last acknowledgements.
         let writer_done = CancellationToken::new();
         let (deliveries_tx, deliveries_rx) = mpsc::channel(DELIVERY_QUEUE);
         let readiness = health::Readiness {
@@ -280,79 +294,88 @@ impl Ingest {
             database_ok: Arc::clone(&self.writer.database_ok),
         };
 
-        let mut writer = tokio::spawn(self.writer.run(deliveries_rx, stop.clone()));
-        let rollup = tokio::spawn(self.rollup.run(stop.clone()));
-        let alarms = tokio::spawn(self.alarms.run(stop.clone()));
-        let maintenance = tokio::spawn(self.maintenance.run(stop.clone()));
-        let hj212 = self.hj212_listener.map(|listener| {
+        let mut tasks = Supervisor::default();
+        let writer = self.writer.run(deliveries_rx, stop.clone());
+        tasks.spawn(Task::Writer, async move { Ok(writer.await?) });
+        let rollup = self.rollup.run(stop.clone());
+        tasks.spawn(Task::Rollup, async move { Ok(rollup.await?) });
+        let alarms = self.alarms.run(stop.clone());
+        tasks.spawn(Task::Alarms, until_asked(alarms));
+        let maintenance = self.maintenance.run(stop.clone());
+        tasks.spawn(Task::Maintenance, until_asked(maintenance));
+        if let Some(listener) = self.hj212_listener {
             let listener = hj212_listener::Hj212Listener {
                 listener,
                 inputs: deliveries_tx.clone(),
                 gate: Arc::clone(&self.hj212_gate),
                 max_connections_per_address: self.hj212_max_connections_per_address,
             };
-            tokio::spawn(listener.run(stop.clone()))
+            tasks.spawn(Task::Hj212Listener, until_asked(listener.run(stop.clone())));
+        }
+        let source = self.source.run(deliveries_tx, writer_done.clone());
+        tasks.spawn(Task::MqttSource, until_asked(source));
+        let health = axum::serve(self.health_listener, health::router(readiness))
+            .with_graceful_shutdown(stop.clone().cancelled_owned());
+        tasks.spawn(Task::Health, async move {
+            health.await.map_err(TaskFailure::Health)
         });
-        let mut source = tokio::spawn(self.source.run(deliveries_tx, writer_done.clone()));
-        let health_stop = stop.clone();
-        let mut health = tokio::spawn(async move {
-            axum::serve(self.health_listener, health::router(readiness))
-                .with_graceful_shutdown(health_stop.cancelled_owned())
-                .await
-        });
-        let mut handles = vec![
-            rollup.abort_handle(),
-            alarms.abort_handle(),
-            maintenance.abort_handle(),
-        ];
-        handles.extend(hj212.as_ref().map(tokio::task::JoinHandle::abort_handle));
-        handles.extend([
-            writer.abort_handle(),
-            source.abort_handle(),
-            health.abort_handle(),
-        ]);
-        let _abort_on_drop = AbortOnDrop(handles);
 
+        let mut first_failure = None;
         tokio::select! {
             () = shutdown => tracing::info!("Ingest draining."),
-            result = &mut writer => tracing::error!(?result, "Ingest writer stopped unexpectedly."),
-            result = &mut source => tracing::error!(?result, "Ingest MQTT loop stopped unexpectedly."),
-            result = &mut health => tracing::error!(?result, "Ingest health server stopped unexpectedly."),
+            Some((task, result)) = tasks.next() => {
+                let cause = result.err().unwrap_or(TaskFailure::EndedEarly);
+                first_failure = Some(failed(task, cause, &writer_done));
+            }
         }
         stop.cancel();
-        if let Some(hj212) = hj212 {
-            hj212.await?;
+        while let Some((task, result)) = tasks.next().await {
+            if task == Task::Writer {
+                writer_done.cancel();
+            }
+            if let Err(cause) = result {
+                let failure = failed(task, cause, &writer_done);
+                first_failure.get_or_insert(failure);
+            }
         }
-        let writer_result = if writer.is_finished() {
-            Ok(())
-        } else {
-            (&mut writer).await
-        };
-        writer_done.cancel();
-        if !source.is_finished() {
-            (&mut source).await?;
+        match first_failure {
+            None => {
+                tracing::info!("Ingest stopped.");
+                Ok(())
+            }
+            Some((task, cause)) => Err(IngestError::Task { task, cause }),
         }
-        if !health.is_finished() {
-            (&mut health).await?.map_err(IngestError::Health)?;
-        }
-        writer_result?;
-        rollup.await?;
-        alarms.await?;
-        maintenance.await?;
-        tracing::info!("Ingest stopped.");
-        Ok(())
     }
 }
 
-/// Aborts the daemon's tasks when `run_until_stopped` is dropped mid-way,
-/// so a dropped ingest stops at once like a killed process.
-struct AbortOnDrop(Vec<tokio::task::AbortHandle>);
+/// Logs a task's failure; a failed writer also lets the MQTT loop go.
+fn failed(task: Task, cause: TaskFailure, writer_done: &CancellationToken) -> (Task, TaskFailure) {
+    if task == Task::Writer {
+        writer_done.cancel();
+    }
+    tracing::error!(%task, error = %ErrorChain(&cause), "Ingest task failed; stopping ingest.");
+    (task, cause)
+}
 
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        for handle in &self.0 {
-            handle.abort();
+/// A task that cannot fail, only end: ending is its failure unless asked,
+/// which the caller knows.
+async fn until_asked(task: impl Future<Output = ()>) -> Result<(), TaskFailure> {
+    task.await;
+    Ok(())
+}
+
+/// An error and its causes on one line, for the log.
+struct ErrorChain<'a>(&'a (dyn std::error::Error + 'static));
+
+impl std::fmt::Display for ErrorChain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut cause = self.0.source();
+        while let Some(next) = cause {
+            write!(f, ": {next}")?;
+            cause = next.source();
         }
+        Ok(())
     }
 }
 

@@ -656,6 +656,15 @@ mod tests {
     }
 }
 
+/// Why the rollup stopped before it was asked to.
+#[derive(Debug, thiserror::Error)]
+pub enum RollupError {
+    /// PostgreSQL refuses the rollup's statements, and will go on refusing
+    /// them until an operator acts; the marks stay for the next run.
+    #[error("the database refuses the rollup's statements; retrying cannot help")]
+    Refused(#[source] envmon_core::db::DbError),
+}
+
 /// Runs the rollup beside the writer.
 #[derive(Debug)]
 pub(crate) struct RollupWorker {
@@ -692,7 +701,13 @@ async fn stations_only(
 
 impl RollupWorker {
     /// Rolls up until `shutdown`, reconnecting after database failures.
-    pub(crate) async fn run(self, shutdown: tokio_util::sync::CancellationToken) {
+    ///
+    /// # Errors
+    /// When the database refuses the rollup for good.
+    pub(crate) async fn run(
+        self,
+        shutdown: tokio_util::sync::CancellationToken,
+    ) -> Result<(), RollupError> {
         let mut store: Option<(crate::store::Store, Statements)> = None;
         // Kinds and water fields only: the rollup checks no logger.
         let mut directory = StationDirectory::new(true);
@@ -717,6 +732,7 @@ impl RollupWorker {
             }
             match self.drain(&mut store, &mut directory).await {
                 Ok(()) => backoff.reset(),
+                Err(error) if error.is_permanent() => return Err(RollupError::Refused(error)),
                 Err(error) => {
                     store = None;
                     let delay = backoff.next_delay();
@@ -728,6 +744,7 @@ impl RollupWorker {
                 }
             }
         }
+        Ok(())
     }
 
     /// Processes marks until none are left, then publishes the states whose

@@ -4,7 +4,9 @@
 //! The order is the guarantee: commit, then acknowledge. A message whose
 //! batch did not commit is never acknowledged, so the broker redelivers it.
 //! A database outage stalls the writer (retrying with backoff), and the
-//! broker holds the backlog meanwhile.
+//! broker holds the backlog meanwhile. Only a refusal that retrying cannot
+//! cure ([`DbError::is_permanent`]: a privilege revoked, a table missing)
+//! stops the writer, with [`WriterError`], and so the daemon.
 //!
 //! Two halves run side by side, so that reading and writing overlap: the
 //! [`Collector`] takes deliveries off the queue as they come, decodes and
@@ -85,6 +87,16 @@ impl Decoded {
 /// The reason codes of an HJ 212 logger that is not let in.
 const LOGGER_REFUSALS: [&str; 3] = ["hj212_password", "hj212_no_secret", "hj212_network"];
 
+/// Why the writer stopped before it was asked to.
+#[derive(Debug, thiserror::Error)]
+pub enum WriterError {
+    /// PostgreSQL refuses what the writer sends, and will go on refusing
+    /// it until an operator acts; what was not committed stays
+    /// unacknowledged, for the broker to redeliver.
+    #[error("the database refuses the writer's statements; retrying cannot help")]
+    Refused(#[source] DbError),
+}
+
 /// Batches deliveries into the database.
 #[derive(Debug)]
 pub(crate) struct Writer {
@@ -122,7 +134,15 @@ type Request = oneshot::Sender<Batch>;
 
 impl Writer {
     /// Writes batches until `shutdown`, finishing the batch in hand first.
-    pub(crate) async fn run(self, deliveries: mpsc::Receiver<Input>, shutdown: CancellationToken) {
+    ///
+    /// # Errors
+    /// When the database refuses the writes for good; the other half is
+    /// stopped too, and what it holds is left unacknowledged.
+    pub(crate) async fn run(
+        self,
+        deliveries: mpsc::Receiver<Input>,
+        shutdown: CancellationToken,
+    ) -> Result<(), WriterError> {
         let (requests_tx, requests_rx) = mpsc::channel(1);
         let collector = Collector {
             database: self.database.clone(),
@@ -148,10 +168,19 @@ impl Writer {
             live_sent: tokio::time::Instant::now(),
         };
         let topics = collector.topics.clone();
-        tokio::join!(
-            collector.run(deliveries, requests_rx, shutdown.clone()),
-            committer.run(requests_tx, &topics, &shutdown),
+        // Either half failing stops the other, as shutdown would.
+        let halt = shutdown.child_token();
+        let halt_on_error = |result: Result<(), WriterError>| {
+            if result.is_err() {
+                halt.cancel();
+            }
+            result
+        };
+        let (collected, committed) = tokio::join!(
+            async { halt_on_error(collector.run(deliveries, requests_rx, halt.clone()).await) },
+            async { halt_on_error(committer.run(requests_tx, &topics, &halt).await) },
         );
+        committed.and(collected)
     }
 }
 
@@ -179,7 +208,7 @@ impl Collector {
         mut deliveries: mpsc::Receiver<Input>,
         mut requests: mpsc::Receiver<Request>,
         shutdown: CancellationToken,
-    ) {
+    ) -> Result<(), WriterError> {
         let mut batch = Batch::default();
         // When the batch's first message may wait no longer for others.
         let mut due: Option<tokio::time::Instant> = None;
@@ -196,14 +225,14 @@ impl Collector {
                         // The committer only stops after the collector.
                         drop(request.send(std::mem::take(&mut batch)));
                     }
-                    None => return,
+                    None => return Ok(()),
                 },
                 delivery = deliveries.recv(), if !full => match delivery {
                     Some(input) => {
                         if batch.inputs.is_empty() {
                             due = Some(tokio::time::Instant::now() + self.batch_max_wait);
                         }
-                        if !self.add(&mut batch, input, &shutdown).await {
+                        if !self.add(&mut batch, input, &shutdown).await? {
                             break;
                         }
                     }
@@ -218,11 +247,17 @@ impl Collector {
         {
             drop(request.send(batch));
         }
+        Ok(())
     }
 
     /// Decodes and checks one input into the batch. Returns false when
     /// shutting down while the database cannot be reached.
-    async fn add(&mut self, batch: &mut Batch, input: Input, shutdown: &CancellationToken) -> bool {
+    async fn add(
+        &mut self,
+        batch: &mut Batch,
+        input: Input,
+        shutdown: &CancellationToken,
+    ) -> Result<bool, WriterError> {
         self.refresh_directory().await;
         let mut decoded = self.decode(&input);
         // What the TCP listener refused it judged against its own directory.
@@ -235,8 +270,8 @@ impl Collector {
                     Ok(()) => break,
                     Err(error) => {
                         self.session = None;
-                        if !back_off(&self.database_ok, &error, &mut backoff, shutdown).await {
-                            return false;
+                        if !back_off(&self.database_ok, error, &mut backoff, shutdown).await? {
+                            return Ok(false);
                         }
                     }
                 }
@@ -275,7 +310,7 @@ impl Collector {
             batch.dead_letters.push(letter);
         }
         batch.inputs.push(input);
-        true
+        Ok(true)
     }
 
     /// The periodic reload, so changed logger secrets and networks take
@@ -384,7 +419,7 @@ impl Committer {
         requests: mpsc::Sender<Request>,
         topics: &Topics,
         shutdown: &CancellationToken,
-    ) {
+    ) -> Result<(), WriterError> {
         loop {
             self.flush_acks();
             let (request, mut reply) = oneshot::channel();
@@ -402,7 +437,7 @@ impl Committer {
                 }
             };
             let Some(batch) = batch else { break };
-            self.commit(batch, topics, shutdown).await;
+            self.commit(batch, topics, shutdown).await?;
         }
         self.publish_live(topics);
         // Give the last acknowledgements a moment to reach the MQTT loop.
@@ -411,6 +446,7 @@ impl Committer {
             self.flush_acks();
             tokio::time::sleep(ACK_RETRY_INTERVAL).await;
         }
+        Ok(())
     }
 
     /// Queues as many pending acknowledgements as the MQTT loop takes now.
@@ -424,8 +460,14 @@ impl Committer {
     }
 
     /// Commits and acknowledges one batch. Gives up only when shutting
-    /// down, leaving the messages unacknowledged for redelivery.
-    async fn commit(&mut self, batch: Batch, topics: &Topics, shutdown: &CancellationToken) {
+    /// down or refused for good, leaving the messages unacknowledged for
+    /// redelivery.
+    async fn commit(
+        &mut self,
+        batch: Batch,
+        topics: &Topics,
+        shutdown: &CancellationToken,
+    ) -> Result<(), WriterError> {
         let started = Instant::now();
         let mut backoff = Backoff::new(Duration::from_millis(100), MAX_RETRY_DELAY);
         let committed = loop {
@@ -434,14 +476,14 @@ impl Committer {
                     Ok(committed) => break committed,
                     Err(error) => {
                         self.store = None;
-                        if !back_off(&self.database_ok, &error, &mut backoff, shutdown).await {
-                            return;
+                        if !back_off(&self.database_ok, error, &mut backoff, shutdown).await? {
+                            return Ok(());
                         }
                     }
                 },
                 Err(error) => {
-                    if !back_off(&self.database_ok, &error, &mut backoff, shutdown).await {
-                        return;
+                    if !back_off(&self.database_ok, error, &mut backoff, shutdown).await? {
+                        return Ok(());
                     }
                 }
             }
@@ -478,6 +520,7 @@ impl Committer {
         if self.live_sent.elapsed() >= LIVE_INTERVAL {
             self.publish_live(topics);
         }
+        Ok(())
     }
 
     /// Publishes the committed states not yet published.
@@ -501,21 +544,27 @@ impl Committer {
 }
 
 /// Waits before a retry; returns false when shutting down instead.
+///
+/// # Errors
+/// When retrying cannot help ([`DbError::is_permanent`]).
 async fn back_off(
     database_ok: &AtomicBool,
-    error: &(dyn std::error::Error + Send + Sync),
+    error: DbError,
     backoff: &mut Backoff,
     shutdown: &CancellationToken,
-) -> bool {
+) -> Result<bool, WriterError> {
     database_ok.store(false, Ordering::Release);
+    if error.is_permanent() {
+        return Err(WriterError::Refused(error));
+    }
     let delay = backoff.next_delay();
     events::BatchFailed {
-        error,
+        error: &error,
         retry_in: delay,
     }
     .emit();
-    tokio::select! {
+    Ok(tokio::select! {
         () = tokio::time::sleep(delay) => true,
         () = shutdown.cancelled() => false,
-    }
+    })
 }

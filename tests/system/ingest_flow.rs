@@ -386,3 +386,65 @@ async fn two_ingest_instances_sharing_the_subscription_store_each_reading_once()
     other.await.unwrap().unwrap();
     system.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_writer_the_database_refuses_for_good_ends_ingest_with_an_error_naming_it() {
+    let mut system = TestSystem::start().await;
+    // Arrange: the daemon's role may no longer write readings; retrying
+    // cannot cure that, unlike a lost connection.
+    system
+        .db
+        .client()
+        .await
+        .batch_execute("REVOKE INSERT ON reading FROM CURRENT_USER")
+        .await
+        .unwrap();
+
+    // Act
+    system
+        .mosquitto_pub(
+            "sensors/air/1141A",
+            &record("1141A", "2026-11-25T18:00:00+08:00", 35.5),
+        )
+        .await;
+
+    // Assert: the daemon stops on its own (its health server goes away),
+    // and says which task failed and why.
+    let health = system.ingest_health_addr;
+    wait_for("ingest to stop", DEADLINE, || async {
+        match crate::helpers::http::get(health, "/healthz").await {
+            Err(_) => Ok(()),
+            Ok(response) => Err(format!("still serving: {}", response.status)),
+        }
+    })
+    .await;
+    let error = system.stop_ingest().await.unwrap_err();
+    let mut chain = error.to_string();
+    let mut cause = std::error::Error::source(&error);
+    while let Some(next) = cause {
+        chain.push_str(": ");
+        chain.push_str(&next.to_string());
+        cause = next.source();
+    }
+    assert!(
+        matches!(
+            error,
+            envmon_ingest::IngestError::Task {
+                task: envmon_ingest::Task::Writer,
+                ..
+            }
+        ),
+        "{chain}"
+    );
+    assert!(chain.starts_with("ingest's writer failed"), "{chain}");
+    assert!(
+        chain.contains("permission denied for table reading"),
+        "{chain}"
+    );
+    assert_eq!(
+        system.db.count("SELECT count(*) FROM reading").await,
+        0,
+        "nothing was written"
+    );
+    system.shutdown().await;
+}

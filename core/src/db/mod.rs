@@ -87,6 +87,28 @@ pub enum DbError {
     Statement(#[from] tokio_postgres::Error),
 }
 
+impl DbError {
+    /// Whether retrying cannot help: the server refused the statement for
+    /// what it is, not for the state it was in. That is SQLSTATE class 42
+    /// (syntax error or access rule violation): a privilege revoked
+    /// (42501), a table or column that does not exist (42P01, 42703), a
+    /// schema older than the code. Everything else, a lost connection, a
+    /// server shutting down or starting (57P01, 57P03), a statement
+    /// timeout, a lock or serialization conflict, may pass, and so does
+    /// bad data (class 22): a daemon must not stop for what one message
+    /// holds. Settings that fail (a certificate file being replaced) count
+    /// as passing too: they worked when the daemon started.
+    pub fn is_permanent(&self) -> bool {
+        let source = match self {
+            Self::Statement(error) | Self::Open(error) => error,
+            Self::InvalidUrl(_) | Self::Tls(_) | Self::Pool(_) | Self::Connect(_) => return false,
+        };
+        source
+            .code()
+            .is_some_and(|code| code.code().starts_with("42"))
+    }
+}
+
 /// An error and its causes on one line: tokio-postgres keeps the reason a
 /// connection failed (the server's message, the certificate refused) in
 /// the source chain, not in its own message.

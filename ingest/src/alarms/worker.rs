@@ -37,6 +37,8 @@ struct OpenAlarm {
 impl AlarmWorker {
     pub(crate) async fn run(self, shutdown: CancellationToken) {
         if self.settings.interval.is_zero() || self.settings.rules.is_empty() {
+            // Nothing to evaluate, but a task ends only when asked.
+            shutdown.cancelled().await;
             return;
         }
         let mut client: Option<Client> = None;

@@ -5,23 +5,41 @@
 //!
 //! - `live`: the state of every station and the active alert notices, fed
 //!   from the live topics (with a database reload after every
-//!   subscription), numbered into one stream for WebSocket and SSE clients.
-//! - `http`: the routes: stations, latest state, parameters, health,
-//!   dashboard, charts and embeds.
-//! - `charts`: chart images (SVG, PNG) with their render cache.
-//! - `snapshot`: the committed latest state, read from PostgreSQL.
+//!   subscription), numbered into one stream for WebSocket and SSE clients;
+//!   its routes `/api/v1/live` and `/api/v1/live/sse`.
+//! - `http`: the public routes: stations, latest state, parameters, alerts,
+//!   health, dashboard, charts and embeds.
 //! - [`staff`]: staff sign-in, alarms, the alert notice workflow (signed,
-//!   announced on MQTT) and the audit log.
+//!   announced on MQTT) and the audit log; the routes under
+//!   `/api/v1/staff/` and the console.
+//! - `app`: merges the three route sets under the shared layers; `state`
+//!   holds what handlers reach (and the parts `live` and `staff` take).
+//! - Below them, shared by the route modules and importing none of them:
+//!   `error` (the API error), `client_address`, `public_url`, `site`,
+//!   `security_headers`, `cors`, `rate_limit`, `latest_cache`,
+//!   `public_notices` (issued notices as the public sees them), `charts`,
+//!   `snapshot` (the committed latest state, read from PostgreSQL).
 //! - [`metrics`]: the Prometheus metrics.
 //! - [`settings`].
 
+mod app;
 mod charts;
+mod client_address;
+mod cors;
+mod error;
 mod http;
+mod latest_cache;
 mod live;
 pub mod metrics;
+mod public_notices;
+mod public_url;
+mod rate_limit;
+mod security_headers;
 pub mod settings;
+mod site;
 mod snapshot;
 pub mod staff;
+mod state;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -45,9 +63,9 @@ pub mod chart_bench {
 }
 
 use crate::charts::{Attribution, Charts};
-use crate::http::AppState;
-use crate::http::site::Site;
 use crate::live::{Admission, Hub, LiveFeed, NoticeTrust};
+use crate::site::Site;
+use crate::state::AppState;
 
 /// MQTT requests (subscribe, disconnect) waiting for the live feed loop;
 /// the feed only ever queues a handful.
@@ -175,7 +193,7 @@ impl Publisher {
         let sign_in = Arc::new(staff::SignIn::new(&settings));
         let state = AppState {
             charts,
-            rate_limiter: http::rate_limiter(&settings),
+            rate_limiter: rate_limit::RateLimiter::from_settings(&settings),
             latest_cache: Arc::default(),
             admission: Arc::new(Admission::new(
                 settings.max_live_clients,
@@ -228,7 +246,7 @@ impl Publisher {
         let _abort_anchor = AbortOnDrop(anchor.abort_handle());
         let stop_on_signal = stop.clone();
         let settings = Arc::clone(&self.state.settings);
-        let app = http::app(self.state);
+        let app = app::app(self.state);
         let app = app.into_make_service_with_connect_info::<SocketAddr>();
         let send_buffer = settings.socket_send_buffer_bytes;
         let listener = self.listener.tap_io(move |tcp| {

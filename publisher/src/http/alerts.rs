@@ -19,8 +19,9 @@ use envmon_core::alert::{PublicNotice, signing};
 use envmon_core::db::DbError;
 use serde_json::{Value, json};
 
-use super::{ApiError, AppState};
-use crate::staff::{issued_version, latest_documents};
+use crate::error::ApiError;
+use crate::public_notices::{issued_version, latest_documents};
+use crate::state::AppState;
 
 /// Notices listed by the JSON and Atom feeds.
 const FEED_LIMIT: i64 = 100;
@@ -36,7 +37,7 @@ pub(crate) fn router() -> Router<AppState> {
 
 /// The notice as the public sees it now.
 fn present(app: &AppState, notice: PublicNotice) -> PublicNotice {
-    crate::staff::present(&app.staff.signer, notice, Utc::now())
+    crate::public_notices::present(&app.staff.signer, notice, Utc::now())
 }
 
 async fn list(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {

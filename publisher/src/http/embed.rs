@@ -28,8 +28,9 @@ use envmon_core::water::WaterClass;
 use envmon_core::{Parameter, Station, StationCode, StationKind};
 use serde_json::json;
 
-use super::{ApiError, AppState};
 use crate::charts::{Lang, Theme, WATER_CLASS_RGB, display_unit};
+use crate::error::ApiError;
+use crate::state::AppState;
 
 /// The widget's natural size: fits a phone and an article column.
 pub(crate) const WIDGET_WIDTH: u32 = 480;

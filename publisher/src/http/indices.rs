@@ -13,7 +13,8 @@ use serde_json::Value;
 
 use super::format::{Csv, Format, field, iso_beijing};
 use super::query::ApiQuery;
-use super::{ApiError, AppState};
+use crate::error::ApiError;
+use crate::state::AppState;
 
 /// Most rows one request returns.
 const MAX_LIMIT: i64 = 1000;

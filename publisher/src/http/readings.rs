@@ -18,7 +18,8 @@ use serde_json::{Value, json};
 
 use super::format::{Csv, Format, field, iso_beijing};
 use super::query::ApiQuery;
-use super::{ApiError, AppState};
+use crate::error::ApiError;
+use crate::state::AppState;
 use envmon_core::beijing;
 
 /// Items per page unless `limit` says otherwise.

@@ -20,9 +20,10 @@ use serde::Serialize;
 use super::format::{Csv, Format, beijing, field, geojson, iso_beijing};
 use super::query::ApiQuery;
 use super::station_query::StationParams;
-use super::{ApiError, AppState};
+use crate::error::ApiError;
 use crate::live::District;
 use crate::snapshot::load_state;
+use crate::state::AppState;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()

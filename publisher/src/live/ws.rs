@@ -22,6 +22,7 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
 use tokio_tungstenite::tungstenite::protocol::{Message, Role, WebSocketConfig};
 
+use super::LiveState;
 use super::admission::{Refused, Ticket};
 use super::event::join;
 use super::filter::{Filter, Selection};
@@ -31,8 +32,8 @@ use super::request::{LiveQuery, Opening};
 use super::session::{End, Limits, Outlet, Session};
 use super::upgrade::{Connection, Handshake};
 use crate::AbortOnDrop;
-use crate::http::client_address::client_address;
-use crate::http::{ApiError, AppState};
+use crate::client_address::client_address;
+use crate::error::ApiError;
 
 /// Bytes tungstenite reads from the socket at a time. Its default (128 KiB,
 /// zero-filled up front) would be most of an idle client's memory; clients
@@ -51,7 +52,7 @@ const SIZE: u16 = 1009;
 /// Upgrades to a live WebSocket, or answers 503 (full), 429 (this address
 /// holds its share) or 400 (a bad query parameter).
 pub(crate) async fn live(
-    State(app): State<AppState>,
+    State(app): State<LiveState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     query: Result<Query<LiveQuery>, axum::extract::rejection::QueryRejection>,
     mut request: Request,
@@ -90,7 +91,7 @@ pub(crate) fn refusal(refused: Refused) -> ApiError {
     }
 }
 
-async fn serve(connection: Connection, app: AppState, opening: Opening, _ticket: Ticket) {
+async fn serve(connection: Connection, app: LiveState, opening: Opening, _ticket: Ticket) {
     let _counted = crate::metrics::LiveClient::connected();
     let settings = &app.settings;
     let limits = Limits {
@@ -245,7 +246,7 @@ impl Reader {
         &mut self,
         mut receiver: WebSocketStream<ReadOnly>,
         session: &Session,
-        app: &AppState,
+        app: &LiveState,
     ) -> Closing {
         loop {
             let Ok(incoming) = tokio::time::timeout(self.idle_timeout, receiver.next()).await
@@ -265,7 +266,7 @@ impl Reader {
         }
     }
 
-    fn handle(&mut self, text: &str, session: &Session, app: &AppState) {
+    fn handle(&mut self, text: &str, session: &Session, app: &LiveState) {
         let message = match serde_json::from_str::<ClientMessage>(text) {
             Ok(message) => message,
             Err(error) => {

@@ -14,12 +14,13 @@ use envmon_core::db::DbError;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::StaffState;
 use super::audit;
 use super::notices::create_draft;
 use super::users::{Role, StaffUser};
-use crate::http::{ApiError, AppState};
+use crate::error::ApiError;
 
-pub(crate) fn router() -> Router<AppState> {
+pub(crate) fn router() -> Router<StaffState> {
     Router::new()
         .route("/api/v1/staff/alarms", get(list))
         .route("/api/v1/staff/alarms/{id}/ack", post(acknowledge))
@@ -74,7 +75,7 @@ struct ListQuery {
 }
 
 async fn list(
-    State(app): State<AppState>,
+    State(app): State<StaffState>,
     _user: StaffUser,
     Query(query): Query<ListQuery>,
 ) -> Result<Json<Value>, ApiError> {
@@ -121,7 +122,7 @@ fn alarm_id(raw: &str) -> Result<i64, ApiError> {
 }
 
 async fn acknowledge(
-    State(app): State<AppState>,
+    State(app): State<StaffState>,
     user: StaffUser,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
@@ -156,7 +157,7 @@ async fn acknowledge(
 }
 
 async fn draft_from_alarm(
-    State(app): State<AppState>,
+    State(app): State<StaffState>,
     user: StaffUser,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {

@@ -21,12 +21,13 @@ use envmon_core::db::DbError;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::StaffState;
 use super::audit;
 use super::body::JsonBody;
 use super::login::to_chrono;
 use super::tokens::{new_token, token_hash};
 use super::users::{Role, StaffUser};
-use crate::http::{ApiError, AppState};
+use crate::error::ApiError;
 
 /// Most tokens listed at once.
 const LIST_LIMIT: i64 = 1000;
@@ -46,7 +47,7 @@ const REVOKE: &str = "UPDATE api_token t SET revoked_at = now(), revoked_by = $2
     WHERE t.id = $1 AND u.id = t.user_id AND t.revoked_at IS NULL AND (t.user_id = $3 OR $4)
     RETURNING u.username, t.label";
 
-pub(crate) fn router() -> Router<AppState> {
+pub(crate) fn router() -> Router<StaffState> {
     Router::new()
         .route("/api/v1/staff/tokens", post(create).get(list))
         .route("/api/v1/staff/tokens/{id}", delete(revoke))
@@ -64,7 +65,7 @@ struct NewToken {
 
 /// An API token for the caller's own account, shown once.
 async fn create(
-    State(app): State<AppState>,
+    State(app): State<StaffState>,
     user: StaffUser,
     JsonBody(body): JsonBody<NewToken>,
 ) -> Result<Json<Value>, ApiError> {
@@ -145,7 +146,7 @@ struct ListQuery {
 }
 
 async fn list(
-    State(app): State<AppState>,
+    State(app): State<StaffState>,
     user: StaffUser,
     Query(query): Query<ListQuery>,
 ) -> Result<Json<Value>, ApiError> {
@@ -186,7 +187,7 @@ async fn list(
 }
 
 async fn revoke(
-    State(app): State<AppState>,
+    State(app): State<StaffState>,
     user: StaffUser,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {

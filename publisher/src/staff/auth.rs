@@ -17,13 +17,14 @@ use envmon_core::db::DbError;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::StaffState;
 use super::audit;
 use super::session::{clear_cookie, session_token};
 use super::tokens::token_hash;
 use super::users::{Role, StaffUser, UserError, disable_user};
-use crate::http::{ApiError, AppState};
+use crate::error::ApiError;
 
-pub(crate) fn router() -> Router<AppState> {
+pub(crate) fn router() -> Router<StaffState> {
     Router::new()
         .route("/api/v1/staff/login", post(super::login::login))
         .route("/api/v1/staff/logout", post(logout))
@@ -34,7 +35,7 @@ pub(crate) fn router() -> Router<AppState> {
 }
 
 async fn logout(
-    State(app): State<AppState>,
+    State(app): State<StaffState>,
     user: StaffUser,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -70,7 +71,7 @@ async fn me(user: StaffUser) -> Json<Value> {
 /// Disables an account: its sessions end and its tokens are revoked at
 /// once (admin).
 async fn disable(
-    State(app): State<AppState>,
+    State(app): State<StaffState>,
     user: StaffUser,
     Path(username): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
@@ -91,7 +92,7 @@ struct AuditQuery {
 }
 
 async fn audit_entries(
-    State(app): State<AppState>,
+    State(app): State<StaffState>,
     user: StaffUser,
     Query(query): Query<AuditQuery>,
 ) -> Result<Json<Value>, ApiError> {

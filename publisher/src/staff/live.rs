@@ -18,22 +18,23 @@ use envmon_core::db::DbError;
 use futures_util::Stream;
 use futures_util::stream;
 
+use super::StaffState;
 use super::alarms::{alarm_json, changed_since};
 use super::users::StaffUser;
-use crate::http::{ApiError, AppState};
+use crate::error::ApiError;
 
-pub(crate) fn router() -> Router<AppState> {
+pub(crate) fn router() -> Router<StaffState> {
     Router::new().route("/api/v1/staff/live", get(live))
 }
 
 struct Cursor {
-    app: AppState,
+    app: StaffState,
     since: DateTime<Utc>,
     pending: VecDeque<Event>,
 }
 
 async fn live(
-    State(app): State<AppState>,
+    State(app): State<StaffState>,
     user: StaffUser,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let since: DateTime<Utc> = {

@@ -34,6 +34,7 @@ use envmon_core::db::DbError;
 use serde::Deserialize;
 use serde_json::json;
 
+use super::StaffState;
 use super::body::JsonBody;
 use super::gate::Gate;
 use super::session::{check_origin, cookie, cookie_name, session_cookie, set_cookie};
@@ -41,10 +42,10 @@ use super::throttle::{Claim, Schedule, Throttle};
 use super::tokens::{new_token, token_hash};
 use super::{audit, password};
 use crate::Settings;
-use crate::http::client_address::{address_group, client_address};
-use crate::http::rate_limit::RateLimiter;
-use crate::http::{ApiError, AppState};
+use crate::client_address::{address_group, client_address};
+use crate::error::ApiError;
 use crate::metrics::SIGN_INS;
+use crate::rate_limit::RateLimiter;
 
 /// The cookie that makes a browser known to the account that signed in
 /// with it (`__Host-` prefixed over https).
@@ -121,7 +122,7 @@ struct Account {
 }
 
 pub(crate) async fn login(
-    State(app): State<AppState>,
+    State(app): State<StaffState>,
     extensions: Extensions,
     headers: HeaderMap,
     JsonBody(body): JsonBody<Login>,
@@ -224,7 +225,7 @@ pub(crate) async fn login(
 /// The right password: a session, the subject's wait cleared, and (for a
 /// browser the account did not know) a cookie that makes it known.
 async fn signed_in(
-    app: &AppState,
+    app: &StaffState,
     client: &mut deadpool_postgres::Client,
     account: &Account,
     name: &str,

@@ -24,16 +24,17 @@ use envmon_core::db::DbError;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::StaffState;
 use super::body::JsonBody;
 use super::notice_store::{self as store, VersionRow};
 use super::users::{Role, StaffUser};
 use super::{Staff, audit};
-use crate::http::{ApiError, AppState};
+use crate::error::ApiError;
 
 const DRAFTERS: &[Role] = &[Role::Operator, Role::Admin];
 const APPROVERS: &[Role] = &[Role::Approver, Role::Admin];
 
-pub(crate) fn router() -> Router<AppState> {
+pub(crate) fn router() -> Router<StaffState> {
     Router::new()
         .route("/api/v1/staff/notices", get(list).post(create))
         .route("/api/v1/staff/notices/{id}", get(one))
@@ -58,7 +59,7 @@ struct DraftBody {
 }
 
 /// Validates content, including that its stations are registered.
-async fn checked(app: &AppState, content: &NoticeContent) -> Result<Value, ApiError> {
+async fn checked(app: &StaffState, content: &NoticeContent) -> Result<Value, ApiError> {
     content
         .validate()
         .map_err(|e| ApiError::BadRequest(format!("content: {e}")))?;
@@ -152,7 +153,7 @@ async fn load_view(
     Ok(view(id, store::alarm_of(client, id).await?, &versions))
 }
 
-async fn list(State(app): State<AppState>, _user: StaffUser) -> Result<Json<Value>, ApiError> {
+async fn list(State(app): State<StaffState>, _user: StaffUser) -> Result<Json<Value>, ApiError> {
     let client = app.pool.get().await.map_err(DbError::from)?;
     let mut notices = Vec::new();
     for id in store::recent_ids(&client, 100).await? {
@@ -162,7 +163,7 @@ async fn list(State(app): State<AppState>, _user: StaffUser) -> Result<Json<Valu
 }
 
 async fn one(
-    State(app): State<AppState>,
+    State(app): State<StaffState>,
     _user: StaffUser,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
@@ -171,7 +172,7 @@ async fn one(
 }
 
 async fn create(
-    State(app): State<AppState>,
+    State(app): State<StaffState>,
     user: StaffUser,
     JsonBody(body): JsonBody<NewNotice>,
 ) -> Result<Json<Value>, ApiError> {
@@ -183,7 +184,7 @@ async fn create(
 /// Creates a notice with its first draft (also used for drafts prefilled
 /// from an alarm).
 pub(crate) async fn create_draft(
-    app: &AppState,
+    app: &StaffState,
     user: &StaffUser,
     content: &Value,
     alarm_id: Option<i64>,
@@ -215,7 +216,7 @@ pub(crate) async fn create_draft(
 }
 
 async fn edit(
-    State(app): State<AppState>,
+    State(app): State<StaffState>,
     user: StaffUser,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<DraftBody>,
@@ -244,7 +245,7 @@ async fn edit(
 }
 
 async fn update(
-    State(app): State<AppState>,
+    State(app): State<StaffState>,
     user: StaffUser,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<DraftBody>,
@@ -337,7 +338,7 @@ struct ApproveBody {
 }
 
 async fn approve(
-    State(app): State<AppState>,
+    State(app): State<StaffState>,
     user: StaffUser,
     Path(id): Path<String>,
     JsonBody(reviewed): JsonBody<ApproveBody>,
@@ -428,7 +429,7 @@ struct CancelBody {
 }
 
 async fn cancel(
-    State(app): State<AppState>,
+    State(app): State<StaffState>,
     user: StaffUser,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<CancelBody>,

@@ -219,11 +219,11 @@ pub(crate) struct StaffUser {
 
 impl StaffUser {
     /// Refuses with 403 unless the user has one of `roles`.
-    pub(crate) fn require(&self, roles: &[Role]) -> Result<(), crate::http::ApiError> {
+    pub(crate) fn require(&self, roles: &[Role]) -> Result<(), crate::error::ApiError> {
         if roles.contains(&self.role) {
             Ok(())
         } else {
-            Err(crate::http::ApiError::Forbidden(
+            Err(crate::error::ApiError::Forbidden(
                 "role",
                 format!("the {} role may not do this", self.role.as_str()),
             ))

@@ -51,7 +51,8 @@ fn mqtt_handshake(port: u16) -> Result<(), String> {
     packet.extend_from_slice(&u16::try_from(client_id.len()).unwrap().to_be_bytes());
     packet.extend_from_slice(client_id);
     packet[1] = u8::try_from(packet.len() - 2).unwrap();
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
+    let mut stream =
+        std::net::TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
     stream
         .set_read_timeout(Some(Duration::from_secs(2)))
         .map_err(|e| e.to_string())?;

@@ -14,8 +14,8 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::ApiError;
-use super::client_address::{Network, client_address};
+use crate::client_address::{Network, client_address};
+use crate::error::ApiError;
 
 /// Addresses tracked before idle ones (full buckets) are forgotten.
 const MAX_TRACKED: usize = 100_000;
@@ -36,6 +36,15 @@ struct Bucket {
 }
 
 impl RateLimiter {
+    /// The limiter the settings ask for.
+    pub(crate) fn from_settings(settings: &crate::Settings) -> Arc<Self> {
+        Arc::new(Self::new(
+            settings.rate_limit_per_second,
+            settings.rate_limit_burst,
+            settings.trusted_proxies.clone(),
+        ))
+    }
+
     pub(crate) fn new(per_second: f64, burst: u32, trusted_proxies: Vec<Network>) -> Self {
         Self {
             per_second: per_second.max(f64::MIN_POSITIVE),

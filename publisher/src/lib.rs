@@ -110,6 +110,12 @@ pub enum PublisherError {
     Task(#[from] tokio::task::JoinError),
 }
 
+impl From<deadpool_postgres::PoolError> for PublisherError {
+    fn from(error: deadpool_postgres::PoolError) -> Self {
+        Self::Database(DbError::from(error))
+    }
+}
+
 /// A built publisher, ready to run.
 #[derive(Debug)]
 pub struct Publisher {
@@ -132,12 +138,12 @@ impl Publisher {
         let topics = settings.broker.topics()?;
         let pool = settings.database.pool()?;
         {
-            let mut client = pool.get().await.map_err(DbError::from)?;
+            let mut client = pool.get().await?;
             envmon_core::db::migrate(&mut client).await?;
         }
         let live = Arc::new(Hub::new(settings.live_replay_events));
         {
-            let client = pool.get().await.map_err(DbError::from)?;
+            let client = pool.get().await?;
             live.set_registry(&envmon_core::registry::load_stations(&**client).await?);
         }
         live.apply_reload(snapshot::load_states(&pool).await?);

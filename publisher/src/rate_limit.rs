@@ -92,10 +92,10 @@ pub(crate) async fn limit(
     if let Some(peer) = peer
         && let Err(retry_after) = limiter.check(peer, Instant::now())
     {
-        return ApiError::TooManyRequests {
-            message: format!("too many requests from this address; retry in {retry_after} s"),
-            retry_after,
-        }
+        return ApiError::rate_limited(
+            format!("too many requests from this address; retry in {retry_after} s"),
+            std::time::Duration::from_secs(retry_after),
+        )
         .into_response();
     }
     next.run(request).await

@@ -16,7 +16,6 @@ use chrono::Utc;
 use envmon_core::alert::atom::{ATOM_CONTENT_TYPE, render_atom};
 use envmon_core::alert::cap::{CAP_CONTENT_TYPE, CapReference, render_cap};
 use envmon_core::alert::{PublicNotice, signing};
-use envmon_core::db::DbError;
 use serde_json::{Value, json};
 
 use crate::error::ApiError;
@@ -41,7 +40,7 @@ fn present(app: &AppState, notice: PublicNotice) -> PublicNotice {
 }
 
 async fn list(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let client = app.pool.get().await.map_err(DbError::from)?;
+    let client = app.pool.get().await?;
     let now = Utc::now();
     let notices: Vec<PublicNotice> = latest_documents(&client, FEED_LIMIT)
         .await?
@@ -57,7 +56,7 @@ async fn list(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
 }
 
 async fn atom(State(app): State<AppState>) -> Result<Response, ApiError> {
-    let client = app.pool.get().await.map_err(DbError::from)?;
+    let client = app.pool.get().await?;
     let notices: Vec<PublicNotice> = latest_documents(&client, FEED_LIMIT)
         .await?
         .into_iter()
@@ -116,7 +115,7 @@ async fn one(State(app): State<AppState>, Path(file): Path<String>) -> Result<Re
         }
         None => (name, None),
     };
-    let client = app.pool.get().await.map_err(DbError::from)?;
+    let client = app.pool.get().await?;
     let (notice, earlier) = issued_version(&client, id, version)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no issued notice {name}")))?;

@@ -43,6 +43,10 @@ const READ_BUFFER_BYTES: usize = 4 * 1024;
 /// How long the close frame may take to leave.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// How long a client whose address holds its share of live connections is
+/// told to wait: long enough for one of its others to have ended.
+const PER_ADDRESS_RETRY: Duration = Duration::from_secs(10);
+
 /// Close codes (RFC 6455 §7.4.1).
 const NORMAL: u16 = 1000;
 const AWAY: u16 = 1001;
@@ -84,10 +88,10 @@ pub(crate) fn refusal(refused: Refused) -> ApiError {
     }]);
     match refused {
         Refused::Full => ApiError::Unavailable("too many live clients; retry shortly"),
-        Refused::PerAddress => ApiError::TooManyRequests {
-            message: "too many live connections from this address".into(),
-            retry_after: 10,
-        },
+        Refused::PerAddress => ApiError::rate_limited(
+            "too many live connections from this address",
+            PER_ADDRESS_RETRY,
+        ),
     }
 }
 

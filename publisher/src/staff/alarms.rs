@@ -88,7 +88,7 @@ async fn list(
             )));
         }
     };
-    let client = app.pool.get().await.map_err(DbError::from)?;
+    let client = app.pool.get().await?;
     let rows = client
         .query(
             &format!(
@@ -97,8 +97,7 @@ async fn list(
             ),
             &[&state],
         )
-        .await
-        .map_err(DbError::from)?;
+        .await?;
     Ok(Json(
         json!({ "alarms": rows.iter().map(alarm_json).collect::<Vec<_>>() }),
     ))
@@ -110,8 +109,7 @@ async fn load(client: &impl GenericClient, id: i64) -> Result<Value, ApiError> {
             &format!("SELECT {ALARM_COLUMNS} {ALARM_FROM} WHERE a.id = $1"),
             &[&id],
         )
-        .await
-        .map_err(DbError::from)?
+        .await?
         .ok_or_else(|| ApiError::NotFound(format!("no alarm {id}")))?;
     Ok(alarm_json(&row))
 }
@@ -128,16 +126,15 @@ async fn acknowledge(
 ) -> Result<Json<Value>, ApiError> {
     user.require(&[Role::Operator, Role::Approver, Role::Admin])?;
     let id = alarm_id(&id)?;
-    let mut client = app.pool.get().await.map_err(DbError::from)?;
-    let tx = client.transaction().await.map_err(DbError::from)?;
+    let mut client = app.pool.get().await?;
+    let tx = client.transaction().await?;
     let updated = tx
         .execute(
             "UPDATE alarm SET acknowledged_by = $2, acknowledged_at = now(), changed_at = now()
              WHERE id = $1 AND acknowledged_at IS NULL",
             &[&id, &user.id],
         )
-        .await
-        .map_err(DbError::from)?;
+        .await?;
     let alarm = load(&tx, id).await?;
     if updated == 0 {
         return Err(ApiError::Conflict(format!(
@@ -152,7 +149,7 @@ async fn acknowledge(
         &json!({ "rule": alarm["rule"], "station": alarm["station"] }),
     )
     .await?;
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     Ok(Json(alarm))
 }
 
@@ -164,7 +161,7 @@ async fn draft_from_alarm(
     user.require(&[Role::Operator, Role::Admin])?;
     let id = alarm_id(&id)?;
     let alarm = {
-        let client = app.pool.get().await.map_err(DbError::from)?;
+        let client = app.pool.get().await?;
         load(&client, id).await?
     };
     let content = prefill(&alarm, Utc::now());

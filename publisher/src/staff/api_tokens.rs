@@ -17,7 +17,6 @@ use axum::extract::{Path, Query, State};
 use axum::routing::{delete, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use envmon_core::db::DbError;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -104,8 +103,8 @@ async fn create(
         Some(at) => at,
     };
     let token = new_token().map_err(|e| ApiError::Internal(e.to_string()))?;
-    let mut client = app.pool.get().await.map_err(DbError::from)?;
-    let tx = client.transaction().await.map_err(DbError::from)?;
+    let mut client = app.pool.get().await?;
+    let tx = client.transaction().await?;
     let id: i64 = tx
         .query_one(
             INSERT,
@@ -117,8 +116,7 @@ async fn create(
                 &expires_at,
             ],
         )
-        .await
-        .map_err(DbError::from)?
+        .await?
         .get(0);
     audit::append(
         &tx,
@@ -128,7 +126,7 @@ async fn create(
         &json!({"label": body.label, "role": role.as_str(), "expires_at": expires_at}),
     )
     .await?;
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     Ok(Json(json!({
         "id": id,
         "token": token,
@@ -162,11 +160,8 @@ async fn list(
             _ => Some(user.username.clone()),
         }
     };
-    let client = app.pool.get().await.map_err(DbError::from)?;
-    let rows = client
-        .query(LIST, &[&whose, &LIST_LIMIT])
-        .await
-        .map_err(DbError::from)?;
+    let client = app.pool.get().await?;
+    let rows = client.query(LIST, &[&whose, &LIST_LIMIT]).await?;
     let tokens: Vec<Value> = rows
         .iter()
         .map(|row| {
@@ -195,14 +190,13 @@ async fn revoke(
         .parse()
         .map_err(|_| ApiError::BadRequest(format!("path: token id {id:?} is not a number")))?;
     let admin = user.role == Role::Admin;
-    let mut client = app.pool.get().await.map_err(DbError::from)?;
-    let tx = client.transaction().await.map_err(DbError::from)?;
+    let mut client = app.pool.get().await?;
+    let tx = client.transaction().await?;
     // Someone else's token is "not found" to a non-admin: ids are not
     // probed for whose they are.
     let row = tx
         .query_opt(REVOKE, &[&id, &user.username, &user.id, &admin])
-        .await
-        .map_err(DbError::from)?
+        .await?
         .ok_or_else(|| ApiError::NotFound(format!("no active token {id} of yours")))?;
     let owner: String = row.get(0);
     let label: String = row.get(1);
@@ -214,6 +208,6 @@ async fn revoke(
         &json!({"owner": owner, "label": label}),
     )
     .await?;
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     Ok(Json(json!({ "id": id, "revoked": true })))
 }

@@ -13,7 +13,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
-use envmon_core::db::DbError;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -39,15 +38,14 @@ async fn logout(
     user: StaffUser,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let mut client = app.pool.get().await.map_err(DbError::from)?;
+    let mut client = app.pool.get().await?;
     if let Some(token) = session_token(&headers, &app.site) {
         client
             .execute(
                 "DELETE FROM staff_session WHERE token_hash = $1",
                 &[&token_hash(token)],
             )
-            .await
-            .map_err(DbError::from)?;
+            .await?;
     }
     audit::append_alone(
         &mut client,
@@ -76,7 +74,7 @@ async fn disable(
     Path(username): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     user.require(&[Role::Admin])?;
-    let mut client = app.pool.get().await.map_err(DbError::from)?;
+    let mut client = app.pool.get().await?;
     match disable_user(&mut client, &user.username, &username).await {
         Ok(()) => Ok(Json(json!({ "username": username, "disabled": true }))),
         Err(UserError::Unknown(name)) => Err(ApiError::NotFound(format!("no user {name}"))),
@@ -101,15 +99,14 @@ async fn audit_entries(
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::BadRequest("limit: must be 1-1000".into()));
     }
-    let client = app.pool.get().await.map_err(DbError::from)?;
+    let client = app.pool.get().await?;
     let rows = client
         .query(
             "SELECT seq, at, actor, action, subject, detail, hash FROM audit_log
              WHERE seq > $1 ORDER BY seq LIMIT $2",
             &[&query.after.unwrap_or(0), &limit],
         )
-        .await
-        .map_err(DbError::from)?;
+        .await?;
     let entries: Vec<Value> = rows
         .iter()
         .map(|row| {

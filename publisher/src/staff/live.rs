@@ -14,7 +14,6 @@ use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::routing::get;
 use chrono::{DateTime, Utc};
-use envmon_core::db::DbError;
 use futures_util::Stream;
 use futures_util::stream;
 
@@ -38,12 +37,8 @@ async fn live(
     user: StaffUser,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let since: DateTime<Utc> = {
-        let client = app.pool.get().await.map_err(DbError::from)?;
-        client
-            .query_one("SELECT now()", &[])
-            .await
-            .map_err(DbError::from)?
-            .get(0)
+        let client = app.pool.get().await?;
+        client.query_one("SELECT now()", &[]).await?.get(0)
     };
     tracing::debug!(user = %user.username, "Staff live channel opened.");
     let hello = Event::default()

@@ -20,7 +20,6 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use chrono::{DateTime, Datelike, Utc};
 use envmon_core::alert::{NoticeContent, NoticeStatus, PublicNotice, content_hash};
-use envmon_core::db::DbError;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -63,14 +62,13 @@ async fn checked(app: &StaffState, content: &NoticeContent) -> Result<Value, Api
     content
         .validate()
         .map_err(|e| ApiError::BadRequest(format!("content: {e}")))?;
-    let client = app.pool.get().await.map_err(DbError::from)?;
+    let client = app.pool.get().await?;
     let known: Vec<String> = client
         .query(
             "SELECT code FROM station WHERE code = ANY($1)",
             &[&content.area.stations],
         )
-        .await
-        .map_err(DbError::from)?
+        .await?
         .iter()
         .map(|row| row.get(0))
         .collect();
@@ -154,7 +152,7 @@ async fn load_view(
 }
 
 async fn list(State(app): State<StaffState>, _user: StaffUser) -> Result<Json<Value>, ApiError> {
-    let client = app.pool.get().await.map_err(DbError::from)?;
+    let client = app.pool.get().await?;
     let mut notices = Vec::new();
     for id in store::recent_ids(&client, 100).await? {
         notices.push(load_view(&client, &id).await?);
@@ -167,7 +165,7 @@ async fn one(
     _user: StaffUser,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let client = app.pool.get().await.map_err(DbError::from)?;
+    let client = app.pool.get().await?;
     Ok(Json(load_view(&client, &id).await?))
 }
 
@@ -190,13 +188,12 @@ pub(crate) async fn create_draft(
     alarm_id: Option<i64>,
     action: &str,
 ) -> Result<Json<Value>, ApiError> {
-    let mut client = app.pool.get().await.map_err(DbError::from)?;
-    let tx = client.transaction().await.map_err(DbError::from)?;
+    let mut client = app.pool.get().await?;
+    let tx = client.transaction().await?;
     if let Some(alarm) = alarm_id {
         let exists = tx
             .query_opt("SELECT 1 FROM alarm WHERE id = $1", &[&alarm])
-            .await
-            .map_err(DbError::from)?;
+            .await?;
         if exists.is_none() {
             return Err(ApiError::BadRequest(format!("alarm_id: no alarm {alarm}")));
         }
@@ -211,7 +208,7 @@ pub(crate) async fn create_draft(
     )
     .await?;
     let view = load_view(&tx, &id).await?;
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     Ok(Json(view))
 }
 
@@ -223,8 +220,8 @@ async fn edit(
 ) -> Result<Json<Value>, ApiError> {
     user.require(DRAFTERS)?;
     let content = checked(&app, &body.content).await?;
-    let mut client = app.pool.get().await.map_err(DbError::from)?;
-    let tx = client.transaction().await.map_err(DbError::from)?;
+    let mut client = app.pool.get().await?;
+    let tx = client.transaction().await?;
     let versions = existing(&tx, &id).await?;
     let draft = versions
         .iter()
@@ -240,7 +237,7 @@ async fn edit(
     )
     .await?;
     let view = load_view(&tx, &id).await?;
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     Ok(Json(view))
 }
 
@@ -252,8 +249,8 @@ async fn update(
 ) -> Result<Json<Value>, ApiError> {
     user.require(DRAFTERS)?;
     let content = checked(&app, &body.content).await?;
-    let mut client = app.pool.get().await.map_err(DbError::from)?;
-    let tx = client.transaction().await.map_err(DbError::from)?;
+    let mut client = app.pool.get().await?;
+    let tx = client.transaction().await?;
     let versions = existing(&tx, &id).await?;
     if versions.iter().any(VersionRow::is_draft) {
         return Err(ApiError::Conflict(format!(
@@ -277,7 +274,7 @@ async fn update(
     )
     .await?;
     let view = load_view(&tx, &id).await?;
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     Ok(Json(view))
 }
 
@@ -344,8 +341,8 @@ async fn approve(
     JsonBody(reviewed): JsonBody<ApproveBody>,
 ) -> Result<Json<Value>, ApiError> {
     user.require(APPROVERS)?;
-    let mut client = app.pool.get().await.map_err(DbError::from)?;
-    let tx = client.transaction().await.map_err(DbError::from)?;
+    let mut client = app.pool.get().await?;
+    let tx = client.transaction().await?;
     let versions = existing(&tx, &id).await?;
     let draft = versions
         .iter()
@@ -416,7 +413,7 @@ async fn approve(
         "signature": notice.signature.as_ref().map(|s| &s.value),
     });
     audit::append(&tx, &user.username, "notice.approve", &id, &detail).await?;
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     app.staff.broadcaster.announce(&notice).await;
     Ok(Json(serde_json::to_value(&notice).unwrap_or(Value::Null)))
 }
@@ -435,8 +432,8 @@ async fn cancel(
     JsonBody(body): JsonBody<CancelBody>,
 ) -> Result<Json<Value>, ApiError> {
     user.require(APPROVERS)?;
-    let mut client = app.pool.get().await.map_err(DbError::from)?;
-    let tx = client.transaction().await.map_err(DbError::from)?;
+    let mut client = app.pool.get().await?;
+    let tx = client.transaction().await?;
     let versions = existing(&tx, &id).await?;
     let last_issued = versions
         .iter()
@@ -476,7 +473,7 @@ async fn cancel(
         &json!({ "version": version, "reason": body.reason }),
     )
     .await?;
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     app.staff.broadcaster.announce(&notice).await;
     Ok(Json(serde_json::to_value(&notice).unwrap_or(Value::Null)))
 }

@@ -128,7 +128,7 @@ impl FromRequestParts<StaffState> for StaffUser {
         let settings = &app.settings.staff;
         let invalid = || ApiError::Unauthorized("the session or token is not valid".into());
         if let Some(token) = bearer(&parts.headers) {
-            let client = app.pool.get().await.map_err(DbError::from)?;
+            let client = app.pool.get().await?;
             return load_token_user(&client, &token_hash(token))
                 .await?
                 .ok_or_else(invalid);
@@ -139,7 +139,7 @@ impl FromRequestParts<StaffState> for StaffUser {
         if changes_state(&parts.method) {
             check_origin(&parts.headers, &app.site, settings)?;
         }
-        let client = app.pool.get().await.map_err(DbError::from)?;
+        let client = app.pool.get().await?;
         load_user(&client, SESSION_USER, &token_hash(token))
             .await?
             .ok_or_else(invalid)

@@ -5,23 +5,42 @@
 //!
 //! - `live`: the state of every station and the active alert notices, fed
 //!   from the live topics (with a database reload after every
-//!   subscription), numbered into one stream for WebSocket and SSE clients.
-//! - `http`: the routes: stations, latest state, parameters, health,
-//!   dashboard, charts and embeds.
-//! - `charts`: chart images (SVG, PNG) with their render cache.
-//! - `snapshot`: the committed latest state, read from PostgreSQL.
+//!   subscription), numbered into one stream for WebSocket and SSE clients;
+//!   its routes `/api/v1/live` and `/api/v1/live/sse`.
+//! - `http`: the public routes: stations, latest state, parameters, alerts,
+//!   health, dashboard, charts and embeds.
 //! - [`staff`]: staff sign-in, alarms, the alert notice workflow (signed,
-//!   announced on MQTT) and the audit log.
+//!   announced on MQTT) and the audit log; the routes under
+//!   `/api/v1/staff/` and the console.
+//! - `app`: merges the three route sets under the shared layers; `state`
+//!   holds what handlers reach (and the parts `live` and `staff` take).
+//! - Below them, shared by the route modules and importing none of them:
+//!   `error` (the API error), `client_address`, `public_url`, `site`,
+//!   `security_headers`, `cors`, `rate_limit`, `latest_cache`,
+//!   `public_notices` (issued notices as the public sees them), `charts`,
+//!   `snapshot` (the committed latest state, read from PostgreSQL).
 //! - [`metrics`]: the Prometheus metrics.
 //! - [`settings`].
 
+mod app;
 mod charts;
+mod client_address;
+mod cors;
+mod error;
 mod http;
+mod latest_cache;
 mod live;
 pub mod metrics;
+mod public_notices;
+mod public_url;
+mod rate_limit;
+mod security_headers;
 pub mod settings;
+mod site;
 mod snapshot;
 pub mod staff;
+mod state;
+mod supervisor;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -36,6 +55,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 pub use settings::Settings;
+pub use supervisor::TaskError;
 
 /// Chart drawing over made-up data, without a database: for
 /// `envmon bench charts`, not for serving.
@@ -45,9 +65,10 @@ pub mod chart_bench {
 }
 
 use crate::charts::{Attribution, Charts};
-use crate::http::AppState;
-use crate::http::site::Site;
 use crate::live::{Admission, Hub, LiveFeed, NoticeTrust};
+use crate::site::Site;
+use crate::state::AppState;
+use crate::supervisor::Supervisor;
 
 /// MQTT requests (subscribe, disconnect) waiting for the live feed loop;
 /// the feed only ever queues a handful.
@@ -74,9 +95,6 @@ pub enum PublisherError {
     /// The broker's TLS settings cannot be used.
     #[error("cannot set up TLS to the broker")]
     BrokerTls(#[from] envmon_core::tls::TlsError),
-    /// The HTTP server failed.
-    #[error("HTTP server failed")]
-    Serve(#[source] std::io::Error),
     /// The notice signing key cannot be used.
     #[error(transparent)]
     SigningKey(#[from] staff::keys::KeyError),
@@ -87,9 +105,15 @@ pub enum PublisherError {
     /// with the staff console.
     #[error("{0}")]
     Site(String),
-    /// A task panicked.
-    #[error("a publisher task failed")]
-    Task(#[from] tokio::task::JoinError),
+    /// A task failed, panicked or ended while the publisher ran.
+    #[error(transparent)]
+    Task(#[from] TaskError),
+}
+
+impl From<deadpool_postgres::PoolError> for PublisherError {
+    fn from(error: deadpool_postgres::PoolError) -> Self {
+        Self::Database(DbError::from(error))
+    }
 }
 
 /// A built publisher, ready to run.
@@ -114,12 +138,12 @@ impl Publisher {
         let topics = settings.broker.topics()?;
         let pool = settings.database.pool()?;
         {
-            let mut client = pool.get().await.map_err(DbError::from)?;
+            let mut client = pool.get().await?;
             envmon_core::db::migrate(&mut client).await?;
         }
         let live = Arc::new(Hub::new(settings.live_replay_events));
         {
-            let client = pool.get().await.map_err(DbError::from)?;
+            let client = pool.get().await?;
             live.set_registry(&envmon_core::registry::load_stations(&**client).await?);
         }
         live.apply_reload(snapshot::load_states(&pool).await?);
@@ -175,7 +199,7 @@ impl Publisher {
         let sign_in = Arc::new(staff::SignIn::new(&settings));
         let state = AppState {
             charts,
-            rate_limiter: http::rate_limiter(&settings),
+            rate_limiter: rate_limit::RateLimiter::from_settings(&settings),
             latest_cache: Arc::default(),
             admission: Arc::new(Admission::new(
                 settings.max_live_clients,
@@ -207,54 +231,84 @@ impl Publisher {
     /// Serves until `shutdown` completes; then closes live clients with a
     /// going-away reason and lets in-flight requests finish.
     ///
+    /// Every task (live feed, notice broadcaster, audit anchor, HTTP server)
+    /// runs under one supervisor: if one fails or ends on its own, the
+    /// others are stopped and the error names it.
+    ///
     /// # Errors
-    /// Fails when the server fails or a task panics.
+    /// Fails when a task fails, panics or ends before `shutdown`.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), PublisherError> {
         let stop = self.state.shutdown.clone();
-        let feed = tokio::spawn(self.feed.run(stop.clone()));
-        let abort_feed = feed.abort_handle();
-        let _abort_on_drop = AbortOnDrop(abort_feed);
-        let broadcast = tokio::spawn(self.broadcast.run(stop.clone()));
-        let _abort_broadcast = AbortOnDrop(broadcast.abort_handle());
-        let anchor = tokio::spawn(Arc::clone(&self.state.staff.anchor).run(
-            self.state.pool.clone(),
-            Arc::clone(&self.state.staff.signer),
-            self.state.settings.staff.audit_head_interval,
-            stop.clone(),
-        ));
-        let _abort_anchor = AbortOnDrop(anchor.abort_handle());
-        let stop_on_signal = stop.clone();
-        let settings = Arc::clone(&self.state.settings);
-        let app = http::app(self.state);
-        let app = app.into_make_service_with_connect_info::<SocketAddr>();
-        let send_buffer = settings.socket_send_buffer_bytes;
-        let listener = self.listener.tap_io(move |tcp| {
-            if let Err(error) = tcp.set_nodelay(true) {
-                tracing::debug!(error = %error, "Cannot set TCP_NODELAY.");
-            }
-            if send_buffer > 0
-                && let Err(error) = socket2::SockRef::from(&*tcp).set_send_buffer_size(send_buffer)
-            {
-                tracing::debug!(error = %error, "Cannot size the socket send buffer.");
+        let mut tasks = Supervisor::new(stop.clone());
+        tasks.spawn("shutdown signal", {
+            let stop = stop.clone();
+            async move {
+                tokio::select! {
+                    () = shutdown => {
+                        tracing::info!("Publisher draining.");
+                        stop.cancel();
+                    }
+                    () = stop.cancelled() => {}
+                }
+                Ok(())
             }
         });
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                tracing::info!("Publisher draining.");
-                stop_on_signal.cancel();
-            })
-            .await;
-        stop.cancel();
-        feed.await?;
-        broadcast.await?;
-        anchor.await?;
-        served.map_err(PublisherError::Serve)?;
+        tasks.spawn("live feed", {
+            let (feed, stop) = (self.feed, stop.clone());
+            async move {
+                feed.run(stop).await;
+                Ok(())
+            }
+        });
+        tasks.spawn("notice broadcaster", {
+            let (broadcast, stop) = (self.broadcast, stop.clone());
+            async move {
+                broadcast.run(stop).await;
+                Ok(())
+            }
+        });
+        tasks.spawn("audit anchor", {
+            let anchor = Arc::clone(&self.state.staff.anchor).run(
+                self.state.pool.clone(),
+                Arc::clone(&self.state.staff.signer),
+                self.state.settings.staff.audit_head_interval,
+                stop.clone(),
+            );
+            async move {
+                anchor.await;
+                Ok(())
+            }
+        });
+        let send_buffer = self.state.settings.socket_send_buffer_bytes;
+        let app = app::app(self.state).into_make_service_with_connect_info::<SocketAddr>();
+        let listener = self
+            .listener
+            .tap_io(move |tcp| tune_socket(tcp, send_buffer));
+        tasks.spawn("HTTP server", async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(stop.cancelled_owned())
+                .await
+                .map_err(Into::into)
+        });
+        tasks.wait().await?;
         tracing::info!("Publisher stopped.");
         Ok(())
+    }
+}
+
+/// Small writes (live frames) leave at once, and the send buffer is sized
+/// as configured (0 keeps the system's).
+fn tune_socket(tcp: &mut tokio::net::TcpStream, send_buffer: usize) {
+    if let Err(error) = tcp.set_nodelay(true) {
+        tracing::debug!(error = %error, "Cannot set TCP_NODELAY.");
+    }
+    if send_buffer > 0
+        && let Err(error) = socket2::SockRef::from(&*tcp).set_send_buffer_size(send_buffer)
+    {
+        tracing::debug!(error = %error, "Cannot size the socket send buffer.");
     }
 }
 
@@ -314,8 +368,8 @@ fn build_staff(
     Ok((staff, task))
 }
 
-/// Aborts a task when its owner is dropped mid-way: the live feed when
-/// `run_until_stopped` is, a live client's reader when its session ends.
+/// Aborts a task when its owner is dropped mid-way: a live client's reader
+/// when its session ends.
 pub(crate) struct AbortOnDrop(pub(crate) tokio::task::AbortHandle);
 
 impl Drop for AbortOnDrop {

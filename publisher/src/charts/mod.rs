@@ -71,6 +71,12 @@ impl From<tokio_postgres::Error> for ChartError {
     }
 }
 
+impl From<deadpool_postgres::PoolError> for ChartError {
+    fn from(error: deadpool_postgres::PoolError) -> Self {
+        Self::Database(DbError::from(error))
+    }
+}
+
 /// A chart's window: the hours ending at the next whole hour. Fixed for
 /// an hour, so a chart's URL means one window and can be cached.
 pub(crate) fn window(range: request::Range, now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
@@ -150,14 +156,14 @@ impl Charts {
         let version = match self.versions.get(&memo_key, asked) {
             Some(version) => version,
             None => {
-                let client = pool.get().await.map_err(DbError::from)?;
+                let client = pool.get().await?;
                 let version = data::version(&client, &codes, window.0).await?;
                 self.versions.put(memo_key, asked, version.clone());
                 version
             }
         };
         if usize::try_from(version.stations_found).unwrap_or(0) < codes.len() {
-            let client = pool.get().await.map_err(DbError::from)?;
+            let client = pool.get().await?;
             let known = load_stations(&**client).await?;
             let missing = codes
                 .iter()
@@ -253,7 +259,7 @@ impl Charts {
         request: &ChartRequest,
         (from, to): (DateTime<Utc>, DateTime<Utc>),
     ) -> Result<(Vec<Station>, Vec<series::Series>), ChartError> {
-        let client = pool.get().await.map_err(DbError::from)?;
+        let client = pool.get().await?;
         let registry = load_stations(&**client).await?;
         let mut stations = Vec::new();
         for code in request.subject.stations() {

@@ -16,11 +16,11 @@ use chrono::Utc;
 use envmon_core::alert::atom::{ATOM_CONTENT_TYPE, render_atom};
 use envmon_core::alert::cap::{CAP_CONTENT_TYPE, CapReference, render_cap};
 use envmon_core::alert::{PublicNotice, signing};
-use envmon_core::db::DbError;
 use serde_json::{Value, json};
 
-use super::{ApiError, AppState};
-use crate::staff::{issued_version, latest_documents};
+use crate::error::ApiError;
+use crate::public_notices::{issued_version, latest_documents};
+use crate::state::AppState;
 
 /// Notices listed by the JSON and Atom feeds.
 const FEED_LIMIT: i64 = 100;
@@ -36,11 +36,11 @@ pub(crate) fn router() -> Router<AppState> {
 
 /// The notice as the public sees it now.
 fn present(app: &AppState, notice: PublicNotice) -> PublicNotice {
-    crate::staff::present(&app.staff.signer, notice, Utc::now())
+    crate::public_notices::present(&app.staff.signer, notice, Utc::now())
 }
 
 async fn list(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let client = app.pool.get().await.map_err(DbError::from)?;
+    let client = app.pool.get().await?;
     let now = Utc::now();
     let notices: Vec<PublicNotice> = latest_documents(&client, FEED_LIMIT)
         .await?
@@ -56,7 +56,7 @@ async fn list(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
 }
 
 async fn atom(State(app): State<AppState>) -> Result<Response, ApiError> {
-    let client = app.pool.get().await.map_err(DbError::from)?;
+    let client = app.pool.get().await?;
     let notices: Vec<PublicNotice> = latest_documents(&client, FEED_LIMIT)
         .await?
         .into_iter()
@@ -115,7 +115,7 @@ async fn one(State(app): State<AppState>, Path(file): Path<String>) -> Result<Re
         }
         None => (name, None),
     };
-    let client = app.pool.get().await.map_err(DbError::from)?;
+    let client = app.pool.get().await?;
     let (notice, earlier) = issued_version(&client, id, version)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no issued notice {name}")))?;

@@ -15,8 +15,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::Utc;
 
-use super::{ApiError, AppState};
 use crate::charts::{ChartError, ChartRequest, Charts, RequestError};
+use crate::error::ApiError;
+use crate::state::AppState;
 
 /// Browsers and CDNs may reuse a chart for a minute, then revalidate
 /// (cheap: a 304 costs one small query). Hourly data changes at most that

@@ -10,13 +10,13 @@ use axum::Json;
 use axum::extract::{Path, State};
 use chrono::{DateTime, Duration, Utc};
 use envmon_core::StationCode;
-use envmon_core::db::DbError;
 use envmon_core::validity::MIN_MINUTES_PER_HOUR;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::query::ApiQuery;
-use super::{ApiError, AppState};
+use crate::error::ApiError;
+use crate::state::AppState;
 
 /// The longest span one request may cover.
 const MAX_SPAN_DAYS: i64 = 31;
@@ -80,23 +80,20 @@ pub(crate) async fn completeness(
             "query parameters `from` and `to` must span 0 to {MAX_SPAN_DAYS} days, `from` first"
         )));
     }
-    let client = app.pool.get().await.map_err(DbError::from)?;
+    let client = app.pool.get().await?;
     if client
         .query_opt("SELECT 1 FROM station WHERE code = $1", &[&code.as_str()])
-        .await
-        .map_err(DbError::from)?
+        .await?
         .is_none()
     {
         return Err(ApiError::NotFound(format!("no station with code {code}")));
     }
     let received = client
         .query(RECEIVED, &[&code.as_str(), &from, &to])
-        .await
-        .map_err(DbError::from)?;
+        .await?;
     let coverage = client
         .query(COVERAGE, &[&code.as_str(), &from, &to])
-        .await
-        .map_err(DbError::from)?;
+        .await?;
     let hours = received
         .iter()
         .map(|row| {

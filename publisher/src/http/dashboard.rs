@@ -16,7 +16,7 @@ use axum::routing::get;
 use flate2::Compression;
 use flate2::write::GzEncoder;
 
-use super::AppState;
+use crate::state::AppState;
 
 const JS: &str = "text/javascript; charset=utf-8";
 

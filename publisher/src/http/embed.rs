@@ -22,14 +22,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use envmon_core::aqi::Edition;
 use envmon_core::aqi::levels::levels;
-use envmon_core::db::DbError;
 use envmon_core::registry::load_stations;
 use envmon_core::water::WaterClass;
 use envmon_core::{Parameter, Station, StationCode, StationKind};
 use serde_json::json;
 
-use super::{ApiError, AppState};
 use crate::charts::{Lang, Theme, WATER_CLASS_RGB, display_unit};
+use crate::error::ApiError;
+use crate::state::AppState;
 
 /// The widget's natural size: fits a phone and an article column.
 pub(crate) const WIDGET_WIDTH: u32 = 480;
@@ -95,7 +95,7 @@ pub(crate) fn encode_component(text: &str) -> String {
 pub(crate) async fn find_station(app: &AppState, code: &str) -> Result<Station, ApiError> {
     let code = StationCode::parse(code)
         .map_err(|e| ApiError::BadRequest(format!("path parameter `code`: {e}")))?;
-    let client = app.pool.get().await.map_err(DbError::from)?;
+    let client = app.pool.get().await?;
     load_stations(&**client)
         .await?
         .into_iter()

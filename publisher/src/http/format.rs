@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
-use super::ApiError;
+use crate::error::ApiError;
 
 /// The representation a list is asked for with `?format=`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

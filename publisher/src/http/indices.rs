@@ -7,13 +7,13 @@ use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use envmon_core::StationCode;
-use envmon_core::db::DbError;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::format::{Csv, Format, field, iso_beijing};
 use super::query::ApiQuery;
-use super::{ApiError, AppState};
+use crate::error::ApiError;
+use crate::state::AppState;
 
 /// Most rows one request returns.
 const MAX_LIMIT: i64 = 1000;
@@ -156,7 +156,7 @@ async fn aqi(
         Duration::days(30)
     };
     let range = query.range(span)?;
-    let client = app.pool.get().await.map_err(DbError::from)?;
+    let client = app.pool.get().await?;
     let rows = match (period, &range.station) {
         (Period::Hourly, Some(code)) => {
             client
@@ -174,8 +174,7 @@ async fn aqi(
                 .await
         }
         (Period::Daily, None) => client.query(AQI_DAILY_LATEST, &[]).await,
-    }
-    .map_err(DbError::from)?;
+    }?;
     let items: Vec<AqiItem> = rows
         .iter()
         .map(|row| {
@@ -263,7 +262,7 @@ async fn water(
         ));
     }
     let range = query.range(Duration::days(7))?;
-    let client = app.pool.get().await.map_err(DbError::from)?;
+    let client = app.pool.get().await?;
     let rows = match &range.station {
         Some(code) => {
             client
@@ -274,8 +273,7 @@ async fn water(
                 .await
         }
         None => client.query(WATER_LATEST, &[]).await,
-    }
-    .map_err(DbError::from)?;
+    }?;
     let items: Vec<WaterItem> = rows
         .iter()
         .map(|row| WaterItem {

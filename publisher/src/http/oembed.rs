@@ -14,8 +14,9 @@ use axum::{Json, Router};
 use serde_json::json;
 
 use super::embed::{WIDGET_HEIGHT, WIDGET_WIDTH, find_station, iframe_code, widget_url};
-use super::{ApiError, AppState};
 use crate::charts::{Lang, Theme};
+use crate::error::ApiError;
+use crate::state::AppState;
 
 /// Consumers may keep an answer for a day: it only names the station.
 const CACHE_AGE_SECONDS: u32 = 86_400;

@@ -7,7 +7,7 @@ use axum::Router;
 use axum::http::header;
 use axum::routing::get;
 
-use super::AppState;
+use crate::state::AppState;
 
 /// The document, checked to be JSON by the tests.
 const OPENAPI: &str = include_str!("openapi.json");

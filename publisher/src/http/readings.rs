@@ -11,14 +11,14 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router, routing::get};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use envmon_core::db::DbError;
 use envmon_core::{Parameter, StationCode, StationKind};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::format::{Csv, Format, field, iso_beijing};
 use super::query::ApiQuery;
-use super::{ApiError, AppState};
+use crate::error::ApiError;
+use crate::state::AppState;
 use envmon_core::beijing;
 
 /// Items per page unless `limit` says otherwise.
@@ -255,14 +255,13 @@ async fn readings(
     ApiQuery(query): ApiQuery<ReadingsQuery>,
 ) -> Result<Response, ApiError> {
     let request = query.check(&code)?;
-    let client = app.pool.get().await.map_err(DbError::from)?;
+    let client = app.pool.get().await?;
     let kind = client
         .query_opt(
             "SELECT kind FROM station WHERE code = $1",
             &[&request.station.as_str()],
         )
-        .await
-        .map_err(DbError::from)?
+        .await?
         .and_then(|row| StationKind::parse(row.get(0)))
         .ok_or_else(|| ApiError::NotFound(format!("no station with code {}", request.station)))?;
     if !request.parameter.applies_to(kind) {
@@ -339,8 +338,7 @@ async fn fetch(client: &deadpool_postgres::Client, request: &Request) -> Result<
                         &fetch_limit,
                     ],
                 )
-                .await
-                .map_err(DbError::from)?;
+                .await?;
             time_page(request.aggregate, &rows)
         }
         Aggregate::Daily => {
@@ -365,8 +363,7 @@ async fn fetch(client: &deadpool_postgres::Client, request: &Request) -> Result<
                         &fetch_limit,
                     ],
                 )
-                .await
-                .map_err(DbError::from)?;
+                .await?;
             daily_page(&rows)
         }
     };

@@ -4,7 +4,7 @@
 use envmon_core::{StationCode, StationKind};
 use serde::Deserialize;
 
-use super::ApiError;
+use crate::error::ApiError;
 use crate::live::District;
 
 /// The filter parameters as given.

@@ -11,7 +11,6 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use envmon_core::db::DbError;
 use envmon_core::registry::load_stations;
 use envmon_core::wire::{AqiNow, LatestValue, WaterNow};
 use envmon_core::{Parameter, Station, StationCode, StationKind};
@@ -20,9 +19,10 @@ use serde::Serialize;
 use super::format::{Csv, Format, beijing, field, geojson, iso_beijing};
 use super::query::ApiQuery;
 use super::station_query::StationParams;
-use super::{ApiError, AppState};
+use crate::error::ApiError;
 use crate::live::District;
 use crate::snapshot::load_state;
+use crate::state::AppState;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -108,7 +108,7 @@ impl ListQuery {
 /// The registry, narrowed by `kind`, `district` and `station`.
 async fn registry(app: &AppState, query: &StationParams) -> Result<Vec<Station>, ApiError> {
     let filter = query.parse()?;
-    let client = app.pool.get().await.map_err(DbError::from)?;
+    let client = app.pool.get().await?;
     let mut stations = load_stations(&**client).await?;
     stations.retain(|s| {
         let district = District {
@@ -352,14 +352,13 @@ async fn latest(
 ) -> Result<Json<Latest>, ApiError> {
     let code = StationCode::parse(&code)
         .map_err(|e| ApiError::BadRequest(format!("path parameter `code`: {e}")))?;
-    let client = app.pool.get().await.map_err(DbError::from)?;
+    let client = app.pool.get().await?;
     let row = client
         .query_opt(
             "SELECT kind FROM station WHERE code = $1",
             &[&code.as_str()],
         )
-        .await
-        .map_err(DbError::from)?;
+        .await?;
     drop(client);
     let kind = row
         .and_then(|row| StationKind::parse(row.get(0)))

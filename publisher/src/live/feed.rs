@@ -223,7 +223,7 @@ async fn reload(pool: &Pool, hub: &Hub) {
 /// database, as the public sees them now. A failure is logged and left:
 /// the next reconnect reloads again.
 pub(crate) async fn reload_notices(pool: &Pool, hub: &Hub, trust: &NoticeTrust) {
-    match crate::staff::every_notice(pool, &trust.signer, Utc::now()).await {
+    match crate::public_notices::every_notice(pool, &trust.signer, Utc::now()).await {
         Ok(notices) => hub.reload_notices(notices.iter().filter_map(Notice::issued).collect()),
         Err(error) => tracing::warn!(error = %error, "Cannot reload notices from the database."),
     }

@@ -18,11 +18,37 @@ mod notice;
 mod queue;
 mod request;
 mod session;
-pub(crate) mod sse;
+mod sse;
 mod upgrade;
-pub(crate) mod ws;
+mod ws;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::get;
+use tokio_util::sync::CancellationToken;
+
+use crate::Settings;
 
 pub(crate) use admission::Admission;
 pub(crate) use feed::{LiveFeed, NoticeTrust, reload_notices};
 pub(crate) use filter::District;
 pub(crate) use hub::Hub;
+
+/// What the live handlers reach: a part of the application state, so the
+/// live routes depend on nothing of the HTTP ones.
+#[derive(Debug, Clone)]
+pub(crate) struct LiveState {
+    pub(crate) settings: Arc<Settings>,
+    pub(crate) live: Arc<Hub>,
+    pub(crate) admission: Arc<Admission>,
+    /// Cancelled on shutdown, so live clients are closed with a reason.
+    pub(crate) shutdown: CancellationToken,
+}
+
+/// The live routes. They stay outside the request timeout: they live long.
+pub(crate) fn router() -> Router<LiveState> {
+    Router::new()
+        .route("/api/v1/live", get(ws::live))
+        .route("/api/v1/live/sse", get(sse::sse))
+}

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 
 use super::filter::{Filter, Selection};
-use crate::http::ApiError;
+use crate::error::ApiError;
 
 /// `?kind=air,river&station=1141A&district=普陀区&resume=EPOCH:SEQ`.
 #[derive(Debug, Default, Deserialize)]

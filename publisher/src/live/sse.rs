@@ -15,13 +15,14 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use tokio::sync::mpsc;
 
+use super::LiveState;
 use super::event::{Form, join};
 use super::queue::Outgoing;
 use super::request::LiveQuery;
 use super::session::{End, Limits, Outlet, Session};
 use super::ws::refusal;
-use crate::http::client_address::client_address;
-use crate::http::{ApiError, AppState};
+use crate::client_address::client_address;
+use crate::error::ApiError;
 
 /// Chunks handed to the HTTP connection ahead of the socket: one in
 /// flight and one ready keeps the socket busy; the session's own queue
@@ -33,7 +34,7 @@ const RETRY: &[u8] = b"retry: 2000\n\n";
 
 /// Opens an event stream, or answers 503, 429 or 400 as the WebSocket does.
 pub(crate) async fn sse(
-    State(app): State<AppState>,
+    State(app): State<LiveState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     query: Result<Query<LiveQuery>, axum::extract::rejection::QueryRejection>,

@@ -13,7 +13,7 @@ use hyper::upgrade::{OnUpgrade, Upgraded};
 use hyper_util::rt::TokioIo;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 
-use crate::http::ApiError;
+use crate::error::ApiError;
 
 /// The upgraded connection.
 pub(crate) type Connection = TokioIo<Upgraded>;

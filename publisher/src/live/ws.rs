@@ -22,6 +22,7 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
 use tokio_tungstenite::tungstenite::protocol::{Message, Role, WebSocketConfig};
 
+use super::LiveState;
 use super::admission::{Refused, Ticket};
 use super::event::join;
 use super::filter::{Filter, Selection};
@@ -31,8 +32,8 @@ use super::request::{LiveQuery, Opening};
 use super::session::{End, Limits, Outlet, Session};
 use super::upgrade::{Connection, Handshake};
 use crate::AbortOnDrop;
-use crate::http::client_address::client_address;
-use crate::http::{ApiError, AppState};
+use crate::client_address::client_address;
+use crate::error::ApiError;
 
 /// Bytes tungstenite reads from the socket at a time. Its default (128 KiB,
 /// zero-filled up front) would be most of an idle client's memory; clients
@@ -41,6 +42,10 @@ const READ_BUFFER_BYTES: usize = 4 * 1024;
 
 /// How long the close frame may take to leave.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How long a client whose address holds its share of live connections is
+/// told to wait: long enough for one of its others to have ended.
+const PER_ADDRESS_RETRY: Duration = Duration::from_secs(10);
 
 /// Close codes (RFC 6455 §7.4.1).
 const NORMAL: u16 = 1000;
@@ -51,7 +56,7 @@ const SIZE: u16 = 1009;
 /// Upgrades to a live WebSocket, or answers 503 (full), 429 (this address
 /// holds its share) or 400 (a bad query parameter).
 pub(crate) async fn live(
-    State(app): State<AppState>,
+    State(app): State<LiveState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     query: Result<Query<LiveQuery>, axum::extract::rejection::QueryRejection>,
     mut request: Request,
@@ -83,14 +88,14 @@ pub(crate) fn refusal(refused: Refused) -> ApiError {
     }]);
     match refused {
         Refused::Full => ApiError::Unavailable("too many live clients; retry shortly"),
-        Refused::PerAddress => ApiError::TooManyRequests {
-            message: "too many live connections from this address".into(),
-            retry_after: 10,
-        },
+        Refused::PerAddress => ApiError::rate_limited(
+            "too many live connections from this address",
+            PER_ADDRESS_RETRY,
+        ),
     }
 }
 
-async fn serve(connection: Connection, app: AppState, opening: Opening, _ticket: Ticket) {
+async fn serve(connection: Connection, app: LiveState, opening: Opening, _ticket: Ticket) {
     let _counted = crate::metrics::LiveClient::connected();
     let settings = &app.settings;
     let limits = Limits {
@@ -245,7 +250,7 @@ impl Reader {
         &mut self,
         mut receiver: WebSocketStream<ReadOnly>,
         session: &Session,
-        app: &AppState,
+        app: &LiveState,
     ) -> Closing {
         loop {
             let Ok(incoming) = tokio::time::timeout(self.idle_timeout, receiver.next()).await
@@ -265,7 +270,7 @@ impl Reader {
         }
     }
 
-    fn handle(&mut self, text: &str, session: &Session, app: &AppState) {
+    fn handle(&mut self, text: &str, session: &Session, app: &LiveState) {
         let message = match serde_json::from_str::<ClientMessage>(text) {
             Ok(message) => message,
             Err(error) => {

@@ -14,12 +14,13 @@ use envmon_core::db::DbError;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::StaffState;
 use super::audit;
 use super::notices::create_draft;
 use super::users::{Role, StaffUser};
-use crate::http::{ApiError, AppState};
+use crate::error::ApiError;
 
-pub(crate) fn router() -> Router<AppState> {
+pub(crate) fn router() -> Router<StaffState> {
     Router::new()
         .route("/api/v1/staff/alarms", get(list))
         .route("/api/v1/staff/alarms/{id}/ack", post(acknowledge))
@@ -74,7 +75,7 @@ struct ListQuery {
 }
 
 async fn list(
-    State(app): State<AppState>,
+    State(app): State<StaffState>,
     _user: StaffUser,
     Query(query): Query<ListQuery>,
 ) -> Result<Json<Value>, ApiError> {
@@ -87,7 +88,7 @@ async fn list(
             )));
         }
     };
-    let client = app.pool.get().await.map_err(DbError::from)?;
+    let client = app.pool.get().await?;
     let rows = client
         .query(
             &format!(
@@ -96,8 +97,7 @@ async fn list(
             ),
             &[&state],
         )
-        .await
-        .map_err(DbError::from)?;
+        .await?;
     Ok(Json(
         json!({ "alarms": rows.iter().map(alarm_json).collect::<Vec<_>>() }),
     ))
@@ -109,8 +109,7 @@ async fn load(client: &impl GenericClient, id: i64) -> Result<Value, ApiError> {
             &format!("SELECT {ALARM_COLUMNS} {ALARM_FROM} WHERE a.id = $1"),
             &[&id],
         )
-        .await
-        .map_err(DbError::from)?
+        .await?
         .ok_or_else(|| ApiError::NotFound(format!("no alarm {id}")))?;
     Ok(alarm_json(&row))
 }
@@ -121,22 +120,21 @@ fn alarm_id(raw: &str) -> Result<i64, ApiError> {
 }
 
 async fn acknowledge(
-    State(app): State<AppState>,
+    State(app): State<StaffState>,
     user: StaffUser,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     user.require(&[Role::Operator, Role::Approver, Role::Admin])?;
     let id = alarm_id(&id)?;
-    let mut client = app.pool.get().await.map_err(DbError::from)?;
-    let tx = client.transaction().await.map_err(DbError::from)?;
+    let mut client = app.pool.get().await?;
+    let tx = client.transaction().await?;
     let updated = tx
         .execute(
             "UPDATE alarm SET acknowledged_by = $2, acknowledged_at = now(), changed_at = now()
              WHERE id = $1 AND acknowledged_at IS NULL",
             &[&id, &user.id],
         )
-        .await
-        .map_err(DbError::from)?;
+        .await?;
     let alarm = load(&tx, id).await?;
     if updated == 0 {
         return Err(ApiError::Conflict(format!(
@@ -151,19 +149,19 @@ async fn acknowledge(
         &json!({ "rule": alarm["rule"], "station": alarm["station"] }),
     )
     .await?;
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     Ok(Json(alarm))
 }
 
 async fn draft_from_alarm(
-    State(app): State<AppState>,
+    State(app): State<StaffState>,
     user: StaffUser,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     user.require(&[Role::Operator, Role::Admin])?;
     let id = alarm_id(&id)?;
     let alarm = {
-        let client = app.pool.get().await.map_err(DbError::from)?;
+        let client = app.pool.get().await?;
         load(&client, id).await?
     };
     let content = prefill(&alarm, Utc::now());

@@ -17,16 +17,16 @@ use axum::extract::{Path, Query, State};
 use axum::routing::{delete, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use envmon_core::db::DbError;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::StaffState;
 use super::audit;
 use super::body::JsonBody;
 use super::login::to_chrono;
 use super::tokens::{new_token, token_hash};
 use super::users::{Role, StaffUser};
-use crate::http::{ApiError, AppState};
+use crate::error::ApiError;
 
 /// Most tokens listed at once.
 const LIST_LIMIT: i64 = 1000;
@@ -46,7 +46,7 @@ const REVOKE: &str = "UPDATE api_token t SET revoked_at = now(), revoked_by = $2
     WHERE t.id = $1 AND u.id = t.user_id AND t.revoked_at IS NULL AND (t.user_id = $3 OR $4)
     RETURNING u.username, t.label";
 
-pub(crate) fn router() -> Router<AppState> {
+pub(crate) fn router() -> Router<StaffState> {
     Router::new()
         .route("/api/v1/staff/tokens", post(create).get(list))
         .route("/api/v1/staff/tokens/{id}", delete(revoke))
@@ -64,7 +64,7 @@ struct NewToken {
 
 /// An API token for the caller's own account, shown once.
 async fn create(
-    State(app): State<AppState>,
+    State(app): State<StaffState>,
     user: StaffUser,
     JsonBody(body): JsonBody<NewToken>,
 ) -> Result<Json<Value>, ApiError> {
@@ -103,8 +103,8 @@ async fn create(
         Some(at) => at,
     };
     let token = new_token().map_err(|e| ApiError::Internal(e.to_string()))?;
-    let mut client = app.pool.get().await.map_err(DbError::from)?;
-    let tx = client.transaction().await.map_err(DbError::from)?;
+    let mut client = app.pool.get().await?;
+    let tx = client.transaction().await?;
     let id: i64 = tx
         .query_one(
             INSERT,
@@ -116,8 +116,7 @@ async fn create(
                 &expires_at,
             ],
         )
-        .await
-        .map_err(DbError::from)?
+        .await?
         .get(0);
     audit::append(
         &tx,
@@ -127,7 +126,7 @@ async fn create(
         &json!({"label": body.label, "role": role.as_str(), "expires_at": expires_at}),
     )
     .await?;
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     Ok(Json(json!({
         "id": id,
         "token": token,
@@ -145,7 +144,7 @@ struct ListQuery {
 }
 
 async fn list(
-    State(app): State<AppState>,
+    State(app): State<StaffState>,
     user: StaffUser,
     Query(query): Query<ListQuery>,
 ) -> Result<Json<Value>, ApiError> {
@@ -161,11 +160,8 @@ async fn list(
             _ => Some(user.username.clone()),
         }
     };
-    let client = app.pool.get().await.map_err(DbError::from)?;
-    let rows = client
-        .query(LIST, &[&whose, &LIST_LIMIT])
-        .await
-        .map_err(DbError::from)?;
+    let client = app.pool.get().await?;
+    let rows = client.query(LIST, &[&whose, &LIST_LIMIT]).await?;
     let tokens: Vec<Value> = rows
         .iter()
         .map(|row| {
@@ -186,7 +182,7 @@ async fn list(
 }
 
 async fn revoke(
-    State(app): State<AppState>,
+    State(app): State<StaffState>,
     user: StaffUser,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
@@ -194,14 +190,13 @@ async fn revoke(
         .parse()
         .map_err(|_| ApiError::BadRequest(format!("path: token id {id:?} is not a number")))?;
     let admin = user.role == Role::Admin;
-    let mut client = app.pool.get().await.map_err(DbError::from)?;
-    let tx = client.transaction().await.map_err(DbError::from)?;
+    let mut client = app.pool.get().await?;
+    let tx = client.transaction().await?;
     // Someone else's token is "not found" to a non-admin: ids are not
     // probed for whose they are.
     let row = tx
         .query_opt(REVOKE, &[&id, &user.username, &user.id, &admin])
-        .await
-        .map_err(DbError::from)?
+        .await?
         .ok_or_else(|| ApiError::NotFound(format!("no active token {id} of yours")))?;
     let owner: String = row.get(0);
     let label: String = row.get(1);
@@ -213,6 +208,6 @@ async fn revoke(
         &json!({"owner": owner, "label": label}),
     )
     .await?;
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     Ok(Json(json!({ "id": id, "revoked": true })))
 }

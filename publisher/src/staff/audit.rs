@@ -103,6 +103,18 @@ pub enum AuditError {
     Database(#[from] DbError),
 }
 
+impl From<deadpool_postgres::PoolError> for AuditError {
+    fn from(error: deadpool_postgres::PoolError) -> Self {
+        Self::Database(DbError::from(error))
+    }
+}
+
+impl From<tokio_postgres::Error> for AuditError {
+    fn from(error: tokio_postgres::Error) -> Self {
+        Self::Database(DbError::from(error))
+    }
+}
+
 const LAST_ENTRY: &str = "SELECT seq, at, actor, action, subject, detail, prev_hash, hash
     FROM audit_log ORDER BY seq DESC LIMIT 1";
 
@@ -160,8 +172,7 @@ async fn read_all(client: &impl GenericClient) -> Result<Vec<AuditEntry>, AuditE
                  FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
                 &[&after, &VERIFY_PAGE],
             )
-            .await
-            .map_err(DbError::from)?;
+            .await?;
         let Some(last) = rows.last() else { break };
         after = last.get(0);
         entries.extend(rows.iter().map(entry_of));

@@ -13,17 +13,17 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
-use envmon_core::db::DbError;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::StaffState;
 use super::audit;
 use super::session::{clear_cookie, session_token};
 use super::tokens::token_hash;
 use super::users::{Role, StaffUser, UserError, disable_user};
-use crate::http::{ApiError, AppState};
+use crate::error::ApiError;
 
-pub(crate) fn router() -> Router<AppState> {
+pub(crate) fn router() -> Router<StaffState> {
     Router::new()
         .route("/api/v1/staff/login", post(super::login::login))
         .route("/api/v1/staff/logout", post(logout))
@@ -34,19 +34,18 @@ pub(crate) fn router() -> Router<AppState> {
 }
 
 async fn logout(
-    State(app): State<AppState>,
+    State(app): State<StaffState>,
     user: StaffUser,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let mut client = app.pool.get().await.map_err(DbError::from)?;
+    let mut client = app.pool.get().await?;
     if let Some(token) = session_token(&headers, &app.site) {
         client
             .execute(
                 "DELETE FROM staff_session WHERE token_hash = $1",
                 &[&token_hash(token)],
             )
-            .await
-            .map_err(DbError::from)?;
+            .await?;
     }
     audit::append_alone(
         &mut client,
@@ -70,12 +69,12 @@ async fn me(user: StaffUser) -> Json<Value> {
 /// Disables an account: its sessions end and its tokens are revoked at
 /// once (admin).
 async fn disable(
-    State(app): State<AppState>,
+    State(app): State<StaffState>,
     user: StaffUser,
     Path(username): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     user.require(&[Role::Admin])?;
-    let mut client = app.pool.get().await.map_err(DbError::from)?;
+    let mut client = app.pool.get().await?;
     match disable_user(&mut client, &user.username, &username).await {
         Ok(()) => Ok(Json(json!({ "username": username, "disabled": true }))),
         Err(UserError::Unknown(name)) => Err(ApiError::NotFound(format!("no user {name}"))),
@@ -91,7 +90,7 @@ struct AuditQuery {
 }
 
 async fn audit_entries(
-    State(app): State<AppState>,
+    State(app): State<StaffState>,
     user: StaffUser,
     Query(query): Query<AuditQuery>,
 ) -> Result<Json<Value>, ApiError> {
@@ -100,15 +99,14 @@ async fn audit_entries(
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::BadRequest("limit: must be 1-1000".into()));
     }
-    let client = app.pool.get().await.map_err(DbError::from)?;
+    let client = app.pool.get().await?;
     let rows = client
         .query(
             "SELECT seq, at, actor, action, subject, detail, hash FROM audit_log
              WHERE seq > $1 ORDER BY seq LIMIT $2",
             &[&query.after.unwrap_or(0), &limit],
         )
-        .await
-        .map_err(DbError::from)?;
+        .await?;
     let entries: Vec<Value> = rows
         .iter()
         .map(|row| {

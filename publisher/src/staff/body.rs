@@ -4,7 +4,7 @@
 use axum::extract::{FromRequest, Request};
 use serde::de::DeserializeOwned;
 
-use crate::http::ApiError;
+use crate::error::ApiError;
 
 /// Largest staff request body: notices are a few kilobytes.
 pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;

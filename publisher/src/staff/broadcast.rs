@@ -167,11 +167,11 @@ impl BroadcastLoop {
 }
 
 async fn reannounce(broadcaster: &Broadcaster, pool: &Pool, signer: &NoticeSigner) {
-    match super::notice_store::current_documents(pool).await {
+    match crate::public_notices::current_documents(pool).await {
         Ok(notices) => {
             let now = chrono::Utc::now();
             for notice in notices {
-                let notice = super::issued::present(signer, notice, now);
+                let notice = crate::public_notices::present(signer, notice, now);
                 broadcaster.announce(&notice).await;
             }
         }
@@ -191,7 +191,7 @@ impl ExpirySweep {
     async fn run(self) {
         let now = chrono::Utc::now();
         let notices = match self.pool.get().await {
-            Ok(client) => super::notice_store::latest_documents(&client, 10_000).await,
+            Ok(client) => crate::public_notices::latest_documents(&client, 10_000).await,
             Err(error) => Err(error.into()),
         };
         let notices = match notices {
@@ -216,7 +216,7 @@ impl ExpirySweep {
                 .map(|mut seen| seen.insert(notice.version_id.clone()))
                 .unwrap_or(false);
             if first {
-                let notice = super::issued::present(&self.signer, notice, now);
+                let notice = crate::public_notices::present(&self.signer, notice, now);
                 debug_assert_eq!(notice.status, NoticeStatus::Expired);
                 self.broadcaster.announce(&notice).await;
             }

@@ -13,8 +13,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 
-use crate::http::AppState;
-use crate::http::security_headers::CONSOLE_POLICY;
+use super::StaffState;
+use crate::security_headers::CONSOLE_POLICY;
 
 const ASSETS: [(&str, &str, &str); 4] = [
     (
@@ -41,7 +41,7 @@ const ASSETS: [(&str, &str, &str); 4] = [
     ),
 ];
 
-pub(crate) fn router() -> Router<AppState> {
+pub(crate) fn router() -> Router<StaffState> {
     Router::new()
         .route("/staff", get(|| async { Redirect::permanent("/staff/") }))
         .route("/staff/", get(|state| asset(state, 0)))
@@ -50,7 +50,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/staff/trust.js", get(|state| asset(state, 3)))
 }
 
-async fn asset(State(app): State<AppState>, index: usize) -> Response {
+async fn asset(State(app): State<StaffState>, index: usize) -> Response {
     let (name, content_type, embedded) = ASSETS[index];
     let body = match &app.settings.dashboard_dir {
         None => embedded.to_owned(),

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio::sync::{Semaphore, SemaphorePermit};
 
-use super::settings::StaffSettings;
+use crate::settings::StaffSettings;
 
 /// One lane: permits and a bounded queue.
 #[derive(Debug)]

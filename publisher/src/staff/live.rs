@@ -14,35 +14,31 @@ use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::routing::get;
 use chrono::{DateTime, Utc};
-use envmon_core::db::DbError;
 use futures_util::Stream;
 use futures_util::stream;
 
+use super::StaffState;
 use super::alarms::{alarm_json, changed_since};
 use super::users::StaffUser;
-use crate::http::{ApiError, AppState};
+use crate::error::ApiError;
 
-pub(crate) fn router() -> Router<AppState> {
+pub(crate) fn router() -> Router<StaffState> {
     Router::new().route("/api/v1/staff/live", get(live))
 }
 
 struct Cursor {
-    app: AppState,
+    app: StaffState,
     since: DateTime<Utc>,
     pending: VecDeque<Event>,
 }
 
 async fn live(
-    State(app): State<AppState>,
+    State(app): State<StaffState>,
     user: StaffUser,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let since: DateTime<Utc> = {
-        let client = app.pool.get().await.map_err(DbError::from)?;
-        client
-            .query_one("SELECT now()", &[])
-            .await
-            .map_err(DbError::from)?
-            .get(0)
+        let client = app.pool.get().await?;
+        client.query_one("SELECT now()", &[]).await?.get(0)
     };
     tracing::debug!(user = %user.username, "Staff live channel opened.");
     let hello = Event::default()

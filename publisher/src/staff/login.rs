@@ -30,10 +30,10 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{Extensions, HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
-use envmon_core::db::DbError;
 use serde::Deserialize;
 use serde_json::json;
 
+use super::StaffState;
 use super::body::JsonBody;
 use super::gate::Gate;
 use super::session::{check_origin, cookie, cookie_name, session_cookie, set_cookie};
@@ -41,10 +41,10 @@ use super::throttle::{Claim, Schedule, Throttle};
 use super::tokens::{new_token, token_hash};
 use super::{audit, password};
 use crate::Settings;
-use crate::http::client_address::{address_group, client_address};
-use crate::http::rate_limit::RateLimiter;
-use crate::http::{ApiError, AppState};
+use crate::client_address::{address_group, client_address};
+use crate::error::ApiError;
 use crate::metrics::SIGN_INS;
+use crate::rate_limit::RateLimiter;
 
 /// The cookie that makes a browser known to the account that signed in
 /// with it (`__Host-` prefixed over https).
@@ -100,10 +100,10 @@ pub(crate) struct Login {
 /// The one answer to every wait.
 fn wait(seconds: u64, outcome: &str) -> ApiError {
     SIGN_INS.inc(&[outcome]);
-    ApiError::TooManyRequests {
-        message: format!("too many sign-in attempts; try again in {seconds} s"),
-        retry_after: seconds,
-    }
+    ApiError::rate_limited(
+        format!("too many sign-in attempts; try again in {seconds} s"),
+        std::time::Duration::from_secs(seconds),
+    )
 }
 
 /// The one answer to every refusal.
@@ -121,7 +121,7 @@ struct Account {
 }
 
 pub(crate) async fn login(
-    State(app): State<AppState>,
+    State(app): State<StaffState>,
     extensions: Extensions,
     headers: HeaderMap,
     JsonBody(body): JsonBody<Login>,
@@ -146,11 +146,10 @@ pub(crate) async fn login(
     let browser = cookie(&headers, &cookie_name(BROWSER_COOKIE, secure)).map(token_hash);
     let known = match &browser {
         Some(hash) => {
-            let client = app.pool.get().await.map_err(DbError::from)?;
+            let client = app.pool.get().await?;
             client
                 .query_opt(KNOWN_BROWSER, &[hash, &name])
-                .await
-                .map_err(DbError::from)?
+                .await?
                 .is_some()
         }
         None => false,
@@ -171,20 +170,16 @@ pub(crate) async fn login(
         return Err(wait(1, "busy"));
     };
     let (claim, account) = {
-        let client = app.pool.get().await.map_err(DbError::from)?;
+        let client = app.pool.get().await?;
         let claim = limits.throttle.claim(&client, &subject).await?;
         let account = match claim {
             Claim::Wait(_) => None,
-            Claim::Granted { .. } => client
-                .query_opt(USER, &[&name])
-                .await
-                .map_err(DbError::from)?
-                .map(|row| Account {
-                    id: row.get(0),
-                    role: row.get(1),
-                    phc: row.get(2),
-                    disabled: row.get(3),
-                }),
+            Claim::Granted { .. } => client.query_opt(USER, &[&name]).await?.map(|row| Account {
+                id: row.get(0),
+                role: row.get(1),
+                phc: row.get(2),
+                disabled: row.get(3),
+            }),
         };
         (claim, account)
         // The connection goes back to the pool here, before argon2.
@@ -196,7 +191,7 @@ pub(crate) async fn login(
     let matches =
         password::verify_blocking(body.password, account.as_ref().map(|a| a.phc.clone())).await;
     drop(permit);
-    let mut client = app.pool.get().await.map_err(DbError::from)?;
+    let mut client = app.pool.get().await?;
     let reason = match &account {
         Some(account) if matches && !account.disabled => {
             return signed_in(&app, &mut client, account, &name, &subject, known).await;
@@ -224,7 +219,7 @@ pub(crate) async fn login(
 /// The right password: a session, the subject's wait cleared, and (for a
 /// browser the account did not know) a cookie that makes it known.
 async fn signed_in(
-    app: &AppState,
+    app: &StaffState,
     client: &mut deadpool_postgres::Client,
     account: &Account,
     name: &str,
@@ -241,20 +236,18 @@ async fn signed_in(
     } else {
         Some(new_token().map_err(|e| ApiError::Internal(e.to_string()))?)
     };
-    let tx = client.transaction().await.map_err(DbError::from)?;
-    tx.batch_execute(SWEEP).await.map_err(DbError::from)?;
+    let tx = client.transaction().await?;
+    tx.batch_execute(SWEEP).await?;
     app.sign_in.throttle.reset(&tx, subject).await?;
     tx.execute(
         NEW_SESSION,
         &[&token_hash(&token), &account.id, &expires_at],
     )
-    .await
-    .map_err(DbError::from)?;
+    .await?;
     if let Some(browser) = &browser {
         let until = now + to_chrono(settings.known_browser_ttl);
         tx.execute(NEW_BROWSER, &[&token_hash(browser), &account.id, &until])
-            .await
-            .map_err(DbError::from)?;
+            .await?;
     }
     audit::append(
         &tx,
@@ -264,7 +257,7 @@ async fn signed_in(
         &json!({ "browser": if known { "known" } else { "new" } }),
     )
     .await?;
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     SIGN_INS.inc(&["signed_in"]);
     let mut response = Json(json!({
         "username": name,

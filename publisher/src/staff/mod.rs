@@ -13,7 +13,6 @@
 //! - `notices` and `notice_store`: drafts, approval, updates, cancellation.
 //! - `alarms` and `live`: alarms from ingest, and their live channel.
 //! - `broadcast`: issued notices onto MQTT.
-//! - `issued`: issued notices as the public receives them.
 //! - `console`: the staff page at `/staff/`.
 //! - `keys`: the signing key file.
 //! - [`audit`]: appending to and verifying the chain.
@@ -28,7 +27,6 @@ mod body;
 mod broadcast;
 mod console;
 mod gate;
-mod issued;
 pub mod keys;
 mod live;
 mod login;
@@ -36,27 +34,41 @@ mod notice_store;
 mod notices;
 pub mod password;
 mod session;
-mod settings;
 mod throttle;
 mod tokens;
 pub mod users;
 
+use std::sync::Arc;
+
 use axum::Router;
+use deadpool_postgres::Pool;
 use envmon_core::alert::cap::CapSender;
 use envmon_core::alert::{NoticeSigner, TrustedKeys};
+use tokio_util::sync::CancellationToken;
 
+pub use crate::settings::StaffSettings;
 pub(crate) use anchor::AuditAnchor;
 pub use audit::{AuditError, verify_audit, verify_audit_against};
-pub use settings::StaffSettings;
 pub use users::{Role, UserError, add_user, disable_user, enable_user};
 
 pub(crate) use login::SignIn;
 
 pub(crate) use broadcast::{BroadcastLoop, Broadcaster};
-pub(crate) use issued::{every_notice, present};
-pub(crate) use notice_store::{issued_version, latest_documents};
 
-use crate::http::AppState;
+/// What the staff handlers reach: a part of the application state, so the
+/// staff routes depend on nothing of the public ones.
+#[derive(Debug, Clone)]
+pub(crate) struct StaffState {
+    pub(crate) settings: Arc<crate::Settings>,
+    pub(crate) pool: Pool,
+    /// Cancelled on shutdown, so the alarm channel ends with the server.
+    pub(crate) shutdown: CancellationToken,
+    /// Sign-in limits: per address, per name or browser, argon2 in flight.
+    pub(crate) sign_in: Arc<SignIn>,
+    /// The public origin (and the console's), from the settings.
+    pub(crate) site: Arc<crate::site::Site>,
+    pub(crate) staff: Arc<Staff>,
+}
 
 /// What the staff routes share: the signer, the keys trusted for notices
 /// and the MQTT broadcaster.
@@ -80,7 +92,8 @@ impl Staff {
     }
 }
 
-pub(crate) fn router() -> Router<AppState> {
+/// Everything under `/api/v1/staff/` and the console page.
+pub(crate) fn router() -> Router<StaffState> {
     Router::new()
         .merge(auth::router())
         .merge(notices::router())

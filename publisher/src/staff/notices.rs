@@ -20,20 +20,20 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use chrono::{DateTime, Datelike, Utc};
 use envmon_core::alert::{NoticeContent, NoticeStatus, PublicNotice, content_hash};
-use envmon_core::db::DbError;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::StaffState;
 use super::body::JsonBody;
 use super::notice_store::{self as store, VersionRow};
 use super::users::{Role, StaffUser};
 use super::{Staff, audit};
-use crate::http::{ApiError, AppState};
+use crate::error::ApiError;
 
 const DRAFTERS: &[Role] = &[Role::Operator, Role::Admin];
 const APPROVERS: &[Role] = &[Role::Approver, Role::Admin];
 
-pub(crate) fn router() -> Router<AppState> {
+pub(crate) fn router() -> Router<StaffState> {
     Router::new()
         .route("/api/v1/staff/notices", get(list).post(create))
         .route("/api/v1/staff/notices/{id}", get(one))
@@ -58,18 +58,17 @@ struct DraftBody {
 }
 
 /// Validates content, including that its stations are registered.
-async fn checked(app: &AppState, content: &NoticeContent) -> Result<Value, ApiError> {
+async fn checked(app: &StaffState, content: &NoticeContent) -> Result<Value, ApiError> {
     content
         .validate()
         .map_err(|e| ApiError::BadRequest(format!("content: {e}")))?;
-    let client = app.pool.get().await.map_err(DbError::from)?;
+    let client = app.pool.get().await?;
     let known: Vec<String> = client
         .query(
             "SELECT code FROM station WHERE code = ANY($1)",
             &[&content.area.stations],
         )
-        .await
-        .map_err(DbError::from)?
+        .await?
         .iter()
         .map(|row| row.get(0))
         .collect();
@@ -152,8 +151,8 @@ async fn load_view(
     Ok(view(id, store::alarm_of(client, id).await?, &versions))
 }
 
-async fn list(State(app): State<AppState>, _user: StaffUser) -> Result<Json<Value>, ApiError> {
-    let client = app.pool.get().await.map_err(DbError::from)?;
+async fn list(State(app): State<StaffState>, _user: StaffUser) -> Result<Json<Value>, ApiError> {
+    let client = app.pool.get().await?;
     let mut notices = Vec::new();
     for id in store::recent_ids(&client, 100).await? {
         notices.push(load_view(&client, &id).await?);
@@ -162,16 +161,16 @@ async fn list(State(app): State<AppState>, _user: StaffUser) -> Result<Json<Valu
 }
 
 async fn one(
-    State(app): State<AppState>,
+    State(app): State<StaffState>,
     _user: StaffUser,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let client = app.pool.get().await.map_err(DbError::from)?;
+    let client = app.pool.get().await?;
     Ok(Json(load_view(&client, &id).await?))
 }
 
 async fn create(
-    State(app): State<AppState>,
+    State(app): State<StaffState>,
     user: StaffUser,
     JsonBody(body): JsonBody<NewNotice>,
 ) -> Result<Json<Value>, ApiError> {
@@ -183,19 +182,18 @@ async fn create(
 /// Creates a notice with its first draft (also used for drafts prefilled
 /// from an alarm).
 pub(crate) async fn create_draft(
-    app: &AppState,
+    app: &StaffState,
     user: &StaffUser,
     content: &Value,
     alarm_id: Option<i64>,
     action: &str,
 ) -> Result<Json<Value>, ApiError> {
-    let mut client = app.pool.get().await.map_err(DbError::from)?;
-    let tx = client.transaction().await.map_err(DbError::from)?;
+    let mut client = app.pool.get().await?;
+    let tx = client.transaction().await?;
     if let Some(alarm) = alarm_id {
         let exists = tx
             .query_opt("SELECT 1 FROM alarm WHERE id = $1", &[&alarm])
-            .await
-            .map_err(DbError::from)?;
+            .await?;
         if exists.is_none() {
             return Err(ApiError::BadRequest(format!("alarm_id: no alarm {alarm}")));
         }
@@ -210,20 +208,20 @@ pub(crate) async fn create_draft(
     )
     .await?;
     let view = load_view(&tx, &id).await?;
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     Ok(Json(view))
 }
 
 async fn edit(
-    State(app): State<AppState>,
+    State(app): State<StaffState>,
     user: StaffUser,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<DraftBody>,
 ) -> Result<Json<Value>, ApiError> {
     user.require(DRAFTERS)?;
     let content = checked(&app, &body.content).await?;
-    let mut client = app.pool.get().await.map_err(DbError::from)?;
-    let tx = client.transaction().await.map_err(DbError::from)?;
+    let mut client = app.pool.get().await?;
+    let tx = client.transaction().await?;
     let versions = existing(&tx, &id).await?;
     let draft = versions
         .iter()
@@ -239,20 +237,20 @@ async fn edit(
     )
     .await?;
     let view = load_view(&tx, &id).await?;
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     Ok(Json(view))
 }
 
 async fn update(
-    State(app): State<AppState>,
+    State(app): State<StaffState>,
     user: StaffUser,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<DraftBody>,
 ) -> Result<Json<Value>, ApiError> {
     user.require(DRAFTERS)?;
     let content = checked(&app, &body.content).await?;
-    let mut client = app.pool.get().await.map_err(DbError::from)?;
-    let tx = client.transaction().await.map_err(DbError::from)?;
+    let mut client = app.pool.get().await?;
+    let tx = client.transaction().await?;
     let versions = existing(&tx, &id).await?;
     if versions.iter().any(VersionRow::is_draft) {
         return Err(ApiError::Conflict(format!(
@@ -276,7 +274,7 @@ async fn update(
     )
     .await?;
     let view = load_view(&tx, &id).await?;
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     Ok(Json(view))
 }
 
@@ -337,14 +335,14 @@ struct ApproveBody {
 }
 
 async fn approve(
-    State(app): State<AppState>,
+    State(app): State<StaffState>,
     user: StaffUser,
     Path(id): Path<String>,
     JsonBody(reviewed): JsonBody<ApproveBody>,
 ) -> Result<Json<Value>, ApiError> {
     user.require(APPROVERS)?;
-    let mut client = app.pool.get().await.map_err(DbError::from)?;
-    let tx = client.transaction().await.map_err(DbError::from)?;
+    let mut client = app.pool.get().await?;
+    let tx = client.transaction().await?;
     let versions = existing(&tx, &id).await?;
     let draft = versions
         .iter()
@@ -415,7 +413,7 @@ async fn approve(
         "signature": notice.signature.as_ref().map(|s| &s.value),
     });
     audit::append(&tx, &user.username, "notice.approve", &id, &detail).await?;
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     app.staff.broadcaster.announce(&notice).await;
     Ok(Json(serde_json::to_value(&notice).unwrap_or(Value::Null)))
 }
@@ -428,14 +426,14 @@ struct CancelBody {
 }
 
 async fn cancel(
-    State(app): State<AppState>,
+    State(app): State<StaffState>,
     user: StaffUser,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<CancelBody>,
 ) -> Result<Json<Value>, ApiError> {
     user.require(APPROVERS)?;
-    let mut client = app.pool.get().await.map_err(DbError::from)?;
-    let tx = client.transaction().await.map_err(DbError::from)?;
+    let mut client = app.pool.get().await?;
+    let tx = client.transaction().await?;
     let versions = existing(&tx, &id).await?;
     let last_issued = versions
         .iter()
@@ -475,7 +473,7 @@ async fn cancel(
         &json!({ "version": version, "reason": body.reason }),
     )
     .await?;
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     app.staff.broadcaster.announce(&notice).await;
     Ok(Json(serde_json::to_value(&notice).unwrap_or(Value::Null)))
 }

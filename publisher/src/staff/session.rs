@@ -16,11 +16,12 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
 use envmon_core::db::DbError;
 
-use super::settings::StaffSettings;
+use super::StaffState;
 use super::tokens::token_hash;
 use super::users::{Role, StaffUser, load_user};
-use crate::http::site::Site;
-use crate::http::{ApiError, AppState};
+use crate::error::ApiError;
+use crate::settings::StaffSettings;
+use crate::site::Site;
 
 /// The session cookie's name (`__Host-` prefixed over https).
 pub(crate) const COOKIE: &str = "envmon_staff";
@@ -120,14 +121,14 @@ pub(crate) fn session_token<'a>(headers: &'a HeaderMap, site: &Site) -> Option<&
     cookie(headers, &cookie_name(COOKIE, site.secure_staff_cookies()))
 }
 
-impl FromRequestParts<AppState> for StaffUser {
+impl FromRequestParts<StaffState> for StaffUser {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, app: &StaffState) -> Result<Self, ApiError> {
         let settings = &app.settings.staff;
         let invalid = || ApiError::Unauthorized("the session or token is not valid".into());
         if let Some(token) = bearer(&parts.headers) {
-            let client = app.pool.get().await.map_err(DbError::from)?;
+            let client = app.pool.get().await?;
             return load_token_user(&client, &token_hash(token))
                 .await?
                 .ok_or_else(invalid);
@@ -138,7 +139,7 @@ impl FromRequestParts<AppState> for StaffUser {
         if changes_state(&parts.method) {
             check_origin(&parts.headers, &app.site, settings)?;
         }
-        let client = app.pool.get().await.map_err(DbError::from)?;
+        let client = app.pool.get().await?;
         load_user(&client, SESSION_USER, &token_hash(token))
             .await?
             .ok_or_else(invalid)
@@ -170,7 +171,7 @@ async fn load_token_user(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::public_url::PublicUrl;
+    use crate::public_url::PublicUrl;
     use axum::http::HeaderValue;
 
     fn headers(origin: Option<&str>) -> HeaderMap {

@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use deadpool_postgres::GenericClient;
 use envmon_core::db::DbError;
 
-use super::settings::StaffSettings;
+use crate::settings::StaffSettings;
 
 /// Subjects remembered as waiting; past this, the database alone decides.
 const MAX_REMEMBERED: usize = 10_000;

@@ -83,6 +83,18 @@ pub enum UserError {
     Database(#[from] DbError),
 }
 
+impl From<deadpool_postgres::PoolError> for UserError {
+    fn from(error: deadpool_postgres::PoolError) -> Self {
+        Self::Database(DbError::from(error))
+    }
+}
+
+impl From<tokio_postgres::Error> for UserError {
+    fn from(error: tokio_postgres::Error) -> Self {
+        Self::Database(DbError::from(error))
+    }
+}
+
 /// Whether `name` is an acceptable username (the schema checks it too).
 pub(crate) fn valid_username(name: &str) -> bool {
     let mut chars = name.chars();
@@ -112,15 +124,14 @@ pub async fn add_user(
         return Err(UserError::WeakPassword);
     }
     let phc = password::hash_blocking(password.to_owned()).await?;
-    let tx = client.transaction().await.map_err(DbError::from)?;
+    let tx = client.transaction().await?;
     let row = tx
         .query_opt(
             "INSERT INTO staff_user (username, role, password_hash) VALUES ($1, $2, $3)
              ON CONFLICT (username) DO NOTHING RETURNING id",
             &[&username, &role.as_str(), &phc],
         )
-        .await
-        .map_err(DbError::from)?;
+        .await?;
     let Some(row) = row else {
         return Err(UserError::Exists(username.to_owned()));
     };
@@ -133,7 +144,7 @@ pub async fn add_user(
         &json!({ "role": role.as_str() }),
     )
     .await?;
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     Ok(id)
 }
 
@@ -149,31 +160,27 @@ pub async fn disable_user(
     actor: &str,
     username: &str,
 ) -> Result<(), UserError> {
-    let tx = client.transaction().await.map_err(DbError::from)?;
+    let tx = client.transaction().await?;
     let id: i64 = tx
         .query_opt(
             "UPDATE staff_user SET disabled = true WHERE username = $1 RETURNING id",
             &[&username],
         )
-        .await
-        .map_err(DbError::from)?
+        .await?
         .ok_or_else(|| UserError::Unknown(username.to_owned()))?
         .get(0);
     let sessions = tx
         .execute("DELETE FROM staff_session WHERE user_id = $1", &[&id])
-        .await
-        .map_err(DbError::from)?;
+        .await?;
     let tokens = tx
         .execute(
             "UPDATE api_token SET revoked_at = now(), revoked_by = $2
              WHERE user_id = $1 AND revoked_at IS NULL",
             &[&id, &actor],
         )
-        .await
-        .map_err(DbError::from)?;
+        .await?;
     tx.execute("DELETE FROM staff_browser WHERE user_id = $1", &[&id])
-        .await
-        .map_err(DbError::from)?;
+        .await?;
     audit::append(
         &tx,
         actor,
@@ -182,7 +189,7 @@ pub async fn disable_user(
         &json!({ "sessions_ended": sessions, "tokens_revoked": tokens }),
     )
     .await?;
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -196,16 +203,15 @@ pub async fn enable_user(
     actor: &str,
     username: &str,
 ) -> Result<(), UserError> {
-    let tx = client.transaction().await.map_err(DbError::from)?;
+    let tx = client.transaction().await?;
     tx.query_opt(
         "UPDATE staff_user SET disabled = false WHERE username = $1 RETURNING id",
         &[&username],
     )
-    .await
-    .map_err(DbError::from)?
+    .await?
     .ok_or_else(|| UserError::Unknown(username.to_owned()))?;
     audit::append(&tx, actor, "user.enable", username, &json!({})).await?;
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -219,11 +225,11 @@ pub(crate) struct StaffUser {
 
 impl StaffUser {
     /// Refuses with 403 unless the user has one of `roles`.
-    pub(crate) fn require(&self, roles: &[Role]) -> Result<(), crate::http::ApiError> {
+    pub(crate) fn require(&self, roles: &[Role]) -> Result<(), crate::error::ApiError> {
         if roles.contains(&self.role) {
             Ok(())
         } else {
-            Err(crate::http::ApiError::Forbidden(
+            Err(crate::error::ApiError::Forbidden(
                 "role",
                 format!("the {} role may not do this", self.role.as_str()),
             ))

@@ -13,8 +13,8 @@
 //! - `Referrer-Policy: same-origin`: addresses of our pages go nowhere else.
 //!
 //! Responses that are meant to be framed set their own policy and are left
-//! alone: the embed widget (`super::embed`, any site may frame it) and the
-//! chart images (`super::charts`, which newsrooms put in their pages, and
+//! alone: the embed widget (`http::embed`, any site may frame it) and the
+//! chart images (`http::charts`, which newsrooms put in their pages, and
 //! which carry no action a frame could trick anyone into).
 
 use std::sync::Arc;
@@ -24,7 +24,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use super::site::Site;
+use crate::site::Site;
 
 /// The policy of the staff console: like the page's, without the live
 /// WebSocket (the console's own stream is Server-Sent Events on its origin).
@@ -84,7 +84,7 @@ pub(crate) async fn security_headers(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::public_url::PublicUrl;
+    use crate::public_url::PublicUrl;
 
     fn site(url: &str) -> Site {
         Site {

@@ -1,6 +1,8 @@
 //! The API's error type: a 4xx says what the client can fix; a 5xx logs the
 //! cause and returns a generic body.
 
+use std::time::Duration;
+
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -19,9 +21,14 @@ pub(crate) enum ApiError {
     /// The service cannot take the request now.
     #[error("{0}")]
     Unavailable(&'static str),
-    /// This address sent too many requests; retry after so many seconds.
+    /// Too many requests (from this address, for this name, in flight):
+    /// the one way to answer 429, always with `Retry-After` in seconds.
+    /// Build it with [`ApiError::rate_limited`].
     #[error("{message}")]
-    TooManyRequests { message: String, retry_after: u64 },
+    RateLimited {
+        message: String,
+        retry_after_secs: u64,
+    },
     /// No valid session or token.
     #[error("{0}")]
     Unauthorized(String),
@@ -39,13 +46,40 @@ pub(crate) enum ApiError {
     Database(#[from] DbError),
 }
 
+impl ApiError {
+    /// A 429 whose `Retry-After` is `retry_after` rounded up to whole
+    /// seconds, at least one: a client told "0" would come straight back.
+    pub(crate) fn rate_limited(message: impl Into<String>, retry_after: Duration) -> Self {
+        let whole = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+        Self::RateLimited {
+            message: message.into(),
+            retry_after_secs: whole.max(1),
+        }
+    }
+}
+
+/// A pooled connection that could not be had is a database failure: the
+/// handler says `pool.get().await?` and the cause keeps its chain.
+impl From<deadpool_postgres::PoolError> for ApiError {
+    fn from(error: deadpool_postgres::PoolError) -> Self {
+        Self::Database(DbError::from(error))
+    }
+}
+
+/// A failed statement is a database failure, its chain kept.
+impl From<tokio_postgres::Error> for ApiError {
+    fn from(error: tokio_postgres::Error) -> Self {
+        Self::Database(DbError::from(error))
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = match &self {
             Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
-            Self::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            Self::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             Self::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             Self::Forbidden(code, _) => (StatusCode::FORBIDDEN, *code),
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
@@ -69,10 +103,13 @@ impl IntoResponse for ApiError {
             Json(json!({ "error": { "code": code, "message": message } })),
         )
             .into_response();
-        if let Self::TooManyRequests { retry_after, .. } = self {
+        if let Self::RateLimited {
+            retry_after_secs, ..
+        } = self
+        {
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
         }
         response
     }

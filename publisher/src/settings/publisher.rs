@@ -7,8 +7,8 @@ use envmon_core::broker::BrokerSettings;
 use envmon_core::db::DatabaseSettings;
 use serde::{Deserialize, Serialize};
 
-pub use crate::http::client_address::Network;
-pub use crate::http::public_url::PublicUrl;
+pub use crate::client_address::Network;
+pub use crate::public_url::PublicUrl;
 
 /// Everything the publisher needs to run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -81,7 +81,7 @@ pub struct Settings {
     /// loopback address, where it defaults to `http://{listen}`.
     pub public_url: Option<PublicUrl>,
     /// Staff sign-in and alert notices.
-    pub staff: crate::staff::StaffSettings,
+    pub staff: super::StaffSettings,
 }
 
 impl Default for Settings {
@@ -110,7 +110,7 @@ impl Default for Settings {
             attribution_en: "Shanghai monitoring stations (national monitoring network registry)"
                 .to_owned(),
             public_url: None,
-            staff: crate::staff::StaffSettings::default(),
+            staff: super::StaffSettings::default(),
         }
     }
 }

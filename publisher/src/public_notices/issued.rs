@@ -12,7 +12,7 @@ use deadpool_postgres::Pool;
 use envmon_core::alert::{NoticeSigner, PublicNotice};
 use envmon_core::db::DbError;
 
-use super::notice_store::{latest_documents, public_status};
+use super::queries::{latest_documents, public_status};
 
 /// The notice as the public sees it at `now`.
 pub(crate) fn present(

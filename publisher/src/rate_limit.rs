@@ -14,8 +14,8 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::ApiError;
-use super::client_address::{Network, client_address};
+use crate::client_address::{Network, client_address};
+use crate::error::ApiError;
 
 /// Addresses tracked before idle ones (full buckets) are forgotten.
 const MAX_TRACKED: usize = 100_000;
@@ -36,6 +36,15 @@ struct Bucket {
 }
 
 impl RateLimiter {
+    /// The limiter the settings ask for.
+    pub(crate) fn from_settings(settings: &crate::Settings) -> Arc<Self> {
+        Arc::new(Self::new(
+            settings.rate_limit_per_second,
+            settings.rate_limit_burst,
+            settings.trusted_proxies.clone(),
+        ))
+    }
+
     pub(crate) fn new(per_second: f64, burst: u32, trusted_proxies: Vec<Network>) -> Self {
         Self {
             per_second: per_second.max(f64::MIN_POSITIVE),
@@ -83,10 +92,10 @@ pub(crate) async fn limit(
     if let Some(peer) = peer
         && let Err(retry_after) = limiter.check(peer, Instant::now())
     {
-        return ApiError::TooManyRequests {
-            message: format!("too many requests from this address; retry in {retry_after} s"),
-            retry_after,
-        }
+        return ApiError::rate_limited(
+            format!("too many requests from this address; retry in {retry_after} s"),
+            std::time::Duration::from_secs(retry_after),
+        )
         .into_response();
     }
     next.run(request).await

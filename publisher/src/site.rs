@@ -17,9 +17,9 @@ use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::ApiError;
-use super::public_url::{PublicUrl, split_port};
 use crate::Settings;
+use crate::error::ApiError;
+use crate::public_url::{PublicUrl, split_port};
 
 /// The resolved origins.
 #[derive(Debug, Clone)]

@@ -5,7 +5,7 @@ use std::time::Duration;
 use envmon_core::alert::TrustedKey;
 use serde::{Deserialize, Serialize};
 
-use crate::http::public_url::PublicUrl;
+use crate::public_url::PublicUrl;
 
 /// How staff sign in and how notices are issued.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

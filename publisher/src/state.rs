@@ -1,0 +1,63 @@
+//! The application state every route reaches, and the parts of it the live
+//! and staff routes take (`FromRef`), so those modules never name the whole.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use axum::extract::FromRef;
+use deadpool_postgres::Pool;
+use tokio_util::sync::CancellationToken;
+
+use crate::Settings;
+use crate::charts::Charts;
+use crate::latest_cache::LatestCache;
+use crate::live::{Admission, Hub, LiveState};
+use crate::rate_limit::RateLimiter;
+use crate::site::Site;
+use crate::staff::{SignIn, Staff, StaffState};
+
+/// What every handler can reach.
+#[derive(Debug, Clone)]
+pub(crate) struct AppState {
+    pub(crate) settings: Arc<Settings>,
+    pub(crate) pool: Pool,
+    pub(crate) live: Arc<Hub>,
+    pub(crate) admission: Arc<Admission>,
+    pub(crate) rate_limiter: Arc<RateLimiter>,
+    pub(crate) latest_cache: Arc<LatestCache>,
+    pub(crate) broker_connected: Arc<AtomicBool>,
+    /// Cancelled on shutdown, so live clients are closed with a reason.
+    pub(crate) shutdown: CancellationToken,
+    /// Chart font, render cache and attribution.
+    pub(crate) charts: Arc<Charts>,
+    /// Staff sign-in, notice signing and broadcasting.
+    pub(crate) staff: Arc<Staff>,
+    /// The public origin (and the console's), from the settings.
+    pub(crate) site: Arc<Site>,
+    /// Sign-in limits: per address, per name or browser, argon2 in flight.
+    pub(crate) sign_in: Arc<SignIn>,
+}
+
+impl FromRef<AppState> for LiveState {
+    fn from_ref(app: &AppState) -> Self {
+        Self {
+            settings: Arc::clone(&app.settings),
+            live: Arc::clone(&app.live),
+            admission: Arc::clone(&app.admission),
+            shutdown: app.shutdown.clone(),
+        }
+    }
+}
+
+impl FromRef<AppState> for StaffState {
+    fn from_ref(app: &AppState) -> Self {
+        Self {
+            settings: Arc::clone(&app.settings),
+            pool: app.pool.clone(),
+            shutdown: app.shutdown.clone(),
+            sign_in: Arc::clone(&app.sign_in),
+            site: Arc::clone(&app.site),
+            staff: Arc::clone(&app.staff),
+        }
+    }
+}

@@ -38,7 +38,7 @@ use tokio_util::sync::CancellationToken;
 pub use settings::Settings;
 
 /// Chart drawing over made-up data, without a database: for
-/// `envmon bench charts`, not for serving.
+/// `envmon-bench charts`, not for serving.
 #[doc(hidden)]
 pub mod chart_bench {
     pub use crate::charts::sample::{SampleChart, SampleRenderer};

@@ -282,7 +282,7 @@ fn build_staff(
     let (broadcaster, task) = staff::Broadcaster::new(
         options,
         envmon_core::failover::Failover::new(&settings.broker),
-        topics.prefix(),
+        topics.clone(),
         pool,
         Arc::clone(&signer),
         staff_settings.expiry_check,

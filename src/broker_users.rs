@@ -16,25 +16,25 @@ use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
 /// The account ingest logs in as.
-pub(crate) const INGEST_USER: &str = "envmon-ingest";
+pub const INGEST_USER: &str = "envmon-ingest";
 /// The account the publisher logs in as.
-pub(crate) const PUBLISHER_USER: &str = "envmon-publisher";
+pub const PUBLISHER_USER: &str = "envmon-publisher";
 
 /// Where the daemons' broker accounts come from.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub(crate) struct BrokerUsersSettings {
+pub struct BrokerUsersSettings {
     /// The accounts file made by `deploy/provision.sh` (`user:password`
     /// lines; it must not be readable by group or others). When set, ingest
     /// logs in as `envmon-ingest` and the publisher as `envmon-publisher`
     /// with the passwords it holds, and the simulator anonymously; `[broker]
     /// username` and `password` are then ignored.
-    pub(crate) file: Option<PathBuf>,
+    pub file: Option<PathBuf>,
 }
 
 /// The accounts of the file, by user name.
 #[derive(Clone, PartialEq, Default)]
-pub(crate) struct BrokerUsers(BTreeMap<String, String>);
+pub struct BrokerUsers(BTreeMap<String, String>);
 
 impl std::fmt::Debug for BrokerUsers {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -44,7 +44,7 @@ impl std::fmt::Debug for BrokerUsers {
 
 impl BrokerUsers {
     /// Reads the accounts file, refusing one that others may read.
-    pub(crate) fn load(file: &Path) -> anyhow::Result<Self> {
+    pub fn load(file: &Path) -> anyhow::Result<Self> {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(file)
             .with_context(|| format!("reading the broker accounts file {}", file.display()))?
@@ -78,7 +78,7 @@ impl BrokerUsers {
     }
 
     /// `broker` logged in as `user`, whose password the file must hold.
-    pub(crate) fn log_in(
+    pub fn log_in(
         &self,
         broker: &envmon_core::broker::BrokerSettings,
         user: &str,

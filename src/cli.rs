@@ -68,12 +68,6 @@ pub(crate) enum Command {
         #[arg(long)]
         stations: Option<PathBuf>,
     },
-    /// Benchmarks: ingest against its ceilings (raw COPY, raw broker QoS 1),
-    /// and chart drawing and serving; each prints figures and markdown tables.
-    Bench {
-        #[command(subcommand)]
-        command: BenchCommand,
-    },
     /// Assess water items (GB 3838-2002) for CSV rows on stdin.
     #[command(after_long_help = envmon_core::water::table::WATER_TABLE_HELP)]
     Water,
@@ -101,46 +95,6 @@ pub(crate) enum Command {
     Config {
         #[command(subcommand)]
         command: ConfigCommand,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-pub(crate) enum BenchCommand {
-    /// Live fan-out: thousands of WebSocket clients against a publisher
-    /// child process; latency, throughput, memory per connection, slow
-    /// clients, and requests/s of the latest-state endpoint.
-    Live {
-        /// Fast WebSocket clients, each following the air stations.
-        #[arg(long, default_value_t = 10_000)]
-        clients: usize,
-        /// Slow clients (one message a second) added for the second phase.
-        #[arg(long, default_value_t = 100)]
-        slow: usize,
-        /// Seconds each measured phase lasts.
-        #[arg(long, default_value_t = 15)]
-        seconds: u64,
-        /// Every air station publishes its state once per this many ms.
-        #[arg(long, default_value_t = 2000)]
-        interval_ms: u64,
-        /// Spread the states evenly over the interval, instead of
-        /// publishing each round together as ingest does after committing
-        /// the simulator's round: the harder pattern for the publisher, as
-        /// no two updates can share a write.
-        #[arg(long)]
-        spread: bool,
-    },
-    /// Ingest throughput and commit latency through a real broker.
-    Ingest {
-        /// Seconds each load step runs.
-        #[arg(long, default_value_t = 10)]
-        seconds: u64,
-    },
-    /// Chart drawing time per kind, size and format, and cached chart
-    /// requests per second against a static file from the same server.
-    Charts {
-        /// Seconds each HTTP target is loaded.
-        #[arg(long, default_value_t = 5)]
-        seconds: u64,
     },
 }
 

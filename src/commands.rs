@@ -11,8 +11,8 @@ use envmon_simulator::Simulator;
 use tokio_util::sync::CancellationToken;
 
 use crate::metrics::Exposed;
-use crate::settings::Settings;
 use crate::telemetry::shutdown_signal;
+use envmon::settings::Settings;
 
 pub(crate) async fn ingest(settings: &Settings) -> anyhow::Result<()> {
     crate::metrics::serve(
@@ -188,8 +188,4 @@ fn read_registry(file: Option<&Path>) -> anyhow::Result<Vec<Station>> {
         None => SHANGHAI_REGISTRY.to_owned(),
     };
     parse_registry(&text).context("parsing the station registry")
-}
-
-pub(crate) async fn bench_charts(settings: &Settings, seconds: u64) -> anyhow::Result<()> {
-    crate::bench_charts::charts(settings, seconds).await
 }

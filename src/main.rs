@@ -1,26 +1,21 @@
 //! The `envmon` binary: parse the command line, load settings, start
 //! logging, dispatch. Everything else lives in the libraries.
 
-mod bench;
-mod bench_charts;
-mod bench_live;
-mod broker_users;
 mod cli;
 mod commands;
 mod metrics;
-mod secrets;
-mod settings;
 mod staff_commands;
 mod station_commands;
 mod telemetry;
 
 use clap::Parser;
 
+use envmon::secrets;
+use envmon::settings::{DEFAULT_TOML, Settings};
+
 use crate::cli::{
-    AlertsCommand, AuditCommand, BenchCommand, Cli, Command, ConfigCommand, StationsCommand,
-    UserCommand,
+    AlertsCommand, AuditCommand, Cli, Command, ConfigCommand, StationsCommand, UserCommand,
 };
-use crate::settings::{DEFAULT_TOML, Settings};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -37,35 +32,6 @@ async fn main() -> anyhow::Result<()> {
         Command::Water => commands::water_table(),
         Command::Decode { topic, stations } => {
             commands::decode(&settings, topic.as_deref(), stations.as_deref())
-        }
-        Command::Bench {
-            command: BenchCommand::Ingest { seconds },
-        } => bench::ingest(&settings, seconds).await,
-        Command::Bench {
-            command: BenchCommand::Charts { seconds },
-        } => commands::bench_charts(&settings, seconds).await,
-        Command::Bench {
-            command:
-                BenchCommand::Live {
-                    clients,
-                    slow,
-                    seconds,
-                    interval_ms,
-                    spread,
-                },
-        } => {
-            let options = bench_live::Options {
-                clients,
-                slow,
-                seconds,
-                interval_ms,
-                pattern: if spread {
-                    bench_live::Pattern::Spread
-                } else {
-                    bench_live::Pattern::Rounds
-                },
-            };
-            bench_live::live(&settings, options).await
         }
         Command::Stations {
             command: StationsCommand::Import { file },

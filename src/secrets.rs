@@ -14,7 +14,7 @@ use envmon_core::redact::{REDACTED, is_secret_key, redact_url};
 use toml::Value;
 
 /// `value` with every secret in it replaced.
-pub(crate) fn redacted(value: Value) -> Value {
+pub fn redacted(value: Value) -> Value {
     match value {
         Value::Table(table) => Value::Table(
             table

@@ -17,28 +17,28 @@ use serde::{Deserialize, Serialize};
 
 /// The documented defaults, printed by `envmon config print-default`. A
 /// test checks they parse to exactly [`Settings::default`].
-pub(crate) const DEFAULT_TOML: &str = include_str!("../deploy/config/envmon.toml");
+pub const DEFAULT_TOML: &str = include_str!("../deploy/config/envmon.toml");
 
 /// All of envmon's settings.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub(crate) struct Settings {
-    pub(crate) database: DatabaseSettings,
-    pub(crate) broker: BrokerSettings,
-    pub(crate) broker_users: BrokerUsersSettings,
+pub struct Settings {
+    pub database: DatabaseSettings,
+    pub broker: BrokerSettings,
+    pub broker_users: BrokerUsersSettings,
     /// The accounts of `broker_users.file`, read at load.
     #[serde(skip)]
-    pub(crate) users: Option<BrokerUsers>,
-    pub(crate) ingest: envmon_ingest::Settings,
-    pub(crate) publisher: envmon_publisher::Settings,
-    pub(crate) simulator: envmon_simulator::Settings,
-    pub(crate) retention: RetentionSettings,
-    pub(crate) metrics: MetricsSettings,
+    pub users: Option<BrokerUsers>,
+    pub ingest: envmon_ingest::Settings,
+    pub publisher: envmon_publisher::Settings,
+    pub simulator: envmon_simulator::Settings,
+    pub retention: RetentionSettings,
+    pub metrics: MetricsSettings,
 }
 
 impl Settings {
     /// Loads defaults, then `file`, then the environment.
-    pub(crate) fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
         let mut figment = Figment::from(Serialized::defaults(Settings::default()));
         if let Some(file) = file {
             anyhow::ensure!(
@@ -72,7 +72,7 @@ impl Settings {
     }
 
     /// The ingest daemon's settings, with the shared sections.
-    pub(crate) fn ingest(&self) -> envmon_ingest::Settings {
+    pub fn ingest(&self) -> envmon_ingest::Settings {
         envmon_ingest::Settings {
             database: self.database.clone(),
             broker: self.broker_as(INGEST_USER),
@@ -82,7 +82,7 @@ impl Settings {
     }
 
     /// The publisher's settings, with the shared sections.
-    pub(crate) fn publisher(&self) -> envmon_publisher::Settings {
+    pub fn publisher(&self) -> envmon_publisher::Settings {
         envmon_publisher::Settings {
             database: self.database.clone(),
             broker: self.broker_as(PUBLISHER_USER),
@@ -91,7 +91,7 @@ impl Settings {
     }
 
     /// The simulator's settings, with the shared broker section.
-    pub(crate) fn simulator(&self) -> envmon_simulator::Settings {
+    pub fn simulator(&self) -> envmon_simulator::Settings {
         // With the accounts file, the simulator stands for sensors without
         // accounts: anonymous, allowed to write sensor topics only.
         let broker = if self.users.is_some() {

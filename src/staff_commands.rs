@@ -16,7 +16,7 @@ use envmon_publisher::staff::{
     Role, add_user, disable_user, enable_user, keys, verify_audit, verify_audit_against,
 };
 
-use crate::settings::Settings;
+use envmon::settings::Settings;
 
 /// Where `user add` reads the password when stdin is not used.
 pub(crate) const PASSWORD_ENV: &str = "ENVMON_USER_PASSWORD";

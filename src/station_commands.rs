@@ -8,7 +8,7 @@ use envmon_core::StationCode;
 use envmon_core::logger_secret::SecretHash;
 use envmon_core::registry::{remove_hj212_secret, set_hj212_secret};
 
-use crate::settings::Settings;
+use envmon::settings::Settings;
 
 /// Where the secret may be given instead of stdin.
 pub(crate) const SECRET_ENV: &str = "ENVMON_STATION_SECRET";

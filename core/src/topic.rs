@@ -1,9 +1,14 @@
 //! MQTT topic names.
 //!
 //! Sensors publish on `{prefix}sensors/{kind}/{station}`; ingest publishes the
-//! committed state on `{prefix}live/{kind}/{station}`. The topic names the
-//! station, so a payload may not speak for another one. The prefix lets
-//! several deployments (or parallel tests) share one broker without crossing.
+//! committed state on `{prefix}live/{kind}/{station}`, and the publisher
+//! announces each version of a public alert notice on
+//! `{prefix}live/alert/{id}`. The topic names the station, so a payload may
+//! not speak for another one. The prefix lets several deployments (or
+//! parallel tests) share one broker without crossing.
+//!
+//! This module is the one place that builds and splits these names: ingest,
+//! the publisher and the simulator only call it.
 
 use crate::station::{StationCode, StationKind};
 
@@ -19,6 +24,28 @@ pub enum TopicError {
     /// The station segment is not a valid code.
     #[error("topic names an invalid station code: {0}")]
     InvalidStation(#[from] crate::station::StationCodeError),
+    /// The topic is not `live/{kind}/{station}` nor `live/alert/{id}`.
+    #[error("topic {0:?} is not of the form live/{{kind}}/{{station}} or live/alert/{{id}}")]
+    LiveShape(String),
+}
+
+/// The segment of a live topic that carries alert notices in place of a
+/// station kind. No kind is called so (`StationKind::parse` refuses it).
+const ALERT_SEGMENT: &str = "alert";
+
+/// What a live topic carries, by its name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LiveTopic<'a> {
+    /// A station's committed state (`live/{kind}/{station}`).
+    State {
+        /// The kind segment.
+        kind: StationKind,
+        /// The station segment.
+        station: StationCode,
+    },
+    /// A version of a public alert notice (`live/alert/{id}`); the id is
+    /// the topic's own text, checked against the notice by its reader.
+    Alert(&'a str),
 }
 
 /// Topic names under one prefix.
@@ -97,6 +124,59 @@ impl Topics {
     pub fn live_subscription(&self) -> String {
         format!("{}live/+/+", self.prefix)
     }
+
+    /// The filter for the states of one kind of station.
+    pub fn live_kind_subscription(&self, kind: StationKind) -> String {
+        format!("{}live/{kind}/+", self.prefix)
+    }
+
+    /// The topic that carries the versions of public alert notice `id`.
+    pub fn alert(&self, id: &str) -> String {
+        format!("{}live/{ALERT_SEGMENT}/{id}", self.prefix)
+    }
+
+    /// The filter for every alert notice.
+    pub fn alert_subscription(&self) -> String {
+        format!("{}live/{ALERT_SEGMENT}/+", self.prefix)
+    }
+
+    /// Splits a live topic into the station state or the alert notice it
+    /// carries.
+    ///
+    /// # Errors
+    /// Fails when the topic is outside the prefix, is not of either shape
+    /// (an empty alert id included), or names an unknown kind or an invalid
+    /// station code.
+    ///
+    /// ```
+    /// use envmon_core::topic::{LiveTopic, Topics};
+    /// let topics = Topics::new("p/").unwrap();
+    /// assert_eq!(topics.parse_live("p/live/alert/n-1"), Ok(LiveTopic::Alert("n-1")));
+    /// assert!(matches!(topics.parse_live("p/live/air/1141A"), Ok(LiveTopic::State { .. })));
+    /// ```
+    pub fn parse_live<'a>(&self, topic: &'a str) -> Result<LiveTopic<'a>, TopicError> {
+        let shape = || TopicError::LiveShape(topic.to_owned());
+        let rest = topic.strip_prefix(self.prefix.as_str()).ok_or_else(shape)?;
+        let mut parts = rest.split('/');
+        let (Some("live"), Some(kind), Some(last), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(shape());
+        };
+        if kind == ALERT_SEGMENT {
+            return if last.is_empty() {
+                Err(shape())
+            } else {
+                Ok(LiveTopic::Alert(last))
+            };
+        }
+        let kind =
+            StationKind::parse(kind).ok_or_else(|| TopicError::UnknownKind(kind.to_owned()))?;
+        Ok(LiveTopic::State {
+            kind,
+            station: StationCode::parse(last)?,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -148,6 +228,71 @@ mod tests {
             "$share/ingest/p/sensors/+/+"
         );
         assert_eq!(topics.sensor_subscription(None), "p/sensors/+/+");
+    }
+
+    #[test]
+    fn live_state_topic_round_trips() {
+        let topics = Topics::new("t1/").unwrap();
+        let code = StationCode::parse("wusongkou").unwrap();
+        let topic = topics.live(StationKind::River, &code);
+        assert_eq!(topic, "t1/live/river/wusongkou");
+        assert_eq!(
+            topics.parse_live(&topic).unwrap(),
+            LiveTopic::State {
+                kind: StationKind::River,
+                station: code
+            }
+        );
+    }
+
+    #[test]
+    fn alert_topic_round_trips() {
+        let topics = Topics::new("t1/").unwrap();
+        let topic = topics.alert("n-42");
+        assert_eq!(topic, "t1/live/alert/n-42");
+        assert_eq!(topics.parse_live(&topic).unwrap(), LiveTopic::Alert("n-42"));
+    }
+
+    #[test]
+    fn live_subscriptions_match_the_topics_they_are_for() {
+        let topics = Topics::new("p/").unwrap();
+        assert_eq!(
+            topics.live_kind_subscription(StationKind::Source),
+            "p/live/source/+"
+        );
+        assert_eq!(topics.alert_subscription(), "p/live/alert/+");
+    }
+
+    #[test]
+    fn malformed_live_topics_are_refused() {
+        let topics = Topics::new("p/").unwrap();
+        for topic in [
+            "live/air/1141A",
+            "p/sensors/air/1141A",
+            "p/live/air",
+            "p/live/air/1141A/x",
+            "p/live/alert/",
+            "p/live/alert/a/b",
+        ] {
+            assert!(
+                matches!(topics.parse_live(topic), Err(TopicError::LiveShape(_))),
+                "{topic}: {:?}",
+                topics.parse_live(topic)
+            );
+        }
+        assert!(matches!(
+            topics.parse_live("p/live/sea/x"),
+            Err(TopicError::UnknownKind(_))
+        ));
+        assert!(matches!(
+            topics.parse_live("p/live/air/"),
+            Err(TopicError::InvalidStation(_))
+        ));
+    }
+
+    #[test]
+    fn no_station_kind_is_named_like_the_alert_segment() {
+        assert!(StationKind::parse(ALERT_SEGMENT).is_none());
     }
 
     #[test]

@@ -58,7 +58,7 @@ pub use settings::Settings;
 pub use supervisor::TaskError;
 
 /// Chart drawing over made-up data, without a database: for
-/// `envmon bench charts`, not for serving.
+/// `envmon-bench charts`, not for serving.
 #[doc(hidden)]
 pub mod chart_bench {
     pub use crate::charts::sample::{SampleChart, SampleRenderer};
@@ -336,7 +336,7 @@ fn build_staff(
     let (broadcaster, task) = staff::Broadcaster::new(
         options,
         envmon_core::failover::Failover::new(&settings.broker),
-        topics.prefix(),
+        topics.clone(),
         pool,
         Arc::clone(&signer),
         staff_settings.expiry_check,

@@ -1,7 +1,7 @@
 //! Data versions read from PostgreSQL, reused for a moment: a popular chart
 //! then costs one version query per [`VERSION_REUSE`], not one per request,
 //! and new data shows in its ETag at most that much later. Without it, the
-//! version query is most of a cached chart's cost (`envmon bench charts`).
+//! version query is most of a cached chart's cost (`envmon-bench charts`).
 
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -1,4 +1,4 @@
-//! Charts drawn over made-up data, with no database: what `envmon bench
+//! Charts drawn over made-up data, with no database: what `envmon-bench
 //! charts` times. The data look like a real station's (a daily cycle, two
 //! missing hours, one flagged value), so drawing costs what it costs in
 //! service.

@@ -20,7 +20,7 @@ use envmon_core::StationKind;
 use envmon_core::alert::{NoticeSigner, TrustedKeys};
 use envmon_core::backoff::Backoff;
 use envmon_core::registry::load_stations;
-use envmon_core::topic::Topics;
+use envmon_core::topic::{LiveTopic, Topics};
 use envmon_core::wire::StationState;
 use rumqttc::{AsyncClient, Event, EventLoop, Packet, Publish, QoS, SubscribeFilter};
 use tokio_util::sync::CancellationToken;
@@ -37,9 +37,6 @@ const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(10);
 /// they reach this feed over a few reads; handed to clients together they
 /// cost each client one wake-up and one write instead of one per read.
 const BATCH_WINDOW: Duration = Duration::from_millis(5);
-
-/// The topic segment that carries alert notices in place of a kind.
-const ALERT: &str = "alert";
 
 /// The subscriber that keeps the [`Hub`] current.
 pub(crate) struct LiveFeed {
@@ -80,12 +77,13 @@ impl LiveFeed {
     /// published. One filter per kind rather than `live/+/+`, so no message
     /// matches two filters (Mosquitto would deliver it twice).
     fn subscriptions(&self) -> Vec<SubscribeFilter> {
-        let prefix = self.topics.prefix();
         StationKind::ALL
             .into_iter()
-            .map(|kind| SubscribeFilter::new(format!("{prefix}live/{kind}/+"), QoS::AtMostOnce))
+            .map(|kind| {
+                SubscribeFilter::new(self.topics.live_kind_subscription(kind), QoS::AtMostOnce)
+            })
             .chain([SubscribeFilter::new(
-                format!("{prefix}live/{ALERT}/+"),
+                self.topics.alert_subscription(),
                 QoS::AtLeastOnce,
             )])
             .collect()
@@ -149,9 +147,8 @@ impl LiveFeed {
     /// is counted, logged and dropped, never fatal.
     fn take(&self, publish: &Publish) {
         let topic = publish.topic.as_str();
-        let rest = topic.strip_prefix(self.topics.prefix()).unwrap_or(topic);
-        match rest.strip_prefix("live/").and_then(|r| r.split_once('/')) {
-            Some((ALERT, id)) => {
+        match self.topics.parse_live(topic) {
+            Ok(LiveTopic::Alert(id)) => {
                 match Notice::verified(id, &publish.payload, &self.trust.keys, Utc::now()) {
                     Ok(notice) => {
                         if self.hub.apply_notice(notice) {
@@ -170,12 +167,17 @@ impl LiveFeed {
                     }
                 }
             }
-            _ => match serde_json::from_slice::<StationState>(&publish.payload) {
-                Ok(state) => self.hub.apply_update(state),
-                Err(error) => {
-                    tracing::debug!(topic, error = %error, "Ignoring malformed live message.");
+            Ok(LiveTopic::State { .. }) => {
+                match serde_json::from_slice::<StationState>(&publish.payload) {
+                    Ok(state) => self.hub.apply_update(state),
+                    Err(error) => {
+                        tracing::debug!(topic, error = %error, "Ignoring malformed live message.");
+                    }
                 }
-            },
+            }
+            Err(error) => {
+                tracing::debug!(topic, error = %error, "Ignoring a message on a malformed live topic.");
+            }
         }
     }
 }

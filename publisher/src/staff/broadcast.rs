@@ -17,6 +17,7 @@ use std::time::Duration;
 use deadpool_postgres::Pool;
 use envmon_core::alert::{NoticeSigner, NoticeStatus, PublicNotice};
 use envmon_core::backoff::Backoff;
+use envmon_core::topic::Topics;
 use rumqttc::{AsyncClient, Event, EventLoop, Packet, QoS};
 use tokio_util::sync::CancellationToken;
 
@@ -38,7 +39,7 @@ const EXPIRY_LOOKBACK: chrono::Duration = chrono::Duration::days(7);
 #[derive(Debug, Clone)]
 pub(crate) struct Broadcaster {
     client: AsyncClient,
-    prefix: String,
+    topics: Topics,
 }
 
 /// The connection loop behind a [`Broadcaster`].
@@ -64,16 +65,13 @@ impl Broadcaster {
     pub(crate) fn new(
         options: rumqttc::MqttOptions,
         failover: envmon_core::failover::Failover,
-        prefix: &str,
+        topics: Topics,
         pool: Pool,
         signer: Arc<NoticeSigner>,
         expiry_check: Duration,
     ) -> (Self, BroadcastLoop) {
         let (client, eventloop) = AsyncClient::new(options, REQUEST_QUEUE);
-        let broadcaster = Self {
-            client,
-            prefix: prefix.to_owned(),
-        };
+        let broadcaster = Self { client, topics };
         let task = BroadcastLoop {
             eventloop,
             failover,
@@ -86,11 +84,6 @@ impl Broadcaster {
         (broadcaster, task)
     }
 
-    /// The topic of notice `id`.
-    pub(crate) fn topic(&self, id: &str) -> String {
-        format!("{}live/alert/{id}", self.prefix)
-    }
-
     /// Queues `notice` for the broker; a failure is logged and left to the
     /// re-announcement after the next reconnection.
     pub(crate) async fn announce(&self, notice: &PublicNotice) {
@@ -101,9 +94,12 @@ impl Broadcaster {
                 return;
             }
         };
-        let publish = self
-            .client
-            .publish(self.topic(&notice.id), QoS::AtLeastOnce, true, payload);
+        let publish = self.client.publish(
+            self.topics.alert(&notice.id),
+            QoS::AtLeastOnce,
+            true,
+            payload,
+        );
         match tokio::time::timeout(ENQUEUE_TIMEOUT, publish).await {
             Ok(Ok(())) => {
                 tracing::info!(notice = %notice.version_id, status = notice.status.as_str(), "Notice announced.");

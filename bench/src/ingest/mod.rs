@@ -1,6 +1,6 @@
-//! `envmon bench`: measured figures of ingest against its ceilings.
+//! `envmon-bench`: measured figures of ingest against its ceilings.
 //!
-//! `envmon bench ingest` works on a scratch database of its own and on
+//! `envmon-bench ingest` works on a scratch database of its own and on
 //! topics under a prefix of its own, on the configured PostgreSQL server and
 //! broker, and stops by itself. docs/benchmarks.md has the figures and how
 //! to read them.

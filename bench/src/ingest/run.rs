@@ -1,4 +1,4 @@
-//! `envmon bench ingest`, start to report: scratch database, ceilings A, C
+//! `envmon-bench ingest`, start to report: scratch database, ceilings A, C
 //! and B, then ingest step by step, then the scratch database dropped.
 
 use std::collections::HashMap;
@@ -26,7 +26,7 @@ use super::report::{IngestFigures, Machine, Report};
 use super::scratch::ScratchDatabase;
 use super::steps::{Driver, plans};
 use super::watch::LiveWatcher;
-use crate::settings::Settings;
+use envmon::settings::Settings;
 
 /// Observation times start this far back, so the whole run stays in the
 /// past whatever the rate (180 days of minutes per station).
@@ -41,7 +41,7 @@ const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
 /// Setup, ceilings and drains beyond the steps themselves.
 const OVERHEAD_BUDGET: Duration = Duration::from_secs(60);
 
-/// `envmon bench ingest`: measures, prints the report, drops the scratch
+/// `envmon-bench ingest`: measures, prints the report, drops the scratch
 /// database whatever happened.
 pub(crate) async fn ingest(settings: &Settings, seconds: u64) -> anyhow::Result<()> {
     anyhow::ensure!(

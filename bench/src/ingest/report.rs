@@ -141,7 +141,7 @@ impl Report {
         let m = &self.machine;
         let _ = writeln!(
             out,
-            "<!-- envmon bench ingest --seconds {}, {} -->",
+            "<!-- envmon-bench ingest --seconds {}, {} -->",
             self.seconds,
             m.date.format("%Y-%m-%d %H:%M UTC")
         );

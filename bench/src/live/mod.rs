@@ -1,7 +1,8 @@
-//! `envmon bench live`: the publisher's live fan-out under load, measured
+//! `envmon-bench live`: the publisher's live fan-out under load, measured
 //! from a second process on loopback.
 //!
-//! The publisher runs as a child process (`envmon publish`) on a scratch
+//! The publisher runs as a child process (`envmon-bench publish`, the
+//! publisher library as `envmon publish` runs it) on a scratch
 //! database; this process opens thousands of WebSocket clients following
 //! the air stations and publishes every air station's state on its live
 //! topic at a steady rate, as ingest does after each commit. It reports
@@ -14,6 +15,7 @@
 mod clients;
 mod http_load;
 mod load;
+pub(crate) mod publisher;
 mod server;
 
 use std::sync::Arc;
@@ -25,8 +27,8 @@ use envmon_core::registry::{SHANGHAI_REGISTRY, parse_registry};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use crate::settings::Settings;
 use clients::{Pace, Stats};
+use envmon::settings::Settings;
 
 /// What a run does.
 #[derive(Debug, Clone, Copy)]

@@ -1,4 +1,4 @@
-//! `envmon bench charts`: how long drawing each kind of chart takes (SVG
+//! `envmon-bench charts`: how long drawing each kind of chart takes (SVG
 //! and PNG, several sizes and ranges), and how many cached chart requests a
 //! publisher answers per second next to a static file from the same
 //! server. Prints figures and a markdown table; asserts nothing.
@@ -11,12 +11,12 @@ mod client;
 mod render;
 mod serve;
 
-use crate::settings::Settings;
+use envmon::settings::Settings;
 
 /// Runs both parts; `seconds` is how long each HTTP target is loaded.
 pub(crate) async fn charts(settings: &Settings, seconds: u64) -> anyhow::Result<()> {
     println!(
-        "envmon bench charts: {} CPUs",
+        "envmon-bench charts: {} CPUs",
         std::thread::available_parallelism().map_or(0, usize::from)
     );
     let font = settings.publisher().chart_font.clone();

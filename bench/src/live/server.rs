@@ -1,6 +1,6 @@
 //! The publisher under test: a scratch database with the built-in
-//! registry, and `envmon publish` started as a child process (so its memory
-//! is its own to measure), stopped with SIGTERM at the end.
+//! registry, and this binary's `publish` started as a child process (so its
+//! memory is its own to measure), stopped with SIGTERM at the end.
 
 use std::net::SocketAddr;
 use std::process::Stdio;
@@ -138,7 +138,7 @@ impl Server {
             .stdout(Stdio::null())
             .kill_on_drop(true)
             .spawn()
-            .context("starting envmon publish")?;
+            .context("starting the publisher under test")?;
         let server = Self {
             child,
             addr,

@@ -18,7 +18,7 @@ use envmon_publisher::Publisher;
 use tokio_util::sync::CancellationToken;
 
 use super::client::{Connection, request};
-use crate::settings::Settings;
+use envmon::settings::Settings;
 
 /// Connections loading the server at once: enough to keep both cores busy.
 const CONNECTIONS: usize = 16;

@@ -18,7 +18,7 @@ impl Report {
         let m = &self.machine;
         let _ = writeln!(
             out,
-            "\nenvmon bench ingest: {}",
+            "\nenvmon-bench ingest: {}",
             m.date.format("%Y-%m-%d %H:%M UTC")
         );
         let _ = writeln!(

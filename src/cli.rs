@@ -49,11 +49,19 @@ pub(crate) enum Command {
     /// Apply database migrations.
     Migrate,
     /// Compute the China AQI (HJ 633, edition by date) for CSV rows on stdin.
-    #[command(after_long_help = envmon_core::aqi::table::AQI_TABLE_HELP)]
+    #[command(after_long_help = format!(
+        "{}\n\n{}",
+        envmon_core::aqi::table::AQI_TABLE_HELP,
+        envmon_core::stats::area_table::AREA_TABLE_HELP
+    ))]
     Aqi {
         /// Rows are daily values (the daily report), not 1-hour means.
         #[arg(long)]
         daily: bool,
+        /// Rows are stations of one area (a `station` column): write the area's AQI, one
+        /// row per time.
+        #[arg(long)]
+        area: bool,
     },
     /// Show what ingest makes of a payload on stdin (or of one HJ 212 packet
     /// per line), as JSON lines: the readings, or the refusal and its reason.

@@ -3,7 +3,10 @@
 use std::path::Path;
 
 use anyhow::Context;
-use envmon_core::registry::{SHANGHAI_REGISTRY, import_stations, parse_registry};
+use envmon_core::area::Area;
+use envmon_core::registry::{
+    SHANGHAI_REGISTRY, import_areas, import_stations, parse_areas, parse_registry,
+};
 use envmon_core::{Station, db};
 use envmon_ingest::Ingest;
 use envmon_publisher::Publisher;
@@ -70,11 +73,16 @@ pub(crate) async fn migrate(settings: &Settings) -> anyhow::Result<()> {
 
 pub(crate) async fn import(settings: &Settings, file: &Path) -> anyhow::Result<()> {
     let stations = read_registry(Some(file))?;
+    let areas = read_areas(Some(file))?;
     run_migrations(settings).await?;
     let pool = settings.database.pool()?;
     let mut client = pool.get().await.context("connecting to PostgreSQL")?;
     let count = import_stations(&mut client, &stations).await?;
-    println!("Imported {count} stations from {}.", file.display());
+    let area_count = import_areas(&mut client, &areas).await?;
+    println!(
+        "Imported {count} stations and {area_count} areas from {}.",
+        file.display()
+    );
     Ok(())
 }
 
@@ -95,6 +103,7 @@ pub(crate) async fn demo(settings: &Settings) -> anyhow::Result<()> {
         let pool = settings.database.pool()?;
         let mut client = pool.get().await.context("connecting to PostgreSQL")?;
         import_stations(&mut client, &stations).await?;
+        import_areas(&mut client, &read_areas(None)?).await?;
     }
     let ingest = Ingest::build(settings.ingest())
         .await
@@ -120,13 +129,15 @@ pub(crate) async fn demo(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `envmon aqi`: CSV rows in on stdin, the same rows with the AQI out.
-pub(crate) fn aqi_table(daily: bool) -> anyhow::Result<()> {
-    let rows = envmon_core::aqi::table::annotate_csv(
-        std::io::stdin().lock(),
-        std::io::stdout().lock(),
-        daily,
-    )?;
+/// `envmon aqi`: CSV rows in on stdin, the same rows with the AQI out; with
+/// `--area`, one row per time for the area the rows' stations make.
+pub(crate) fn aqi_table(daily: bool, area: bool) -> anyhow::Result<()> {
+    let (input, output) = (std::io::stdin().lock(), std::io::stdout().lock());
+    let rows = if area {
+        envmon_core::stats::area_table::area_csv(input, output, daily)?
+    } else {
+        envmon_core::aqi::table::annotate_csv(input, output, daily)?
+    };
     tracing::debug!(rows, "Computed AQI rows.");
     Ok(())
 }
@@ -182,10 +193,18 @@ fn latest_version() -> i32 {
 }
 
 fn read_registry(file: Option<&Path>) -> anyhow::Result<Vec<Station>> {
-    let text = match file {
+    parse_registry(&registry_text(file)?).context("parsing the station registry")
+}
+
+/// The registry's areas (the city and its districts), checked against its stations.
+fn read_areas(file: Option<&Path>) -> anyhow::Result<Vec<Area>> {
+    parse_areas(&registry_text(file)?).context("parsing the registry's areas")
+}
+
+fn registry_text(file: Option<&Path>) -> anyhow::Result<String> {
+    match file {
         Some(file) => std::fs::read_to_string(file)
-            .with_context(|| format!("reading registry {}", file.display()))?,
-        None => SHANGHAI_REGISTRY.to_owned(),
-    };
-    parse_registry(&text).context("parsing the station registry")
+            .with_context(|| format!("reading registry {}", file.display())),
+        None => Ok(SHANGHAI_REGISTRY.to_owned()),
+    }
 }

@@ -28,7 +28,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Simulate { stations } => commands::simulate(&settings, stations.as_deref()).await,
         Command::Demo => commands::demo(&settings).await,
         Command::Migrate => commands::migrate(&settings).await,
-        Command::Aqi { daily } => commands::aqi_table(daily),
+        Command::Aqi { daily, area } => commands::aqi_table(daily, area),
         Command::Water => commands::water_table(),
         Command::Decode { topic, stations } => {
             commands::decode(&settings, topic.as_deref(), stations.as_deref())

@@ -20,6 +20,7 @@
 //! - [`validity`]: hourly, 8-hour and daily means with their validity counts.
 //! - [`water`]: GB 3838-2002 water classes and drinking-water compliance.
 //! - [`registry`]: the station registry file and its import.
+//! - [`area`]: the city and its districts, with their evaluation stations.
 //! - [`logger_secret`] and [`network`]: what an HJ 212 data logger must
 //!   prove (its hashed secret) and where it may connect from.
 //! - [`db`]: connection pool settings and the schema migrations.
@@ -31,6 +32,7 @@
 //! - [`redact`]: passwords and keys kept out of output and logs.
 
 pub mod alert;
+pub mod area;
 pub mod aqi;
 pub mod backoff;
 pub mod beijing;

@@ -7,10 +7,11 @@ use std::collections::HashSet;
 use serde::Deserialize;
 use tokio_postgres::{GenericClient, Row};
 
+use crate::area::{Area, AreaError, validate_areas};
 use crate::db::DbError;
 use crate::logger_secret::SecretHash;
 use crate::network::Network;
-use crate::station::{Station, StationError, StationKind, WaterBodyType};
+use crate::station::{Station, StationCode, StationError, StationKind, WaterBodyType};
 
 /// Why a registry file cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +25,9 @@ pub enum RegistryError {
     /// The same code appears twice.
     #[error("station {0} appears more than once")]
     Duplicate(String),
+    /// An area record is inconsistent.
+    #[error(transparent)]
+    Area(#[from] AreaError),
     /// Writing to the database failed.
     #[error(transparent)]
     Db(#[from] DbError),
@@ -38,6 +42,8 @@ pub const SHANGHAI_REGISTRY: &str = include_str!("../../deploy/stations/shanghai
 #[serde(deny_unknown_fields)]
 struct RegistryFile {
     station: Vec<Station>,
+    #[serde(default)]
+    area: Vec<Area>,
 }
 
 /// Parses and checks a registry file.
@@ -54,6 +60,76 @@ pub fn parse_registry(text: &str) -> Result<Vec<Station>, RegistryError> {
         }
     }
     Ok(file.station)
+}
+
+/// Parses a registry file's areas (the city and its districts), checked against its stations.
+///
+/// # Errors
+/// Fails on malformed TOML, an invalid station, or an inconsistent area.
+pub fn parse_areas(text: &str) -> Result<Vec<Area>, RegistryError> {
+    let stations = parse_registry(text)?;
+    let file: RegistryFile = toml::from_str(text)?;
+    let air: Vec<_> = stations
+        .into_iter()
+        .filter(|s| s.kind == StationKind::Air)
+        .map(|s| s.code)
+        .collect();
+    validate_areas(&file.area, &air)?;
+    Ok(file.area)
+}
+
+/// Replaces the areas and their station lists with `areas`, in one transaction: an area's
+/// stations are exactly the file's (a station taken out of an area stops counting for it).
+/// Areas missing from the file are kept with their history.
+///
+/// # Errors
+/// Fails when the database refuses a record; nothing is written then.
+pub async fn import_areas(
+    client: &mut tokio_postgres::Client,
+    areas: &[Area],
+) -> Result<usize, RegistryError> {
+    let tx = client.transaction().await.map_err(DbError::from)?;
+    for area in areas {
+        let class: i16 = match area.class {
+            crate::stats::AreaClass::One => 1,
+            crate::stats::AreaClass::Two => 2,
+        };
+        tx.execute(
+            "INSERT INTO area (id, kind, name_zh, name_en, parent, area_class, min_reporting_share)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, name_zh = excluded.name_zh,
+                 name_en = excluded.name_en, parent = excluded.parent,
+                 area_class = excluded.area_class,
+                 min_reporting_share = excluded.min_reporting_share, updated_at = now()",
+            &[
+                &area.id,
+                &area.kind.as_str(),
+                &area.name_zh,
+                &area.name_en,
+                &area.parent,
+                &class,
+                &area.min_reporting_share,
+            ],
+        )
+        .await
+        .map_err(DbError::from)?;
+        let codes: Vec<&str> = area.stations.iter().map(StationCode::as_str).collect();
+        tx.execute(
+            "DELETE FROM area_station WHERE area_id = $1 AND NOT (station_code = ANY($2))",
+            &[&area.id, &codes],
+        )
+        .await
+        .map_err(DbError::from)?;
+        tx.execute(
+            "INSERT INTO area_station (area_id, station_code)
+             SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
+            &[&area.id, &codes],
+        )
+        .await
+        .map_err(DbError::from)?;
+    }
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(areas.len())
 }
 
 const UPSERT_STATION: &str = "INSERT INTO station (code, kind, name_zh, name_en, district_zh,

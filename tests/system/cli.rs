@@ -28,6 +28,26 @@ fn run(args: &[&str], input: &str) -> (bool, String, String) {
     )
 }
 
+/// The city's AQI from two stations' rows: PM2.5 (58 + 66) / 2 = 62 → 101.8 → 102, and the
+/// other pollutants' means are low; at 17:00 one of the two stations is silent (1 of 2 < 75 %),
+/// so the area has no valid mean of anything and no AQI.
+#[test]
+fn aqi_area_writes_one_row_per_time_for_the_stations_together() {
+    let input = "time,station,so2,no2,co,o3,pm10,pm25\n\
+                 2026-11-25T16:00:00+08:00,1141A,8,45,0.7,120,80,58\n\
+                 2026-11-25T16:00:00+08:00,1142A,8,45,0.7,120,90,66\n\
+                 2026-11-25T17:00:00+08:00,1141A,8,45,0.7,120,80,58\n";
+    let (ok, stdout, stderr) = run(&["aqi", "--area"], input);
+    assert!(ok, "{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines[0], "time,aqi,level,category,primary,edition,stations");
+    assert_eq!(lines[1], "2026-11-25T16:00:00+08:00,102,3,轻度污染,pm25,HJ 633-2026,2");
+    assert_eq!(lines[2], "2026-11-25T17:00:00+08:00,,,,,HJ 633-2026,1");
+    let (ok, _, stderr) = run(&["aqi", "--area"], "time,pm25\n2026-11-25T16:00:00+08:00,30\n");
+    assert!(!ok);
+    assert!(stderr.contains("no `station` column"), "{stderr}");
+}
+
 #[test]
 fn aqi_appends_the_verdict_judged_by_the_edition_of_each_hour() {
     let input = "time,so2,no2,co,o3,pm10,pm25\n\

@@ -41,9 +41,9 @@ Output columns:
   edition     HJ 633-2012 for periods before 2026-03-01T00:00+08:00, HJ 633-2026 from then on";
 
 /// Columns read in the real-time mode, in [`HourlyConcentrations`] order.
-const REAL_TIME_COLUMNS: [&str; 7] = ["so2", "no2", "co", "o3", "pm10", "pm25", "so2_24h"];
+pub(crate) const REAL_TIME_COLUMNS: [&str; 7] = ["so2", "no2", "co", "o3", "pm10", "pm25", "so2_24h"];
 /// Columns read in the daily mode, in [`DailyConcentrations`] order.
-const DAILY_COLUMNS: [&str; 7] = [
+pub(crate) const DAILY_COLUMNS: [&str; 7] = [
     "so2_24h",
     "no2_24h",
     "co_24h",
@@ -67,6 +67,19 @@ pub enum AqiTableError {
     /// The header has no `time` column.
     #[error("the header has no `time` column")]
     NoTimeColumn,
+    /// `--area`: the header has no `station` column.
+    #[error("the header has no `station` column, which --area needs to tell the stations apart")]
+    NoStationColumn,
+    /// `--area`: one station has two rows for one time.
+    #[error("line {line}: station `{station}` already has a row for {time}")]
+    DuplicateStation {
+        /// Line in the input, 1 = the header.
+        line: u64,
+        /// The station cell.
+        station: String,
+        /// The time cell.
+        time: String,
+    },
     /// The header has none of the pollutant columns of the chosen mode.
     #[error("the header has none of the {mode} columns {expected}")]
     NoPollutantColumns {
@@ -199,7 +212,7 @@ pub fn annotate_csv(
     Ok(rows)
 }
 
-fn hourly_values(v: [Option<f64>; 7]) -> HourlyConcentrations {
+pub(crate) fn hourly_values(v: [Option<f64>; 7]) -> HourlyConcentrations {
     HourlyConcentrations {
         so2_ug_m3: v[0],
         no2_ug_m3: v[1],
@@ -211,7 +224,7 @@ fn hourly_values(v: [Option<f64>; 7]) -> HourlyConcentrations {
     }
 }
 
-fn daily_values(v: [Option<f64>; 7]) -> DailyConcentrations {
+pub(crate) fn daily_values(v: [Option<f64>; 7]) -> DailyConcentrations {
     DailyConcentrations {
         so2_24h_ug_m3: v[0],
         no2_24h_ug_m3: v[1],
@@ -224,7 +237,7 @@ fn daily_values(v: [Option<f64>; 7]) -> DailyConcentrations {
 }
 
 /// The five appended cells of one row.
-fn output_cells(report: &AqiReport) -> [String; 5] {
+pub(crate) fn output_cells(report: &AqiReport) -> [String; 5] {
     let primary: Vec<_> = report.primary.iter().map(|p| p.code()).collect();
     [
         report.aqi.map(|a| a.to_string()).unwrap_or_default(),
@@ -241,7 +254,7 @@ fn output_cells(report: &AqiReport) -> [String; 5] {
     ]
 }
 
-fn parse_value(line: u64, column: &str, cell: &str) -> Result<Option<f64>, AqiTableError> {
+pub(crate) fn parse_value(line: u64, column: &str, cell: &str) -> Result<Option<f64>, AqiTableError> {
     let cell = cell.trim();
     if cell.is_empty() {
         return Ok(None);
@@ -271,7 +284,7 @@ fn parse_time(cell: &str) -> Option<DateTime<FixedOffset>> {
     })
 }
 
-fn parse_hour(line: u64, cell: &str) -> Result<DateTime<FixedOffset>, AqiTableError> {
+pub(crate) fn parse_hour(line: u64, cell: &str) -> Result<DateTime<FixedOffset>, AqiTableError> {
     parse_time(cell).ok_or_else(|| AqiTableError::Time {
         line,
         value: cell.to_owned(),
@@ -279,7 +292,7 @@ fn parse_hour(line: u64, cell: &str) -> Result<DateTime<FixedOffset>, AqiTableEr
     })
 }
 
-fn parse_day(line: u64, cell: &str) -> Result<NaiveDate, AqiTableError> {
+pub(crate) fn parse_day(line: u64, cell: &str) -> Result<NaiveDate, AqiTableError> {
     NaiveDate::parse_from_str(cell, "%Y-%m-%d")
         .ok()
         .or_else(|| {

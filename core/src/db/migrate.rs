@@ -62,6 +62,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "sign_in",
         sql: include_str!("../../migrations/V9__sign_in.sql"),
     },
+    Migration {
+        version: 10,
+        name: "areas",
+        sql: include_str!("../../migrations/V10__areas.sql"),
+    },
 ];
 
 /// Arbitrary constant naming envmon's migration advisory lock.

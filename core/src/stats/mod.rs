@@ -8,6 +8,7 @@
 //! aggregates, never raw readings.
 //!
 //! - [`area`]: an area's concentrations as the mean over its evaluation stations.
+//! - [`area_table`]: the engine of `envmon aqi --area`.
 //! - [`percentile`](mod@percentile): HJ 663's percentile.
 //! - [`limits`]: GB 3095-2026 Table 1, transitional and final.
 //! - [`air_period`](mod@air_period): a period's statistics for a station or area.
@@ -15,6 +16,7 @@
 //! - [`change`]: 同比, the change against the same period a year earlier.
 
 pub mod air_period;
+pub mod area_table;
 pub mod area;
 pub mod change;
 pub mod composite;

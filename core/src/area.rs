@@ -98,7 +98,9 @@ mod area_class {
         match u8::deserialize(d)? {
             1 => Ok(AreaClass::One),
             2 => Ok(AreaClass::Two),
-            other => Err(D::Error::custom(format!("area class must be 1 or 2, not {other}"))),
+            other => Err(D::Error::custom(format!(
+                "area class must be 1 or 2, not {other}"
+            ))),
         }
     }
 }
@@ -185,8 +187,16 @@ mod tests {
     #[test]
     fn inconsistent_areas_are_refused_with_the_reason() {
         let stations = parse_registry(SHANGHAI_REGISTRY).unwrap();
-        let air = &stations.iter().find(|s| s.kind == crate::StationKind::Air).unwrap().code;
-        let river = &stations.iter().find(|s| s.kind == crate::StationKind::River).unwrap().code;
+        let air = &stations
+            .iter()
+            .find(|s| s.kind == crate::StationKind::Air)
+            .unwrap()
+            .code;
+        let river = &stations
+            .iter()
+            .find(|s| s.kind == crate::StationKind::River)
+            .unwrap()
+            .code;
         let city = format!(
             "[[area]]\nid = \"c\"\nkind = \"city\"\nname_zh = \"市\"\nname_en = \"C\"\nstations = [\"{air}\"]\n"
         );

@@ -32,8 +32,8 @@
 //! - [`redact`]: passwords and keys kept out of output and logs.
 
 pub mod alert;
-pub mod area;
 pub mod aqi;
+pub mod area;
 pub mod backoff;
 pub mod beijing;
 pub mod broker;

@@ -41,9 +41,15 @@ fn aqi_area_writes_one_row_per_time_for_the_stations_together() {
     assert!(ok, "{stderr}");
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines[0], "time,aqi,level,category,primary,edition,stations");
-    assert_eq!(lines[1], "2026-11-25T16:00:00+08:00,102,3,轻度污染,pm25,HJ 633-2026,2");
+    assert_eq!(
+        lines[1],
+        "2026-11-25T16:00:00+08:00,102,3,轻度污染,pm25,HJ 633-2026,2"
+    );
     assert_eq!(lines[2], "2026-11-25T17:00:00+08:00,,,,,HJ 633-2026,1");
-    let (ok, _, stderr) = run(&["aqi", "--area"], "time,pm25\n2026-11-25T16:00:00+08:00,30\n");
+    let (ok, _, stderr) = run(
+        &["aqi", "--area"],
+        "time,pm25\n2026-11-25T16:00:00+08:00,30\n",
+    );
     assert!(!ok);
     assert!(stderr.contains("no `station` column"), "{stderr}");
 }

@@ -41,7 +41,8 @@ Output columns:
   edition     HJ 633-2012 for periods before 2026-03-01T00:00+08:00, HJ 633-2026 from then on";
 
 /// Columns read in the real-time mode, in [`HourlyConcentrations`] order.
-pub(crate) const REAL_TIME_COLUMNS: [&str; 7] = ["so2", "no2", "co", "o3", "pm10", "pm25", "so2_24h"];
+pub(crate) const REAL_TIME_COLUMNS: [&str; 7] =
+    ["so2", "no2", "co", "o3", "pm10", "pm25", "so2_24h"];
 /// Columns read in the daily mode, in [`DailyConcentrations`] order.
 pub(crate) const DAILY_COLUMNS: [&str; 7] = [
     "so2_24h",
@@ -254,7 +255,11 @@ pub(crate) fn output_cells(report: &AqiReport) -> [String; 5] {
     ]
 }
 
-pub(crate) fn parse_value(line: u64, column: &str, cell: &str) -> Result<Option<f64>, AqiTableError> {
+pub(crate) fn parse_value(
+    line: u64,
+    column: &str,
+    cell: &str,
+) -> Result<Option<f64>, AqiTableError> {
     let cell = cell.trim();
     if cell.is_empty() {
         return Ok(None);

@@ -142,11 +142,17 @@ pub fn area_csv(input: impl Read, output: impl Write, daily: bool) -> Result<usi
         let report = match slot {
             Slot::Hour(end) => {
                 let stations: Vec<_> = values.into_iter().map(hourly_values).collect();
-                real_time_aqi(Edition::for_hour_ending(*end), &area_hourly(&stations, share).0)
+                real_time_aqi(
+                    Edition::for_hour_ending(*end),
+                    &area_hourly(&stations, share).0,
+                )
             }
             Slot::Day(day) => {
                 let stations: Vec<_> = values.into_iter().map(daily_values).collect();
-                daily_aqi(Edition::for_beijing_day(*day), &area_daily(&stations, share).0)
+                daily_aqi(
+                    Edition::for_beijing_day(*day),
+                    &area_daily(&stations, share).0,
+                )
             }
         }
         .map_err(|source| AqiTableError::Index { line: 0, source })?;
@@ -198,8 +204,14 @@ mod tests {
         let lines: Vec<&str> = out.lines().collect();
         // PM2.5 100: HJ 633-2012 (IAQI 100 at 75, 150 at 115) → 131.25 → 132;
         // HJ 633-2026 (100 at 60, 150 at 115) → 136.4 → 137.
-        assert_eq!(lines[1], "2026-03-01T00:00:00+08:00,132,3,轻度污染,pm25,HJ 633-2012,1");
-        assert_eq!(lines[2], "2026-03-01T01:00:00+08:00,137,3,轻度污染,pm25,HJ 633-2026,1");
+        assert_eq!(
+            lines[1],
+            "2026-03-01T00:00:00+08:00,132,3,轻度污染,pm25,HJ 633-2012,1"
+        );
+        assert_eq!(
+            lines[2],
+            "2026-03-01T01:00:00+08:00,137,3,轻度污染,pm25,HJ 633-2026,1"
+        );
     }
 
     #[test]
@@ -209,7 +221,10 @@ mod tests {
             2027-01-05,B,8,50,1.0,90,70,80\n";
         let out = run(input, true).unwrap();
         // PM2.5 60 → 100 exactly (IAQI 100 at 60 under HJ 633-2026), PM10 80 → 71.4; AQI 100.
-        assert_eq!(out.lines().nth(1).unwrap(), "2027-01-05,100,2,良,pm25,HJ 633-2026,2");
+        assert_eq!(
+            out.lines().nth(1).unwrap(),
+            "2027-01-05,100,2,良,pm25,HJ 633-2026,2"
+        );
     }
 
     #[test]
@@ -220,6 +235,9 @@ mod tests {
             "time,station,pm25\n2026-05-01T01:00:00+08:00,A,30\n2026-05-01T01:00:00+08:00,A,31\n",
             false,
         );
-        assert!(matches!(twice, Err(AqiTableError::DuplicateStation { line: 3, .. })));
+        assert!(matches!(
+            twice,
+            Err(AqiTableError::DuplicateStation { line: 3, .. })
+        ));
     }
 }

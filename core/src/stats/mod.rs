@@ -16,8 +16,8 @@
 //! - [`change`]: 同比, the change against the same period a year earlier.
 
 pub mod air_period;
-pub mod area_table;
 pub mod area;
+pub mod area_table;
 pub mod change;
 pub mod composite;
 pub mod limits;

@@ -146,8 +146,11 @@ async fn a_login_flood_leaves_the_open_api_fast_and_the_right_password_still_get
             all_done = all_done.max(took);
         }
         assert_eq!(probe_status, 200);
+        // Queued behind the checks, the request would be answered with the last
+        // of them; it must come well before. Not half the time: the probe's own
+        // work slows too when the checks fill both cores.
         assert!(
-            probe_done * 2 < all_done,
+            probe_done * 4 < all_done * 3,
             "a request needing the database waited for password checks: answered after \
              {probe_done:?}, the {QUEUED} queued sign-ins took {all_done:?}"
         );

@@ -79,6 +79,11 @@ pub(crate) enum Command {
     /// Assess water items (GB 3838-2002) for CSV rows on stdin.
     #[command(after_long_help = envmon_core::water::table::WATER_TABLE_HELP)]
     Water,
+    /// Period statistics from the stored daily aggregates.
+    Stats {
+        #[command(subcommand)]
+        command: StatsCommand,
+    },
     /// Manage the station registry.
     Stations {
         #[command(subcommand)]
@@ -103,6 +108,30 @@ pub(crate) enum Command {
     Config {
         #[command(subcommand)]
         command: ConfigCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum StatsCommand {
+    /// Air quality over a period for an area (the city by default) or a station: valid days,
+    /// good-day ratio, days per level and primary pollutant, each pollutant's period statistic
+    /// against GB 3095-2026, the composite index, and the change against a year earlier.
+    Air {
+        /// First day (Beijing calendar), e.g. 2027-01-01.
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        /// Last day, inclusive, e.g. 2027-12-31.
+        #[arg(long)]
+        to: chrono::NaiveDate,
+        /// An area of the registry, e.g. shanghai or pudong.
+        #[arg(long, conflicts_with = "station", default_value = "shanghai")]
+        area: String,
+        /// A station instead of an area, e.g. 1141A.
+        #[arg(long)]
+        station: Option<String>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
     },
 }
 

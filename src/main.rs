@@ -6,6 +6,7 @@ mod commands;
 mod metrics;
 mod staff_commands;
 mod station_commands;
+mod stats_commands;
 mod telemetry;
 
 use clap::Parser;
@@ -14,7 +15,8 @@ use envmon::secrets;
 use envmon::settings::{DEFAULT_TOML, Settings};
 
 use crate::cli::{
-    AlertsCommand, AuditCommand, Cli, Command, ConfigCommand, StationsCommand, UserCommand,
+    AlertsCommand, AuditCommand, Cli, Command, ConfigCommand, StationsCommand, StatsCommand,
+    UserCommand,
 };
 
 #[tokio::main]
@@ -33,6 +35,16 @@ async fn main() -> anyhow::Result<()> {
         Command::Decode { topic, stations } => {
             commands::decode(&settings, topic.as_deref(), stations.as_deref())
         }
+        Command::Stats {
+            command:
+                StatsCommand::Air {
+                    from,
+                    to,
+                    area,
+                    station,
+                    json,
+                },
+        } => stats_commands::air(&settings, from, to, &area, station.as_deref(), json).await,
         Command::Stations {
             command: StationsCommand::Import { file },
         } => commands::import(&settings, &file).await,

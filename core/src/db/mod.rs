@@ -10,6 +10,7 @@ mod connect;
 pub mod latest;
 mod migrate;
 pub mod partitions;
+pub mod period;
 pub mod retention;
 
 use std::time::Duration;

@@ -4,7 +4,9 @@
 //! registry, so a change to either builds a new one.
 
 use envmon_core::db::{DatabaseSettings, MIGRATIONS, migrate};
-use envmon_core::registry::{SHANGHAI_REGISTRY, import_stations, parse_registry};
+use envmon_core::registry::{
+    SHANGHAI_REGISTRY, import_areas, import_stations, parse_areas, parse_registry,
+};
 use tokio_postgres::Client;
 
 /// Server URL for administration, from `deploy/test.sh`.
@@ -134,6 +136,8 @@ async fn build_template(admin: &Client, template: &str) {
         migrate(&mut client).await.unwrap();
         let stations = parse_registry(SHANGHAI_REGISTRY).unwrap();
         import_stations(&mut client, &stations).await.unwrap();
+        let areas = parse_areas(SHANGHAI_REGISTRY).unwrap();
+        import_areas(&mut client, &areas).await.unwrap();
         drop(client);
         let _ = connection.await;
     }

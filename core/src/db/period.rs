@@ -1,0 +1,180 @@
+//! A period's daily values of a station or an area, read from the stored daily aggregates
+//! (`aqi_daily`, `daily_stat`): what [`crate::stats::air_period`] works on. Period statistics
+//! never scan raw readings.
+//!
+//! An area's day is computed from its stations' stored daily statistics with the same
+//! functions as its live AQI ([`crate::stats::area_daily`], then [`crate::aqi::daily_aqi`]), so
+//! a period of any length costs one query per table.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use tokio_postgres::GenericClient;
+
+use super::DbError;
+use crate::Parameter;
+use crate::aqi::{DailyConcentrations, Edition, daily_aqi};
+use crate::stats::{AirDay, AreaClass, area_daily};
+
+/// An area as the statistics need it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AreaForStats {
+    pub id: String,
+    pub class: AreaClass,
+    pub min_reporting_share: f64,
+    pub stations: Vec<String>,
+}
+
+/// The area `id` with its evaluation stations; `None` if there is no such area.
+///
+/// # Errors
+/// When the query fails.
+pub async fn load_area(
+    client: &impl GenericClient,
+    id: &str,
+) -> Result<Option<AreaForStats>, DbError> {
+    let Some(row) = client
+        .query_opt(
+            "SELECT area_class, min_reporting_share,
+                    coalesce(array_agg(s.station_code ORDER BY s.station_code)
+                        FILTER (WHERE s.station_code IS NOT NULL), '{}')
+             FROM area a LEFT JOIN area_station s ON s.area_id = a.id
+             WHERE a.id = $1 GROUP BY a.id",
+            &[&id],
+        )
+        .await?
+    else {
+        return Ok(None);
+    };
+    let class: i16 = row.get(0);
+    Ok(Some(AreaForStats {
+        id: id.to_owned(),
+        class: if class == 1 {
+            AreaClass::One
+        } else {
+            AreaClass::Two
+        },
+        min_reporting_share: row.get(1),
+        stations: row.get(2),
+    }))
+}
+
+/// The stored daily AQI and statistics of `station` for every day of `from..=to` that has any.
+///
+/// # Errors
+/// When a query fails.
+pub async fn station_days(
+    client: &impl GenericClient,
+    station: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<AirDay>, DbError> {
+    let stations = [station.to_owned()];
+    let mut concentrations = daily_concentrations(client, &stations, from, to).await?;
+    let rows = client
+        .query(
+            "SELECT day, aqi, primary_pollutants FROM aqi_daily
+             WHERE station_code = $1 AND day BETWEEN $2 AND $3 ORDER BY day",
+            &[&station, &from, &to],
+        )
+        .await?;
+    let mut days: BTreeMap<NaiveDate, AirDay> = BTreeMap::new();
+    for row in rows {
+        let day: NaiveDate = row.get(0);
+        let aqi: Option<i16> = row.get(1);
+        let primary: Vec<String> = row.get(2);
+        days.insert(
+            day,
+            AirDay {
+                day,
+                aqi: aqi.and_then(|a| u16::try_from(a).ok()),
+                primary: primary.iter().filter_map(|p| Parameter::parse(p)).collect(),
+                concentrations: DailyConcentrations::default(),
+            },
+        );
+    }
+    for ((day, _), c) in concentrations.iter_mut() {
+        days.entry(*day)
+            .or_insert_with(|| AirDay {
+                day: *day,
+                aqi: None,
+                primary: Vec::new(),
+                concentrations: DailyConcentrations::default(),
+            })
+            .concentrations = *c;
+    }
+    Ok(days.into_values().collect())
+}
+
+/// An area's days of `from..=to`: each day's concentrations as the mean over the area's
+/// stations, and its daily AQI from them.
+///
+/// # Errors
+/// When a query fails.
+pub async fn area_days(
+    client: &impl GenericClient,
+    area: &AreaForStats,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<AirDay>, DbError> {
+    let concentrations = daily_concentrations(client, &area.stations, from, to).await?;
+    let mut by_day: BTreeMap<NaiveDate, Vec<DailyConcentrations>> = BTreeMap::new();
+    for ((day, _), c) in concentrations {
+        by_day.entry(day).or_default().push(c);
+    }
+    let mut days = Vec::with_capacity(by_day.len());
+    for (day, mut stations) in by_day {
+        // The area's stations without a row that day report nothing.
+        stations.resize(
+            area.stations.len().max(stations.len()),
+            DailyConcentrations::default(),
+        );
+        let (mean, _) = area_daily(&stations, area.min_reporting_share);
+        let report = daily_aqi(Edition::for_beijing_day(day), &mean).ok();
+        days.push(AirDay {
+            day,
+            aqi: report.as_ref().and_then(|r| r.aqi),
+            primary: report.map(|r| r.primary).unwrap_or_default(),
+            concentrations: mean,
+        });
+    }
+    Ok(days)
+}
+
+/// The valid daily statistics of `stations`, by (day, station).
+async fn daily_concentrations(
+    client: &impl GenericClient,
+    stations: &[String],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<BTreeMap<(NaiveDate, String), DailyConcentrations>, DbError> {
+    let rows = client
+        .query(
+            "SELECT day, station_code, parameter_code, statistic, value FROM daily_stat
+             WHERE station_code = ANY($1) AND day BETWEEN $2 AND $3 AND valid
+               AND value IS NOT NULL",
+            &[&stations, &from, &to],
+        )
+        .await?;
+    let mut out: BTreeMap<(NaiveDate, String), DailyConcentrations> = BTreeMap::new();
+    for row in rows {
+        let day: NaiveDate = row.get(0);
+        let station: String = row.get(1);
+        let parameter: &str = row.get(2);
+        let statistic: &str = row.get(3);
+        let value: f64 = row.get(4);
+        let c = out.entry((day, station)).or_default();
+        let slot = match (parameter, statistic) {
+            ("so2", "mean") => &mut c.so2_24h_ug_m3,
+            ("no2", "mean") => &mut c.no2_24h_ug_m3,
+            ("co", "mean") => &mut c.co_24h_mg_m3,
+            ("pm10", "mean") => &mut c.pm10_24h_ug_m3,
+            ("pm25", "mean") => &mut c.pm25_24h_ug_m3,
+            ("o3", "max_8h") => &mut c.o3_8h_max_ug_m3,
+            ("o3", "max_1h") => &mut c.o3_1h_max_ug_m3,
+            _ => continue,
+        };
+        *slot = Some(value);
+    }
+    Ok(out)
+}

@@ -113,6 +113,7 @@ impl Publisher {
         Site::check(&settings).map_err(PublisherError::Site)?;
         let topics = settings.broker.topics()?;
         let pool = settings.database.pool()?;
+        metrics::watch_pool(&pool);
         {
             let mut client = pool.get().await.map_err(DbError::from)?;
             envmon_core::db::migrate(&mut client).await?;

@@ -177,6 +177,14 @@ impl Drop for Unacknowledged {
     }
 }
 
+/// Every ingest metric in the OpenMetrics text format (what a process that
+/// runs only ingest serves, without the build and process series).
+pub fn render() -> String {
+    let mut registry = Registry::default();
+    register(&mut registry);
+    envmon_core::metrics::encode(&registry)
+}
+
 /// Adds every ingest metric to `registry`.
 pub fn register(registry: &mut Registry) {
     let metrics: [&dyn Metric; 15] = [

@@ -187,6 +187,14 @@ fn pool_size() -> Option<f64> {
     pools_status().map(|status| status.max_size as f64)
 }
 
+/// Every publisher metric in the OpenMetrics text format (what a process that
+/// runs only the publisher serves, without the build and process series).
+pub fn render() -> String {
+    let mut registry = Registry::default();
+    register(&mut registry);
+    envmon_core::metrics::encode(&registry)
+}
+
 /// Adds every publisher metric to `registry`.
 pub fn register(registry: &mut Registry) {
     let metrics: [&dyn Metric; 12] = [

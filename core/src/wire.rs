@@ -93,6 +93,12 @@ pub struct StationState {
     /// of the state itself (a snapshot carries none).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub revisions: Vec<Revision>,
+    /// On the live topic: when ingest committed this state, so a publisher
+    /// can tell how far behind the commits it relays (its live lag). Not
+    /// part of the state either: publishers take it off before clients see
+    /// the state, and a snapshot carries none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub committed_at: Option<DateTime<Utc>>,
 }
 
 impl StationState {
@@ -109,6 +115,7 @@ impl StationState {
             }
         }
         self.updated_at = self.updated_at.max(other.updated_at);
+        self.committed_at = self.committed_at.max(other.committed_at);
         if let Some(incoming) = other.aqi
             && self
                 .aqi
@@ -170,6 +177,7 @@ mod tests {
             aqi: None,
             water: None,
             revisions: Vec::new(),
+            committed_at: None,
         }
     }
 

@@ -289,6 +289,7 @@ impl Ingest {
         // The MQTT loop outlives the writer, to send its last acknowledgements.
         let writer_done = CancellationToken::new();
         let (deliveries_tx, deliveries_rx) = mpsc::channel(DELIVERY_QUEUE);
+        metrics::watch_delivery_queue(&deliveries_tx);
         let readiness = health::Readiness {
             broker: self.source.connection(),
             database_ok: Arc::clone(&self.writer.database_ok),

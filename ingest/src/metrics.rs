@@ -1,9 +1,16 @@
 //! Ingest's Prometheus metrics. They change in `events` (with the log line
-//! they belong to) and in the stages that have no log line per message.
+//! they belong to) and in the stages that have no log line per message;
+//! the queue's depth is read from the queue itself when scraped.
 
+use std::sync::Mutex;
+
+use envmon_core::metrics::computed::ComputedGauge;
 use envmon_core::metrics::{
-    Counter, Gauge, Histogram, LabeledCounter, Metric, render as render_all,
+    Counter, Gauge, Histogram, LabeledCounter, Metric, Registry, register_all,
 };
+use tokio::sync::mpsc;
+
+use crate::input::Input;
 
 /// Messages taken in, by source (`mqtt`, `hj212`).
 pub(crate) static MESSAGES_RECEIVED: LabeledCounter = LabeledCounter::new(
@@ -99,9 +106,88 @@ pub(crate) static PARTITIONS_DROPPED: Counter = Counter::new(
     "Monthly partitions dropped by retention.",
 );
 
-/// Every ingest metric in the text exposition format.
+/// MQTT messages received and not yet acknowledged to the broker: in the
+/// queue, in the batch being written, or committed and waiting for their
+/// acknowledgement to be sent. Kept by [`Unacknowledged`].
+pub(crate) static UNACKNOWLEDGED: Gauge = Gauge::new(
+    "envmon_ingest_unacknowledged_messages",
+    "MQTT messages received and not yet acknowledged to the broker (queued, being written, or committed and waiting to be acknowledged).",
+);
+
+/// Deliveries waiting in the queue for the writer.
+static QUEUE_DEPTH: ComputedGauge = ComputedGauge::new(
+    "envmon_ingest_queue_depth",
+    "Deliveries (MQTT messages, HJ 212 packets) waiting in the queue for the writer.",
+    queue_depth,
+);
+
+/// The delivery queues of the ingest daemons running in this process (one
+/// in production, several in tests), held weakly so that the queue still
+/// closes when its daemon stops.
+static QUEUES: Mutex<Vec<mpsc::WeakSender<Input>>> = Mutex::new(Vec::new());
+
+/// Lets the queue of `deliveries` be measured for as long as it is open.
+pub(crate) fn watch_delivery_queue(deliveries: &mpsc::Sender<Input>) {
+    let mut queues = QUEUES.lock().unwrap_or_else(|e| e.into_inner());
+    queues.retain(|queue| queue.strong_count() > 0);
+    queues.push(deliveries.downgrade());
+}
+
+/// The deliveries waiting in every open queue; none before ingest runs.
+fn queue_depth() -> Option<f64> {
+    let queues = QUEUES.lock().unwrap_or_else(|e| e.into_inner());
+    let open: Vec<_> = queues
+        .iter()
+        .filter_map(mpsc::WeakSender::upgrade)
+        .collect();
+    drop(queues);
+    if open.is_empty() {
+        return None;
+    }
+    let waiting: usize = open
+        .iter()
+        .map(|queue| queue.max_capacity() - queue.capacity())
+        .sum();
+    Some(waiting as f64)
+}
+
+/// Counts one MQTT message in [`UNACKNOWLEDGED`] from its receipt until
+/// it is acknowledged or given up (its connection is gone, so the broker
+/// will deliver it again): it lives in the delivery and goes with it.
+#[derive(Debug)]
+pub(crate) struct Unacknowledged(());
+
+impl Unacknowledged {
+    /// Counts a message just received.
+    pub(crate) fn received() -> Self {
+        UNACKNOWLEDGED.add(1);
+        Self(())
+    }
+}
+
+impl Clone for Unacknowledged {
+    fn clone(&self) -> Self {
+        Self::received()
+    }
+}
+
+impl Drop for Unacknowledged {
+    fn drop(&mut self) {
+        UNACKNOWLEDGED.add(-1);
+    }
+}
+
+/// Every ingest metric in the OpenMetrics text format (what a process that
+/// runs only ingest serves, without the build and process series).
 pub fn render() -> String {
-    let metrics: [&dyn Metric; 13] = [
+    let mut registry = Registry::default();
+    register(&mut registry);
+    envmon_core::metrics::encode(&registry)
+}
+
+/// Adds every ingest metric to `registry`.
+pub fn register(registry: &mut Registry) {
+    let metrics: [&dyn Metric; 15] = [
         &MESSAGES_RECEIVED,
         &READINGS_STORED,
         &DEAD_LETTERS,
@@ -115,6 +201,8 @@ pub fn render() -> String {
         &DATABASE_UP,
         &MAINTENANCE_PASSES,
         &PARTITIONS_DROPPED,
+        &UNACKNOWLEDGED,
+        &QUEUE_DEPTH,
     ];
-    render_all(&metrics)
+    register_all(registry, &metrics);
 }

@@ -37,6 +37,9 @@ pub(crate) struct Delivery {
     pub(crate) received_at: DateTime<Utc>,
     /// The message.
     pub(crate) publish: Publish,
+    /// Counted as unacknowledged while the delivery lives (kept for its
+    /// drop).
+    pub(crate) _unacknowledged: crate::metrics::Unacknowledged,
 }
 
 /// The state of the broker connection, shared with the writer and health.
@@ -198,6 +201,7 @@ impl MqttSource {
                         epoch,
                         received_at: Utc::now(),
                         publish,
+                        _unacknowledged: crate::metrics::Unacknowledged::received(),
                     };
                     // The channel holds more than the broker's in-flight
                     // window, so this rarely waits; if the writer is gone we

@@ -508,7 +508,9 @@ impl Committer {
         }
         .emit();
         self.rollup.notify_one();
+        let committed_at = Utc::now();
         for mut state in committed.states {
+            state.committed_at = Some(committed_at);
             if let Some(earlier) = self.live_pending.remove(&state.station) {
                 // Revisions are news once: keep the unpublished ones.
                 let mut revisions = earlier.revisions;

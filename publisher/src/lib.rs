@@ -137,6 +137,7 @@ impl Publisher {
         Site::check(&settings).map_err(PublisherError::Site)?;
         let topics = settings.broker.topics()?;
         let pool = settings.database.pool()?;
+        metrics::watch_pool(&pool);
         {
             let mut client = pool.get().await?;
             envmon_core::db::migrate(&mut client).await?;

@@ -1,5 +1,6 @@
 //! Prometheus metrics, scraped from the real `envmon ingest` and
-//! `envmon publish` processes after real traffic.
+//! `envmon publish` processes after real traffic: OpenMetrics text, with
+//! the daemons' own series, the build and the process's figures.
 
 use std::time::Duration;
 
@@ -19,11 +20,34 @@ async fn scrape(addr: std::net::SocketAddr) -> String {
     assert!(
         response
             .header("content-type")
-            .is_some_and(|t| t.starts_with("text/plain; version=0.0.4")),
+            .is_some_and(|t| t.starts_with("application/openmetrics-text; version=1.0.0")),
         "{:?}",
         response.headers
     );
+    assert!(response.body.ends_with("# EOF\n"), "{}", response.body);
     response.body
+}
+
+/// The series every envmon process exposes, whatever it runs: the build
+/// and the process's own figures, each within what a test process can be.
+fn assert_build_and_process_series(text: &str) {
+    let version = format!(
+        "envmon_build_info{{version=\"{}\"}}",
+        env!("CARGO_PKG_VERSION")
+    );
+    assert_eq!(sample(text, &version), Some(1.0), "{text}");
+    let memory = sample(text, "process_resident_memory_bytes").unwrap();
+    assert!((1e6..4e9).contains(&memory), "{memory} bytes resident");
+    let cpu = sample(text, "process_cpu_seconds_total").unwrap();
+    assert!((0.0..600.0).contains(&cpu), "{cpu} CPU seconds");
+    let fds = sample(text, "process_open_fds").unwrap();
+    assert!((3.0..10_000.0).contains(&fds), "{fds} open descriptors");
+    let started = sample(text, "process_start_time_seconds").unwrap();
+    let now = chrono::Utc::now().timestamp() as f64;
+    assert!(
+        (now - 600.0..=now + 1.0).contains(&started),
+        "started at {started}, now {now}"
+    );
 }
 
 async fn mosquitto_pub(broker: &TestBroker, topic: &str, payload: &str) {
@@ -148,6 +172,23 @@ async fn metrics_count_real_traffic_in_ingest_and_publisher() {
     .await;
     // An ingest process exposes only ingest's metrics.
     assert!(!ingest.contains("envmon_http_requests_total"));
+    assert_build_and_process_series(&ingest);
+    // Everything received was committed and acknowledged: nothing waits.
+    wait_for(
+        "ingest's queue and acknowledgements to drain",
+        Duration::from_secs(10),
+        || async {
+            let text = scrape(ingest_metrics).await;
+            match (
+                sample(&text, "envmon_ingest_queue_depth"),
+                sample(&text, "envmon_ingest_unacknowledged_messages"),
+            ) {
+                (Some(0.0), Some(0.0)) => Ok(()),
+                other => Err(format!("queue, unacknowledged: {other:?}")),
+            }
+        },
+    )
+    .await;
 
     // A station the registry does not know, once the station directory is
     // old enough (5 s) that a miss reloads it and decodes again: one dead
@@ -206,6 +247,45 @@ async fn metrics_count_real_traffic_in_ingest_and_publisher() {
         1.0,
     );
     assert!(!publisher.contains("/no/such/route"));
+    assert_build_and_process_series(&publisher);
+    assert!(!publisher.contains("envmon_ingest_"));
+    // The pool: the 4 connections the test processes are given.
+    expect("envmon_publisher_database_pool_size", 4.0);
+    let in_use = sample(&publisher, "envmon_publisher_database_pool_in_use").unwrap();
+    assert!((0.0..=4.0).contains(&in_use), "{in_use} in use");
+    // The newest air reading was observed at 19:00 Shanghai time.
+    let newest = chrono::DateTime::parse_from_rfc3339("2026-11-25T19:00:00+08:00").unwrap();
+    let expected_age = (chrono::Utc::now() - newest.to_utc()).num_seconds() as f64;
+    let age = sample(
+        &publisher,
+        "envmon_publisher_data_age_seconds{kind=\"air\"}",
+    )
+    .unwrap();
+    assert!(
+        (age - expected_age).abs() < 120.0,
+        "air data {age} s old, expected about {expected_age}"
+    );
+    assert_eq!(
+        sample(
+            &publisher,
+            "envmon_publisher_data_age_seconds{kind=\"river\"}"
+        ),
+        None,
+        "no river data was sent"
+    );
+    // Ingest's live states carry their commit time: the lag since the last
+    // one relayed is measured, and short. Clients never see that time.
+    wait_for("the live lag", Duration::from_secs(10), || async {
+        let text = scrape(publisher_metrics).await;
+        match sample(&text, "envmon_publisher_live_lag_seconds") {
+            Some(lag) if (0.0..60.0).contains(&lag) => Ok(()),
+            other => Err(format!("{other:?}")),
+        }
+    })
+    .await;
+    let frames = drain_text_frames(&mut live).await;
+    assert!(frames.contains("1141A"), "{frames}");
+    assert!(!frames.contains("committed_at"), "{frames}");
 
     // A client that leaves is no longer counted.
     live.close(None).await.unwrap();
@@ -222,4 +302,18 @@ async fn metrics_count_real_traffic_in_ingest_and_publisher() {
         },
     )
     .await;
+}
+
+/// The text frames a live client has been sent so far, joined.
+async fn drain_text_frames(live: &mut crate::helpers::system::LiveClient) -> String {
+    use futures_util::StreamExt;
+    let mut frames = String::new();
+    while let Ok(Some(Ok(frame))) =
+        tokio::time::timeout(Duration::from_millis(500), live.next()).await
+    {
+        if let tokio_tungstenite::tungstenite::Message::Text(text) = frame {
+            frames.push_str(&text);
+        }
+    }
+    frames
 }

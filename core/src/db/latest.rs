@@ -51,6 +51,7 @@ pub fn states_from_rows(rows: &[Row]) -> Vec<StationState> {
                 aqi: None,
                 water: None,
                 revisions: Vec::new(),
+                committed_at: None,
             });
         state.updated_at = state.updated_at.max(observed_at);
         state.readings.insert(parameter, value);

@@ -169,7 +169,14 @@ impl LiveFeed {
             }
             Ok(LiveTopic::State { .. }) => {
                 match serde_json::from_slice::<StationState>(&publish.payload) {
-                    Ok(state) => self.hub.apply_update(state),
+                    Ok(mut state) => {
+                        // Clients are not told when ingest committed.
+                        if let Some(committed_at) = state.committed_at.take() {
+                            crate::metrics::state_relayed(committed_at);
+                        }
+                        crate::metrics::state_seen(state.kind, state.updated_at);
+                        self.hub.apply_update(state);
+                    }
                     Err(error) => {
                         tracing::debug!(topic, error = %error, "Ignoring malformed live message.");
                     }
@@ -216,7 +223,12 @@ async fn reload(pool: &Pool, hub: &Hub) {
         Err(error) => tracing::warn!(error = %error, "Cannot reach the database to reload."),
     }
     match load_states(pool).await {
-        Ok(states) => hub.apply_reload(states),
+        Ok(states) => {
+            for state in &states {
+                crate::metrics::state_seen(state.kind, state.updated_at);
+            }
+            hub.apply_reload(states);
+        }
         Err(error) => tracing::warn!(error = %error, "Cannot reload live state from the database."),
     }
 }

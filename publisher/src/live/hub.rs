@@ -538,6 +538,7 @@ mod tests {
             aqi: None,
             water: None,
             revisions: Vec::new(),
+            committed_at: None,
         }
     }
 

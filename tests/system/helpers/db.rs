@@ -42,9 +42,16 @@ async fn connect(url: &str) -> Client {
     client
 }
 
+/// What `build_template` puts in, beside the migrations and the registry:
+/// changed whenever it does, so no older template is reused.
+const TEMPLATE_RECIPE: &str = "migrations, stations, areas";
+
 fn template_name() -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let sources = MIGRATIONS.iter().map(|m| m.sql).chain([SHANGHAI_REGISTRY]);
+    let sources = MIGRATIONS
+        .iter()
+        .map(|m| m.sql)
+        .chain([SHANGHAI_REGISTRY, TEMPLATE_RECIPE]);
     for byte in sources.flat_map(str::bytes) {
         hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
     }

@@ -17,8 +17,8 @@
 //! - `writer`: batches, decodes, checks, commits, acknowledges.
 //! - [`store`]: the binary COPY and merge of one batch in one transaction.
 //! - `maintenance`: partitions ahead, expired ones dropped.
-//! - `rollup`: hourly means, daily statistics and the indices (through
-//!   `indices`) for what each batch marked pending.
+//! - `rollup`: hourly means, daily statistics and the indices for what
+//!   each batch marked pending.
 //! - [`alarms`]: staff alarms from the configured rules, evaluated on
 //!   their own connection after the rollup has computed the indices.
 //! - [`dead_letter`]: refused payloads and their reasons.
@@ -37,7 +37,6 @@ pub mod decode;
 mod events;
 mod health;
 mod hj212_listener;
-mod indices;
 mod input;
 pub mod inspect;
 mod live;

@@ -184,11 +184,6 @@ impl Store {
         &self.client
     }
 
-    /// The session, for the rollup's own transactions.
-    pub(crate) fn client_mut(&mut self) -> &mut Client {
-        &mut self.client
-    }
-
     /// Whether the session has been lost and must be reopened.
     pub fn is_closed(&self) -> bool {
         self.client.is_closed()

@@ -16,7 +16,8 @@
 //! - [`qc`]: flags implausible readings (range, spike, flatline).
 //! - `writer`: batches, decodes, checks, commits, acknowledges.
 //! - [`store`]: the binary COPY and merge of one batch in one transaction.
-//! - `maintenance`: partitions ahead, expired ones dropped.
+//! - `maintenance`: partitions ahead, expired ones dropped, the dead-letter
+//!   table kept to its cap.
 //! - `rollup`: hourly means, daily statistics and the indices for what
 //!   each batch marked pending.
 //! - [`alarms`]: staff alarms from the configured rules, evaluated on
@@ -228,7 +229,6 @@ impl Ingest {
             topics: settings.broker.topics()?,
             live: LivePublisher::new(client.clone()),
             wake: rollup_wake,
-            dead_letter_max_rows: i64::from(settings.dead_letter_max_rows),
         };
         let alarms = alarms::AlarmWorker {
             database: settings.database.clone(),
@@ -237,6 +237,7 @@ impl Ingest {
         let maintenance = maintenance::MaintenanceWorker {
             database: settings.database.clone(),
             settings: settings.retention.clone(),
+            dead_letter_max_rows: i64::from(settings.dead_letter_max_rows),
         };
         // The first pass before anything writes: every table has this
         // month's partition, and no partition is made under the writer. A

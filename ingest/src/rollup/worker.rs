@@ -36,14 +36,7 @@ pub(crate) struct RollupWorker {
     pub(crate) live: LivePublisher,
     /// Signalled by the writer after each commit.
     pub(crate) wake: Arc<Notify>,
-    /// The dead-letter table keeps at most this many rows, the newest.
-    pub(crate) dead_letter_max_rows: i64,
 }
-
-/// Keeps the newest dead letters only: a misconfigured sensor sending
-/// garbage every second must not fill the disk.
-const TRIM_DEAD_LETTERS: &str = "DELETE FROM dead_letter
-    WHERE id <= (SELECT max(id) FROM dead_letter) - $1";
 
 /// How long the worker lets marks gather after a commit wakes it.
 const SETTLE: Duration = Duration::from_millis(250);
@@ -154,16 +147,6 @@ impl RollupWorker {
         let codes: Vec<&str> = touched.iter().map(StationCode::as_str).collect();
         for state in latest::load_states(&*client, Some(&codes)).await? {
             self.live.publish(&self.topics, &state);
-        }
-        let trimmed = client
-            .execute(TRIM_DEAD_LETTERS, &[&self.dead_letter_max_rows])
-            .await?;
-        if trimmed > 0 {
-            tracing::warn!(
-                trimmed,
-                kept = self.dead_letter_max_rows,
-                "Dropped the oldest dead letters."
-            );
         }
         Ok(())
     }

@@ -381,11 +381,8 @@ impl std::fmt::Display for ErrorChain<'_> {
 
 /// Applies migrations and creates the reading partitions around now.
 async fn prepare_database(settings: &db::DatabaseSettings) -> Result<(), DbError> {
-    let (mut client, connection) = settings.connect().await?;
-    let connection = tokio::spawn(connection);
+    let mut client = settings.open_session("migrations").await?;
     db::migrate(&mut client).await?;
     db::ensure_reading_partitions(&client, Utc::now(), 1, 3).await?;
-    drop(client);
-    let _ = connection.await;
     Ok(())
 }

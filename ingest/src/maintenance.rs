@@ -71,11 +71,9 @@ impl MaintenanceWorker {
 
     /// One pass as of now, on a connection of its own.
     pub(crate) async fn pass(&self) -> Result<(), DbError> {
-        let (client, connection) = self.database.connect().await?;
-        let connection = tokio::spawn(connection);
+        let client = self.database.open_session("maintenance").await?;
         let report = run_maintenance(&client, &self.settings, Utc::now()).await;
         drop(client);
-        let _ = connection.await;
         let report = match report {
             Ok(report) => report,
             Err(error) => {

@@ -209,13 +209,7 @@ impl Collector {
             .as_ref()
             .is_none_or(tokio_postgres::Client::is_closed)
         {
-            let (client, connection) = self.database.connect().await?;
-            tokio::spawn(async move {
-                if let Err(error) = connection.await {
-                    tracing::debug!(error = %error, "Directory session closed.");
-                }
-            });
-            self.session = Some(client);
+            self.session = Some(self.database.open_session("station directory").await?);
         }
         let client = self.session.as_ref().expect("opened just above");
         let registry = Registry::load(client).await?;

@@ -23,37 +23,43 @@ use crate::input::{Hj212Input, Input, hj212_topic};
 use crate::qc::QcState;
 use crate::stations::{RELOAD_INTERVAL, Registry, StationDirectory};
 
-/// A delivery after decoding and admission: the records to store, and the
-/// dead letters of what was refused (all of it, or only readings from the
-/// future or older than retention, one letter per reason).
+/// A delivery after decoding and admission: the records to store, and
+/// what was refused (all of it, or only readings from the future or older
+/// than retention, one refusal per reason).
 #[derive(Debug, Default)]
 struct Decoded {
     records: Vec<Record>,
-    letters: Vec<DeadLetter>,
+    refused: Vec<Refused>,
+}
+
+/// A refusal on its way to the dead letters.
+#[derive(Debug)]
+struct Refused {
+    letter: DeadLetter,
+    /// Why, when judged here; `None` for what the TCP listener refused,
+    /// against its own directory, and has counted already.
+    error: Option<DecodeError>,
 }
 
 impl Decoded {
-    fn refused(letter: DeadLetter) -> Self {
+    fn refused(letter: DeadLetter, error: Option<DecodeError>) -> Self {
         Self {
             records: Vec::new(),
-            letters: vec![letter],
+            refused: vec![Refused { letter, error }],
         }
     }
 
-    /// Whether it was refused whole for what a newer directory may know:
-    /// a station not (yet) registered, or a logger secret just set.
+    /// Whether it was refused whole, here, for what a newer directory may
+    /// know ([`DecodeError::may_pass_after_reload`]).
     fn may_pass_after_reload(&self) -> bool {
         self.records.is_empty()
-            && self.letters.first().is_some_and(|letter| {
-                letter.reason_code == "unknown_station"
-                    || letter.reason_code == "hj212_unknown_mn"
-                    || LOGGER_REFUSALS.contains(&letter.reason_code)
-            })
+            && self
+                .refused
+                .first()
+                .and_then(|refused| refused.error.as_ref())
+                .is_some_and(DecodeError::may_pass_after_reload)
     }
 }
-
-/// The reason codes of an HJ 212 logger that is not let in.
-const LOGGER_REFUSALS: [&str; 3] = ["hj212_password", "hj212_no_secret", "hj212_network"];
 /// Takes deliveries, decodes and checks them, and hands batches over.
 pub(super) struct Collector {
     pub(super) database: DatabaseSettings,
@@ -130,10 +136,7 @@ impl Collector {
     ) -> Result<bool, WriterError> {
         self.refresh_directory().await;
         let mut decoded = self.decode(&input);
-        // What the TCP listener refused it judged against its own directory.
-        let judged_here = !matches!(input, Input::Refused(_));
-        if judged_here && decoded.may_pass_after_reload() && self.directory.is_stale(Instant::now())
-        {
+        if decoded.may_pass_after_reload() && self.directory.is_stale(Instant::now()) {
             let mut backoff = Backoff::new(Duration::from_millis(100), MAX_RETRY_DELAY);
             loop {
                 match self.reload_directory().await {
@@ -155,24 +158,21 @@ impl Collector {
             }
             batch.records.push((received_at, record));
         }
-        for letter in decoded.letters {
+        for Refused { letter, error } in decoded.refused {
             // Counted once, on the final answer: a stale directory
-            // decodes twice. The TCP listener counts its own refusals.
-            if judged_here {
+            // decodes twice.
+            if let Some(error) = error {
                 events::PayloadRefused {
                     topic: &letter.topic,
                     reason: letter.reason_code,
                 }
                 .emit();
-                if let Some(reason) = LOGGER_REFUSALS
-                    .into_iter()
-                    .find(|code| *code == letter.reason_code)
-                {
+                if let Some(refusal) = error.logger_refusal() {
                     events::LoggerRefused {
                         transport: "mqtt",
                         from: &letter.topic,
                         mn: None,
-                        reason,
+                        reason: refusal.code(),
                     }
                     .emit();
                 }
@@ -235,18 +235,22 @@ impl Collector {
                 hj212_topic(input.peer),
                 &input.raw,
             ),
-            Input::Refused(letter) => return Decoded::refused(letter.clone()),
+            Input::Refused(letter) => return Decoded::refused(letter.clone(), None),
         };
         let received_at = input.received_at();
-        let letter = |error: &DecodeError| {
-            DeadLetter::from_error(received_at, topic.clone(), payload.clone(), error)
+        let refused = |error: DecodeError| Refused {
+            letter: DeadLetter::from_error(received_at, topic.clone(), payload.clone(), &error),
+            error: Some(error),
         };
         match outcome.and_then(|records| admit(records, received_at, self.window)) {
             Ok(admitted) => Decoded {
                 records: admitted.records,
-                letters: admitted.refused.iter().map(letter).collect(),
+                refused: admitted.refused.into_iter().map(refused).collect(),
             },
-            Err(error) => Decoded::refused(letter(&error)),
+            Err(error) => Decoded {
+                records: Vec::new(),
+                refused: vec![refused(error)],
+            },
         }
     }
 

@@ -18,9 +18,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::{Batch, MAX_RETRY_DELAY, Request, WriterError, back_off};
 use crate::events;
-use crate::input::Input;
+use crate::input::{Delivery, Input};
 use crate::live::LivePublisher;
-use crate::mqtt::{AckOutcome, Acker, Delivery};
+use crate::mqtt::{AckOutcome, Acker};
 use crate::store::Store;
 
 /// How soon acknowledgements the MQTT loop could not take are offered again.

@@ -1,5 +1,5 @@
 //! envmon ingest: sensor messages from MQTT into PostgreSQL, acknowledged
-//! only after they are committed, then published as live state.
+//! only after they are committed, then published as station states.
 //!
 //! # Layout
 //!
@@ -23,7 +23,8 @@
 //! - [`alarms`]: staff alarms from the configured rules, evaluated on
 //!   their own connection after the rollup has computed the indices.
 //! - [`dead_letter`]: refused payloads and their reasons.
-//! - `live`: committed state out on `live/{kind}/{station}`.
+//! - `state_publisher`: committed station states out on
+//!   `live/{kind}/{station}`, for the publishers.
 //! - `health`: `/healthz` and `/readyz`.
 //! - `supervisor`: every task above under its name; the first to fail
 //!   ends the daemon.
@@ -40,13 +41,13 @@ mod health;
 mod hj212_listener;
 mod input;
 pub mod inspect;
-mod live;
 mod maintenance;
 pub mod metrics;
 mod mqtt;
 pub mod qc;
 mod rollup;
 pub mod settings;
+mod state_publisher;
 mod stations;
 pub mod store;
 mod supervisor;
@@ -72,8 +73,8 @@ pub use supervisor::{Task, TaskFailure};
 pub use writer::WriterError;
 
 use crate::hj212_listener::LoggerGate;
-use crate::live::LivePublisher;
 use crate::mqtt::MqttSource;
+use crate::state_publisher::StatePublisher;
 use crate::stations::{Registry, StationDirectory};
 use crate::store::Store;
 use crate::supervisor::Supervisor;
@@ -84,8 +85,8 @@ use crate::writer::Writer;
 /// never waits on the writer and keeps answering the broker's pings.
 const DELIVERY_QUEUE: usize = 8192;
 
-/// Requests (acknowledgements, live publishes) waiting for the MQTT loop:
-/// one batch's acknowledgements plus its live updates.
+/// Requests (acknowledgements, station-state publishes) waiting for the
+/// MQTT loop: one batch's acknowledgements plus its station states.
 const MQTT_REQUEST_QUEUE: usize = 8192;
 
 /// Our QoS 1 publishes in flight to the broker.
@@ -197,8 +198,8 @@ impl Ingest {
         options.set_clean_session(false);
         options.set_manual_acks(true);
         // rumqttc takes no request (acknowledgements included) while this
-        // many of our QoS 1 publishes (live state) wait for the broker's
-        // PUBACK; its default of 100 let live updates hold back
+        // many of our QoS 1 publishes (station states) wait for the broker's
+        // PUBACK; its default of 100 let station states hold back
         // acknowledgements under load.
         options.set_inflight(MQTT_OUTGOING_INFLIGHT);
         let (client, eventloop) = AsyncClient::new(options, MQTT_REQUEST_QUEUE);
@@ -212,7 +213,7 @@ impl Ingest {
             topics,
             directory,
             acker: source.acker(),
-            live: LivePublisher::new(client.clone()),
+            states: StatePublisher::new(client.clone()),
             batch_max_messages: settings.batch_max_messages.max(1),
             batch_max_wait: settings.batch_max_wait,
             window: admit::Window {
@@ -227,7 +228,7 @@ impl Ingest {
         let rollup = rollup::RollupWorker {
             database: settings.database.clone(),
             topics: settings.broker.topics()?,
-            live: LivePublisher::new(client.clone()),
+            states: StatePublisher::new(client.clone()),
             wake: rollup_wake,
         };
         let alarms = alarms::AlarmWorker {

@@ -49,7 +49,7 @@ impl Connection {
     }
 }
 
-/// Acknowledges delivered messages, but only those of the live connection.
+/// Acknowledges delivered messages, but only those of the current connection.
 #[derive(Debug, Clone)]
 pub(crate) struct Acker {
     client: AsyncClient,

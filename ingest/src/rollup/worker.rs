@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::marks::{MARKS_PER_RUN, run_once};
 use super::statements::Statements;
-use crate::live::LivePublisher;
+use crate::state_publisher::StatePublisher;
 use crate::stations::{Registry, StationDirectory};
 
 /// Why the rollup stopped before it was asked to.
@@ -33,7 +33,7 @@ pub enum RollupError {
 pub(crate) struct RollupWorker {
     pub(crate) database: DatabaseSettings,
     pub(crate) topics: Topics,
-    pub(crate) live: LivePublisher,
+    pub(crate) states: StatePublisher,
     /// Signalled by the writer after each commit.
     pub(crate) wake: Arc<Notify>,
 }
@@ -146,7 +146,7 @@ impl RollupWorker {
         }
         let codes: Vec<&str> = touched.iter().map(StationCode::as_str).collect();
         for state in latest::load_states(&*client, Some(&codes)).await? {
-            self.live.publish(&self.topics, &state);
+            self.states.publish(&self.topics, &state);
         }
         Ok(())
     }

@@ -1,6 +1,6 @@
 //! The committing half of the writer: commits each batch the collector
 //! hands over, then acknowledges its messages and publishes the stations'
-//! new live state. Commit, then acknowledge: a message whose batch did not
+//! new state. Commit, then acknowledge: a message whose batch did not
 //! commit is never acknowledged.
 
 use std::collections::{BTreeMap, VecDeque};
@@ -19,30 +19,30 @@ use tokio_util::sync::CancellationToken;
 use super::{Batch, MAX_RETRY_DELAY, Request, WriterError, back_off};
 use crate::events;
 use crate::input::{Delivery, Input};
-use crate::live::LivePublisher;
 use crate::mqtt::{AckOutcome, Acker};
+use crate::state_publisher::StatePublisher;
 use crate::store::Store;
 
 /// How soon acknowledgements the MQTT loop could not take are offered again.
 const ACK_RETRY_INTERVAL: Duration = Duration::from_millis(10);
 
-/// Live state goes out at most this often: under load the writer commits a
+/// Station states go out at most this often: under load the writer commits a
 /// hundred small batches a second, and one update per station per commit
 /// would cost the broker and every subscriber more than the readings do.
-const LIVE_INTERVAL: Duration = Duration::from_millis(20);
-/// Commits batches, acknowledges their messages, publishes live state.
+const PUBLISH_INTERVAL: Duration = Duration::from_millis(20);
+/// Commits batches, acknowledges their messages, publishes station states.
 pub(super) struct Committer {
     pub(super) database: DatabaseSettings,
     pub(super) store: Option<Store>,
     pub(super) acker: Acker,
-    pub(super) live: LivePublisher,
+    pub(super) states: StatePublisher,
     pub(super) database_ok: Arc<AtomicBool>,
     pub(super) rollup: Arc<tokio::sync::Notify>,
     pub(super) pending_acks: VecDeque<Delivery>,
     /// Committed states not yet published, the newest of each station.
-    pub(super) live_pending: BTreeMap<StationCode, StationState>,
-    /// When live state last went out.
-    pub(super) live_sent: tokio::time::Instant,
+    pub(super) unpublished: BTreeMap<StationCode, StationState>,
+    /// When station states last went out.
+    pub(super) published_at: tokio::time::Instant,
 }
 
 impl Committer {
@@ -65,14 +65,14 @@ impl Committer {
                     () = tokio::time::sleep(ACK_RETRY_INTERVAL), if !self.pending_acks.is_empty() => {
                         self.flush_acks();
                     }
-                    () = tokio::time::sleep_until(self.live_sent + LIVE_INTERVAL),
-                        if !self.live_pending.is_empty() => self.publish_live(topics),
+                    () = tokio::time::sleep_until(self.published_at + PUBLISH_INTERVAL),
+                        if !self.unpublished.is_empty() => self.publish_states(topics),
                 }
             };
             let Some(batch) = batch else { break };
             self.commit(batch, topics, shutdown).await?;
         }
-        self.publish_live(topics);
+        self.publish_states(topics);
         // Give the last acknowledgements a moment to reach the MQTT loop.
         let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
         while !self.pending_acks.is_empty() && tokio::time::Instant::now() < deadline {
@@ -142,26 +142,26 @@ impl Committer {
         .emit();
         self.rollup.notify_one();
         for mut state in committed.states {
-            if let Some(earlier) = self.live_pending.remove(&state.station) {
+            if let Some(earlier) = self.unpublished.remove(&state.station) {
                 // Revisions are news once: keep the unpublished ones.
                 let mut revisions = earlier.revisions;
                 revisions.append(&mut state.revisions);
                 state.revisions = revisions;
             }
-            self.live_pending.insert(state.station.clone(), state);
+            self.unpublished.insert(state.station.clone(), state);
         }
-        if self.live_sent.elapsed() >= LIVE_INTERVAL {
-            self.publish_live(topics);
+        if self.published_at.elapsed() >= PUBLISH_INTERVAL {
+            self.publish_states(topics);
         }
         Ok(())
     }
 
     /// Publishes the committed states not yet published.
-    fn publish_live(&mut self, topics: &Topics) {
-        for state in std::mem::take(&mut self.live_pending).into_values() {
-            self.live.publish(topics, &state);
+    fn publish_states(&mut self, topics: &Topics) {
+        for state in std::mem::take(&mut self.unpublished).into_values() {
+            self.states.publish(topics, &state);
         }
-        self.live_sent = tokio::time::Instant::now();
+        self.published_at = tokio::time::Instant::now();
     }
 
     /// The open store, reconnecting when the session was lost.

@@ -1,5 +1,5 @@
 //! The writer: gathers deliveries into batches, decodes them, commits each
-//! batch, then acknowledges its messages and publishes the new live state.
+//! batch, then acknowledges its messages and publishes the stations' new state.
 //!
 //! The order is the guarantee: commit, then acknowledge. A message whose
 //! batch did not commit is never acknowledged, so the broker redelivers it.
@@ -37,9 +37,9 @@ use crate::dead_letter::DeadLetter;
 use crate::decode::Record;
 use crate::events;
 use crate::input::{Delivery, Input};
-use crate::live::LivePublisher;
 use crate::mqtt::Acker;
 use crate::qc::QcState;
+use crate::state_publisher::StatePublisher;
 use crate::stations::StationDirectory;
 use crate::store::Store;
 
@@ -67,7 +67,7 @@ pub(crate) struct Writer {
     pub(crate) topics: Topics,
     pub(crate) directory: StationDirectory,
     pub(crate) acker: Acker,
-    pub(crate) live: LivePublisher,
+    pub(crate) states: StatePublisher,
     pub(crate) batch_max_messages: usize,
     pub(crate) batch_max_wait: Duration,
     /// How far from their receipt readings may be dated.
@@ -122,12 +122,12 @@ impl Writer {
             database: self.database,
             store: self.store,
             acker: self.acker,
-            live: self.live,
+            states: self.states,
             database_ok: self.database_ok,
             rollup: self.rollup,
             pending_acks: self.pending_acks,
-            live_pending: BTreeMap::new(),
-            live_sent: tokio::time::Instant::now(),
+            unpublished: BTreeMap::new(),
+            published_at: tokio::time::Instant::now(),
         };
         let topics = collector.topics.clone();
         // Either half failing stops the other, as shutdown would.

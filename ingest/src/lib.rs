@@ -223,7 +223,6 @@ impl Ingest {
             database_ok: Arc::new(AtomicBool::new(true)),
             qc: qc::QcState::default(),
             rollup: Arc::clone(&rollup_wake),
-            pending_acks: std::collections::VecDeque::new(),
         };
         let rollup = rollup::RollupWorker {
             database: settings.database.clone(),

@@ -20,7 +20,6 @@
 mod collector;
 mod committer;
 
-use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -36,7 +35,7 @@ use crate::admit::Window;
 use crate::dead_letter::DeadLetter;
 use crate::decode::Record;
 use crate::events;
-use crate::input::{Delivery, Input};
+use crate::input::Input;
 use crate::mqtt::Acker;
 use crate::qc::QcState;
 use crate::state_publisher::StatePublisher;
@@ -44,7 +43,7 @@ use crate::stations::StationDirectory;
 use crate::store::Store;
 
 use collector::Collector;
-use committer::Committer;
+use committer::{Committer, ReconnectingStore};
 
 /// The longest pause between attempts to write a failed batch.
 const MAX_RETRY_DELAY: Duration = Duration::from_secs(5);
@@ -78,9 +77,6 @@ pub(crate) struct Writer {
     pub(crate) qc: QcState,
     /// Wakes the rollup worker after each commit.
     pub(crate) rollup: Arc<tokio::sync::Notify>,
-    /// Committed messages whose acknowledgement the MQTT loop could not take
-    /// yet, oldest first.
-    pub(crate) pending_acks: VecDeque<Delivery>,
 }
 
 /// A batch decoded and checked, ready to commit.
@@ -118,17 +114,17 @@ impl Writer {
             database_ok: Arc::clone(&self.database_ok),
             refresh_tried: None,
         };
-        let committer = Committer {
+        let store = ReconnectingStore {
             database: self.database,
             store: self.store,
-            acker: self.acker,
-            states: self.states,
-            database_ok: self.database_ok,
-            rollup: self.rollup,
-            pending_acks: self.pending_acks,
-            unpublished: BTreeMap::new(),
-            published_at: tokio::time::Instant::now(),
         };
+        let committer = Committer::new(
+            store,
+            self.acker,
+            self.states,
+            self.database_ok,
+            self.rollup,
+        );
         let topics = collector.topics.clone();
         // Either half failing stops the other, as shutdown would.
         let halt = shutdown.child_token();

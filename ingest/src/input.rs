@@ -8,11 +8,11 @@ use std::net::SocketAddr;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use envmon_core::StationCode;
+use rumqttc::Publish;
 use tokio::sync::oneshot;
 
 use crate::dead_letter::DeadLetter;
 use crate::decode::hj212::Packet;
-use crate::mqtt::Delivery;
 
 /// One unit of work for the writer.
 #[derive(Debug)]
@@ -23,6 +23,21 @@ pub(crate) enum Input {
     Hj212(Hj212Input),
     /// Bytes from a logger that could not be used, to be kept.
     Refused(DeadLetter),
+}
+
+/// One MQTT message as received, with the connection it came on (which
+/// decides whether it may still be acknowledged).
+#[derive(Debug, Clone)]
+pub(crate) struct Delivery {
+    /// Which connection delivered it (increments on every ConnAck).
+    pub(crate) epoch: u64,
+    /// When it was received.
+    pub(crate) received_at: DateTime<Utc>,
+    /// The message.
+    pub(crate) publish: Publish,
+    /// Counted as unacknowledged while the delivery lives (kept for its
+    /// drop).
+    pub(crate) _unacknowledged: crate::metrics::Unacknowledged,
 }
 
 /// A data packet from a TCP logger, waiting for its commit.

@@ -1,5 +1,5 @@
 //! envmon ingest: sensor messages from MQTT into PostgreSQL, acknowledged
-//! only after they are committed, then published as live state.
+//! only after they are committed, then published as station states.
 //!
 //! # Layout
 //!
@@ -16,13 +16,15 @@
 //! - [`qc`]: flags implausible readings (range, spike, flatline).
 //! - `writer`: batches, decodes, checks, commits, acknowledges.
 //! - [`store`]: the binary COPY and merge of one batch in one transaction.
-//! - `maintenance`: partitions ahead, expired ones dropped.
-//! - `rollup`: hourly means, daily statistics and the indices (through
-//!   `indices`) for what each batch marked pending.
+//! - `maintenance`: partitions ahead, expired ones dropped, the dead-letter
+//!   table kept to its cap.
+//! - `rollup`: hourly means, daily statistics and the indices for what
+//!   each batch marked pending.
 //! - [`alarms`]: staff alarms from the configured rules, evaluated on
 //!   their own connection after the rollup has computed the indices.
 //! - [`dead_letter`]: refused payloads and their reasons.
-//! - `live`: committed state out on `live/{kind}/{station}`.
+//! - `state_publisher`: committed station states out on
+//!   `live/{kind}/{station}`, for the publishers.
 //! - `health`: `/healthz` and `/readyz`.
 //! - `supervisor`: every task above under its name; the first to fail
 //!   ends the daemon.
@@ -37,16 +39,15 @@ pub mod decode;
 mod events;
 mod health;
 mod hj212_listener;
-mod indices;
 mod input;
 pub mod inspect;
-mod live;
 mod maintenance;
 pub mod metrics;
 mod mqtt;
 pub mod qc;
 mod rollup;
 pub mod settings;
+mod state_publisher;
 mod stations;
 pub mod store;
 mod supervisor;
@@ -72,8 +73,8 @@ pub use supervisor::{Task, TaskFailure};
 pub use writer::WriterError;
 
 use crate::hj212_listener::LoggerGate;
-use crate::live::LivePublisher;
 use crate::mqtt::MqttSource;
+use crate::state_publisher::StatePublisher;
 use crate::stations::{Registry, StationDirectory};
 use crate::store::Store;
 use crate::supervisor::Supervisor;
@@ -84,8 +85,8 @@ use crate::writer::Writer;
 /// never waits on the writer and keeps answering the broker's pings.
 const DELIVERY_QUEUE: usize = 8192;
 
-/// Requests (acknowledgements, live publishes) waiting for the MQTT loop:
-/// one batch's acknowledgements plus its live updates.
+/// Requests (acknowledgements, station-state publishes) waiting for the
+/// MQTT loop: one batch's acknowledgements plus its station states.
 const MQTT_REQUEST_QUEUE: usize = 8192;
 
 /// Our QoS 1 publishes in flight to the broker.
@@ -197,8 +198,8 @@ impl Ingest {
         options.set_clean_session(false);
         options.set_manual_acks(true);
         // rumqttc takes no request (acknowledgements included) while this
-        // many of our QoS 1 publishes (live state) wait for the broker's
-        // PUBACK; its default of 100 let live updates hold back
+        // many of our QoS 1 publishes (station states) wait for the broker's
+        // PUBACK; its default of 100 let station states hold back
         // acknowledgements under load.
         options.set_inflight(MQTT_OUTGOING_INFLIGHT);
         let (client, eventloop) = AsyncClient::new(options, MQTT_REQUEST_QUEUE);
@@ -212,7 +213,7 @@ impl Ingest {
             topics,
             directory,
             acker: source.acker(),
-            live: LivePublisher::new(client.clone()),
+            states: StatePublisher::new(client.clone()),
             batch_max_messages: settings.batch_max_messages.max(1),
             batch_max_wait: settings.batch_max_wait,
             window: admit::Window {
@@ -222,14 +223,12 @@ impl Ingest {
             database_ok: Arc::new(AtomicBool::new(true)),
             qc: qc::QcState::default(),
             rollup: Arc::clone(&rollup_wake),
-            pending_acks: std::collections::VecDeque::new(),
         };
         let rollup = rollup::RollupWorker {
             database: settings.database.clone(),
             topics: settings.broker.topics()?,
-            live: LivePublisher::new(client.clone()),
+            states: StatePublisher::new(client.clone()),
             wake: rollup_wake,
-            dead_letter_max_rows: i64::from(settings.dead_letter_max_rows),
         };
         let alarms = alarms::AlarmWorker {
             database: settings.database.clone(),
@@ -238,6 +237,7 @@ impl Ingest {
         let maintenance = maintenance::MaintenanceWorker {
             database: settings.database.clone(),
             settings: settings.retention.clone(),
+            dead_letter_max_rows: i64::from(settings.dead_letter_max_rows),
         };
         // The first pass before anything writes: every table has this
         // month's partition, and no partition is made under the writer. A
@@ -382,11 +382,8 @@ impl std::fmt::Display for ErrorChain<'_> {
 
 /// Applies migrations and creates the reading partitions around now.
 async fn prepare_database(settings: &db::DatabaseSettings) -> Result<(), DbError> {
-    let (mut client, connection) = settings.connect().await?;
-    let connection = tokio::spawn(connection);
+    let mut client = settings.open_session("migrations").await?;
     db::migrate(&mut client).await?;
     db::ensure_reading_partitions(&client, Utc::now(), 1, 3).await?;
-    drop(client);
-    let _ = connection.await;
     Ok(())
 }

@@ -12,35 +12,21 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use envmon_core::backoff::Backoff;
 use envmon_core::failover::Failover;
-use rumqttc::{AsyncClient, Event, EventLoop, Outgoing, Packet, Publish, QoS, SubscribeReasonCode};
+use rumqttc::{AsyncClient, Event, EventLoop, Outgoing, Packet, QoS, SubscribeReasonCode};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::events;
-use crate::input::Input;
+use crate::input::{Delivery, Input};
 
 /// The longest pause between reconnection attempts.
 const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(10);
 
 /// How long a clean disconnect may take on shutdown before we just close.
 const DISCONNECT_GRACE: Duration = Duration::from_secs(3);
-
-/// One message as received, with the connection it came on.
-#[derive(Debug, Clone)]
-pub(crate) struct Delivery {
-    /// Which connection delivered it (increments on every ConnAck).
-    pub(crate) epoch: u64,
-    /// When it was received.
-    pub(crate) received_at: DateTime<Utc>,
-    /// The message.
-    pub(crate) publish: Publish,
-    /// Counted as unacknowledged while the delivery lives (kept for its
-    /// drop).
-    pub(crate) _unacknowledged: crate::metrics::Unacknowledged,
-}
 
 /// The state of the broker connection, shared with the writer and health.
 #[derive(Debug, Default)]
@@ -63,7 +49,7 @@ impl Connection {
     }
 }
 
-/// Acknowledges delivered messages, but only those of the live connection.
+/// Acknowledges delivered messages, but only those of the current connection.
 #[derive(Debug, Clone)]
 pub(crate) struct Acker {
     client: AsyncClient,

@@ -160,12 +160,7 @@ impl Store {
     /// # Errors
     /// Fails when PostgreSQL cannot be reached.
     pub async fn connect(settings: &DatabaseSettings) -> Result<Self, DbError> {
-        let (client, connection) = settings.connect().await?;
-        tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                tracing::warn!(error = %error, "Store connection closed.");
-            }
-        });
+        let client = settings.open_session("writer").await?;
         client.batch_execute(CREATE_STAGING).await?;
         let prepared = Prepared {
             merge_readings: client.prepare(MERGE_READINGS).await?,
@@ -182,11 +177,6 @@ impl Store {
     /// The session, for queries outside a batch.
     pub(crate) fn client(&self) -> &Client {
         &self.client
-    }
-
-    /// The session, for the rollup's own transactions.
-    pub(crate) fn client_mut(&mut self) -> &mut Client {
-        &mut self.client
     }
 
     /// Whether the session has been lost and must be reopened.

@@ -75,6 +75,24 @@ impl DatabaseSettings {
         config.connect(connector).await.map_err(DbError::Open)
     }
 
+    /// One long-lived session of a daemon's own, its I/O half already
+    /// running on the runtime: what every single-connection worker needs,
+    /// in one place. `purpose` names the session in the log line when the
+    /// connection fails; the caller sees the failure as a closed client
+    /// ([`Client::is_closed`]) or a failing statement, and reconnects.
+    ///
+    /// # Errors
+    /// As [`Self::connect`].
+    pub async fn open_session(&self, purpose: &'static str) -> Result<Client, DbError> {
+        let (client, connection) = self.connect().await?;
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::warn!(session = purpose, error = %error, "Database session lost.");
+            }
+        });
+        Ok(client)
+    }
+
     /// A connection pool for these settings. Connections open lazily.
     ///
     /// # Errors

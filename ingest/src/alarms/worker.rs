@@ -50,7 +50,7 @@ impl AlarmWorker {
                 () = shutdown.cancelled() => return,
             }
             if client.as_ref().is_none_or(Client::is_closed) {
-                client = match self.connect().await {
+                client = match self.database.open_session("alarms").await {
                     Ok(client) => Some(client),
                     Err(error) => {
                         tracing::warn!(error = %error, "Alarm worker cannot connect; retrying.");
@@ -65,16 +65,6 @@ impl AlarmWorker {
                 tracing::warn!(error = %error, "Alarm evaluation failed; retrying next round.");
             }
         }
-    }
-
-    async fn connect(&self) -> Result<Client, DbError> {
-        let (client, connection) = self.database.connect().await?;
-        tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                tracing::debug!(error = %error, "Alarm worker connection ended.");
-            }
-        });
-        Ok(client)
     }
 
     /// One evaluation of every rule, in one transaction.

@@ -230,6 +230,26 @@ pub enum DecodeError {
 }
 
 impl DecodeError {
+    /// Whether a newer station directory may let the payload pass: its
+    /// station or its logger's MN not (yet) registered, or its logger not
+    /// let in (a secret or networks just changed).
+    pub fn may_pass_after_reload(&self) -> bool {
+        matches!(
+            self,
+            Self::UnknownStation(_)
+                | Self::Hj212(hj212::Hj212Error::UnknownMn(_) | hj212::Hj212Error::Refused { .. })
+        )
+    }
+
+    /// Why an HJ 212 logger whose MN is registered was not let in, when
+    /// that is the reason.
+    pub fn logger_refusal(&self) -> Option<hj212::Refusal> {
+        match self {
+            Self::Hj212(hj212::Hj212Error::Refused { refusal, .. }) => Some(*refusal),
+            _ => None,
+        }
+    }
+
     /// A stable, machine-readable reason code.
     pub fn code(&self) -> &'static str {
         match self {
@@ -287,6 +307,23 @@ mod tests {
         let station = StationCode::parse("1141A").unwrap();
         let error = decode(StationKind::Air, &station, b"hello", &directory()).unwrap_err();
         assert_eq!(error.code(), "unknown_format");
+    }
+
+    #[test]
+    fn only_what_a_newer_directory_may_know_is_worth_a_reload() {
+        let station = StationCode::parse("1141A").unwrap();
+        let refused = DecodeError::Hj212(hj212::Hj212Error::Refused {
+            mn: "M".into(),
+            refusal: hj212::Refusal::Password,
+        });
+        assert!(DecodeError::UnknownStation(station).may_pass_after_reload());
+        assert!(
+            DecodeError::Hj212(hj212::Hj212Error::UnknownMn("M".into())).may_pass_after_reload()
+        );
+        assert!(refused.may_pass_after_reload());
+        assert!(!DecodeError::UnknownFormat.may_pass_after_reload());
+        assert_eq!(refused.logger_refusal(), Some(hj212::Refusal::Password));
+        assert_eq!(DecodeError::UnknownFormat.logger_refusal(), None);
     }
 
     proptest! {

@@ -124,13 +124,7 @@ impl LoggerGate {
             .as_ref()
             .is_none_or(tokio_postgres::Client::is_closed)
         {
-            let (client, connection) = self.database.connect().await?;
-            tokio::spawn(async move {
-                if let Err(error) = connection.await {
-                    tracing::debug!(error = %error, "Logger directory session closed.");
-                }
-            });
-            reload.session = Some(client);
+            reload.session = Some(self.database.open_session("logger directory").await?);
         }
         let client = reload.session.as_ref().expect("opened just above");
         Registry::load(client).await

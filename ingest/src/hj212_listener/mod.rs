@@ -10,7 +10,7 @@
 //! answer), after a pause that keeps guessing slow, and disconnected; its
 //! packet is kept only as a dead letter, password masked.
 //!
-//! Packets that pass are joined when split, and complete data packets go
+//! Packets that pass are assembled when split, and complete data packets go
 //! to the writer. A data packet that asks for an answer is answered (9014)
 //! only after its readings are committed, so a logger that gets no answer
 //! resends, and a resend is harmless; other packets that ask for an answer

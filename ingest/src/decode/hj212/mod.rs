@@ -12,7 +12,7 @@
 //!   secret, and over TCP the logger's address against its networks.
 //! - [`reply_for`] (`reply`): the 9014/9013 answer a packet asks for;
 //!   [`refusal_for`]: the 9011 answer to a logger that is not let in.
-//! - [`Reassembler`] (`reassembly`): the parts of a split transfer joined.
+//! - [`Reassembler`] (`reassembly`): the parts of a split transfer assembled.
 //! - [`records_from_packet`] (`records`, `command`, `codes`, `flags`): a data
 //!   packet → a [`Record`](super::Record) in canonical units, labelled by the
 //!   end of its interval, each value with its [`QualityFlag`](envmon_core::QualityFlag).

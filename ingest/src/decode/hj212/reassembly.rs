@@ -2,10 +2,10 @@
 //!
 //! A sender that cannot fit its data area in one frame spreads the factors
 //! over PNUM frames, each a complete frame with its own QN and CRC. The
-//! parts are joined by (MN, CN, DataTime, PNUM), not by QN: consecutive
+//! parts are grouped by (MN, CN, DataTime, PNUM), not by QN: consecutive
 //! parts get consecutive QNs (reference packets E5 and E6, QN …001 and
 //! …002). Answering each part (Flag bit A) is done per frame, before
-//! joining ([`reply_for`](super::reply_for)).
+//! assembly ([`reply_for`](super::reply_for)).
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -54,15 +54,15 @@ impl Reassembler {
     }
 
     /// Takes a packet: a whole packet comes straight back, a part is held
-    /// until its transfer is complete and then comes back joined.
+    /// until its transfer is complete and then comes back assembled.
     ///
-    /// The joined packet has the header of part 1 (its QN among them), the
+    /// The assembled packet has the header of part 1 (its QN among them), the
     /// factors and CP fields of all parts in PNO order, and no `split`. A
     /// part that arrives twice (re-sent when no answer came) replaces the
     /// earlier copy.
     ///
     /// # Errors
-    /// [`Hj212Error::Field`] when the joined parts give one factor field
+    /// [`Hj212Error::Field`] when the assembled parts give one factor field
     /// twice; the transfer is dropped.
     pub fn push(&mut self, packet: Packet) -> Result<Option<Packet>, Hj212Error> {
         let Some(split) = packet.split.filter(|s| s.pnum > 1) else {
@@ -91,7 +91,7 @@ impl Reassembler {
                 .groups
                 .remove(index)
                 .expect("the index was found or pushed just above");
-            return join(group.parts.into_values()).map(Some);
+            return assemble(group.parts.into_values()).map(Some);
         }
         self.evict_over_bound();
         Ok(None)
@@ -127,22 +127,22 @@ impl Reassembler {
     }
 }
 
-/// Joins the parts of one transfer, in PNO order.
-fn join(parts: impl IntoIterator<Item = Packet>) -> Result<Packet, Hj212Error> {
+/// Assembles the parts of one transfer into one packet, in PNO order.
+fn assemble(parts: impl IntoIterator<Item = Packet>) -> Result<Packet, Hj212Error> {
     let mut parts = parts.into_iter();
-    let Some(mut joined) = parts.next() else {
+    let Some(mut assembled) = parts.next() else {
         return Err(Hj212Error::Incomplete { have: 0, pnum: 0 });
     };
-    joined.split = None;
+    assembled.split = None;
     for part in parts {
         for factor in part.factors {
-            match joined.factors.iter_mut().find(|f| f.code == factor.code) {
+            match assembled.factors.iter_mut().find(|f| f.code == factor.code) {
                 Some(existing) => {
                     for (suffix, value) in &factor.fields {
                         existing.add(suffix, value)?;
                     }
                 }
-                None => joined.factors.push(factor),
+                None => assembled.factors.push(factor),
             }
         }
         // DataTime is the same in every part (it is in the key).
@@ -150,9 +150,9 @@ fn join(parts: impl IntoIterator<Item = Packet>) -> Result<Packet, Hj212Error> {
             .fields
             .into_iter()
             .filter(|(name, _)| name != "DataTime");
-        joined.fields.extend(fields);
+        assembled.fields.extend(fields);
     }
-    Ok(joined)
+    Ok(assembled)
 }
 
 #[cfg(test)]
@@ -180,13 +180,13 @@ mod tests {
             None
         );
         assert_eq!(reassembler.held(), 2);
-        let joined = reassembler
+        let assembled = reassembler
             .push(part(2, 2, 3, "w21011-Avg=2"))
             .unwrap()
             .unwrap();
-        assert_eq!(joined.qn.as_deref(), Some("1"));
-        assert_eq!(joined.split, None);
-        let codes: Vec<_> = joined.factors.iter().map(|f| f.code.as_str()).collect();
+        assert_eq!(assembled.qn.as_deref(), Some("1"));
+        assert_eq!(assembled.split, None);
+        let codes: Vec<_> = assembled.factors.iter().map(|f| f.code.as_str()).collect();
         assert_eq!(codes, ["w21003", "w21011", "w01001"]);
         assert_eq!(reassembler.held(), 0);
         assert_eq!(reassembler.incomplete(), None);

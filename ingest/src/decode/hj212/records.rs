@@ -21,7 +21,7 @@ use crate::decode::{DecodeError, Record, StationLookup};
 /// packet's PW must be the station's secret (see [`authenticate`]; the
 /// networks apply to TCP only). Only data
 /// uploads (2011, 2051, 2061, 2031) are accepted. The parts of a split
-/// transfer are joined when all are in the payload.
+/// transfer are assembled when all are in the payload.
 ///
 /// # Errors
 /// The first reason the payload cannot be used: any framing, CRC or parse

@@ -24,7 +24,7 @@
 //! wanted, not split) and an empty CP. A 2005 packet (Flag 0–3) gets the
 //! 2017 form too, the README's default; a 2025 packet (version 2) gets
 //! Flag=8. Each part of a split transfer is answered with its own QN, so
-//! answer frames as they are parsed, before joining.
+//! answer frames as they are parsed, before assembly.
 
 use std::fmt::Write as _;
 

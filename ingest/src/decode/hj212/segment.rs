@@ -218,7 +218,7 @@ fn parse_flag(text: &str) -> Result<Flag, Hj212Error> {
 
 /// PNUM/PNO: both or neither, 1 ≤ PNO ≤ PNUM ≤ 9999. They are accepted
 /// without Flag bit D (seen in practice, reference README §10 item 6), but
-/// bit D without them is refused: the parts could not be joined.
+/// bit D without them is refused: the parts could not be assembled.
 fn split(
     flag: Option<&str>,
     pnum: Option<&str>,

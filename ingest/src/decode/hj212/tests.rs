@@ -292,7 +292,7 @@ fn minute_and_daily_means_end_one_interval_after_data_time() {
 }
 
 #[test]
-fn split_parts_in_one_payload_are_joined() {
+fn split_parts_in_one_payload_are_assembled() {
     let part = |qn: u32, pno: u8, factors: &str| {
         framed(&format!(
             "QN={qn};ST=21;CN=2031;PW=1;MN=X;Flag=7;PNUM=2;PNO={pno};\
@@ -309,11 +309,11 @@ fn split_parts_in_one_payload_are_joined() {
     assert_eq!(records[0].readings.len(), 2);
     assert_eq!(records[0].observed_at, utc("2024-03-15T16:00:00Z"));
 
-    // E5 and E6 join by (MN, CN, DataTime, PNUM) although their QNs differ.
+    // E5 and E6 are grouped by (MN, CN, DataTime, PNUM) although their QNs differ.
     let mut reassembler = Reassembler::new(8);
     assert_eq!(reassembler.push(packet_of(example("E5"))).unwrap(), None);
-    let joined = reassembler.push(packet_of(example("E6"))).unwrap().unwrap();
-    assert_eq!(joined.factors.len(), 4);
+    let assembled = reassembler.push(packet_of(example("E6"))).unwrap().unwrap();
+    assert_eq!(assembled.factors.len(), 4);
 }
 
 #[test]

@@ -1,7 +1,8 @@
-//! Publishing committed state on `live/{kind}/{station}`.
+//! Publishing committed station states on the `live/{kind}/{station}`
+//! topics, from which the publishers feed the public live stream.
 //!
 //! Only committed state is published, so a consumer never shows a value the
-//! database does not hold. Live messages are best effort: each carries the
+//! database does not hold. These messages are best effort: each carries the
 //! station's whole state, and publishers snapshot from the database on
 //! start, so a lost one is repaired by the next.
 
@@ -11,11 +12,11 @@ use rumqttc::{AsyncClient, QoS};
 
 /// Publishes station states through the ingest's MQTT session.
 #[derive(Debug, Clone)]
-pub(crate) struct LivePublisher {
+pub(crate) struct StatePublisher {
     client: AsyncClient,
 }
 
-impl LivePublisher {
+impl StatePublisher {
     pub(crate) fn new(client: AsyncClient) -> Self {
         Self { client }
     }
@@ -36,7 +37,7 @@ impl LivePublisher {
             .client
             .try_publish(topic, QoS::AtLeastOnce, false, payload)
         {
-            tracing::warn!(station = %state.station, error = %error, "Dropping live update; broker queue full.");
+            tracing::warn!(station = %state.station, error = %error, "Dropping a station state; broker queue full.");
         }
     }
 }

@@ -1,5 +1,5 @@
-//! The whole application: the public HTTP routes, the live routes and the
-//! staff routes, each owned by its module, merged under the layers every
+//! The whole application: the public HTTP routes, health, the live routes
+//! and the staff routes, each owned by its module, merged under the layers every
 //! response passes (console separation, CORS, security headers, metrics,
 //! tracing). Kept apart from serving so tests can call it directly.
 
@@ -12,17 +12,19 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::error::ApiError;
+use crate::health::HealthState;
 use crate::live::LiveState;
 use crate::security_headers::SecurityHeaders;
 use crate::staff::StaffState;
 use crate::state::AppState;
-use crate::{cors, http, live, security_headers, site, staff};
+use crate::{cors, health, http, live, security_headers, site, staff};
 
 /// The whole public application.
 pub(crate) fn app(state: AppState) -> Router {
     let timeout = state.settings.request_timeout;
     let bounded = Router::new()
         .merge(http::router(&state))
+        .merge(health::router().with_state(HealthState::from_ref(&state)))
         .merge(staff::router().with_state(StaffState::from_ref(&state)))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,

@@ -9,7 +9,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 /// Headers a cross-origin script may read.
-const EXPOSE: &str = "ETag, Link, Retry-After, Content-Disposition";
+const EXPOSE: &str = "ETag, Link, Retry-After, Content-Disposition, Envmon-Stale";
 /// Headers a cross-origin request may send.
 const ALLOW_HEADERS: &str = "If-None-Match, Last-Event-ID, Accept";
 /// How long a browser may reuse a preflight answer, in seconds.

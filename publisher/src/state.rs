@@ -10,6 +10,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::Settings;
 use crate::charts::Charts;
+use crate::database_health::DatabaseHealth;
+use crate::health::HealthState;
 use crate::latest_cache::LatestCache;
 use crate::live::{Admission, Hub, LiveState};
 use crate::rate_limit::RateLimiter;
@@ -26,6 +28,9 @@ pub(crate) struct AppState {
     pub(crate) rate_limiter: Arc<RateLimiter>,
     pub(crate) latest_cache: Arc<LatestCache>,
     pub(crate) broker_connected: Arc<AtomicBool>,
+    /// Whether PostgreSQL answered last time; answers from memory are
+    /// marked stale while it does not.
+    pub(crate) database: Arc<DatabaseHealth>,
     /// Cancelled on shutdown, so live clients are closed with a reason.
     pub(crate) shutdown: CancellationToken,
     /// Chart font, render cache and attribution.
@@ -45,6 +50,16 @@ impl FromRef<AppState> for LiveState {
             live: Arc::clone(&app.live),
             admission: Arc::clone(&app.admission),
             shutdown: app.shutdown.clone(),
+        }
+    }
+}
+
+impl FromRef<AppState> for HealthState {
+    fn from_ref(app: &AppState) -> Self {
+        Self {
+            broker_connected: Arc::clone(&app.broker_connected),
+            database: Arc::clone(&app.database),
+            pool: app.pool.clone(),
         }
     }
 }

@@ -1,5 +1,5 @@
 //! The public HTTP routes: open data (stations, readings, indices, alerts,
-//! charts, oEmbed), the dashboard and its embeds, and health. Each module
+//! charts, oEmbed), the dashboard and its embeds. Each module
 //! owns its routes and `router` merges them; the application module
 //! adds the live and staff routes.
 
@@ -10,8 +10,8 @@ mod completeness;
 mod dashboard;
 mod embed;
 mod format;
-mod health;
 mod indices;
+mod latest;
 mod oembed;
 mod openapi;
 mod query;
@@ -31,6 +31,7 @@ use crate::state::AppState;
 pub(crate) fn router(state: &AppState) -> Router<AppState> {
     let public = Router::new()
         .merge(stations::router())
+        .merge(latest::router())
         .merge(readings::router())
         .merge(indices::router())
         .merge(openapi::router())
@@ -45,6 +46,5 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .merge(public)
         .merge(embed::router())
-        .merge(health::router())
         .merge(dashboard::router())
 }

@@ -7,6 +7,7 @@ mod alerts;
 mod caching;
 mod charts;
 mod completeness;
+mod compression;
 mod dashboard;
 mod embed;
 mod format;
@@ -26,7 +27,7 @@ use axum::{Router, middleware};
 use crate::rate_limit;
 use crate::state::AppState;
 
-/// The public routes. Open data is cacheable, cross-origin and rate-limited
+/// The public routes. Open data is cacheable, compressed and rate-limited
 /// per address; charts set their own validators, tied to the data drawn.
 pub(crate) fn router(state: &AppState) -> Router<AppState> {
     let public = Router::new()
@@ -39,6 +40,8 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .layer(middleware::from_fn(caching::conditional))
         .merge(charts::router())
         .merge(oembed::router())
+        .layer(compression::layer())
+        .layer(middleware::from_fn(compression::weaken_etag_when_encoded))
         .layer(middleware::from_fn_with_state(
             Arc::clone(&state.rate_limiter),
             rate_limit::limit,

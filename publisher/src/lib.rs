@@ -36,6 +36,8 @@ pub mod metrics;
 mod public_notices;
 mod public_url;
 mod rate_limit;
+#[cfg(test)]
+mod route_tests;
 mod security_headers;
 pub mod settings;
 mod site;
@@ -55,7 +57,6 @@ use envmon_core::db::DbError;
 use envmon_core::topic::InvalidPrefix;
 use rumqttc::AsyncClient;
 use tokio::net::TcpListener;
-use tokio_util::sync::CancellationToken;
 
 pub use settings::Settings;
 pub use supervisor::TaskError;
@@ -67,9 +68,8 @@ pub mod chart_bench {
     pub use crate::charts::sample::{SampleChart, SampleRenderer};
 }
 
-use crate::charts::{Attribution, Charts};
 use crate::health::HealthState;
-use crate::live::{Admission, Hub, LiveFeed, NoticeTrust};
+use crate::live::{Hub, LiveFeed, NoticeTrust};
 use crate::site::Site;
 use crate::state::AppState;
 use crate::supervisor::Supervisor;
@@ -186,33 +186,7 @@ impl Publisher {
             connected: Arc::clone(&broker_connected),
             trust,
         };
-        let charts = Arc::new(Charts::new(
-            settings.chart_font.as_deref().map(std::path::Path::new),
-            settings.chart_cache_entries,
-            Attribution {
-                zh: settings.attribution_zh.clone(),
-                en: settings.attribution_en.clone(),
-            },
-        ));
-        let sign_in = Arc::new(staff::SignIn::new(&settings));
-        let state = AppState {
-            charts,
-            rate_limiter: rate_limit::RateLimiter::from_settings(&settings),
-            latest_cache: Arc::default(),
-            admission: Arc::new(Admission::new(
-                settings.max_live_clients,
-                settings.max_live_clients_per_address,
-            )),
-            settings: Arc::new(settings),
-            pool,
-            live,
-            broker_connected,
-            database: Arc::default(),
-            shutdown: CancellationToken::new(),
-            staff: Arc::new(staff),
-            site,
-            sign_in,
-        };
+        let state = AppState::new(settings, pool, live, staff, site, broker_connected);
         Ok(Self {
             listener,
             addr,

@@ -9,7 +9,7 @@ use deadpool_postgres::Pool;
 use tokio_util::sync::CancellationToken;
 
 use crate::Settings;
-use crate::charts::Charts;
+use crate::charts::{Attribution, Charts};
 use crate::database_health::DatabaseHealth;
 use crate::health::HealthState;
 use crate::latest_cache::LatestCache;
@@ -41,6 +41,46 @@ pub(crate) struct AppState {
     pub(crate) site: Arc<Site>,
     /// Sign-in limits: per address, per name or browser, argon2 in flight.
     pub(crate) sign_in: Arc<SignIn>,
+}
+
+impl AppState {
+    /// The state of a publisher with these parts; the rest (chart cache,
+    /// limiters, admission) made from the settings.
+    pub(crate) fn new(
+        settings: Settings,
+        pool: Pool,
+        live: Arc<Hub>,
+        staff: Staff,
+        site: Arc<Site>,
+        broker_connected: Arc<AtomicBool>,
+    ) -> Self {
+        let charts = Arc::new(Charts::new(
+            settings.chart_font.as_deref().map(std::path::Path::new),
+            settings.chart_cache_entries,
+            Attribution {
+                zh: settings.attribution_zh.clone(),
+                en: settings.attribution_en.clone(),
+            },
+        ));
+        Self {
+            charts,
+            rate_limiter: RateLimiter::from_settings(&settings),
+            latest_cache: Arc::default(),
+            admission: Arc::new(Admission::new(
+                settings.max_live_clients,
+                settings.max_live_clients_per_address,
+            )),
+            sign_in: Arc::new(SignIn::new(&settings)),
+            settings: Arc::new(settings),
+            pool,
+            live,
+            broker_connected,
+            database: Arc::default(),
+            shutdown: CancellationToken::new(),
+            staff: Arc::new(staff),
+            site,
+        }
+    }
 }
 
 impl FromRef<AppState> for LiveState {

@@ -202,7 +202,7 @@ async fn a_database_outage_leaves_the_publisher_ready_serving_the_held_state_mar
                 .unwrap()
                 .json();
             match body["items"][0]["readings"]["nh3n"]["value"].as_f64() {
-                Some(value) if value == 0.42 => Ok(()),
+                Some(0.42) => Ok(()),
                 _ => Err(body.to_string()),
             }
         },

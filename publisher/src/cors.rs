@@ -1,53 +1,39 @@
 //! Cross-origin use of the public API and the live streams: any origin may
 //! read them (they are open data and carry no credentials), and a
-//! preflight `OPTIONS` is answered here. The staff console and its API are
-//! left to their own origin checks.
+//! preflight `OPTIONS` is answered here. The application applies this to
+//! the public routes only: the staff console and its API are left to their
+//! own origin checks.
 
-use axum::extract::Request;
-use axum::http::{HeaderValue, Method, StatusCode, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use std::time::Duration;
+
+use axum::http::{HeaderName, Method, header};
+use tower_http::cors::{Any, CorsLayer};
 
 /// Headers a cross-origin script may read.
-const EXPOSE: &str = "ETag, Link, Retry-After, Content-Disposition";
-/// Headers a cross-origin request may send.
-const ALLOW_HEADERS: &str = "If-None-Match, Last-Event-ID, Accept";
-/// How long a browser may reuse a preflight answer, in seconds.
-const PREFLIGHT_MAX_AGE: &str = "86400";
+const EXPOSE: [HeaderName; 5] = [
+    header::ETAG,
+    header::LINK,
+    header::RETRY_AFTER,
+    header::CONTENT_DISPOSITION,
+    HeaderName::from_static("envmon-stale"),
+];
 
-/// The middleware.
-pub(crate) async fn cors(request: Request, next: Next) -> Response {
-    let path = request.uri().path();
-    if path.starts_with("/api/v1/staff/") || path.starts_with("/staff") {
-        return next.run(request).await;
-    }
-    let mut response = if request.method() == Method::OPTIONS {
-        let mut preflight = StatusCode::NO_CONTENT.into_response();
-        let headers = preflight.headers_mut();
-        headers.insert(
-            header::ACCESS_CONTROL_ALLOW_METHODS,
-            HeaderValue::from_static("GET, HEAD, OPTIONS"),
-        );
-        headers.insert(
-            header::ACCESS_CONTROL_ALLOW_HEADERS,
-            HeaderValue::from_static(ALLOW_HEADERS),
-        );
-        headers.insert(
-            header::ACCESS_CONTROL_MAX_AGE,
-            HeaderValue::from_static(PREFLIGHT_MAX_AGE),
-        );
-        preflight
-    } else {
-        next.run(request).await
-    };
-    let headers = response.headers_mut();
-    headers.insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
-    );
-    headers.insert(
-        header::ACCESS_CONTROL_EXPOSE_HEADERS,
-        HeaderValue::from_static(EXPOSE),
-    );
-    response
+/// Headers a cross-origin request may send.
+const ALLOW_HEADERS: [HeaderName; 3] = [
+    header::IF_NONE_MATCH,
+    HeaderName::from_static("last-event-id"),
+    header::ACCEPT,
+];
+
+/// How long a browser may reuse a preflight answer.
+const PREFLIGHT_MAX_AGE: Duration = Duration::from_secs(86_400);
+
+/// The layer for the public routes.
+pub(crate) fn layer() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::HEAD, Method::OPTIONS])
+        .allow_headers(ALLOW_HEADERS)
+        .expose_headers(EXPOSE)
+        .max_age(PREFLIGHT_MAX_AGE)
 }

@@ -50,12 +50,16 @@ impl ApiError {
     /// A 429 whose `Retry-After` is `retry_after` rounded up to whole
     /// seconds, at least one: a client told "0" would come straight back.
     pub(crate) fn rate_limited(message: impl Into<String>, retry_after: Duration) -> Self {
-        let whole = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
         Self::RateLimited {
             message: message.into(),
-            retry_after_secs: whole.max(1),
+            retry_after_secs: whole_seconds(retry_after),
         }
     }
+}
+
+/// A wait as `Retry-After` says it: whole seconds, rounded up, at least one.
+pub(crate) fn whole_seconds(wait: Duration) -> u64 {
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
 }
 
 /// A pooled connection that could not be had is a database failure: the

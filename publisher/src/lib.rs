@@ -26,7 +26,9 @@ mod app;
 mod charts;
 mod client_address;
 mod cors;
+mod database_health;
 mod error;
+mod health;
 mod http;
 mod latest_cache;
 mod live;
@@ -34,6 +36,8 @@ pub mod metrics;
 mod public_notices;
 mod public_url;
 mod rate_limit;
+#[cfg(test)]
+mod route_tests;
 mod security_headers;
 pub mod settings;
 mod site;
@@ -47,12 +51,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
+use axum::extract::FromRef;
 use axum::serve::ListenerExt;
 use envmon_core::db::DbError;
 use envmon_core::topic::InvalidPrefix;
 use rumqttc::AsyncClient;
 use tokio::net::TcpListener;
-use tokio_util::sync::CancellationToken;
 
 pub use settings::Settings;
 pub use supervisor::TaskError;
@@ -64,8 +68,8 @@ pub mod chart_bench {
     pub use crate::charts::sample::{SampleChart, SampleRenderer};
 }
 
-use crate::charts::{Attribution, Charts};
-use crate::live::{Admission, Hub, LiveFeed, NoticeTrust};
+use crate::health::HealthState;
+use crate::live::{Hub, LiveFeed, NoticeTrust};
 use crate::site::Site;
 use crate::state::AppState;
 use crate::supervisor::Supervisor;
@@ -121,6 +125,8 @@ impl From<deadpool_postgres::PoolError> for PublisherError {
 pub struct Publisher {
     listener: TcpListener,
     addr: SocketAddr,
+    /// The internal `/healthz` and `/readyz` listener, when configured.
+    health: Option<(TcpListener, SocketAddr)>,
     state: AppState,
     feed: LiveFeed,
     broadcast: staff::BroadcastLoop,
@@ -149,19 +155,11 @@ impl Publisher {
         }
         live.apply_reload(snapshot::load_states(&pool).await?);
 
-        let listener =
-            TcpListener::bind(settings.listen)
-                .await
-                .map_err(|source| PublisherError::Bind {
-                    addr: settings.listen,
-                    source,
-                })?;
-        let addr = listener
-            .local_addr()
-            .map_err(|source| PublisherError::Bind {
-                addr: settings.listen,
-                source,
-            })?;
+        let (listener, addr) = bind(settings.listen).await?;
+        let health = match settings.health_listen {
+            Some(at) => Some(bind(at).await?),
+            None => None,
+        };
 
         // Publishers hold no session state worth keeping: a clean session
         // with a unique id, and the database fills any gap on reconnect.
@@ -189,35 +187,11 @@ impl Publisher {
             connected: Arc::clone(&broker_connected),
             trust,
         };
-        let charts = Arc::new(Charts::new(
-            settings.chart_font.as_deref().map(std::path::Path::new),
-            settings.chart_cache_entries,
-            Attribution {
-                zh: settings.attribution_zh.clone(),
-                en: settings.attribution_en.clone(),
-            },
-        ));
-        let sign_in = Arc::new(staff::SignIn::new(&settings));
-        let state = AppState {
-            charts,
-            rate_limiter: rate_limit::RateLimiter::from_settings(&settings),
-            latest_cache: Arc::default(),
-            admission: Arc::new(Admission::new(
-                settings.max_live_clients,
-                settings.max_live_clients_per_address,
-            )),
-            settings: Arc::new(settings),
-            pool,
-            live,
-            broker_connected,
-            shutdown: CancellationToken::new(),
-            staff: Arc::new(staff),
-            site,
-            sign_in,
-        };
+        let state = AppState::new(settings, pool, live, staff, site, broker_connected);
         Ok(Self {
             listener,
             addr,
+            health,
             state,
             feed,
             broadcast,
@@ -227,6 +201,11 @@ impl Publisher {
     /// The bound public address.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The bound internal health address, when `health_listen` is set.
+    pub fn health_addr(&self) -> Option<SocketAddr> {
+        self.health.as_ref().map(|(_, addr)| *addr)
     }
 
     /// Serves until `shutdown` completes; then closes live clients with a
@@ -283,6 +262,23 @@ impl Publisher {
                 Ok(())
             }
         });
+        tasks.spawn("database probe", {
+            let probe = Arc::clone(&self.state.database).run(self.state.pool.clone(), stop.clone());
+            async move {
+                probe.await;
+                Ok(())
+            }
+        });
+        if let Some((listener, _)) = self.health {
+            let health = health::router().with_state(HealthState::from_ref(&self.state));
+            let stop = stop.clone();
+            tasks.spawn("health server", async move {
+                axum::serve(listener, health)
+                    .with_graceful_shutdown(stop.cancelled_owned())
+                    .await
+                    .map_err(Into::into)
+            });
+        }
         let send_buffer = self.state.settings.socket_send_buffer_bytes;
         let app = app::app(self.state).into_make_service_with_connect_info::<SocketAddr>();
         let listener = self
@@ -298,6 +294,14 @@ impl Publisher {
         tracing::info!("Publisher stopped.");
         Ok(())
     }
+}
+
+/// Binds `addr` and reads back the address got (port 0 picks one).
+async fn bind(addr: SocketAddr) -> Result<(TcpListener, SocketAddr), PublisherError> {
+    let failed = |source| PublisherError::Bind { addr, source };
+    let listener = TcpListener::bind(addr).await.map_err(failed)?;
+    let bound = listener.local_addr().map_err(failed)?;
+    Ok((listener, bound))
 }
 
 /// Small writes (live frames) leave at once, and the send buffer is sized

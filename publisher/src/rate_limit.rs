@@ -1,38 +1,38 @@
 //! Requests per address on the public API: a token bucket per client
-//! address, refilled at `rate_limit_per_second` up to `rate_limit_burst`;
-//! past it the answer is 429 with `Retry-After`.
+//! address group (an IPv4 address or an IPv6 /64), refilled at
+//! `rate_limit_per_second` up to `rate_limit_burst`; past it the answer is
+//! 429 with `Retry-After`. Sign-in uses the same limiter with its own rate.
 //!
 //! Behind a load balancer or proxy, name it in `trusted_proxies` and the
 //! address it forwarded for is the client's (see `client_address`).
 
-use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use governor::Quota;
+use governor::clock::{Clock, DefaultClock};
+use governor::middleware::NoOpMiddleware;
+use governor::state::keyed::DashMapStateStore;
 
-use crate::client_address::{Network, client_address};
-use crate::error::ApiError;
+use crate::client_address::{Network, address_group, client_address};
+use crate::error::{ApiError, whole_seconds};
 
-/// Addresses tracked before idle ones (full buckets) are forgotten.
+/// Address groups tracked before idle ones (full buckets) are forgotten.
 const MAX_TRACKED: usize = 100_000;
 
-/// The buckets.
+/// A GCRA token bucket per address group (`address_group`: an IPv4
+/// address, or an IPv6 /64), from `governor`.
 #[derive(Debug)]
-pub(crate) struct RateLimiter {
-    per_second: f64,
-    burst: f64,
+pub(crate) struct RateLimiter<C: Clock = DefaultClock> {
+    buckets:
+        governor::RateLimiter<IpAddr, DashMapStateStore<IpAddr>, C, NoOpMiddleware<C::Instant>>,
+    clock: C,
     trusted_proxies: Vec<Network>,
-    buckets: Mutex<HashMap<IpAddr, Bucket>>,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Bucket {
-    tokens: f64,
-    at: Instant,
 }
 
 impl RateLimiter {
@@ -45,37 +45,40 @@ impl RateLimiter {
         ))
     }
 
+    /// `per_second` on average, `burst` at once, per address group; the
+    /// client address read through `trusted_proxies`.
     pub(crate) fn new(per_second: f64, burst: u32, trusted_proxies: Vec<Network>) -> Self {
+        Self::with_clock(per_second, burst, trusted_proxies, DefaultClock::default())
+    }
+}
+
+impl<C: Clock + Clone> RateLimiter<C> {
+    fn with_clock(per_second: f64, burst: u32, trusted_proxies: Vec<Network>, clock: C) -> Self {
+        // One token every 1/rate seconds; a rate too small to state is one a
+        // day, and a burst of zero is one.
+        let period = Duration::try_from_secs_f64(1.0 / per_second)
+            .unwrap_or(Duration::from_secs(86_400))
+            .clamp(Duration::from_nanos(1), Duration::from_secs(86_400));
+        let quota = Quota::with_period(period)
+            .expect("the period is at least a nanosecond")
+            .allow_burst(NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN));
         Self {
-            per_second: per_second.max(f64::MIN_POSITIVE),
-            burst: f64::from(burst.max(1)),
+            buckets: governor::RateLimiter::dashmap_with_clock(quota, clock.clone()),
+            clock,
             trusted_proxies,
-            buckets: Mutex::default(),
         }
     }
 
-    /// Takes a token for `address`, or says how many seconds until one.
-    pub(crate) fn check(&self, address: IpAddr, now: Instant) -> Result<(), u64> {
-        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        if buckets.len() >= MAX_TRACKED {
-            let (rate, burst) = (self.per_second, self.burst);
-            buckets.retain(|_, b| b.tokens + now.duration_since(b.at).as_secs_f64() * rate < burst);
+    /// Takes a token for the group `address` is in, or says how long until
+    /// one.
+    pub(crate) fn check(&self, address: IpAddr) -> Result<(), Duration> {
+        if self.buckets.len() >= MAX_TRACKED {
+            self.buckets.retain_recent();
+            self.buckets.shrink_to_fit();
         }
-        let bucket = buckets.entry(address).or_insert(Bucket {
-            tokens: self.burst,
-            at: now,
-        });
-        let refilled = now.duration_since(bucket.at).as_secs_f64() * self.per_second;
-        bucket.tokens = (bucket.tokens + refilled).min(self.burst);
-        bucket.at = now;
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
-            Ok(())
-        } else {
-            let wait = ((1.0 - bucket.tokens) / self.per_second).ceil();
-            // Saturating float-to-int conversion; at least one second.
-            Err((wait as u64).max(1))
-        }
+        self.buckets
+            .check_key(&address_group(address))
+            .map_err(|not_until| not_until.wait_time_from(self.clock.now()))
     }
 }
 
@@ -90,13 +93,13 @@ pub(crate) async fn limit(
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| client_address(c.0.ip(), request.headers(), &limiter.trusted_proxies));
     if let Some(peer) = peer
-        && let Err(retry_after) = limiter.check(peer, Instant::now())
+        && let Err(wait) = limiter.check(peer)
     {
-        return ApiError::rate_limited(
-            format!("too many requests from this address; retry in {retry_after} s"),
-            std::time::Duration::from_secs(retry_after),
-        )
-        .into_response();
+        let message = format!(
+            "too many requests from this address; retry in {} s",
+            whole_seconds(wait)
+        );
+        return ApiError::rate_limited(message, wait).into_response();
     }
     next.run(request).await
 }
@@ -104,27 +107,32 @@ pub(crate) async fn limit(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
+    use governor::clock::FakeRelativeClock;
 
     #[test]
     fn a_burst_is_allowed_then_the_rate_and_the_wait_is_told() {
-        let limiter = RateLimiter::new(2.0, 3, Vec::new());
+        let clock = FakeRelativeClock::default();
+        let limiter = RateLimiter::with_clock(2.0, 3, Vec::new(), clock.clone());
         let a: IpAddr = "192.0.2.1".parse().unwrap();
         let b: IpAddr = "192.0.2.2".parse().unwrap();
-        let start = Instant::now();
         for _ in 0..3 {
-            limiter.check(a, start).unwrap();
+            limiter.check(a).unwrap();
         }
-        assert_eq!(limiter.check(a, start), Err(1));
-        assert!(
-            limiter.check(b, start).is_ok(),
-            "each address its own bucket"
-        );
-        assert!(limiter.check(a, start + Duration::from_millis(500)).is_ok());
-        assert!(
-            limiter
-                .check(a, start + Duration::from_millis(500))
-                .is_err()
-        );
+        assert_eq!(limiter.check(a), Err(Duration::from_millis(500)));
+        assert!(limiter.check(b).is_ok(), "each address its own bucket");
+        clock.advance(Duration::from_millis(500));
+        assert!(limiter.check(a).is_ok());
+        assert!(limiter.check(a).is_err());
+    }
+
+    #[test]
+    fn an_ipv6_slash_64_shares_one_bucket() {
+        let limiter = RateLimiter::with_clock(1.0, 1, Vec::new(), FakeRelativeClock::default());
+        let one: IpAddr = "2001:db8:1:2::1".parse().unwrap();
+        let same_64: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
+        let other_64: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        limiter.check(one).unwrap();
+        assert!(limiter.check(same_64).is_err(), "the same /64");
+        assert!(limiter.check(other_64).is_ok(), "another /64");
     }
 }

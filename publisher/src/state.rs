@@ -9,7 +9,9 @@ use deadpool_postgres::Pool;
 use tokio_util::sync::CancellationToken;
 
 use crate::Settings;
-use crate::charts::Charts;
+use crate::charts::{Attribution, Charts};
+use crate::database_health::DatabaseHealth;
+use crate::health::HealthState;
 use crate::latest_cache::LatestCache;
 use crate::live::{Admission, Hub, LiveState};
 use crate::rate_limit::RateLimiter;
@@ -26,6 +28,9 @@ pub(crate) struct AppState {
     pub(crate) rate_limiter: Arc<RateLimiter>,
     pub(crate) latest_cache: Arc<LatestCache>,
     pub(crate) broker_connected: Arc<AtomicBool>,
+    /// Whether PostgreSQL answered last time; answers from memory are
+    /// marked stale while it does not.
+    pub(crate) database: Arc<DatabaseHealth>,
     /// Cancelled on shutdown, so live clients are closed with a reason.
     pub(crate) shutdown: CancellationToken,
     /// Chart font, render cache and attribution.
@@ -38,6 +43,46 @@ pub(crate) struct AppState {
     pub(crate) sign_in: Arc<SignIn>,
 }
 
+impl AppState {
+    /// The state of a publisher with these parts; the rest (chart cache,
+    /// limiters, admission) made from the settings.
+    pub(crate) fn new(
+        settings: Settings,
+        pool: Pool,
+        live: Arc<Hub>,
+        staff: Staff,
+        site: Arc<Site>,
+        broker_connected: Arc<AtomicBool>,
+    ) -> Self {
+        let charts = Arc::new(Charts::new(
+            settings.chart_font.as_deref().map(std::path::Path::new),
+            settings.chart_cache_entries,
+            Attribution {
+                zh: settings.attribution_zh.clone(),
+                en: settings.attribution_en.clone(),
+            },
+        ));
+        Self {
+            charts,
+            rate_limiter: RateLimiter::from_settings(&settings),
+            latest_cache: Arc::default(),
+            admission: Arc::new(Admission::new(
+                settings.max_live_clients,
+                settings.max_live_clients_per_address,
+            )),
+            sign_in: Arc::new(SignIn::new(&settings)),
+            settings: Arc::new(settings),
+            pool,
+            live,
+            broker_connected,
+            database: Arc::default(),
+            shutdown: CancellationToken::new(),
+            staff: Arc::new(staff),
+            site,
+        }
+    }
+}
+
 impl FromRef<AppState> for LiveState {
     fn from_ref(app: &AppState) -> Self {
         Self {
@@ -45,6 +90,16 @@ impl FromRef<AppState> for LiveState {
             live: Arc::clone(&app.live),
             admission: Arc::clone(&app.admission),
             shutdown: app.shutdown.clone(),
+        }
+    }
+}
+
+impl FromRef<AppState> for HealthState {
+    fn from_ref(app: &AppState) -> Self {
+        Self {
+            broker_connected: Arc::clone(&app.broker_connected),
+            database: Arc::clone(&app.database),
+            pool: app.pool.clone(),
         }
     }
 }

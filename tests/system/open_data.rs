@@ -344,7 +344,8 @@ async fn public_gets_allow_cross_origin_and_answer_conditional_requests() {
         first
             .header("access-control-expose-headers")
             .unwrap()
-            .contains("ETag")
+            .to_ascii_lowercase()
+            .contains("etag")
     );
     assert_eq!(first.header("cache-control"), Some("public, max-age=300"));
     let etag = first.header("etag").unwrap().to_owned();
@@ -373,7 +374,12 @@ async fn public_gets_allow_cross_origin_and_answer_conditional_requests() {
         ],
     )
     .await;
-    assert_eq!(preflight.status, 204);
+    // Fetch asks a preflight for an ok status (2xx), no body needed.
+    assert!(
+        (200..300).contains(&preflight.status),
+        "{}",
+        preflight.status
+    );
     assert!(
         preflight
             .header("access-control-allow-methods")
@@ -384,7 +390,8 @@ async fn public_gets_allow_cross_origin_and_answer_conditional_requests() {
         preflight
             .header("access-control-allow-headers")
             .unwrap()
-            .contains("If-None-Match")
+            .to_ascii_lowercase()
+            .contains("if-none-match")
     );
     system.shutdown().await;
 }

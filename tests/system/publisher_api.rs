@@ -7,7 +7,7 @@ use crate::helpers::{TestSystem, http, wait_for};
 
 #[tokio::test]
 async fn stations_lists_the_shanghai_registry_with_chinese_names_intact() {
-    let system = TestSystem::start().await;
+    let system = TestSystem::start_publisher_only().await;
     let response = http::get(system.publisher_addr, "/api/v1/stations")
         .await
         .unwrap();
@@ -88,7 +88,7 @@ async fn latest_state_follows_ingest_and_bad_codes_get_clear_errors() {
 
 #[tokio::test]
 async fn parameters_state_their_canonical_units() {
-    let system = TestSystem::start().await;
+    let system = TestSystem::start_publisher_only().await;
     let body = http::get(system.publisher_addr, "/api/v1/parameters")
         .await
         .unwrap()
@@ -179,5 +179,134 @@ async fn a_new_live_client_gets_the_committed_state_as_its_snapshot() {
         snapshot[0].readings[&envmon_core::Parameter::O3].value,
         88.0
     );
+    system.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_database_outage_leaves_the_publisher_ready_serving_the_held_state_marked_stale() {
+    // Arrange: a station with data, held by the publisher.
+    let mut system = TestSystem::start().await;
+    system
+        .mosquitto_pub(
+            "sensors/river/wusongkou",
+            r#"{"station":"wusongkou","observed_at":"2026-11-25T16:00:00+08:00","readings":{"nh3n":0.42}}"#,
+        )
+        .await;
+    let addr = system.publisher_addr;
+    wait_for(
+        "the reading to be held",
+        Duration::from_secs(10),
+        || async {
+            let body = http::get(addr, "/api/v1/latest?station=wusongkou")
+                .await
+                .unwrap()
+                .json();
+            match body["items"][0]["readings"]["nh3n"]["value"].as_f64() {
+                Some(0.42) => Ok(()),
+                _ => Err(body.to_string()),
+            }
+        },
+    )
+    .await;
+    system.kill_ingest().await;
+
+    // Act: this database goes away.
+    system.db.set_reachable(false).await;
+
+    // Assert: still ready, saying why the answers are stale.
+    let ready = wait_for(
+        "/readyz to report the outage",
+        Duration::from_secs(15),
+        || async {
+            let response = http::get(addr, "/readyz")
+                .await
+                .map_err(|e| e.to_string())?;
+            if response.body.contains("database unreachable") {
+                Ok(response)
+            } else {
+                Err(format!("{} {}", response.status, response.body))
+            }
+        },
+    )
+    .await;
+    assert_eq!(ready.status, 200, "{}", ready.body);
+    let one = http::get(addr, "/api/v1/stations/wusongkou/latest")
+        .await
+        .unwrap();
+    assert_eq!(one.status, 200, "{}", one.body);
+    assert_eq!(one.header("envmon-stale"), Some("database-unreachable"));
+    let body = one.json();
+    assert_eq!(body["stale"], true);
+    assert_eq!(body["readings"]["nh3n"]["value"], 0.42);
+    let all = http::get(addr, "/api/v1/latest?station=wusongkou&format=csv")
+        .await
+        .unwrap();
+    assert_eq!(all.status, 200, "{}", all.body);
+    assert_eq!(all.header("envmon-stale"), Some("database-unreachable"));
+    assert!(all.body.contains("wusongkou"), "{}", all.body);
+    let unknown = http::get(addr, "/api/v1/stations/nosuch/latest")
+        .await
+        .unwrap();
+    assert_eq!(unknown.status, 404, "{}", unknown.body);
+
+    // And fresh again once the database is back.
+    system.db.set_reachable(true).await;
+    wait_for("/readyz to recover", Duration::from_secs(15), || async {
+        let response = http::get(addr, "/readyz")
+            .await
+            .map_err(|e| e.to_string())?;
+        if response.body == "ready" {
+            Ok(())
+        } else {
+            Err(response.body)
+        }
+    })
+    .await;
+    let fresh = http::get(addr, "/api/v1/stations/wusongkou/latest")
+        .await
+        .unwrap();
+    assert_eq!(fresh.status, 200, "{}", fresh.body);
+    assert!(fresh.header("envmon-stale").is_none());
+    assert!(fresh.json().get("stale").is_none());
+    let fresh_all = http::get(addr, "/api/v1/latest?station=wusongkou")
+        .await
+        .unwrap();
+    assert!(
+        fresh_all.json().get("stale").is_none(),
+        "{}",
+        fresh_all.body
+    );
+    system.shutdown().await;
+}
+
+#[tokio::test]
+async fn health_listen_serves_health_on_an_internal_address() {
+    let system = TestSystem::start_publisher_only().await;
+    let settings = envmon_publisher::Settings {
+        health_listen: Some(std::net::SocketAddr::from(([127, 0, 0, 1], 0))),
+        ..system.publisher_settings()
+    };
+    let publisher = envmon_publisher::Publisher::build(settings).await.unwrap();
+    let health = publisher.health_addr().expect("health_listen is set");
+    assert_ne!(health, publisher.addr());
+    let stop = tokio_util::sync::CancellationToken::new();
+    let running = tokio::spawn(publisher.run_until_stopped(stop.clone().cancelled_owned()));
+
+    let ready = wait_for("internal /readyz", Duration::from_secs(10), || async {
+        match http::get(health, "/readyz").await {
+            Ok(response) if response.status == 200 => Ok(response),
+            Ok(response) => Err(format!("{} {}", response.status, response.body)),
+            Err(error) => Err(error.to_string()),
+        }
+    })
+    .await;
+    assert_eq!(ready.body, "ready");
+    let alive = http::get(health, "/healthz").await.unwrap();
+    assert_eq!((alive.status, alive.body.as_str()), (200, "ok"));
+    let api = http::get(health, "/api/v1/stations").await.unwrap();
+    assert_eq!(api.status, 404, "the internal address serves health only");
+
+    stop.cancel();
+    running.await.unwrap().unwrap();
     system.shutdown().await;
 }

@@ -1,5 +1,5 @@
 //! The public HTTP routes: open data (stations, readings, indices, alerts,
-//! charts, oEmbed), the dashboard and its embeds, and health. Each module
+//! charts, oEmbed), the dashboard and its embeds. Each module
 //! owns its routes and `router` merges them; the application module
 //! adds the live and staff routes.
 
@@ -7,11 +7,12 @@ mod alerts;
 mod caching;
 mod charts;
 mod completeness;
+mod compression;
 mod dashboard;
 mod embed;
 mod format;
-mod health;
 mod indices;
+mod latest;
 mod oembed;
 mod openapi;
 mod query;
@@ -26,11 +27,12 @@ use axum::{Router, middleware};
 use crate::rate_limit;
 use crate::state::AppState;
 
-/// The public routes. Open data is cacheable, cross-origin and rate-limited
+/// The public routes. Open data is cacheable, compressed and rate-limited
 /// per address; charts set their own validators, tied to the data drawn.
 pub(crate) fn router(state: &AppState) -> Router<AppState> {
     let public = Router::new()
         .merge(stations::router())
+        .merge(latest::router())
         .merge(readings::router())
         .merge(indices::router())
         .merge(openapi::router())
@@ -38,6 +40,8 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .layer(middleware::from_fn(caching::conditional))
         .merge(charts::router())
         .merge(oembed::router())
+        .layer(compression::layer())
+        .layer(middleware::from_fn(compression::weaken_etag_when_encoded))
         .layer(middleware::from_fn_with_state(
             Arc::clone(&state.rate_limiter),
             rate_limit::limit,
@@ -45,6 +49,5 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .merge(public)
         .merge(embed::router())
-        .merge(health::router())
         .merge(dashboard::router())
 }

@@ -1,35 +1,28 @@
 //! `/api/v1/stations` (JSON, CSV, GeoJSON), `/api/v1/stations/{code}/latest`,
 //! `/api/v1/latest` (every station's latest state) and `/api/v1/parameters`.
 
-use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
 use envmon_core::registry::load_stations;
-use envmon_core::wire::{AqiNow, LatestValue, WaterNow};
 use envmon_core::{Parameter, Station, StationCode, StationKind};
 use serde::Serialize;
 
-use super::format::{Csv, Format, beijing, field, geojson, iso_beijing};
+use super::format::{Csv, Format, field, geojson};
 use super::query::ApiQuery;
 use super::station_query::StationParams;
 use crate::error::ApiError;
 use crate::live::District;
-use crate::snapshot::load_state;
 use crate::state::AppState;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/stations", get(stations))
         .route("/api/v1/stations.geojson", get(stations_geojson))
-        .route("/api/v1/latest", get(latest_all))
-        .route("/api/v1/stations/{code}/latest", get(latest))
         .route(
             "/api/v1/stations/{code}/completeness",
             get(super::completeness::completeness),
@@ -88,15 +81,15 @@ impl<'a> PublicStation<'a> {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ListQuery {
-    kind: Option<String>,
-    district: Option<String>,
-    station: Option<String>,
-    format: Option<String>,
+pub(super) struct ListQuery {
+    pub(super) kind: Option<String>,
+    pub(super) district: Option<String>,
+    pub(super) station: Option<String>,
+    pub(super) format: Option<String>,
 }
 
 impl ListQuery {
-    fn stations(&self) -> StationParams {
+    pub(super) fn stations(&self) -> StationParams {
         StationParams {
             kind: self.kind.clone(),
             district: self.district.clone(),
@@ -205,183 +198,6 @@ fn stations_csv(stations: &[Station]) -> Csv {
         ]);
     }
     csv
-}
-
-/// One station's latest state in the open-data list, times in Beijing.
-#[derive(Serialize)]
-struct LatestItem {
-    station: StationCode,
-    kind: StationKind,
-    #[serde(serialize_with = "beijing")]
-    updated_at: DateTime<Utc>,
-    readings: BTreeMap<Parameter, LatestReading>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    aqi: Option<AqiNow>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    water: Option<WaterNow>,
-}
-
-#[derive(Serialize)]
-struct LatestReading {
-    value: f64,
-    unit: String,
-    #[serde(serialize_with = "beijing")]
-    observed_at: DateTime<Utc>,
-    quality: envmon_core::QualityFlag,
-}
-
-/// `/api/v1/latest`: every station's latest committed state, as this
-/// server holds it (fed by the live topics and the database). An answer is
-/// built once per change of the live state and query, then served from
-/// memory: popular during an episode, it must cost next to nothing.
-async fn latest_all(
-    State(app): State<AppState>,
-    ApiQuery(query): ApiQuery<ListQuery>,
-) -> Result<Response, ApiError> {
-    let format = Format::parse(query.format.as_deref(), false)?;
-    let filter = query.stations().parse()?;
-    let seq = app.live.seq();
-    let key = format!(
-        "{:?}|{:?}|{:?}|{}",
-        query.kind,
-        query.district,
-        query.station,
-        format == Format::Csv
-    );
-    let body = match app.latest_cache.get(&key, seq) {
-        Some(body) => body,
-        None => {
-            let states = app
-                .live
-                .states(|code, kind, district| filter.matches(code, kind, district));
-            let body = if format == Format::Csv {
-                latest_csv(&states)
-            } else {
-                latest_json(states)
-            };
-            app.latest_cache.put(key, seq, body.clone());
-            body
-        }
-    };
-    let content_type = if format == Format::Csv {
-        "text/csv; charset=utf-8; header=present"
-    } else {
-        "application/json"
-    };
-    Ok(([(axum::http::header::CONTENT_TYPE, content_type)], body).into_response())
-}
-
-fn latest_csv(states: &[envmon_core::wire::StationState]) -> Bytes {
-    let mut csv = Csv::new(&[
-        "station",
-        "kind",
-        "parameter",
-        "value",
-        "unit",
-        "observed_at",
-        "quality",
-    ]);
-    for state in states {
-        for (parameter, reading) in &state.readings {
-            csv.row([
-                state.station.to_string(),
-                state.kind.to_string(),
-                parameter.to_string(),
-                reading.value.to_string(),
-                reading.unit.clone(),
-                iso_beijing(reading.observed_at),
-                reading.quality.to_string(),
-            ]);
-        }
-    }
-    Bytes::from(csv.into_bytes())
-}
-
-#[derive(Serialize)]
-struct LatestList {
-    items: Vec<LatestItem>,
-}
-
-fn latest_json(states: Vec<envmon_core::wire::StationState>) -> Bytes {
-    let items = states
-        .into_iter()
-        .map(|s| LatestItem {
-            station: s.station,
-            kind: s.kind,
-            updated_at: s.updated_at,
-            readings: s
-                .readings
-                .into_iter()
-                .map(|(p, r)| {
-                    (
-                        p,
-                        LatestReading {
-                            value: r.value,
-                            unit: r.unit,
-                            observed_at: r.observed_at,
-                            quality: r.quality,
-                        },
-                    )
-                })
-                .collect(),
-            aqi: s.aqi,
-            water: s.water,
-        })
-        .collect();
-    Bytes::from(serde_json::to_vec(&LatestList { items }).unwrap_or_default())
-}
-
-/// The latest committed state: a station's `StationState`, where a
-/// registered station without data yet has `updated_at: null` and empty
-/// `readings` rather than a 404.
-#[derive(Serialize)]
-struct Latest {
-    station: StationCode,
-    kind: StationKind,
-    updated_at: Option<DateTime<Utc>>,
-    readings: BTreeMap<Parameter, LatestValue>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    aqi: Option<AqiNow>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    water: Option<WaterNow>,
-}
-
-async fn latest(
-    State(app): State<AppState>,
-    Path(code): Path<String>,
-) -> Result<Json<Latest>, ApiError> {
-    let code = StationCode::parse(&code)
-        .map_err(|e| ApiError::BadRequest(format!("path parameter `code`: {e}")))?;
-    let client = app.pool.get().await?;
-    let row = client
-        .query_opt(
-            "SELECT kind FROM station WHERE code = $1",
-            &[&code.as_str()],
-        )
-        .await?;
-    drop(client);
-    let kind = row
-        .and_then(|row| StationKind::parse(row.get(0)))
-        .ok_or_else(|| ApiError::NotFound(format!("no station with code {code}")))?;
-    let latest = match load_state(&app.pool, &code).await? {
-        Some(state) => Latest {
-            station: state.station,
-            kind: state.kind,
-            updated_at: Some(state.updated_at),
-            readings: state.readings,
-            aqi: state.aqi,
-            water: state.water,
-        },
-        None => Latest {
-            station: code,
-            kind,
-            updated_at: None,
-            readings: BTreeMap::new(),
-            aqi: None,
-            water: None,
-        },
-    };
-    Ok(Json(latest))
 }
 
 #[derive(Serialize)]

@@ -413,6 +413,11 @@ impl Hub {
 }
 
 impl Hub {
+    /// The kind of a registered station, as learned at start.
+    pub(crate) fn kind_of(&self, station: &StationCode) -> Option<StationKind> {
+        self.lock().registry.get(station).map(|(kind, _)| *kind)
+    }
+
     /// The latest state of every station with data that `keep` accepts,
     /// given its code, kind and district; for the open-data API.
     pub(crate) fn states(

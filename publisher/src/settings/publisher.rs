@@ -22,6 +22,10 @@ pub struct Settings {
     pub broker: BrokerSettings,
     /// Public HTTP and WebSocket address (port 0 picks one).
     pub listen: SocketAddr,
+    /// An internal address also serving `/healthz` and `/readyz` (port 0
+    /// picks one), for probes that must not go through the public site;
+    /// absent: only the public address serves them.
+    pub health_listen: Option<SocketAddr>,
     /// Most live clients (WebSocket and SSE) served at once; more are
     /// refused with 503.
     pub max_live_clients: usize,
@@ -90,6 +94,7 @@ impl Default for Settings {
             database: DatabaseSettings::default(),
             broker: BrokerSettings::default(),
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            health_listen: None,
             max_live_clients: 10_000,
             max_live_clients_per_address: 100,
             trusted_proxies: Vec::new(),

@@ -41,8 +41,9 @@ use super::throttle::{Claim, Schedule, Throttle};
 use super::tokens::{new_token, token_hash};
 use super::{audit, password};
 use crate::Settings;
-use crate::client_address::{address_group, client_address};
+use crate::client_address::client_address;
 use crate::error::ApiError;
+use crate::error::whole_seconds;
 use crate::metrics::SIGN_INS;
 use crate::rate_limit::RateLimiter;
 
@@ -77,8 +78,8 @@ impl SignIn {
     pub(crate) fn new(settings: &Settings) -> Self {
         let staff = &settings.staff;
         Self {
-            // The address is resolved (and grouped) before the check, so
-            // the limiter itself trusts no proxy.
+            // The address is resolved before the check (the limiter groups
+            // it), so the limiter itself trusts no proxy.
             per_address: RateLimiter::new(
                 f64::from(staff.login_attempts_per_minute.max(1)) / 60.0,
                 staff.login_burst,
@@ -133,11 +134,8 @@ pub(crate) async fn login(
     let limits = &app.sign_in;
     if let Some(ConnectInfo(peer)) = extensions.get::<ConnectInfo<SocketAddr>>() {
         let client = client_address(peer.ip(), &headers, &app.settings.trusted_proxies);
-        if let Err(seconds) = limits
-            .per_address
-            .check(address_group(client), Instant::now())
-        {
-            return Err(wait(seconds, "address_limited"));
+        if let Err(until) = limits.per_address.check(client) {
+            return Err(wait(whole_seconds(until), "address_limited"));
         }
     }
     // The name is the attacker's text in the database: bound it.

@@ -112,6 +112,29 @@ impl TestDb {
         connect(&self.url).await
     }
 
+    /// Makes the database unreachable for the daemons (every session ended,
+    /// new ones refused) or reachable again: an outage of this database
+    /// alone, leaving the shared server up.
+    pub async fn set_reachable(&self, reachable: bool) {
+        let name = self.url.rsplit_once('/').map(|(_, name)| name).unwrap();
+        let admin = connect(&admin_url()).await;
+        admin
+            .batch_execute(&format!(
+                "ALTER DATABASE {name} ALLOW_CONNECTIONS {reachable}"
+            ))
+            .await
+            .unwrap();
+        if !reachable {
+            admin
+                .execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+                    &[&name],
+                )
+                .await
+                .unwrap();
+        }
+    }
+
     /// Counts rows of a query returning one bigint.
     pub async fn count(&self, sql: &str) -> i64 {
         self.client()

@@ -45,10 +45,27 @@ pub type LiveClient =
 impl TestSystem {
     /// Starts everything and waits until both daemons are subscribed.
     pub async fn start() -> Self {
+        let mut system = Self::new().await;
+        system.start_ingest().await;
+        system.start_publisher().await;
+        system
+    }
+
+    /// Starts the publisher alone (no ingest) and waits until it is ready:
+    /// for tests of what it serves from the registry, rows they write
+    /// themselves, or its own routes.
+    pub async fn start_publisher_only() -> Self {
+        let mut system = Self::new().await;
+        system.start_publisher().await;
+        system
+    }
+
+    /// A fresh database and broker, nothing running yet.
+    async fn new() -> Self {
         super::init_logs();
         let db = TestDb::new().await;
         let broker = TestBroker::start();
-        let mut system = Self {
+        Self {
             db,
             broker,
             publisher_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -58,10 +75,7 @@ impl TestSystem {
             ingest: None,
             publisher: None,
             more_publishers: Vec::new(),
-        };
-        system.start_ingest().await;
-        system.start_publisher().await;
-        system
+        }
     }
 
     pub fn ingest_settings(&self) -> envmon_ingest::Settings {

@@ -30,10 +30,11 @@
 //!   ends the daemon.
 //! - [`inspect`]: what ingest makes of a payload, for `envmon decode`.
 //! - [`metrics`]: the Prometheus metrics.
-//! - [`settings`], `events`.
+//! - [`settings`], `events`, `counts` (this instance's message counts).
 
 mod admit;
 pub mod alarms;
+mod counts;
 pub mod dead_letter;
 pub mod decode;
 mod events;
@@ -67,6 +68,7 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+pub use counts::MessageCounts;
 pub use rollup::RollupError;
 pub use settings::Settings;
 pub use supervisor::{Task, TaskFailure};
@@ -142,6 +144,7 @@ pub struct Ingest {
     maintenance: maintenance::MaintenanceWorker,
     health_listener: TcpListener,
     health_addr: SocketAddr,
+    counts: Arc<MessageCounts>,
 }
 
 impl Ingest {
@@ -205,7 +208,14 @@ impl Ingest {
         let (client, eventloop) = AsyncClient::new(options, MQTT_REQUEST_QUEUE);
         let subscription = topics.sensor_subscription(settings.shared_group());
         let failover = envmon_core::failover::Failover::new(&settings.broker);
-        let source = MqttSource::new(client.clone(), eventloop, subscription, failover);
+        let counts = Arc::new(MessageCounts::default());
+        let source = MqttSource::new(
+            client.clone(),
+            eventloop,
+            subscription,
+            failover,
+            Arc::clone(&counts),
+        );
         let rollup_wake = Arc::new(tokio::sync::Notify::new());
         let writer = Writer {
             database: settings.database.clone(),
@@ -223,6 +233,7 @@ impl Ingest {
             database_ok: Arc::new(AtomicBool::new(true)),
             qc: qc::QcState::default(),
             rollup: Arc::clone(&rollup_wake),
+            counts: Arc::clone(&counts),
         };
         let rollup = rollup::RollupWorker {
             database: settings.database.clone(),
@@ -258,12 +269,18 @@ impl Ingest {
             maintenance,
             health_listener,
             health_addr,
+            counts,
         })
     }
 
     /// Where `/healthz` and `/readyz` are served.
     pub fn health_addr(&self) -> SocketAddr {
         self.health_addr
+    }
+
+    /// This instance's message counts, live.
+    pub fn counts(&self) -> Arc<MessageCounts> {
+        Arc::clone(&self.counts)
     }
 
     /// Where HJ 212 data loggers connect, when enabled.

@@ -317,9 +317,9 @@ impl Ingest {
         let rollup = self.rollup.run(stop.clone());
         tasks.spawn(Task::Rollup, async move { Ok(rollup.await?) });
         let alarms = self.alarms.run(stop.clone());
-        tasks.spawn(Task::Alarms, until_asked(alarms));
+        tasks.spawn(Task::Alarms, cannot_fail(alarms));
         let maintenance = self.maintenance.run(stop.clone());
-        tasks.spawn(Task::Maintenance, until_asked(maintenance));
+        tasks.spawn(Task::Maintenance, cannot_fail(maintenance));
         if let Some(listener) = self.hj212_listener {
             let listener = hj212_listener::Hj212Listener {
                 listener,
@@ -327,10 +327,10 @@ impl Ingest {
                 gate: Arc::clone(&self.hj212_gate),
                 max_connections_per_address: self.hj212_max_connections_per_address,
             };
-            tasks.spawn(Task::Hj212Listener, until_asked(listener.run(stop.clone())));
+            tasks.spawn(Task::Hj212Listener, cannot_fail(listener.run(stop.clone())));
         }
         let source = self.source.run(deliveries_tx, writer_done.clone());
-        tasks.spawn(Task::MqttSource, until_asked(source));
+        tasks.spawn(Task::MqttSource, cannot_fail(source));
         let health = axum::serve(self.health_listener, health::router(readiness))
             .with_graceful_shutdown(stop.clone().cancelled_owned());
         tasks.spawn(Task::Health, async move {
@@ -376,7 +376,7 @@ fn failed(task: Task, cause: TaskFailure, writer_done: &CancellationToken) -> (T
 
 /// A task that cannot fail, only end: ending is its failure unless asked,
 /// which the caller knows.
-async fn until_asked(task: impl Future<Output = ()>) -> Result<(), TaskFailure> {
+async fn cannot_fail(task: impl Future<Output = ()>) -> Result<(), TaskFailure> {
     task.await;
     Ok(())
 }

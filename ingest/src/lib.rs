@@ -10,6 +10,8 @@
 //! - `hj212_listener`: HJ 212 data loggers over TCP, let in by the PW of
 //!   their station's secret, from its networks, a few connections per
 //!   address.
+//! - `input`: what the writer takes in from both (an MQTT delivery, an
+//!   HJ 212 packet, a refusal), each answered its own way after the commit.
 //! - [`decode`]: payload to [`decode::Record`], or a refusal with its reason.
 //! - `admit`: no reading from the future or older than retention, no value
 //!   that is not a number.

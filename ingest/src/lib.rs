@@ -10,6 +10,8 @@
 //! - `hj212_listener`: HJ 212 data loggers over TCP, let in by the PW of
 //!   their station's secret, from its networks, a few connections per
 //!   address.
+//! - `input`: what the writer takes in from both (an MQTT delivery, an
+//!   HJ 212 packet, a refusal), each answered its own way after the commit.
 //! - [`decode`]: payload to [`decode::Record`], or a refusal with its reason.
 //! - `admit`: no reading from the future or older than retention, no value
 //!   that is not a number.
@@ -30,10 +32,11 @@
 //!   ends the daemon.
 //! - [`inspect`]: what ingest makes of a payload, for `envmon decode`.
 //! - [`metrics`]: the Prometheus metrics.
-//! - [`settings`], `events`.
+//! - [`settings`], `events`, `counts` (this instance's message counts).
 
 mod admit;
 pub mod alarms;
+mod counts;
 pub mod dead_letter;
 pub mod decode;
 mod events;
@@ -67,6 +70,7 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+pub use counts::MessageCounts;
 pub use rollup::RollupError;
 pub use settings::Settings;
 pub use supervisor::{Task, TaskFailure};
@@ -142,6 +146,7 @@ pub struct Ingest {
     maintenance: maintenance::MaintenanceWorker,
     health_listener: TcpListener,
     health_addr: SocketAddr,
+    counts: Arc<MessageCounts>,
 }
 
 impl Ingest {
@@ -205,7 +210,14 @@ impl Ingest {
         let (client, eventloop) = AsyncClient::new(options, MQTT_REQUEST_QUEUE);
         let subscription = topics.sensor_subscription(settings.shared_group());
         let failover = envmon_core::failover::Failover::new(&settings.broker);
-        let source = MqttSource::new(client.clone(), eventloop, subscription, failover);
+        let counts = Arc::new(MessageCounts::default());
+        let source = MqttSource::new(
+            client.clone(),
+            eventloop,
+            subscription,
+            failover,
+            Arc::clone(&counts),
+        );
         let rollup_wake = Arc::new(tokio::sync::Notify::new());
         let writer = Writer {
             database: settings.database.clone(),
@@ -223,6 +235,7 @@ impl Ingest {
             database_ok: Arc::new(AtomicBool::new(true)),
             qc: qc::QcState::default(),
             rollup: Arc::clone(&rollup_wake),
+            counts: Arc::clone(&counts),
         };
         let rollup = rollup::RollupWorker {
             database: settings.database.clone(),
@@ -258,12 +271,18 @@ impl Ingest {
             maintenance,
             health_listener,
             health_addr,
+            counts,
         })
     }
 
     /// Where `/healthz` and `/readyz` are served.
     pub fn health_addr(&self) -> SocketAddr {
         self.health_addr
+    }
+
+    /// This instance's message counts, live.
+    pub fn counts(&self) -> Arc<MessageCounts> {
+        Arc::clone(&self.counts)
     }
 
     /// Where HJ 212 data loggers connect, when enabled.
@@ -301,9 +320,9 @@ impl Ingest {
         let rollup = self.rollup.run(stop.clone());
         tasks.spawn(Task::Rollup, async move { Ok(rollup.await?) });
         let alarms = self.alarms.run(stop.clone());
-        tasks.spawn(Task::Alarms, until_asked(alarms));
+        tasks.spawn(Task::Alarms, cannot_fail(alarms));
         let maintenance = self.maintenance.run(stop.clone());
-        tasks.spawn(Task::Maintenance, until_asked(maintenance));
+        tasks.spawn(Task::Maintenance, cannot_fail(maintenance));
         if let Some(listener) = self.hj212_listener {
             let listener = hj212_listener::Hj212Listener {
                 listener,
@@ -311,10 +330,10 @@ impl Ingest {
                 gate: Arc::clone(&self.hj212_gate),
                 max_connections_per_address: self.hj212_max_connections_per_address,
             };
-            tasks.spawn(Task::Hj212Listener, until_asked(listener.run(stop.clone())));
+            tasks.spawn(Task::Hj212Listener, cannot_fail(listener.run(stop.clone())));
         }
         let source = self.source.run(deliveries_tx, writer_done.clone());
-        tasks.spawn(Task::MqttSource, until_asked(source));
+        tasks.spawn(Task::MqttSource, cannot_fail(source));
         let health = axum::serve(self.health_listener, health::router(readiness))
             .with_graceful_shutdown(stop.clone().cancelled_owned());
         tasks.spawn(Task::Health, async move {
@@ -360,7 +379,7 @@ fn failed(task: Task, cause: TaskFailure, writer_done: &CancellationToken) -> (T
 
 /// A task that cannot fail, only end: ending is its failure unless asked,
 /// which the caller knows.
-async fn until_asked(task: impl Future<Output = ()>) -> Result<(), TaskFailure> {
+async fn cannot_fail(task: impl Future<Output = ()>) -> Result<(), TaskFailure> {
     task.await;
     Ok(())
 }

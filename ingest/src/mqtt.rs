@@ -19,6 +19,7 @@ use rumqttc::{AsyncClient, Event, EventLoop, Outgoing, Packet, QoS, SubscribeRea
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use crate::counts::MessageCounts;
 use crate::events;
 use crate::input::{Delivery, Input};
 
@@ -98,6 +99,7 @@ pub(crate) struct MqttSource {
     connection: Arc<Connection>,
     /// The brokers to reconnect to, in turn.
     failover: Failover,
+    counts: Arc<MessageCounts>,
 }
 
 impl std::fmt::Debug for MqttSource {
@@ -115,6 +117,7 @@ impl MqttSource {
         eventloop: EventLoop,
         subscription: String,
         failover: Failover,
+        counts: Arc<MessageCounts>,
     ) -> Self {
         Self {
             client,
@@ -122,6 +125,7 @@ impl MqttSource {
             subscription,
             connection: Arc::default(),
             failover,
+            counts,
         }
     }
 
@@ -182,6 +186,7 @@ impl MqttSource {
                 }
                 Ok(Event::Incoming(Packet::Publish(publish))) => {
                     crate::metrics::MESSAGES_RECEIVED.inc(&["mqtt"]);
+                    self.counts.add_received();
                     let epoch = self.connection.epoch.load(Ordering::Acquire);
                     let delivery = Delivery {
                         epoch,

@@ -347,104 +347,106 @@ async fn the_dead_letter_table_keeps_only_the_newest() {
     system.shutdown().await;
 }
 
-#[tokio::test]
-async fn two_ingest_instances_sharing_the_subscription_store_each_reading_once() {
-    let mut system = TestSystem::start().await;
-    system.stop_ingest().await.unwrap();
-    let mut first = system.ingest_settings();
-    first.shared_group = "ingest".into();
-    let mut second = first.clone();
-    second.client_id = crate::helpers::unique("ingest-b");
-    system.start_ingest_with(first).await;
-    let other = envmon_ingest::Ingest::build(second).await.unwrap();
-    let other_health = other.health_addr();
+/// One instance of ingest run by the test itself, so that its own message
+/// counts can be read.
+struct Instance {
+    counts: std::sync::Arc<envmon_ingest::MessageCounts>,
+    stop: tokio_util::sync::CancellationToken,
+    task: tokio::task::JoinHandle<Result<(), envmon_ingest::IngestError>>,
+}
+
+async fn start_instance(settings: envmon_ingest::Settings) -> Instance {
+    let ingest = envmon_ingest::Ingest::build(settings).await.unwrap();
+    let health = ingest.health_addr();
+    let counts = ingest.counts();
     let stop = tokio_util::sync::CancellationToken::new();
-    let other = tokio::spawn(other.run_until_stopped(stop.clone().cancelled_owned()));
-    wait_for("the second instance", DEADLINE, || async {
-        match crate::helpers::http::get(other_health, "/readyz").await {
+    let task = tokio::spawn(ingest.run_until_stopped(stop.clone().cancelled_owned()));
+    wait_for("an instance subscribed", DEADLINE, || async {
+        match crate::helpers::http::get(health, "/readyz").await {
             Ok(response) if response.status == 200 => Ok(()),
             other => Err(format!("{other:?}")),
         }
     })
     .await;
-
-    const RECORDS: usize = 40;
-    for minute in 0..RECORDS {
-        let at = format!("2026-11-22T10:{minute:02}:00+08:00");
-        system
-            .mosquitto_pub("sensors/air/1149A", &record("1149A", &at, minute as f64))
-            .await;
-    }
-    wait_for_count(
-        &system,
-        "every reading",
-        "SELECT count(*) FROM reading",
-        3 * RECORDS as i64,
-    )
-    .await;
-    stop.cancel();
-    other.await.unwrap().unwrap();
-    system.shutdown().await;
+    Instance { counts, stop, task }
 }
 
 #[tokio::test]
-async fn a_writer_the_database_refuses_for_good_ends_ingest_with_an_error_naming_it() {
+async fn two_ingest_instances_sharing_the_subscription_split_the_messages_and_store_each_once() {
+    // Arrange: two instances in one shared-subscription group.
     let mut system = TestSystem::start().await;
-    // Arrange: the daemon's role may no longer write readings; retrying
-    // cannot cure that, unlike a lost connection.
-    system
-        .db
-        .client()
-        .await
-        .batch_execute("REVOKE INSERT ON reading FROM CURRENT_USER")
-        .await
-        .unwrap();
+    system.stop_ingest().await.unwrap();
+    // Fresh sessions: the stopped instance's session still holds its
+    // unshared subscription, and would take every message besides its share.
+    let mut settings = system.ingest_settings();
+    settings.shared_group = "ingest".into();
+    settings.hj212_listen = None;
+    settings.client_id = crate::helpers::unique("ingest-a");
+    let first = start_instance(settings.clone()).await;
+    settings.client_id = crate::helpers::unique("ingest-b");
+    let second = start_instance(settings).await;
 
     // Act
+    const RECORDS: u64 = 40;
+    let payloads: Vec<String> = (0..RECORDS)
+        .map(|minute| {
+            let at = format!("2026-11-22T10:{minute:02}:00+08:00");
+            record("1149A", &at, minute as f64)
+        })
+        .collect();
     system
-        .mosquitto_pub(
-            "sensors/air/1141A",
-            &record("1141A", "2026-11-25T18:00:00+08:00", 35.5),
-        )
+        .mosquitto_pub_lines("sensors/air/1149A", &payloads)
         .await;
 
-    // Assert: the daemon stops on its own (its health server goes away),
-    // and says which task failed and why.
-    let health = system.ingest_health_addr;
-    wait_for("ingest to stop", DEADLINE, || async {
-        match crate::helpers::http::get(health, "/healthz").await {
-            Err(_) => Ok(()),
-            Ok(response) => Err(format!("still serving: {}", response.status)),
+    // Assert: between them the instances committed every message, and
+    // each message went to one instance only.
+    let counts = [&first.counts, &second.counts];
+    let shares = wait_for("every message committed", DEADLINE, || async {
+        let committed: Vec<u64> = counts.iter().map(|c| c.committed()).collect();
+        if committed.iter().sum::<u64>() >= RECORDS {
+            Ok(committed)
+        } else {
+            Err(format!("committed per instance: {committed:?}"))
         }
     })
     .await;
-    let error = system.stop_ingest().await.unwrap_err();
-    let mut chain = error.to_string();
-    let mut cause = std::error::Error::source(&error);
-    while let Some(next) = cause {
-        chain.push_str(": ");
-        chain.push_str(&next.to_string());
-        cause = next.source();
-    }
-    assert!(
-        matches!(
-            error,
-            envmon_ingest::IngestError::Task {
-                task: envmon_ingest::Task::Writer,
-                ..
-            }
-        ),
-        "{chain}"
+    let received: Vec<u64> = counts.iter().map(|c| c.received()).collect();
+    assert_eq!(
+        received.iter().sum::<u64>(),
+        RECORDS,
+        "no message was delivered twice: {received:?}"
     );
-    assert!(chain.starts_with("ingest's writer failed"), "{chain}");
+    assert_eq!(shares.iter().sum::<u64>(), RECORDS, "{shares:?}");
     assert!(
-        chain.contains("permission denied for table reading"),
-        "{chain}"
+        shares.iter().all(|&share| share > 0),
+        "both instances took a share of the messages: {shares:?}"
     );
+    // Every published reading is stored once, with the value published.
+    let rows = system
+        .db
+        .client()
+        .await
+        .query(
+            "SELECT extract(minute FROM observed_at)::float8, value, revision FROM reading
+             WHERE station_code = '1149A' AND parameter_code = 'pm25' ORDER BY observed_at",
+            &[],
+        )
+        .await
+        .unwrap();
+    let stored: Vec<(f64, f64, i32)> = rows
+        .iter()
+        .map(|row| (row.get(0), row.get(1), row.get(2)))
+        .collect();
+    let expected: Vec<(f64, f64, i32)> = (0..RECORDS).map(|m| (m as f64, m as f64, 0)).collect();
+    assert_eq!(stored, expected);
     assert_eq!(
         system.db.count("SELECT count(*) FROM reading").await,
-        0,
-        "nothing was written"
+        3 * RECORDS as i64
     );
+
+    for instance in [first, second] {
+        instance.stop.cancel();
+        instance.task.await.unwrap().unwrap();
+    }
     system.shutdown().await;
 }

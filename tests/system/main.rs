@@ -27,6 +27,7 @@ mod hj212;
 mod indices;
 mod ingest_flow;
 mod ingest_store;
+mod ingest_supervision;
 mod live_protocol;
 mod metrics;
 mod open_data;

@@ -24,6 +24,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use super::{Batch, MAX_RETRY_DELAY, Request, WriterError, back_off};
+use crate::counts::MessageCounts;
 use crate::dead_letter::DeadLetter;
 use crate::decode::Record;
 use crate::events;
@@ -101,6 +102,7 @@ pub(super) struct Committer<S, A> {
     database_ok: Arc<AtomicBool>,
     /// Wakes the rollup after each commit.
     rollup: Arc<tokio::sync::Notify>,
+    counts: Arc<MessageCounts>,
     /// Committed messages whose acknowledgement the MQTT loop could not take
     /// yet, oldest first.
     pending_acks: VecDeque<Delivery>,
@@ -117,6 +119,7 @@ impl<S: BatchStore, A: Acknowledge> Committer<S, A> {
         states: StatePublisher,
         database_ok: Arc<AtomicBool>,
         rollup: Arc<tokio::sync::Notify>,
+        counts: Arc<MessageCounts>,
     ) -> Self {
         Self {
             store,
@@ -124,6 +127,7 @@ impl<S: BatchStore, A: Acknowledge> Committer<S, A> {
             states,
             database_ok,
             rollup,
+            counts,
             pending_acks: VecDeque::new(),
             unpublished: BTreeMap::new(),
             published_at: tokio::time::Instant::now(),
@@ -201,7 +205,10 @@ impl<S: BatchStore, A: Acknowledge> Committer<S, A> {
         let messages = batch.inputs.len();
         for input in batch.inputs {
             match input {
-                Input::Mqtt(delivery) => self.pending_acks.push_back(delivery),
+                Input::Mqtt(delivery) => {
+                    self.counts.add_committed(1);
+                    self.pending_acks.push_back(delivery);
+                }
                 // The logger may have gone; then there is no one to tell.
                 Input::Hj212(input) => drop(input.committed.send(())),
                 Input::Refused(_) => {}
@@ -362,6 +369,7 @@ mod tests {
             broker,
             StatePublisher::new(client),
             Arc::clone(&database_ok),
+            Arc::default(),
             Arc::default(),
         );
         let (requests, mut requested) = mpsc::channel::<Request>(1);

@@ -32,6 +32,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use crate::admit::Window;
+use crate::counts::MessageCounts;
 use crate::dead_letter::DeadLetter;
 use crate::decode::Record;
 use crate::events;
@@ -77,6 +78,7 @@ pub(crate) struct Writer {
     pub(crate) qc: QcState,
     /// Wakes the rollup worker after each commit.
     pub(crate) rollup: Arc<tokio::sync::Notify>,
+    pub(crate) counts: Arc<MessageCounts>,
 }
 
 /// A batch decoded and checked, ready to commit.
@@ -124,6 +126,7 @@ impl Writer {
             self.states,
             self.database_ok,
             self.rollup,
+            self.counts,
         );
         let topics = collector.topics.clone();
         // Either half failing stops the other, as shutdown would.

@@ -128,7 +128,7 @@ pub(crate) fn daily_aqi(day: NaiveDate, stats: &DailyStats) -> Option<AqiRow> {
     report_row(aqi::daily_aqi(edition, &concentrations))
 }
 
-fn report_row(report: Result<AqiReport, aqi::IaqiError>) -> Option<AqiRow> {
+pub(super) fn report_row(report: Result<AqiReport, aqi::IaqiError>) -> Option<AqiRow> {
     let report = match report {
         Ok(report) => report,
         Err(error) => {

@@ -9,7 +9,7 @@ use envmon_core::{Station, StationCode, StationKind};
 use tokio_postgres::Client;
 
 use super::statements::Statements;
-use super::{days, hours, water};
+use super::{areas, days, hours, water};
 use crate::stations::StationDirectory;
 
 /// Marks taken per transaction: bounds the work one rollup holds locks for.
@@ -44,6 +44,8 @@ pub(super) struct RollupOutcome {
     pub(super) stations: BTreeSet<StationCode>,
     /// A mark named a station missing from the directory.
     pub(super) unknown_station: bool,
+    /// Areas whose AQI was recomputed.
+    pub(super) areas: BTreeSet<String>,
 }
 
 /// Processes one slice of pending marks in one transaction.
@@ -110,6 +112,9 @@ pub(super) async fn run_once(
         })
         .collect();
     days::roll_days(&tx, st, &days).await?;
+    let station_hours: Vec<(&StationCode, DateTime<Utc>)> =
+        hours.iter().map(|(s, at)| (&s.code, *at)).collect();
+    outcome.areas = areas::roll_areas(&tx, &station_hours, &days).await?;
     tx.execute(&st.delete_marks, &[&done_codes, &done_ats, &done_versions])
         .await?;
     tx.commit().await?;

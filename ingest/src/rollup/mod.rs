@@ -21,9 +21,11 @@
 //! One module per step of a run, in order: `marks` (take, then delete the
 //! marks; the run's transaction), `hours` (hourly means, hourly AQI),
 //! `water` (GB 3838 assessments), `days` (daily statistics, daily AQI),
+//! `areas` (the AQI of the city and districts those stations count for),
 //! with `indices` adapting aggregates to the index calculations and
 //! `statements` holding every step's prepared statements.
 
+mod areas;
 mod days;
 mod hours;
 mod indices;

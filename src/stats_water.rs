@@ -119,17 +119,14 @@ fn city_lines(out: &mut String, period: &WaterPeriod) {
         out,
         "River sections of the city (shares of the sections with a class):"
     );
-    let labels: Vec<&str> = WaterClass::ALL.iter().map(|c| c.roman()).collect();
+    let labels: String = WaterClass::ALL
+        .iter()
+        .map(|c| format!("{:>4}", c.roman()))
+        .collect();
     let _ = writeln!(
         out,
-        "{:<17} {:>8} {:>8}  {:<24} {:>7} {:>7} {:>10}  main pollutants (sections over target)",
-        "months",
-        "sections",
-        "assessed",
-        labels.join(" "),
-        "I-III",
-        "劣V",
-        "attainment"
+        "{:<17} {:>8} {:>8} {labels} {:>7} {:>7} {:>10}  main pollutants (sections over target)",
+        "months", "sections", "assessed", "I-III", "劣V", "attainment"
     );
     for figures in period.city_months.iter().chain([&period.city]) {
         let _ = writeln!(out, "{}", city_line(figures));
@@ -142,12 +139,11 @@ fn city_line(c: &CityFigures) -> String {
     } else {
         format!("{}..{}", c.from, c.to)
     };
-    let counts: Vec<String> = c.class_counts.iter().map(u32::to_string).collect();
+    let counts: String = c.class_counts.iter().map(|n| format!("{n:>4}")).collect();
     format!(
-        "{months:<17} {:>8} {:>8}  {:<24} {:>7} {:>7} {:>10}  {}",
+        "{months:<17} {:>8} {:>8} {counts} {:>7} {:>7} {:>10}  {}",
         c.sections,
         c.sections_assessed,
-        counts.join(" "),
         percent(c.good_share),
         percent(c.worse_than_v_share),
         percent(c.attainment_rate),

@@ -34,4 +34,5 @@ mod operations;
 mod publisher_api;
 mod retention;
 mod simulation;
+mod stats_water;
 mod tls;

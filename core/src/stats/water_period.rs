@@ -306,6 +306,31 @@ pub struct WaterPeriod {
 }
 
 /// The statistics of `sites` over the months `from..=to`.
+///
+/// ```
+/// use envmon_core::station::{StationKind, WaterBodyType};
+/// use envmon_core::stats::water_period::{CalendarMonth, ItemSum, SiteMonthRecords, WaterSite, water_period};
+/// use envmon_core::water::{WaterClass, WaterItem};
+///
+/// // One river section, target III, with two NH3-N values in January: mean 1.3 mg/L, class IV
+/// // (GB 3838-2002 Table 1 row 7: III = 1.0, IV = 1.5).
+/// let january = CalendarMonth::parse("2027-01").unwrap();
+/// let records = SiteMonthRecords {
+///     records: 2,
+///     items: vec![ItemSum { item: WaterItem::Nh3n, sum: 2.6, samples: 2 }],
+///     ..SiteMonthRecords::default()
+/// };
+/// let site = WaterSite {
+///     code: "linjiang".into(),
+///     kind: StationKind::River,
+///     body: WaterBodyType::River,
+///     target: WaterClass::III,
+///     months: vec![(january, records)],
+/// };
+/// let period = water_period(january, january, &[site]);
+/// assert_eq!(period.stations[0].months[0].verdict.class, Some(WaterClass::IV));
+/// assert_eq!(period.city.attainment_rate, Some(0.0));
+/// ```
 pub fn water_period(from: CalendarMonth, to: CalendarMonth, sites: &[WaterSite]) -> WaterPeriod {
     let months = from.through(to);
     let stations: Vec<SitePeriod> = sites
@@ -327,7 +352,7 @@ pub fn water_period(from: CalendarMonth, to: CalendarMonth, sites: &[WaterSite])
     let city = city_figures(from, to, sections.iter().map(|s| &s.period));
     let mut sources = SourcePeriod::default();
     for source in stations.iter().filter_map(|s| s.source.as_ref()) {
-        add_source_period(&mut sources, source);
+        sources.add(source);
     }
     WaterPeriod {
         from,
@@ -358,7 +383,7 @@ fn site_period(site: &WaterSite, months: &[CalendarMonth]) -> SitePeriod {
         let verdict = verdict(&records.items, site.body, site.target);
         let source = is_source.then(|| source_month(records, &verdict.means, site.body));
         if let Some(month) = &source {
-            count_source_month(&mut source_period, month);
+            source_period.add(&SourcePeriod::of_month(month));
         }
         site_months.push(SiteMonth {
             month,
@@ -372,14 +397,6 @@ fn site_period(site: &WaterSite, months: &[CalendarMonth]) -> SitePeriod {
         site_months
             .iter()
             .filter(|m| m.verdict.meets_target == Some(true)),
-    );
-    source_period.sample_compliance_share = share(
-        source_period.samples_compliant,
-        source_period.samples_assessed,
-    );
-    source_period.month_compliance_share = share(
-        source_period.months_compliant,
-        source_period.months_assessed,
     );
     SitePeriod {
         station: site.code.clone(),
@@ -442,38 +459,41 @@ fn source_month(
     }
 }
 
-fn count_source_month(period: &mut SourcePeriod, month: &SourceMonth) {
-    period.samples_compliant += month.samples_compliant;
-    period.samples_assessed += month.samples_compliant + month.samples_not_compliant;
-    for failed in &month.failed_samples {
-        add_count(&mut period.failed_samples, failed.item, failed.count);
+impl SourcePeriod {
+    /// One month's part of a period.
+    fn of_month(month: &SourceMonth) -> Self {
+        let failed_months = month
+            .failing_items
+            .iter()
+            .map(|&item| ItemCount { item, count: 1 });
+        Self {
+            samples_assessed: month.samples_compliant + month.samples_not_compliant,
+            samples_compliant: month.samples_compliant,
+            months_assessed: u32::from(month.compliant.is_some()),
+            months_compliant: u32::from(month.compliant == Some(true)),
+            failed_samples: month.failed_samples.clone(),
+            failed_months: failed_months.collect(),
+            ..Self::default()
+        }
     }
-    if let Some(compliant) = month.compliant {
-        period.months_assessed += 1;
-        period.months_compliant += u32::from(compliant);
-    }
-    for &item in &month.failing_items {
-        add_count(&mut period.failed_months, item, 1);
-    }
-    sort_counts(&mut period.failed_samples);
-    sort_counts(&mut period.failed_months);
-}
 
-fn add_source_period(total: &mut SourcePeriod, one: &SourcePeriod) {
-    total.samples_assessed += one.samples_assessed;
-    total.samples_compliant += one.samples_compliant;
-    total.months_assessed += one.months_assessed;
-    total.months_compliant += one.months_compliant;
-    for c in &one.failed_samples {
-        add_count(&mut total.failed_samples, c.item, c.count);
+    /// Adds `other`'s counts, and recomputes the shares.
+    fn add(&mut self, other: &SourcePeriod) {
+        self.samples_assessed += other.samples_assessed;
+        self.samples_compliant += other.samples_compliant;
+        self.months_assessed += other.months_assessed;
+        self.months_compliant += other.months_compliant;
+        for c in &other.failed_samples {
+            add_count(&mut self.failed_samples, c.item, c.count);
+        }
+        for c in &other.failed_months {
+            add_count(&mut self.failed_months, c.item, c.count);
+        }
+        sort_counts(&mut self.failed_samples);
+        sort_counts(&mut self.failed_months);
+        self.sample_compliance_share = share(self.samples_compliant, self.samples_assessed);
+        self.month_compliance_share = share(self.months_compliant, self.months_assessed);
     }
-    for c in &one.failed_months {
-        add_count(&mut total.failed_months, c.item, c.count);
-    }
-    sort_counts(&mut total.failed_samples);
-    sort_counts(&mut total.failed_months);
-    total.sample_compliance_share = share(total.samples_compliant, total.samples_assessed);
-    total.month_compliance_share = share(total.months_compliant, total.months_assessed);
 }
 
 fn city_figures<'a>(

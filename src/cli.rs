@@ -133,6 +133,25 @@ pub(crate) enum StatsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Surface water over whole months for the river sections and drinking-water sources:
+    /// each site's GB 3838-2002 class per month from the month's means, with the determining
+    /// items and whether it meets its target; the city's shares of sections in classes I–III
+    /// and worse than V, target attainment and main pollutants; drinking-source compliance of
+    /// samples and months.
+    Water {
+        /// First month (Beijing calendar), YYYY-MM, e.g. 2027-01.
+        #[arg(long)]
+        from: envmon_core::stats::water_period::CalendarMonth,
+        /// Last month, inclusive, YYYY-MM, e.g. 2027-03.
+        #[arg(long)]
+        to: envmon_core::stats::water_period::CalendarMonth,
+        /// One river section or source instead of all, e.g. linjiang (no city figures then).
+        #[arg(long)]
+        station: Option<String>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

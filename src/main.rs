@@ -7,6 +7,7 @@ mod metrics;
 mod staff_commands;
 mod station_commands;
 mod stats_commands;
+mod stats_water;
 mod telemetry;
 
 use clap::Parser;
@@ -45,6 +46,15 @@ async fn main() -> anyhow::Result<()> {
                     json,
                 },
         } => stats_commands::air(&settings, from, to, &area, station.as_deref(), json).await,
+        Command::Stats {
+            command:
+                StatsCommand::Water {
+                    from,
+                    to,
+                    station,
+                    json,
+                },
+        } => stats_water::water(&settings, from, to, station.as_deref(), json).await,
         Command::Stations {
             command: StationsCommand::Import { file },
         } => commands::import(&settings, &file).await,

@@ -37,4 +37,5 @@ mod publisher_api;
 mod retention;
 mod simulation;
 mod stats;
+mod stats_water;
 mod tls;

@@ -12,6 +12,7 @@ mod migrate;
 pub mod partitions;
 pub mod period;
 pub mod retention;
+pub mod water_period;
 
 use std::time::Duration;
 

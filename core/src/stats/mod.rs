@@ -22,6 +22,7 @@ pub mod change;
 pub mod composite;
 pub mod limits;
 pub mod percentile;
+pub mod water_period;
 
 pub use air_period::{
     AirDay, AirPeriod, PeriodStatistic, PollutantPeriod, PrimaryDays, air_period,

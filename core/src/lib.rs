@@ -16,7 +16,8 @@
 //! - [`wire`]: the JSON that ingest publishes and publisher forwards.
 //! - [`alert`]: public alert notices (CAP, Atom, signatures) and the audit chain.
 //! - [`aqi`]: the official air quality indices (HJ 633, both editions; US EPA).
-//! - [`stats`]: area AQI, period statistics, attainment, the composite index.
+//! - [`stats`]: area AQI, period statistics of air and water, attainment, the
+//!   composite index.
 //! - [`validity`]: hourly, 8-hour and daily means with their validity counts.
 //! - [`water`]: GB 3838-2002 water classes and drinking-water compliance.
 //! - [`registry`]: the station registry file and its import.

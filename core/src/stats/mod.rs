@@ -1,7 +1,7 @@
 //! The figures people quote: an area's AQI from its stations, a period's air statistics (valid
 //! days, good-day ratio, days per level and primary pollutant, the period statistic of each
-//! pollutant), attainment against GB 3095-2026, the composite index used for rankings and the
-//! change against a year earlier.
+//! pollutant), attainment against GB 3095-2026, the composite index used for rankings, the
+//! change against a year earlier, and surface water's monthly classes and compliance.
 //!
 //! Pure functions like [`crate::aqi`] and [`crate::water`]: inputs in, a verdict with its
 //! reasons out; each rule cites its clause. The daily values they read are the stored daily
@@ -14,6 +14,9 @@
 //! - [`air_period`](mod@air_period): a period's statistics for a station or area.
 //! - [`composite`](mod@composite): 环境空气质量综合指数, which ranks areas over a period.
 //! - [`change`]: 同比, the change against the same period a year earlier.
+//! - [`water_period`]: surface water over months: each site's monthly class from its month
+//!   means, the city's shares of classes I–III and worse than V, target attainment, and the
+//!   drinking-water sources' compliance.
 
 pub mod air_period;
 pub mod area;

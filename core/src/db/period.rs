@@ -1,5 +1,5 @@
 //! A period's daily values of a station or an area, read from the stored daily aggregates
-//! (`aqi_daily`, `daily_stat`): what [`crate::stats::air_period`] works on. Period statistics
+//! (`aqi_daily`, `daily_stat`): what [`crate::stats::air_period()`] works on. Period statistics
 //! never scan raw readings.
 //!
 //! An area's day is computed from its stations' stored daily statistics with the same

@@ -8,7 +8,7 @@
 //! - Days by primary pollutant; exceedance days (超标天数, AQI > 100) and heavy-pollution days
 //!   (重污染天数, AQI > 200, levels V and VI).
 //! - Per pollutant, the statistic HJ 663 evaluates a period by (SECONDARY, see
-//!   [`super::percentile`]): the mean of the daily means for SO2, NO2, PM10 and PM2.5; the 95th
+//!   [`super::percentile`](mod@super::percentile)): the mean of the daily means for SO2, NO2, PM10 and PM2.5; the 95th
 //!   percentile of the CO 24-hour means; the 90th percentile of the O3 daily maximum 8-hour
 //!   means. Rounded as GB/T 8170 (四舍六入五成双) to whole µg/m³ and CO to 0.1 mg/m³, as HJ 633
 //!   rounds concentrations.

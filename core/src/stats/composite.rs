@@ -4,7 +4,7 @@
 //! set): each pollutant's single index is its period statistic divided by its grade-2 limit,
 //! I_i = C_i / S_i, and the composite index is their sum over the six pollutants. C_i is the
 //! period mean of SO2, NO2, PM10 and PM2.5, the 95th percentile of the CO 24-hour means and the
-//! 90th percentile of the O3 daily maximum 8-hour means ([`super::air_period`]); S_i is the
+//! 90th percentile of the O3 daily maximum 8-hour means ([`super::air_period`](mod@super::air_period)); S_i is the
 //! grade-2 annual limit of SO2, NO2, PM10 and PM2.5, the CO 24-hour limit and the O3 daily
 //! maximum 8-hour limit. The regulation cites GB 3095-2012; envmon uses the GB 3095-2026 limits
 //! in force on the period's last day, and gives no index for periods that end before them. The

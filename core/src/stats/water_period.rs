@@ -5,7 +5,7 @@
 //! （试行）》(环办〔2011〕22号), SECONDARY (README §3), as below.
 //!
 //! - A site's month: the arithmetic mean of each item over the month's stored records, classed
-//!   by the single-factor method ([`assess`]): each item's mean gets its GB 3838-2002 Table 1
+//!   by the single-factor method ([`assess()`](crate::water::assess())): each item's mean gets its GB 3838-2002 Table 1
 //!   class, the site's class is the worst counted item's (water temperature, TN and fecal
 //!   coliform are reference only), the items at that class determine it, and the class meets the
 //!   target or not. A month without records has no class and is left out of every share.

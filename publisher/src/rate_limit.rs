@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use governor::Quota;
 use governor::clock::{Clock, DefaultClock};
 use governor::middleware::NoOpMiddleware;
-use governor::state::keyed::DashMapStateStore;
+use governor::state::keyed::HashMapStateStore;
 
 use crate::client_address::{Network, address_group, client_address};
 use crate::error::{ApiError, whole_seconds};
@@ -30,7 +30,7 @@ const MAX_TRACKED: usize = 100_000;
 #[derive(Debug)]
 pub(crate) struct RateLimiter<C: Clock = DefaultClock> {
     buckets:
-        governor::RateLimiter<IpAddr, DashMapStateStore<IpAddr>, C, NoOpMiddleware<C::Instant>>,
+        governor::RateLimiter<IpAddr, HashMapStateStore<IpAddr>, C, NoOpMiddleware<C::Instant>>,
     clock: C,
     trusted_proxies: Vec<Network>,
 }
@@ -63,7 +63,7 @@ impl<C: Clock + Clone> RateLimiter<C> {
             .expect("the period is at least a nanosecond")
             .allow_burst(NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN));
         Self {
-            buckets: governor::RateLimiter::dashmap_with_clock(quota, clock.clone()),
+            buckets: governor::RateLimiter::hashmap_with_clock(quota, clock.clone()),
             clock,
             trusted_proxies,
         }

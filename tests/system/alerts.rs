@@ -127,7 +127,7 @@ async fn cap_of(system: &TestSystem, version_id: &str) -> String {
 
 #[tokio::test]
 async fn notice_travels_from_draft_to_mqtt_api_cap_and_atom_signed() {
-    let mut system = TestSystem::start().await;
+    let mut system = TestSystem::start_publisher_only().await;
     // A second publisher instance: the notice must reach its clients too.
     let second = system.spawn_publisher(system.publisher_settings()).await;
     staff::add(&system.db, "olivia", Role::Operator).await;
@@ -285,7 +285,7 @@ async fn notice_travels_from_draft_to_mqtt_api_cap_and_atom_signed() {
 
 #[tokio::test]
 async fn a_notice_past_its_expiry_is_announced_expired_and_still_verifies() {
-    let system = TestSystem::start().await;
+    let system = TestSystem::start_publisher_only().await;
     staff::add(&system.db, "olivia", Role::Operator).await;
     staff::add(&system.db, "arthur", Role::Approver).await;
     let operator = Staff::login(system.publisher_addr, "olivia").await;

@@ -13,8 +13,8 @@ use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
-use crate::helpers::TestSystem;
 use crate::helpers::staff::{self, Staff, send};
+use crate::helpers::{TestSystem, wait_for};
 
 /// The staff live channel (Server-Sent Events) read line by line.
 struct StaffLive {
@@ -73,15 +73,28 @@ async fn an_alarm_is_raised_held_and_cleared_live_for_staff_only() {
     let mut settings = system.ingest_settings();
     settings.alarms = AlarmSettings {
         interval: Duration::from_millis(100),
-        rules: vec![AlarmRule {
-            name: "pm25_test".into(),
-            kind: RuleKind::Pollutant,
-            parameter: Some(Parameter::Pm25),
-            station_kind: None,
-            raise_at: 100.0,
-            clear_below: 90.0,
-            window: Duration::from_secs(3600),
-        }],
+        rules: vec![
+            // Evaluated first in each round (one transaction): once it has
+            // raised on a reading, the rule after it has seen that reading.
+            AlarmRule {
+                name: "pm10_marker".into(),
+                kind: RuleKind::Pollutant,
+                parameter: Some(Parameter::Pm10),
+                station_kind: None,
+                raise_at: 1.0,
+                clear_below: 0.0,
+                window: Duration::from_secs(3600),
+            },
+            AlarmRule {
+                name: "pm25_test".into(),
+                kind: RuleKind::Pollutant,
+                parameter: Some(Parameter::Pm25),
+                station_kind: None,
+                raise_at: 100.0,
+                clear_below: 90.0,
+                window: Duration::from_secs(3600),
+            },
+        ],
     };
     system.stop_ingest().await.unwrap();
     system.start_ingest_with(settings).await;
@@ -110,14 +123,37 @@ async fn an_alarm_is_raised_held_and_cleared_live_for_staff_only() {
     assert_eq!(raised["evidence"][0]["value"], 120.0);
     let id = raised["id"].as_i64().unwrap();
 
-    // Between the thresholds: still raised, no second alarm.
+    // Between the thresholds: still raised, no second alarm. The same
+    // message carries the first PM10 reading, which raises the marker rule
+    // evaluated just before; once the marker is raised, the worker has
+    // judged the PM2.5 reading too.
+    let at = (chrono::Utc::now() - chrono::Duration::minutes(20)).to_rfc3339();
     system
-        .mosquitto_pub("sensors/air/1141A", &reading(95.0, 20))
+        .mosquitto_pub(
+            "sensors/air/1141A",
+            &format!(r#"{{"station":"1141A","observed_at":"{at}","readings":{{"pm25":95.0,"pm10":50.0}}}}"#),
+        )
         .await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    wait_for("the marker alarm", Duration::from_secs(15), || async {
+        let marker = system
+            .db
+            .count("SELECT count(*) FROM alarm WHERE rule = 'pm10_marker'")
+            .await;
+        if marker == 1 {
+            Ok(())
+        } else {
+            Err(format!("{marker} marker alarms"))
+        }
+    })
+    .await;
+    let pm25 = system
+        .db
+        .count("SELECT count(*) FROM alarm WHERE rule = 'pm25_test'")
+        .await;
+    assert_eq!(pm25, 1, "one PM2.5 alarm, still raised");
     let open = system
         .db
-        .count("SELECT count(*) FROM alarm WHERE state = 'raised'")
+        .count("SELECT count(*) FROM alarm WHERE rule = 'pm25_test' AND state = 'raised'")
         .await;
     assert_eq!(open, 1);
 

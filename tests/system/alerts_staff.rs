@@ -182,7 +182,7 @@ async fn every_staff_endpoint_admits_exactly_its_roles() {
 
 #[tokio::test]
 async fn cross_site_requests_are_refused_and_tokens_need_no_origin() {
-    let system = TestSystem::start().await;
+    let system = TestSystem::start_publisher_only().await;
     let addr = system.publisher_addr;
     staff::add(&system.db, "olivia", Role::Operator).await;
     let operator = Staff::login(addr, "olivia").await;
@@ -349,7 +349,7 @@ async fn nobody_approves_their_own_draft() {
 
 #[tokio::test]
 async fn repeated_wrong_passwords_delay_a_name_known_or_not_but_never_lock_it() {
-    let system = TestSystem::start().await;
+    let system = TestSystem::start_publisher_only().await;
     let addr = system.publisher_addr;
     staff::add(&system.db, "olivia", Role::Operator).await;
     let origin = format!("http://{addr}");
@@ -429,7 +429,7 @@ fn envmon(args: &[&str], database_url: &str, stdin: &str) -> (bool, String) {
 
 #[tokio::test]
 async fn audit_chain_is_append_only_and_verify_finds_a_tampered_row() {
-    let system = TestSystem::start().await;
+    let system = TestSystem::start_publisher_only().await;
     let url = system.db.url.clone();
     // `envmon user add` reads the password from stdin.
     let (ok, text) = envmon(

@@ -253,7 +253,7 @@ fn title_band(png_bytes: &[u8]) -> (u32, u32, Vec<u8>) {
 
 #[tokio::test]
 async fn png_titles_draw_chinese_glyphs() {
-    let system = TestSystem::start().await;
+    let system = TestSystem::start_publisher_only().await;
     let putuo = get(
         &system,
         "/api/v1/charts/station/1141A/pm25.png?lang=zh&width=640&height=320",
@@ -348,7 +348,7 @@ async fn etag_answers_304_until_new_data_changes_it() {
 
 #[tokio::test]
 async fn bad_chart_requests_are_refused_naming_the_parameter() {
-    let system = TestSystem::start().await;
+    let system = TestSystem::start_publisher_only().await;
     let cases = [
         (
             "/api/v1/charts/station/1141A/pm25.svg?range=1y",

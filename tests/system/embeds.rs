@@ -36,7 +36,7 @@ fn discovery_href(page: &str) -> String {
 
 #[tokio::test]
 async fn widget_page_is_cookieless_framable_and_discoverable() {
-    let system = TestSystem::start().await;
+    let system = TestSystem::start_publisher_only().await;
     let base = format!("http://{}", system.publisher_addr);
 
     let page = get(&system, "/embed/station/1141A?lang=en&theme=dark").await;
@@ -123,7 +123,7 @@ async fn widget_page_is_cookieless_framable_and_discoverable() {
 
 #[tokio::test]
 async fn station_page_offers_the_codes_and_oembed_keeps_to_its_bounds() {
-    let system = TestSystem::start().await;
+    let system = TestSystem::start_publisher_only().await;
     let base = format!("http://{}", system.publisher_addr);
 
     let page = get(&system, "/station/wusongkou?lang=zh").await;

@@ -185,7 +185,7 @@ fn stations_of(snapshot: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn every_message_carries_seq_and_epoch_and_updates_follow_the_snapshot() {
-    let system = TestSystem::start().await;
+    let system = TestSystem::start_publisher_only().await;
     let mqtt = Mqtt::connect(&system).await;
     let mut client = connect(system.publisher_addr, "").await;
     let snapshot = next(&mut client).await;
@@ -216,7 +216,7 @@ async fn every_message_carries_seq_and_epoch_and_updates_follow_the_snapshot() {
 
 #[tokio::test]
 async fn subscriptions_narrow_by_kind_station_and_district() {
-    let system = TestSystem::start().await;
+    let system = TestSystem::start_publisher_only().await;
     let mqtt = Mqtt::connect(&system).await;
     mqtt.live("air", "1141A", &state("1141A", "air", 30.0, 1))
         .await;
@@ -318,7 +318,7 @@ async fn subscriptions_narrow_by_kind_station_and_district() {
 
 #[tokio::test]
 async fn alert_notices_are_relayed_and_active_ones_kept_for_snapshots() {
-    let system = TestSystem::start().await;
+    let system = TestSystem::start_publisher_only().await;
     let mqtt = Mqtt::connect(&system).await;
     let mut client = connect(system.publisher_addr, "").await;
     next_of(&mut client, "snapshot").await;
@@ -359,7 +359,7 @@ async fn alert_notices_are_relayed_and_active_ones_kept_for_snapshots() {
 
 #[tokio::test]
 async fn a_resuming_client_gets_what_it_missed_or_a_fresh_snapshot() {
-    let mut system = TestSystem::start().await;
+    let mut system = TestSystem::start_publisher_only().await;
     let mut settings = system.publisher_settings();
     settings.live_replay_events = 4;
     let addr = system.spawn_publisher(settings).await;
@@ -444,7 +444,7 @@ fn with_aqi(mut state: Value, hour: u32, aqi: i64) -> Value {
 
 #[tokio::test]
 async fn an_update_leaves_out_an_unchanged_aqi_and_a_resume_gets_it_whole() {
-    let system = TestSystem::start().await;
+    let system = TestSystem::start_publisher_only().await;
     let mqtt = Mqtt::connect(&system).await;
     let mut client = connect(system.publisher_addr, "").await;
     let snapshot = next(&mut client).await;
@@ -518,7 +518,7 @@ fn big_state(station: &str, value: f64, minute: u32) -> Value {
 
 #[tokio::test]
 async fn a_slow_client_is_disconnected_and_never_delays_the_others() {
-    let mut system = TestSystem::start().await;
+    let mut system = TestSystem::start_publisher_only().await;
     let mut settings = system.publisher_settings();
     settings.live_max_lag = Duration::from_millis(800);
     settings.write_timeout = Duration::from_secs(2);
@@ -580,7 +580,7 @@ async fn a_slow_client_is_disconnected_and_never_delays_the_others() {
 
 #[tokio::test]
 async fn pings_keep_a_client_alive_and_a_silent_one_is_closed() {
-    let mut system = TestSystem::start().await;
+    let mut system = TestSystem::start_publisher_only().await;
     let mut settings = system.publisher_settings();
     settings.ping_interval = Duration::from_millis(200);
     settings.idle_timeout = Duration::from_secs(1);
@@ -666,7 +666,7 @@ async fn raw_websocket(addr: SocketAddr) -> TcpStream {
 
 #[tokio::test]
 async fn oversized_messages_and_excess_connections_are_refused() {
-    let mut system = TestSystem::start().await;
+    let mut system = TestSystem::start_publisher_only().await;
     let mut settings = system.publisher_settings();
     settings.max_client_message_bytes = 1024;
     settings.max_live_clients_per_address = 2;
@@ -825,7 +825,7 @@ impl Sse {
 
 #[tokio::test]
 async fn sse_streams_the_same_messages_and_resumes_from_last_event_id() {
-    let system = TestSystem::start().await;
+    let system = TestSystem::start_publisher_only().await;
     let mqtt = Mqtt::connect(&system).await;
     let addr = system.publisher_addr;
     let mut ws = connect(addr, "?kind=air").await;
@@ -870,7 +870,7 @@ async fn sse_streams_the_same_messages_and_resumes_from_last_event_id() {
 
 #[tokio::test]
 async fn two_publishers_on_one_broker_serve_identical_streams() {
-    let mut system = TestSystem::start().await;
+    let mut system = TestSystem::start_publisher_only().await;
     let second = system.spawn_publisher(system.publisher_settings()).await;
     let mqtt = Mqtt::connect(&system).await;
     let mut one = connect(system.publisher_addr, "").await;

@@ -79,7 +79,7 @@ fn csv_rows(response: &Response) -> Vec<Vec<String>> {
 
 #[tokio::test]
 async fn stations_filter_by_kind_and_district_and_come_as_geojson_and_csv() {
-    let system = TestSystem::start().await;
+    let system = TestSystem::start_publisher_only().await;
     let addr = system.publisher_addr;
     let rivers = get(addr, "/api/v1/stations?kind=river").await.json();
     let rivers = rivers["stations"].as_array().unwrap();
@@ -145,7 +145,7 @@ async fn stations_filter_by_kind_and_district_and_come_as_geojson_and_csv() {
 
 #[tokio::test]
 async fn reading_history_comes_raw_hourly_and_daily_with_validity_and_pages() {
-    let system = TestSystem::start().await;
+    let system = TestSystem::start_publisher_only().await;
     let addr = system.publisher_addr;
     let db = system.db.client().await;
     db.batch_execute(
@@ -329,7 +329,7 @@ async fn the_latest_list_follows_the_live_state_as_json_and_csv() {
 
 #[tokio::test]
 async fn public_gets_allow_cross_origin_and_answer_conditional_requests() {
-    let system = TestSystem::start().await;
+    let system = TestSystem::start_publisher_only().await;
     let addr = system.publisher_addr;
     let first = request(
         addr,
@@ -398,7 +398,7 @@ async fn public_gets_allow_cross_origin_and_answer_conditional_requests() {
 
 #[tokio::test]
 async fn too_many_requests_from_one_address_get_429_with_retry_after() {
-    let mut system = TestSystem::start().await;
+    let mut system = TestSystem::start_publisher_only().await;
     let mut settings = system.publisher_settings();
     settings.rate_limit_per_second = 0.5;
     settings.rate_limit_burst = 3;
@@ -417,7 +417,7 @@ async fn too_many_requests_from_one_address_get_429_with_retry_after() {
 
 #[tokio::test]
 async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_budget() {
-    let mut system = TestSystem::start().await;
+    let mut system = TestSystem::start_publisher_only().await;
     let forwarded = |client: &'static str| {
         move |addr| async move {
             let header = [("X-Forwarded-For", client)];
@@ -458,7 +458,7 @@ async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_budget() {
 
 #[tokio::test]
 async fn the_openapi_document_lists_routes_that_answer() {
-    let system = TestSystem::start().await;
+    let system = TestSystem::start_publisher_only().await;
     let addr = system.publisher_addr;
     let document: Value = get(addr, "/api/v1/openapi.json").await.json();
     assert_eq!(document["openapi"], "3.1.0");

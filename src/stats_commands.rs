@@ -8,10 +8,8 @@ use chrono::{Months, NaiveDate};
 use envmon::settings::Settings;
 use envmon_core::db::period::{area_days, load_area, station_days};
 use envmon_core::stats::{
-    AirPeriod, AreaClass, CompositeIndex, air_period, change_percent, change_points,
-    composite_index,
+    AirPeriod, AreaClass, CompositeIndex, air_period, air_report, change_percent, change_points,
 };
-use serde_json::json;
 
 /// `envmon stats air`.
 pub(crate) async fn air(
@@ -49,16 +47,15 @@ pub(crate) async fn air(
             )
         }
     };
-    let this = air_period(from, to, class, &this);
     let last = air_period(last_from, last_to, class, &last);
-    let composite = composite_index(&this);
+    let report = air_report(&name, air_period(from, to, class, &this), &last);
     if as_json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&as_json_value(&name, &this, &last, composite.as_ref()))?
-        );
+        println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        print!("{}", table(&name, &this, &last, composite.as_ref()));
+        print!(
+            "{}",
+            table(&name, &report.period, &last, report.composite_index.as_ref())
+        );
     }
     Ok(())
 }
@@ -66,41 +63,6 @@ pub(crate) async fn air(
 /// The same days a year earlier (29 February becomes the 28th).
 fn year_before(day: NaiveDate) -> Option<NaiveDate> {
     day.checked_sub_months(Months::new(12))
-}
-
-fn as_json_value(
-    name: &str,
-    this: &AirPeriod,
-    last: &AirPeriod,
-    composite: Option<&CompositeIndex>,
-) -> serde_json::Value {
-    let changes: Vec<serde_json::Value> = this
-        .pollutants
-        .iter()
-        .zip(&last.pollutants)
-        .map(|(now, before)| {
-            json!({
-                "pollutant": now.pollutant.code(),
-                "previous": before.value.filter(|_| before.valid),
-                "change_percent": change_percent(
-                    now.value.filter(|_| now.valid),
-                    before.value.filter(|_| before.valid),
-                ),
-            })
-        })
-        .collect();
-    json!({
-        "subject": name,
-        "period": this,
-        "composite_index": composite,
-        "year_before": {
-            "from": last.from,
-            "to": last.to,
-            "good_day_ratio": last.good_day_ratio,
-            "good_day_ratio_change_points": change_points(this.good_day_ratio, last.good_day_ratio),
-            "pollutants": changes,
-        },
-    })
 }
 
 fn table(

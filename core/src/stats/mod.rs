@@ -7,6 +7,7 @@
 //! reasons out; each rule cites its clause. The daily values they read are the stored daily
 //! aggregates, never raw readings.
 //!
+//! - [`air_report`]: a period with the year before, as the CLI and the API publish it.
 //! - [`area`]: an area's concentrations as the mean over its evaluation stations.
 //! - [`area_table`]: the engine of `envmon aqi --area`.
 //! - [`percentile`](mod@percentile): HJ 663's percentile.
@@ -19,6 +20,7 @@
 //!   drinking-water sources' compliance.
 
 pub mod air_period;
+pub mod air_report;
 pub mod area;
 pub mod area_table;
 pub mod change;
@@ -30,6 +32,7 @@ pub mod water_period;
 pub use air_period::{
     AirDay, AirPeriod, PeriodStatistic, PollutantPeriod, PrimaryDays, air_period,
 };
+pub use air_report::{AirReport, PollutantChange, YearBefore, air_report};
 pub use area::{AreaMean, DEFAULT_MIN_REPORTING_SHARE, area_daily, area_hourly};
 pub use change::{change_percent, change_points};
 pub use composite::{CompositeIndex, composite_index};

@@ -54,7 +54,12 @@ pub(crate) async fn air(
     } else {
         print!(
             "{}",
-            table(&name, &report.period, &last, report.composite_index.as_ref())
+            table(
+                &name,
+                &report.period,
+                &last,
+                report.composite_index.as_ref()
+            )
         );
     }
     Ok(())

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::helpers::{TestSystem, wait_for};
+use crate::helpers::{TestSystem, http, wait_for};
 
 const DEADLINE: Duration = Duration::from_secs(20);
 

@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-use crate::helpers::TestDb;
+use crate::helpers::{TestDb, TestSystem, http};
 
 fn envmon(args: &[&str], database_url: &str) -> (bool, String, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_envmon"))
@@ -181,4 +181,93 @@ async fn stats_refuse_an_unknown_area_and_a_reversed_period() {
     );
     assert!(!ok);
     assert!(stderr.contains("is before --from"), "{stderr}");
+}
+
+/// The same figures through the open-data API, and the period ranking of districts by the
+/// composite index: Pudong (4.39, as above) and Jing'an, whose one station reads half of
+/// Pudong's PM2.5 and PM10 (a cleaner composite), the other districts without data unranked.
+#[tokio::test]
+async fn the_api_serves_period_statistics_and_ranks_districts_by_the_composite_index() {
+    let system = TestSystem::start_publisher_only().await;
+    let client = system.db.client().await;
+    for day in 1..=30 {
+        let date = format!("2027-04-{day:02}");
+        for (i, station) in ["1148A", "1149A", "1150A", "3274A"].iter().enumerate() {
+            let pm25 = if day <= 3 {
+                150.0
+            } else {
+                30.0 + 4.0 * i as f64
+            };
+            store_day(
+                &client,
+                station,
+                &date,
+                [8.0, 30.0, 0.6, 100.0 + f64::from(day), 60.0, pm25],
+            )
+            .await;
+        }
+        store_day(
+            &client,
+            "1147A",
+            &date,
+            [8.0, 30.0, 0.6, 100.0 + f64::from(day), 30.0, 18.0],
+        )
+        .await;
+    }
+    let get = |path: &'static str| http::get(system.publisher_addr, path);
+    let report = get("/api/v1/stats/air?area=pudong&from=2027-04-01&to=2027-04-30")
+        .await
+        .unwrap()
+        .json();
+    assert_eq!(report["subject"], "pudong");
+    assert_eq!(report["period"]["good_day_ratio"], 0.9);
+    assert_eq!(report["composite_index"]["value"], 4.39);
+    let csv = get("/api/v1/stats/air?area=pudong&from=2027-04-01&to=2027-04-30&format=csv")
+        .await
+        .unwrap();
+    assert!(
+        csv.body
+            .contains("pudong,2027-04-01,2027-04-30,30,27,0.9,pm25,mean,47,30,true,30,false,"),
+        "{}",
+        csv.body
+    );
+    let station = get("/api/v1/stats/air?station=1147A&from=2027-04-01&to=2027-04-30")
+        .await
+        .unwrap();
+    assert_eq!(station.status, 200, "{}", station.body);
+    for (path, reason) in [
+        (
+            "/api/v1/stats/air?area=atlantis&from=2027-04-01&to=2027-04-30",
+            "no area",
+        ),
+        (
+            "/api/v1/stats/air?from=2027-04-30&to=2027-04-01",
+            "after `to`",
+        ),
+        ("/api/v1/stats/air?from=2020-01-01&to=2027-04-01", "at most"),
+        ("/api/v1/stats/air?from=April", "must be a date"),
+        ("/api/v1/stats/water?from=2027-13", "must be a month"),
+    ] {
+        let response = get(path).await.unwrap();
+        assert!(
+            response.status == 400 || response.status == 404,
+            "{path}: {}",
+            response.status
+        );
+        assert!(response.body.contains(reason), "{path}: {}", response.body);
+    }
+
+    // Jing'an: PM10 30/60 = 0.5 and PM2.5 18/30 = 0.6 instead of Pudong's 1.0 and 1.57.
+    let ranking = get("/api/v1/rankings?period=range&from=2027-04-01&to=2027-04-30")
+        .await
+        .unwrap()
+        .json();
+    assert_eq!(ranking["by"], "composite");
+    let items = ranking["items"].as_array().unwrap();
+    assert_eq!(items[0]["id"], "jingan");
+    assert_eq!(items[0]["rank"], 1);
+    assert_eq!(items[1]["id"], "pudong");
+    assert_eq!(items[1]["value"], 4.39);
+    assert_eq!(items[2]["rank"], serde_json::Value::Null);
+    system.shutdown().await;
 }

@@ -4,6 +4,7 @@
 //! adds the live and staff routes.
 
 mod alerts;
+mod areas;
 mod caching;
 mod charts;
 mod completeness;
@@ -16,9 +17,11 @@ mod latest;
 mod oembed;
 mod openapi;
 mod query;
+mod rankings;
 mod readings;
 mod station_query;
 mod stations;
+mod stats;
 
 use std::sync::Arc;
 
@@ -32,6 +35,9 @@ use crate::state::AppState;
 pub(crate) fn router(state: &AppState) -> Router<AppState> {
     let public = Router::new()
         .merge(stations::router())
+        .merge(areas::router())
+        .merge(stats::router())
+        .merge(rankings::router())
         .merge(latest::router())
         .merge(readings::router())
         .merge(indices::router())

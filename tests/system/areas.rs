@@ -116,5 +116,56 @@ async fn a_district_aqi_is_the_aqi_of_its_stations_mean_and_follows_late_data() 
         }
     })
     .await;
+
+    // The API: the areas, Pudong's hour, and the districts ranked at that hour.
+    let get = |path: &'static str| http::get(system.publisher_addr, path);
+    let areas = get("/api/v1/areas").await.unwrap().json();
+    let items = areas["items"].as_array().unwrap();
+    assert_eq!(items.len(), 17);
+    assert_eq!(items[0]["id"], "shanghai");
+    assert_eq!(items[0]["stations"].as_array().unwrap().len(), 19);
+    const PUDONG_HOUR: &str =
+        "/api/v1/areas/pudong/aqi?from=2026-11-25T15:00:00%2B08:00&to=2026-11-25T16:00:00%2B08:00";
+    let pudong = get(PUDONG_HOUR).await.unwrap().json();
+    assert_eq!(pudong["items"][0]["aqi"], 112);
+    assert_eq!(pudong["items"][0]["stations"], 4);
+    assert_eq!(
+        pudong["items"][0]["report"]["area_means"]["pm25"]["reporting"],
+        4
+    );
+    let csv = http::get(system.publisher_addr, &format!("{PUDONG_HOUR}&format=csv"))
+        .await
+        .unwrap();
+    assert!(
+        csv.body
+            .contains("pudong,2026-11-25T16:00:00+08:00,HJ 633-2026,112,"),
+        "{}",
+        csv.body
+    );
+    let unknown = get("/api/v1/areas/atlantis/aqi").await.unwrap();
+    assert_eq!(unknown.status, 404);
+
+    // Putuo (62 → 102) is cleaner than Pudong (112); the other districts have no value.
+    let ranking = get("/api/v1/rankings?scope=district").await.unwrap().json();
+    assert_eq!(ranking["at"], "2026-11-25T16:00:00+08:00");
+    let ranked: Vec<(String, serde_json::Value)> = ranking["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["id"].as_str().unwrap().to_owned(), e["rank"].clone()))
+        .collect();
+    assert_eq!(ranked[0], ("putuo".to_owned(), serde_json::json!(1)));
+    assert_eq!(ranked[1], ("pudong".to_owned(), serde_json::json!(2)));
+    assert_eq!(ranked[2].1, serde_json::Value::Null);
+    // By PM2.5: Pudong's mean 73 against Putuo's 62.
+    let by_pm25 = get("/api/v1/rankings?scope=district&by=pm25")
+        .await
+        .unwrap()
+        .json();
+    assert_eq!(by_pm25["items"][0]["id"], "putuo");
+    assert_eq!(by_pm25["items"][1]["value"], 73.0);
+    let bad = get("/api/v1/rankings?by=pm1").await.unwrap();
+    assert_eq!(bad.status, 400);
+    assert!(bad.body.contains("`by` must be"), "{}", bad.body);
     system.shutdown().await;
 }

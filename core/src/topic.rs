@@ -33,6 +33,10 @@ pub enum TopicError {
 /// station kind. No kind is called so (`StationKind::parse` refuses it).
 const ALERT_SEGMENT: &str = "alert";
 
+/// The segment of a live topic that carries an area's AQI (the city, a district) in place of a
+/// station kind; no kind is called so either.
+const AREA_SEGMENT: &str = "area";
+
 /// What a live topic carries, by its name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LiveTopic<'a> {
@@ -46,6 +50,8 @@ pub enum LiveTopic<'a> {
     /// A version of a public alert notice (`live/alert/{id}`); the id is
     /// the topic's own text, checked against the notice by its reader.
     Alert(&'a str),
+    /// An area's latest AQI (`live/area/{id}`), the id checked against the state by its reader.
+    Area(&'a str),
 }
 
 /// Topic names under one prefix.
@@ -135,13 +141,23 @@ impl Topics {
         format!("{}live/{ALERT_SEGMENT}/{id}", self.prefix)
     }
 
+    /// The topic that carries area `id`'s latest AQI.
+    pub fn area(&self, id: &str) -> String {
+        format!("{}live/{AREA_SEGMENT}/{id}", self.prefix)
+    }
+
+    /// The filter for every area's AQI.
+    pub fn area_subscription(&self) -> String {
+        format!("{}live/{AREA_SEGMENT}/+", self.prefix)
+    }
+
     /// The filter for every alert notice.
     pub fn alert_subscription(&self) -> String {
         format!("{}live/{ALERT_SEGMENT}/+", self.prefix)
     }
 
-    /// Splits a live topic into the station state or the alert notice it
-    /// carries.
+    /// Splits a live topic into the station state, the alert notice or the
+    /// area AQI it carries.
     ///
     /// # Errors
     /// Fails when the topic is outside the prefix, is not of either shape
@@ -153,6 +169,7 @@ impl Topics {
     /// let topics = Topics::new("p/").unwrap();
     /// assert_eq!(topics.parse_live("p/live/alert/n-1"), Ok(LiveTopic::Alert("n-1")));
     /// assert!(matches!(topics.parse_live("p/live/air/1141A"), Ok(LiveTopic::State { .. })));
+    /// assert_eq!(topics.parse_live("p/live/area/pudong"), Ok(LiveTopic::Area("pudong")));
     /// ```
     pub fn parse_live<'a>(&self, topic: &'a str) -> Result<LiveTopic<'a>, TopicError> {
         let shape = || TopicError::LiveShape(topic.to_owned());
@@ -163,11 +180,11 @@ impl Topics {
         else {
             return Err(shape());
         };
-        if kind == ALERT_SEGMENT {
-            return if last.is_empty() {
-                Err(shape())
-            } else {
-                Ok(LiveTopic::Alert(last))
+        if kind == ALERT_SEGMENT || kind == AREA_SEGMENT {
+            return match (last.is_empty(), kind == ALERT_SEGMENT) {
+                (true, _) => Err(shape()),
+                (false, true) => Ok(LiveTopic::Alert(last)),
+                (false, false) => Ok(LiveTopic::Area(last)),
             };
         }
         let kind =
@@ -254,6 +271,18 @@ mod tests {
     }
 
     #[test]
+    fn area_topic_round_trips() {
+        let topics = Topics::new("t1/").unwrap();
+        let topic = topics.area("pudong");
+        assert_eq!(topic, "t1/live/area/pudong");
+        assert_eq!(
+            topics.parse_live(&topic).unwrap(),
+            LiveTopic::Area("pudong")
+        );
+        assert_eq!(topics.area_subscription(), "t1/live/area/+");
+    }
+
+    #[test]
     fn live_subscriptions_match_the_topics_they_are_for() {
         let topics = Topics::new("p/").unwrap();
         assert_eq!(
@@ -273,6 +302,8 @@ mod tests {
             "p/live/air/1141A/x",
             "p/live/alert/",
             "p/live/alert/a/b",
+            "p/live/area/",
+            "p/live/area/a/b",
         ] {
             assert!(
                 matches!(topics.parse_live(topic), Err(TopicError::LiveShape(_))),

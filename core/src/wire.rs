@@ -135,6 +135,24 @@ impl StationState {
     }
 }
 
+/// An area's latest real-time AQI (the city, a district): from the mean of its evaluation
+/// stations, what the page shows first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AreaState {
+    /// The area's id, e.g. `shanghai`, `pudong`.
+    pub area: String,
+    pub kind: crate::area::AreaKind,
+    pub name_zh: String,
+    pub name_en: String,
+    /// A district's city.
+    pub parent: Option<String>,
+    /// The area's evaluation stations.
+    pub stations: i16,
+    /// The latest hour's AQI; its report carries `area_means`, each pollutant's mean with how
+    /// many stations counted.
+    pub aqi: AqiNow,
+}
+
 /// A message from the publisher to a live client.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -143,12 +161,20 @@ pub enum LiveMessage {
     Snapshot {
         /// One entry per station with data.
         stations: Vec<StationState>,
+        /// One entry per area with an AQI.
+        #[serde(default)]
+        areas: Vec<AreaState>,
     },
     /// One station's new state.
     Update {
         /// The station's state after the latest commit (boxed: a snapshot
         /// holds only a vector, so the enum stays small).
         state: Box<StationState>,
+    },
+    /// One area's new AQI.
+    Area {
+        /// The area's state after the rollup that changed it.
+        state: Box<AreaState>,
     },
 }
 

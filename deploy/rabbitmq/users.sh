@@ -8,7 +8,7 @@
 # follows from its name, on the topic exchange amq.topic, where RabbitMQ's
 # MQTT plugin writes MQTT's "/" as ".":
 #   envmon-admin      administrator (management API), no MQTT rights
-#   envmon-ingest     reads sensors/#, alone writes live/{air,river,source}/{station}
+#   envmon-ingest     reads sensors/#, alone writes live/{air,river,source}/{station} and live/area/{id}
 #   envmon-publisher  reads live/#, alone writes live/alert/{id}
 #   envmon-anonymous  what anonymous clients log in as (mqtt.default_user):
 #                     writes sensors/{kind}/{station}, reads nothing
@@ -35,7 +35,7 @@ while IFS=: read -r user password; do
             ctl set_permissions -p "$vhost" "$user" '.*' '.*' '.*'
             continue
             ;;
-        envmon-ingest) write='^live\.(air|river|source)\.[^.]+$' read='^sensors\..*' ;;
+        envmon-ingest) write='^live\.(air|river|source|area)\.[^.]+$' read='^sensors\..*' ;;
         envmon-publisher) write='^live\.alert\.[^.]+$' read='^live\..*' ;;
         envmon-anonymous) write='^sensors\.[^.]+\.[^.]+$' read='^$' ;;
         *) write='^sensors\.[^.]+\.{username}$' read='^$' ;;

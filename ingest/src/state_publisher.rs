@@ -1,5 +1,6 @@
 //! Publishing committed station states on the `live/{kind}/{station}`
-//! topics, from which the publishers feed the public live stream.
+//! topics, and the areas' AQI on `live/area/{id}`, from which the publishers
+//! feed the public live stream.
 //!
 //! Only committed state is published, so a consumer never shows a value the
 //! database does not hold. These messages are best effort: each carries the
@@ -7,7 +8,7 @@
 //! start, so a lost one is repaired by the next.
 
 use envmon_core::topic::Topics;
-use envmon_core::wire::StationState;
+use envmon_core::wire::{AreaState, StationState};
 use rumqttc::{AsyncClient, QoS};
 
 /// Publishes station states through the ingest's MQTT session.
@@ -38,6 +39,23 @@ impl StatePublisher {
             .try_publish(topic, QoS::AtLeastOnce, false, payload)
         {
             tracing::warn!(station = %state.station, error = %error, "Dropping a station state; broker queue full.");
+        }
+    }
+
+    /// Queues an area's latest AQI on `live/area/{id}`, as [`Self::publish`] does a station's.
+    pub(crate) fn publish_area(&self, topics: &Topics, state: &AreaState) {
+        let payload = match serde_json::to_vec(state) {
+            Ok(payload) => payload,
+            Err(error) => {
+                tracing::error!(error = %error, "Cannot serialise area state.");
+                return;
+            }
+        };
+        if let Err(error) =
+            self.client
+                .try_publish(topics.area(&state.area), QoS::AtLeastOnce, false, payload)
+        {
+            tracing::warn!(area = %state.area, error = %error, "Dropping an area state; broker queue full.");
         }
     }
 }

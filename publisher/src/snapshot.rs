@@ -4,7 +4,7 @@ use deadpool_postgres::Pool;
 use envmon_core::StationCode;
 use envmon_core::db::DbError;
 use envmon_core::db::latest;
-use envmon_core::wire::StationState;
+use envmon_core::wire::{AreaState, StationState};
 
 /// Every station's latest state, with its indices.
 ///
@@ -13,6 +13,15 @@ use envmon_core::wire::StationState;
 pub(crate) async fn load_states(pool: &Pool) -> Result<Vec<StationState>, DbError> {
     let client = pool.get().await?;
     Ok(latest::load_states(&**client, None).await?)
+}
+
+/// Every area's latest AQI.
+///
+/// # Errors
+/// Fails when the database cannot be queried.
+pub(crate) async fn load_area_states(pool: &Pool) -> Result<Vec<AreaState>, DbError> {
+    let client = pool.get().await?;
+    Ok(latest::load_area_states(&**client, None).await?)
 }
 
 /// One station's latest state, or `None` when it has no data yet.

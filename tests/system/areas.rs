@@ -3,6 +3,9 @@
 
 use std::time::Duration;
 
+use envmon_core::wire::LiveMessage;
+
+use crate::helpers::system::next_message;
 use crate::helpers::{TestSystem, http, wait_for};
 
 const DEADLINE: Duration = Duration::from_secs(20);
@@ -46,6 +49,7 @@ async fn area_hour(
 #[tokio::test]
 async fn a_district_aqi_is_the_aqi_of_its_stations_mean_and_follows_late_data() {
     let system = TestSystem::start().await;
+    let (mut live, _) = system.live_client().await;
     let hour = "2026-11-25T16:00:00+08:00";
     // PM2.5 50, 58, 66, 74: mean 62 → HJ 633-2026 100 + 50 × (62 − 60) / (115 − 60) = 101.8
     // → 102; PM10 85 → 75 and the gases are lower.
@@ -67,6 +71,18 @@ async fn a_district_aqi_is_the_aqi_of_its_stations_mean_and_follows_late_data() 
         }
     })
     .await;
+
+    // The live stream carries Pudong's AQI as an `area` message.
+    let pudong_live = loop {
+        if let LiveMessage::Area { state } = next_message(&mut live).await
+            && state.area == "pudong"
+            && state.aqi.aqi == Some(102)
+        {
+            break state;
+        }
+    };
+    assert_eq!(pudong_live.stations, 4);
+    assert_eq!(pudong_live.name_zh, "浦东新区");
 
     // A late correction at one station: 50 → 94, mean 73 → 100 + 50 × 13 / 55 = 111.8 → 112.
     system
@@ -164,6 +180,21 @@ async fn a_district_aqi_is_the_aqi_of_its_stations_mean_and_follows_late_data() 
         .json();
     assert_eq!(by_pm25["items"][0]["id"], "putuo");
     assert_eq!(by_pm25["items"][1]["value"], 73.0);
+    // A client joining now finds the areas in its snapshot.
+    let (_, snapshot) = system.live_client().await;
+    let LiveMessage::Snapshot { areas, .. } = snapshot else {
+        panic!("a snapshot first");
+    };
+    let in_snapshot: Vec<(&str, Option<i16>)> =
+        areas.iter().map(|a| (a.area.as_str(), a.aqi.aqi)).collect();
+    assert!(
+        in_snapshot.contains(&("pudong", Some(112))),
+        "{in_snapshot:?}"
+    );
+    assert!(
+        in_snapshot.contains(&("putuo", Some(102))),
+        "{in_snapshot:?}"
+    );
     let bad = get("/api/v1/rankings?by=pm1").await.unwrap();
     assert_eq!(bad.status, 400);
     assert!(bad.body.contains("`by` must be"), "{}", bad.body);

@@ -33,7 +33,7 @@ async fn wait_for_count(system: &TestSystem, what: &str, sql: &str, expected: i6
 async fn reading_published_with_mosquitto_pub_reaches_database_and_websocket() {
     let system = TestSystem::start().await;
     let (mut live, snapshot) = system.live_client().await;
-    assert!(matches!(snapshot, LiveMessage::Snapshot { ref stations } if stations.is_empty()));
+    assert!(matches!(snapshot, LiveMessage::Snapshot { ref stations, .. } if stations.is_empty()));
 
     system
         .mosquitto_pub(

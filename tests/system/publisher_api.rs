@@ -166,7 +166,9 @@ async fn a_new_live_client_gets_the_committed_state_as_its_snapshot() {
         || async {
             let (_, snapshot) = system.live_client().await;
             match snapshot {
-                envmon_core::wire::LiveMessage::Snapshot { stations } if !stations.is_empty() => {
+                envmon_core::wire::LiveMessage::Snapshot { stations, .. }
+                    if !stations.is_empty() =>
+                {
                     Ok(stations)
                 }
                 other => Err(format!("{other:?}")),

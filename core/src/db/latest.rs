@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use tokio_postgres::{GenericClient, Row};
 
-use crate::wire::{AqiNow, LatestValue, StationState, WaterNow};
+use crate::area::AreaKind;
+use crate::wire::{AqiNow, AreaState, LatestValue, StationState, WaterNow};
 use crate::{Parameter, QualityFlag, StationCode, StationKind};
 
 /// The columns [`states_from_rows`] expects, in order; append a `WHERE`.
@@ -136,4 +137,53 @@ pub async fn load_states(
     let mut states = states_from_rows(&rows);
     attach_indices(client, &mut states).await?;
     Ok(states)
+}
+
+const SELECT_AREA_STATES: &str = "SELECT DISTINCT ON (a.id) a.id, a.kind, a.name_zh, a.name_en,
+        a.parent, h.stations, h.hour_end, h.edition, h.aqi, h.level, h.primary_pollutants,
+        h.report
+    FROM area a JOIN area_aqi_hourly h ON h.area_id = a.id
+    WHERE $1::text[] IS NULL OR a.id = ANY($1)
+    ORDER BY a.id, h.hour_end DESC";
+
+/// The latest hourly AQI of `areas` (every area when `None`) that have one.
+///
+/// # Errors
+/// Fails when the database cannot be queried.
+pub async fn load_area_states(
+    client: &impl GenericClient,
+    areas: Option<&[&str]>,
+) -> Result<Vec<AreaState>, tokio_postgres::Error> {
+    if areas.is_some_and(<[&str]>::is_empty) {
+        return Ok(Vec::new());
+    }
+    let ids: Option<Vec<&str>> = areas.map(<[&str]>::to_vec);
+    let rows = client.query(SELECT_AREA_STATES, &[&ids]).await?;
+    Ok(rows
+        .iter()
+        .filter_map(|row| {
+            let kind = match row.get::<_, &str>(1) {
+                "city" => AreaKind::City,
+                "district" => AreaKind::District,
+                _ => return None,
+            };
+            Some(AreaState {
+                area: row.get(0),
+                kind,
+                name_zh: row.get(2),
+                name_en: row.get(3),
+                parent: row.get(4),
+                stations: row.get(5),
+                aqi: AqiNow {
+                    hour_end: row.get(6),
+                    edition: row.get(7),
+                    aqi: row.get(8),
+                    level: row.get(9),
+                    primary: row.get(10),
+                    report: row.get(11),
+                    us_epa: None,
+                },
+            })
+        })
+        .collect())
 }

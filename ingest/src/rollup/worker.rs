@@ -132,9 +132,11 @@ impl RollupWorker {
             directory.replace(stations_only(client).await?, now);
         }
         let mut touched = BTreeSet::new();
+        let mut areas = BTreeSet::new();
         loop {
             let outcome = run_once(client, statements, directory).await?;
             touched.extend(outcome.stations);
+            areas.extend(outcome.areas);
             if outcome.unknown_station && directory.is_stale(Instant::now()) {
                 let stations = stations_only(client).await?;
                 directory.replace(stations, Instant::now());
@@ -147,6 +149,10 @@ impl RollupWorker {
         let codes: Vec<&str> = touched.iter().map(StationCode::as_str).collect();
         for state in latest::load_states(&*client, Some(&codes)).await? {
             self.states.publish(&self.topics, &state);
+        }
+        let ids: Vec<&str> = areas.iter().map(String::as_str).collect();
+        for state in latest::load_area_states(&*client, Some(&ids)).await? {
+            self.states.publish_area(&self.topics, &state);
         }
         Ok(())
     }

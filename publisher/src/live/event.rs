@@ -1,4 +1,4 @@
-//! A live event: one station's new state or one alert notice, numbered and
+//! A live event: one station's new state, one area's AQI or one alert notice, numbered and
 //! serialised once, then shared by every client that receives it.
 
 use std::sync::{Arc, OnceLock};
@@ -16,6 +16,7 @@ use super::frame;
 pub(crate) enum EventKey {
     Station(StationCode),
     Notice(String),
+    Area(String),
 }
 
 /// One numbered event of this server's stream.

@@ -21,7 +21,7 @@ use envmon_core::alert::{NoticeSigner, TrustedKeys};
 use envmon_core::backoff::Backoff;
 use envmon_core::registry::load_stations;
 use envmon_core::topic::{LiveTopic, Topics};
-use envmon_core::wire::StationState;
+use envmon_core::wire::{AreaState, StationState};
 use rumqttc::{AsyncClient, Event, EventLoop, Packet, Publish, QoS, SubscribeFilter};
 use tokio_util::sync::CancellationToken;
 
@@ -73,7 +73,7 @@ impl std::fmt::Debug for LiveFeed {
 
 impl LiveFeed {
     /// The filters: station states at QoS 0 (each carries the whole state,
-    /// so a lost one is made good by the next), notices at QoS 1 as they are
+    /// so a lost one is made good by the next; areas likewise), notices at QoS 1 as they are
     /// published. One filter per kind rather than `live/+/+`, so no message
     /// matches two filters (Mosquitto would deliver it twice).
     fn subscriptions(&self) -> Vec<SubscribeFilter> {
@@ -82,10 +82,10 @@ impl LiveFeed {
             .map(|kind| {
                 SubscribeFilter::new(self.topics.live_kind_subscription(kind), QoS::AtMostOnce)
             })
-            .chain([SubscribeFilter::new(
-                self.topics.alert_subscription(),
-                QoS::AtLeastOnce,
-            )])
+            .chain([
+                SubscribeFilter::new(self.topics.area_subscription(), QoS::AtMostOnce),
+                SubscribeFilter::new(self.topics.alert_subscription(), QoS::AtLeastOnce),
+            ])
             .collect()
     }
 
@@ -182,6 +182,17 @@ impl LiveFeed {
                     }
                 }
             }
+            Ok(LiveTopic::Area(id)) => {
+                match serde_json::from_slice::<AreaState>(&publish.payload) {
+                    Ok(state) if state.area == id => self.hub.apply_area(state),
+                    Ok(state) => {
+                        tracing::debug!(topic, area = %state.area, "Ignoring an area state on another area's topic.");
+                    }
+                    Err(error) => {
+                        tracing::debug!(topic, error = %error, "Ignoring malformed area state.");
+                    }
+                }
+            }
             Err(error) => {
                 tracing::debug!(topic, error = %error, "Ignoring a message on a malformed live topic.");
             }
@@ -230,6 +241,12 @@ async fn reload(pool: &Pool, hub: &Hub) {
             hub.apply_reload(states);
         }
         Err(error) => tracing::warn!(error = %error, "Cannot reload live state from the database."),
+    }
+    match crate::snapshot::load_area_states(pool).await {
+        Ok(states) => states.into_iter().for_each(|state| hub.apply_area(state)),
+        Err(error) => {
+            tracing::warn!(error = %error, "Cannot reload the areas' AQI from the database.")
+        }
     }
 }
 

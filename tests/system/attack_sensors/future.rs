@@ -235,7 +235,7 @@ async fn a_reading_dated_2099_or_11_minutes_ahead_is_dead_lettered_and_moves_no_
     assert_eq!(api_after["aqi"], api_before["aqi"]);
     assert_eq!(api_after["readings"], api_before["readings"]);
     let (_, snapshot) = system.live_client().await;
-    let LiveMessage::Snapshot { stations } = snapshot else {
+    let LiveMessage::Snapshot { stations, .. } = snapshot else {
         panic!("a snapshot first")
     };
     let putuo = stations

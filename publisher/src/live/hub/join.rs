@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::extract::ws::Utf8Bytes;
 use chrono::Utc;
-use envmon_core::wire::StationState;
+use envmon_core::wire::{AreaState, StationState};
 use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::broadcast;
@@ -81,6 +81,7 @@ impl Hub {
         struct Message<'a> {
             r#type: &'static str,
             stations: Vec<&'a StationState>,
+            areas: Vec<&'a AreaState>,
             notices: Vec<&'a Value>,
             seq: u64,
             epoch: &'a str,
@@ -93,6 +94,7 @@ impl Hub {
                 .values()
                 .filter(|s| filter.matches(&inner.scope_of(s)))
                 .collect(),
+            areas: Hub::areas_matching(inner, |scope| filter.matches(scope)).collect(),
             notices: inner
                 .notices
                 .values()

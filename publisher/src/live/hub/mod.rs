@@ -22,8 +22,10 @@
 //! - `notices`: alert notices, with the ranks that refuse replayed versions;
 //! - `stream`: numbering, the replay ring, and the handoff of waiting events
 //!   to the broadcast as one batch;
+//! - `areas`: the city's and districts' latest AQI, turned into area events;
 //! - `join`: how a client starts (replay or snapshot) and the snapshot cache.
 
+mod areas;
 mod join;
 mod notices;
 mod stations;
@@ -35,7 +37,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::extract::ws::Utf8Bytes;
-use envmon_core::wire::StationState;
+use envmon_core::wire::{AreaState, StationState};
 use envmon_core::{StationCode, StationKind};
 use serde::Serialize;
 use tokio::sync::broadcast;
@@ -59,6 +61,8 @@ struct Inner {
     /// The last event's number; 0 before any.
     seq: u64,
     stations: BTreeMap<StationCode, StationState>,
+    /// Each area's latest AQI.
+    areas: BTreeMap<String, AreaState>,
     /// Kind and district of each registered station, for filtering.
     registry: HashMap<StationCode, (StationKind, District)>,
     /// The newest version of every notice seen, active or not.
@@ -81,6 +85,7 @@ impl Hub {
             inner: Mutex::new(Inner {
                 seq: 0,
                 stations: BTreeMap::new(),
+                areas: BTreeMap::new(),
                 registry: HashMap::new(),
                 notices: BTreeMap::new(),
                 ranks: HashMap::new(),

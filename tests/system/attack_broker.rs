@@ -194,6 +194,9 @@ impl Target {
     }
 }
 
+/// A city AQI of 499 that ingest never computed.
+const FORGED_AREA: &str = r#"{"area":"shanghai","kind":"city","name_zh":"上海市","name_en":"Shanghai","parent":null,"stations":19,"aqi":{"hour_end":"2026-11-25T08:00:00Z","edition":"HJ 633-2026","aqi":499,"level":6,"primary":["pm25"],"report":{"note":"forged"}}}"#;
+
 /// Subscribes to `live/#` with `settings` and forwards every message.
 async fn sniff(
     settings: BrokerSettings,
@@ -238,8 +241,11 @@ async fn attacks_fail_and_legitimate_traffic_flows(target: &mut Target) {
     // A legitimate reading flows before anything is tried.
     target.legitimate_reading_flows(None, 0).await;
 
-    // An anonymous client forges a station state and a notice.
+    // An anonymous client forges a station state, a city AQI and a notice.
     target.publish(None, "live/air/1141A", FORGED_STATE).await;
+    target
+        .publish(None, "live/area/shanghai", FORGED_AREA)
+        .await;
     target
         .publish(None, "live/alert/forged-x", &forged_notice())
         .await;

@@ -60,6 +60,24 @@ pub(crate) enum Command {
         #[arg(long, default_value_t = 5)]
         seconds: u64,
     },
+    /// Answers on a history of real size: three years of hourly data for
+    /// every registry station and the stored aggregates and indices behind
+    /// them (plus minute readings for the air stations), then a year of a
+    /// station's series, a year's city statistics, the current rankings and
+    /// a calendar chart, each against a plain indexed SELECT of the same
+    /// rows, and cached answers against a static file.
+    History {
+        /// Days of minute readings for the air stations (the raw table the
+        /// answers must never scan); 365 as a real year, fewer for a quick run.
+        #[arg(long, default_value_t = 365)]
+        minute_days: u32,
+        /// Requests per target for the latency figures.
+        #[arg(long, default_value_t = 300)]
+        requests: usize,
+        /// Seconds each throughput target is loaded.
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+    },
     /// The publisher under test of `live`, run as its child process (so
     /// that its memory is its own to measure); not for use by hand.
     #[command(hide = true)]

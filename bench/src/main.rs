@@ -8,9 +8,11 @@
 //! - [`live`]: the publisher's live fan-out, with [`live::publisher`] as the
 //!   child process under test.
 //! - [`charts`]: chart drawing and serving.
+//! - [`history`]: answers on years of stored data.
 
 mod charts;
 mod cli;
+mod history;
 mod ingest;
 mod live;
 
@@ -53,6 +55,11 @@ async fn main() -> anyhow::Result<()> {
             };
             live::live(&settings, options).await
         }
+        Command::History {
+            minute_days,
+            requests,
+            seconds,
+        } => history::history(&settings, minute_days, requests, seconds).await,
         Command::Publish => live::publisher::run(&settings).await,
     }
 }

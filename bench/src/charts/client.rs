@@ -9,7 +9,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
 /// One kept-alive connection.
-pub(super) struct Connection {
+pub(crate) struct Connection {
     stream: BufReader<TcpStream>,
     line: String,
     body: Vec<u8>,
@@ -17,14 +17,14 @@ pub(super) struct Connection {
 
 /// A response's status, ETag and body length.
 #[derive(Debug)]
-pub(super) struct Answer {
-    pub(super) status: u16,
-    pub(super) etag: Option<String>,
-    pub(super) bytes: usize,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) etag: Option<String>,
+    pub(crate) bytes: usize,
 }
 
 impl Connection {
-    pub(super) async fn open(addr: SocketAddr) -> anyhow::Result<Self> {
+    pub(crate) async fn open(addr: SocketAddr) -> anyhow::Result<Self> {
         let stream = TcpStream::connect(addr)
             .await
             .with_context(|| format!("connecting to {addr}"))?;
@@ -38,7 +38,7 @@ impl Connection {
 
     /// Sends `request` (a whole GET request, ending in an empty line) and
     /// reads the answer.
-    pub(super) async fn get(&mut self, request: &[u8]) -> anyhow::Result<Answer> {
+    pub(crate) async fn get(&mut self, request: &[u8]) -> anyhow::Result<Answer> {
         self.stream.get_mut().write_all(request).await?;
         self.line.clear();
         self.stream.read_line(&mut self.line).await?;
@@ -80,7 +80,7 @@ impl Connection {
 }
 
 /// The bytes of a GET of `path`, with extra header lines.
-pub(super) fn request(path: &str, extra: &[(&str, &str)]) -> Vec<u8> {
+pub(crate) fn request(path: &str, extra: &[(&str, &str)]) -> Vec<u8> {
     let mut text = format!("GET {path} HTTP/1.1\r\nHost: bench\r\n");
     for (name, value) in extra {
         text.push_str(&format!("{name}: {value}\r\n"));

@@ -7,7 +7,7 @@
 //! - [`serve`]: a real publisher on a scratch database, loaded over
 //!   loopback by [`client`] connections.
 
-mod client;
+pub(crate) mod client;
 mod render;
 mod serve;
 

@@ -4,6 +4,7 @@
 //! adds the live and staff routes.
 
 mod alerts;
+mod api_schemas;
 mod caching;
 mod charts;
 mod completeness;
@@ -23,6 +24,8 @@ mod stations;
 use std::sync::Arc;
 
 use axum::{Router, middleware};
+
+pub(crate) use api_schemas::{ErrorResponse, RateLimited};
 
 use crate::rate_limit;
 use crate::state::AppState;

@@ -37,45 +37,55 @@ fn one_of(values: &[&str], default: Option<&str>) -> Schema {
         .into()
 }
 
-/// `format` of the lists that also come as CSV.
-pub(super) fn json_or_csv() -> Schema {
-    one_of(&["json", "csv"], Some("json"))
+/// A closed vocabulary of a query parameter, as a schema component.
+macro_rules! vocabulary {
+    ($(#[$doc:meta])* $name:ident, [$($value:literal),+], $default:expr) => {
+        $(#[$doc])*
+        #[derive(Debug)]
+        pub(super) struct $name;
+
+        impl PartialSchema for $name {
+            fn schema() -> RefOr<Schema> {
+                one_of(&[$($value),+], $default).into()
+            }
+        }
+
+        impl ToSchema for $name {}
+    };
 }
 
-/// `format` of the station registry, which also comes as GeoJSON.
-pub(super) fn json_csv_or_geojson() -> Schema {
-    one_of(&["json", "csv", "geojson"], Some("json"))
-}
-
-/// `aggregate` of the readings.
-pub(super) fn aggregate() -> Schema {
-    one_of(&["raw", "hourly", "daily"], Some("raw"))
-}
-
-/// `period` of the AQI.
-pub(super) fn period() -> Schema {
-    one_of(&["hourly", "daily"], Some("hourly"))
-}
-
-/// `range` of a chart.
-pub(super) fn chart_range() -> Schema {
-    one_of(&["24h", "7d", "30d"], Some("24h"))
-}
-
-/// `lang` of a chart.
-pub(super) fn chart_lang() -> Schema {
-    one_of(&["zh", "en"], None)
-}
-
-/// `theme` of a chart.
-pub(super) fn chart_theme() -> Schema {
-    one_of(&["light", "dark"], None)
-}
-
-/// `format` of oEmbed: JSON only (XML is answered 501).
-pub(super) fn oembed_format() -> Schema {
-    one_of(&["json"], None)
-}
+vocabulary!(
+    /// `format` of the lists that also come as CSV.
+    JsonOrCsv, ["json", "csv"], Some("json")
+);
+vocabulary!(
+    /// `format` of the station registry, which also comes as GeoJSON.
+    JsonCsvOrGeoJson, ["json", "csv", "geojson"], Some("json")
+);
+vocabulary!(
+    /// `aggregate` of the readings.
+    ReadingAggregate, ["raw", "hourly", "daily"], Some("raw")
+);
+vocabulary!(
+    /// `period` of the AQI.
+    AqiPeriod, ["hourly", "daily"], Some("hourly")
+);
+vocabulary!(
+    /// `range` of a chart.
+    ChartRange, ["24h", "7d", "30d"], Some("24h")
+);
+vocabulary!(
+    /// `lang` of a chart.
+    ChartLang, ["zh", "en"], None
+);
+vocabulary!(
+    /// `theme` of a chart.
+    ChartTheme, ["light", "dark"], None
+);
+vocabulary!(
+    /// `format` of oEmbed: JSON only (XML is answered 501).
+    OembedFormat, ["json"], None
+);
 
 /// `{"error": {"code", "message"}}`, the body of every error.
 #[derive(Debug)]
@@ -236,18 +246,6 @@ impl<'r> ToResponse<'r> for RateLimited {
         ("RateLimited", response.into())
     }
 }
-
-/// `period` of the AQI, for annotations that name parameters one by one.
-#[derive(Debug)]
-pub(super) struct AqiPeriod;
-
-impl PartialSchema for AqiPeriod {
-    fn schema() -> RefOr<Schema> {
-        period().into()
-    }
-}
-
-impl ToSchema for AqiPeriod {}
 
 /// A PNG image, as bytes.
 #[derive(Debug)]

@@ -17,9 +17,7 @@ use chrono::Utc;
 
 use utoipa::{IntoParams, OpenApi};
 
-use super::api_schemas::{
-    ErrorResponse, PngImage, RateLimited, chart_lang, chart_range, chart_theme,
-};
+use super::api_schemas::{ChartLang, ChartRange, ChartTheme, ErrorResponse, PngImage, RateLimited};
 use crate::charts::{ChartError, ChartRequest, Charts, RequestError};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -45,13 +43,13 @@ pub(crate) fn router() -> Router<AppState> {
 )]
 struct ChartOptions {
     /// Time span.
-    #[param(schema_with = chart_range, example = "7d")]
+    #[param(value_type = Option<ChartRange>, example = "7d")]
     range: Option<String>,
     /// Labels.
-    #[param(schema_with = chart_lang, example = "en")]
+    #[param(value_type = Option<ChartLang>, example = "en")]
     lang: Option<String>,
     /// Colours.
-    #[param(schema_with = chart_theme, example = "dark")]
+    #[param(value_type = Option<ChartTheme>, example = "dark")]
     theme: Option<String>,
     /// Time zone of the axis.
     #[param(example = "Asia/Shanghai")]

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use utoipa::{IntoParams, OpenApi};
 
-use super::api_schemas::{AqiPeriod, ErrorResponse, NOT_MODIFIED, RateLimited, json_or_csv};
+use super::api_schemas::{AqiPeriod, ErrorResponse, JsonOrCsv, NOT_MODIFIED, RateLimited};
 use super::format::{Csv, Format, field, iso_beijing};
 use super::query::ApiQuery;
 use crate::error::ApiError;
@@ -47,13 +47,13 @@ struct IndexQuery {
     #[param(minimum = 1, maximum = 1000, example = 24)]
     limit: Option<i64>,
     /// Representation of the list.
-    #[param(schema_with = json_or_csv, example = "csv")]
+    #[param(value_type = Option<JsonOrCsv>, example = "csv")]
     format: Option<String>,
 }
 
 /// The indices' routes in the API document.
 #[derive(OpenApi)]
-#[openapi(paths(aqi, water), components(schemas(AqiPeriod)))]
+#[openapi(paths(aqi, water))]
 pub(super) struct Api;
 
 /// A validated query: one station over a range, or the latest of all.

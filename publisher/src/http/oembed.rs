@@ -15,7 +15,7 @@ use serde_json::json;
 
 use utoipa::{IntoParams, OpenApi};
 
-use super::api_schemas::{ErrorResponse, RateLimited, oembed_format};
+use super::api_schemas::{ErrorResponse, OembedFormat, RateLimited};
 use super::embed::{WIDGET_HEIGHT, WIDGET_WIDTH, find_station, iframe_code, widget_url};
 use crate::charts::{Lang, Theme};
 use crate::error::ApiError;
@@ -98,7 +98,7 @@ struct OembedQuery {
     #[param(required = true, example = "http://localhost/station/1141A")]
     url: String,
     /// Only json.
-    #[param(schema_with = oembed_format, example = "json")]
+    #[param(value_type = Option<OembedFormat>, example = "json")]
     format: Option<String>,
     /// Largest width in pixels.
     #[param(minimum = 1, example = 640)]

@@ -11,7 +11,10 @@ use axum::http::header;
 use axum::routing::get;
 use utoipa::OpenApi;
 
-use super::api_schemas::{Error, ErrorResponse, RateLimited};
+use super::api_schemas::{
+    AqiPeriod, ChartLang, ChartRange, ChartTheme, Error, ErrorResponse, JsonCsvOrGeoJson,
+    JsonOrCsv, OembedFormat, RateLimited, ReadingAggregate,
+};
 use crate::state::AppState;
 
 /// The document's frame; every module adds its own routes.
@@ -25,7 +28,13 @@ use crate::state::AppState;
     ),
     servers((url = "/")),
     paths(openapi),
-    components(schemas(Error), responses(ErrorResponse, RateLimited)),
+    components(
+        schemas(
+            Error, JsonOrCsv, JsonCsvOrGeoJson, ReadingAggregate, AqiPeriod, ChartRange, ChartLang,
+            ChartTheme, OembedFormat,
+        ),
+        responses(ErrorResponse, RateLimited),
+    ),
 )]
 struct Frame;
 

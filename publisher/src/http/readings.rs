@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use utoipa::{IntoParams, OpenApi};
 
 use super::api_schemas::{
-    ErrorResponse, NOT_MODIFIED, RateLimited, ReadingPage, aggregate, json_or_csv,
+    ErrorResponse, JsonOrCsv, NOT_MODIFIED, RateLimited, ReadingAggregate, ReadingPage,
 };
 use super::format::{Csv, Format, field, iso_beijing};
 use super::query::ApiQuery;
@@ -79,7 +79,7 @@ struct ReadingsQuery {
     #[param(required = true, example = "pm25")]
     parameter: Option<String>,
     /// raw (default: last 24 h, at most 31 days), hourly (hour_end, minutes of data, valid at 45; default last 7 days, at most 366) or daily (Beijing calendar days, count of hourly values, valid; default last 90 days).
-    #[param(schema_with = aggregate, example = "hourly")]
+    #[param(value_type = Option<ReadingAggregate>, example = "hourly")]
     aggregate: Option<String>,
     /// Start of the range, RFC 3339 with offset, e.g. 2026-11-25T16:00:00+08:00.
     #[param(format = DateTime, example = "2026-11-25T16:00:00+08:00")]
@@ -94,7 +94,7 @@ struct ReadingsQuery {
     #[param(example = "1764057600000000")]
     cursor: Option<String>,
     /// Representation of the list.
-    #[param(schema_with = json_or_csv, example = "csv")]
+    #[param(value_type = Option<JsonOrCsv>, example = "csv")]
     format: Option<String>,
 }
 

@@ -14,7 +14,7 @@ use serde::Serialize;
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use super::api_schemas::{
-    ErrorResponse, FeatureCollection, NOT_MODIFIED, RateLimited, json_csv_or_geojson, json_or_csv,
+    ErrorResponse, FeatureCollection, JsonCsvOrGeoJson, JsonOrCsv, NOT_MODIFIED, RateLimited,
 };
 use super::format::{Csv, Format, field, geojson};
 use super::query::ApiQuery;
@@ -118,7 +118,7 @@ pub(super) struct ListQuery {
     #[param(example = "1141A")]
     pub(super) station: Option<String>,
     /// Representation of the list.
-    #[param(schema_with = json_csv_or_geojson, example = "csv")]
+    #[param(value_type = Option<JsonCsvOrGeoJson>, example = "csv")]
     pub(super) format: Option<String>,
 }
 
@@ -288,7 +288,7 @@ struct ParameterList {
 #[into_params(parameter_in = Query)]
 pub(super) struct FormatQuery {
     /// Representation of the list.
-    #[param(schema_with = json_or_csv, example = "csv")]
+    #[param(value_type = Option<JsonOrCsv>, example = "csv")]
     pub(super) format: Option<String>,
 }
 

@@ -47,7 +47,6 @@ struct LatestItem {
     kind: StationKind,
     #[serde(serialize_with = "beijing")]
     updated_at: DateTime<Utc>,
-    #[schema(additional_properties)]
     readings: BTreeMap<Parameter, LatestReading>,
     #[serde(skip_serializing_if = "Option::is_none")]
     aqi: Option<AqiNow>,
@@ -215,7 +214,6 @@ struct Latest {
     station: StationCode,
     kind: StationKind,
     updated_at: Option<DateTime<Utc>>,
-    #[schema(additional_properties)]
     readings: BTreeMap<Parameter, LatestValue>,
     #[serde(skip_serializing_if = "Option::is_none")]
     aqi: Option<AqiNow>,

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::station::StationKind;
 
 /// A measured parameter.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Parameter {

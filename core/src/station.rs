@@ -18,6 +18,7 @@ pub const MAX_STATION_CODE_LEN: usize = 32;
 ///
 /// Invariant: 1 to [`MAX_STATION_CODE_LEN`] ASCII letters, digits or `-`, so
 /// it never contains an MQTT wildcard, a topic separator or a URL metacharacter.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
 pub struct StationCode(String);
@@ -91,6 +92,7 @@ impl<'de> Deserialize<'de> for StationCode {
 }
 
 /// What a station monitors.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum StationKind {
@@ -134,6 +136,7 @@ impl fmt::Display for StationKind {
 
 /// The kind of water body, which GB 3838-2002 Table 1 distinguishes for total
 /// phosphorus (lakes and reservoirs have stricter limits than rivers).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum WaterBodyType {

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::{Parameter, QualityFlag, StationCode, StationKind};
 
 /// The latest committed value of one parameter.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LatestValue {
     /// The value in `unit`.
@@ -39,6 +40,7 @@ pub struct Revision {
 }
 
 /// The latest real-time (hourly) AQI of an air station.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AqiNow {
     /// The hour it describes, labelled by its end.
@@ -60,6 +62,7 @@ pub struct AqiNow {
 }
 
 /// The latest GB 3838-2002 assessment of a water site.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WaterNow {
     /// The record it assesses.

@@ -32,6 +32,7 @@ mod ingest_supervision;
 mod live_protocol;
 mod metrics;
 mod open_data;
+mod openapi_document;
 mod operations;
 mod publisher_api;
 mod retention;

@@ -107,7 +107,15 @@ pub(super) async fn cached(
     seconds: u64,
 ) -> anyhow::Result<Vec<Throughput>> {
     let duration = Duration::from_secs(seconds.max(1));
-    let mut out = vec![hammer(addr, "static file (/style.css)".into(), request("/style.css", &[]), duration).await?];
+    let mut out = vec![
+        hammer(
+            addr,
+            "static file (/style.css)".into(),
+            request("/style.css", &[]),
+            duration,
+        )
+        .await?,
+    ];
     for target in targets {
         let mut warm = Connection::open(addr).await?;
         let first = warm.get(&request(&target.path, &[])).await?;
@@ -115,7 +123,15 @@ pub(super) async fn cached(
             continue;
         };
         let bytes = request(&target.path, &[("If-None-Match", &etag)]);
-        out.push(hammer(addr, format!("{}, If-None-Match", target.name), bytes, duration).await?);
+        out.push(
+            hammer(
+                addr,
+                format!("{}, If-None-Match", target.name),
+                bytes,
+                duration,
+            )
+            .await?,
+        );
     }
     Ok(out)
 }
@@ -158,7 +174,9 @@ pub(super) fn print(latencies: &[Latency], cached: &[Throughput]) {
     println!();
     println!("One request at a time on one connection; the plain query on one session:");
     println!();
-    println!("| answer | status | bytes | p50 ms | p99 ms | plain SELECT rows | plain p50 ms | plain p99 ms |");
+    println!(
+        "| answer | status | bytes | p50 ms | p99 ms | plain SELECT rows | plain p50 ms | plain p99 ms |"
+    );
     println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for l in latencies {
         println!(

@@ -117,7 +117,9 @@ async fn run(
     let server = tokio::spawn(publisher.run_until_stopped(stop.clone().cancelled_owned()));
 
     // The last whole calendar year (Beijing), and the year before it for 同比.
-    let today = end.with_timezone(&envmon_core::beijing::offset()).date_naive();
+    let today = end
+        .with_timezone(&envmon_core::beijing::offset())
+        .date_naive();
     let year = today.year() - 1;
     let (jan1, dec31) = (day(year, 1, 1), day(year, 12, 31));
     let year_ago = end - Duration::days(365);

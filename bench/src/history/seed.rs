@@ -15,7 +15,8 @@ use chrono::{DateTime, Utc};
 use tokio_postgres::Client;
 
 /// A smooth yearly and daily cycle with noise around `base`, for hour `h`.
-const SHAPE: &str = "greatest(0, p.base * (1 + 0.45 * sin(extract(epoch FROM h) / 5022000.0 + s.phase)
+const SHAPE: &str =
+    "greatest(0, p.base * (1 + 0.45 * sin(extract(epoch FROM h) / 5022000.0 + s.phase)
     + 0.25 * sin(extract(epoch FROM h) / 13751.0)) * (0.85 + 0.3 * random()))";
 
 fn statements() -> Vec<(&'static str, String)> {
@@ -129,7 +130,10 @@ pub(super) async fn seed(
             client.execute(&sql, &[]).await
         }
         .with_context(|| format!("seeding {what}"))?;
-        println!("seeded {what}: {rows} rows in {:.1} s", started.elapsed().as_secs_f64());
+        println!(
+            "seeded {what}: {rows} rows in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
     }
     // A day at a time, so no single statement holds a year of rows in memory.
     let started = Instant::now();

@@ -18,12 +18,20 @@ use envmon_core::alert::cap::{CAP_CONTENT_TYPE, CapReference, render_cap};
 use envmon_core::alert::{PublicNotice, signing};
 use serde_json::{Value, json};
 
+use utoipa::OpenApi;
+
+use super::api_schemas::{ErrorResponse, RateLimited};
 use crate::error::ApiError;
 use crate::public_notices::{issued_version, latest_documents};
 use crate::state::AppState;
 
 /// Notices listed by the JSON and Atom feeds.
 const FEED_LIMIT: i64 = 100;
+
+/// The alert routes in the API document.
+#[derive(OpenApi)]
+#[openapi(paths(list, atom, public_key, one, audit_head))]
+pub(super) struct Api;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -39,6 +47,17 @@ fn present(app: &AppState, notice: PublicNotice) -> PublicNotice {
     crate::public_notices::present(&app.staff.signer, notice, Utc::now())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/alerts",
+    operation_id = "listAlerts",
+    summary = "Public alert notices (active and recent), newest first, each signed.",
+    tags = ["alerts"],
+    responses(
+        (status = 200, description = "OK.", body = Object),
+        (status = 429, response = RateLimited),
+    ),
+)]
 async fn list(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
     let client = app.pool.get().await?;
     let now = Utc::now();
@@ -55,6 +74,17 @@ async fn list(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
     Ok(Json(json!({ "notices": notices, "active": active })))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/alerts.atom",
+    operation_id = "alertsAtom",
+    summary = "The alert notices as an Atom feed.",
+    tags = ["alerts"],
+    responses(
+        (status = 200, description = "OK.", body = String, content_type = "application/atom+xml"),
+        (status = 429, response = RateLimited),
+    ),
+)]
 async fn atom(State(app): State<AppState>) -> Result<Response, ApiError> {
     let client = app.pool.get().await?;
     let notices: Vec<PublicNotice> = latest_documents(&client, FEED_LIMIT)
@@ -72,9 +102,20 @@ async fn atom(State(app): State<AppState>) -> Result<Response, ApiError> {
     Ok(([(header::CONTENT_TYPE, ATOM_CONTENT_TYPE)], body).into_response())
 }
 
-/// The key notices are signed with now, and every key a verifier should
-/// trust with its period (the current one first): what the dashboard and
-/// the widget verify notices against.
+// The key notices are signed with now, and every key a verifier should
+// trust with its period (the current one first): what the dashboard and
+// the widget verify notices against.
+#[utoipa::path(
+    get,
+    path = "/api/v1/alerts/public-key",
+    operation_id = "alertsPublicKey",
+    summary = "The key notices are signed with now, and every key to trust with its validity period (`keys`: `public_key`, `not_before`, `not_after`).",
+    tags = ["alerts"],
+    responses(
+        (status = 200, description = "OK.", content((Object = "application/json"), (String = "text/plain"))),
+        (status = 429, response = RateLimited),
+    ),
+)]
 async fn public_key(State(app): State<AppState>) -> Json<Value> {
     Json(json!({
         "algorithm": signing::ALGORITHM,
@@ -84,7 +125,19 @@ async fn public_key(State(app): State<AppState>) -> Json<Value> {
     }))
 }
 
-/// The audit chain's latest signed head (see `staff::anchor`).
+// The audit chain's latest signed head (see `staff::anchor`).
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit/head",
+    operation_id = "auditHead",
+    summary = "The staff audit chain's head (last entry's `seq` and `hash`, `signed_at`), signed like a notice: keep it to check later with `envmon audit verify --against HEAD.json` that the chain was not rewritten below it.",
+    tags = ["alerts"],
+    responses(
+        (status = 200, description = "OK.", body = Object),
+        (status = 429, response = RateLimited),
+        (status = 503, response = ErrorResponse),
+    ),
+)]
 async fn audit_head(State(app): State<AppState>) -> Result<Response, ApiError> {
     let head = app
         .staff
@@ -98,6 +151,20 @@ async fn audit_head(State(app): State<AppState>) -> Result<Response, ApiError> {
         .into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/alerts/{file}",
+    operation_id = "oneAlert",
+    summary = "One notice: `{id}` (JSON, its latest issued version; or a version id such as AN-2026-00007.v2), `{id}.cap` or `{id}.xml` for CAP 1.2.",
+    tags = ["alerts"],
+    params(("file" = String, Path, description = "Notice or version id, optionally with .cap or .xml.", example = "AN-2026-00007.cap")),
+    responses(
+        (status = 200, description = "OK.", content((Object = "application/json"), (String = "application/cap+xml"))),
+        (status = 429, response = RateLimited),
+        (status = 400, response = ErrorResponse),
+        (status = 404, response = ErrorResponse),
+    ),
+)]
 async fn one(State(app): State<AppState>, Path(file): Path<String>) -> Result<Response, ApiError> {
     let (name, format) = if let Some(name) = file.strip_suffix(".cap") {
         (name, Format::Cap)

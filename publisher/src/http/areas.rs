@@ -9,6 +9,9 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use utoipa::OpenApi;
+
+use super::api_schemas::{AqiPeriod, ErrorResponse, JsonOrCsv, NOT_MODIFIED, RateLimited};
 use super::format::{Csv, Format, field, iso_beijing};
 use super::query::ApiQuery;
 use crate::error::ApiError;
@@ -16,6 +19,11 @@ use crate::state::AppState;
 
 /// Most rows one request returns.
 const MAX_LIMIT: i64 = 1000;
+
+/// The areas' routes in the API document.
+#[derive(OpenApi)]
+#[openapi(paths(areas, area_aqi))]
+pub(super) struct Api;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -49,6 +57,23 @@ const AREAS: &str = "SELECT a.id, a.kind, a.name_zh, a.name_en, a.parent, a.area
     FROM area a LEFT JOIN area_station s ON s.area_id = a.id
     GROUP BY a.id ORDER BY a.kind = 'district', a.id";
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/areas",
+    operation_id = "listAreas",
+    summary = "The city and its districts with their evaluation stations.",
+    tags = ["areas"],
+    params(("format" = Option<JsonOrCsv>, Query, description = "Representation of the answer.", example = "csv")),
+    responses(
+        (status = 200, description = "`{\"items\": [...]}`: id, kind (city or district), names, parent, area_class, min_reporting_share, stations.",
+            content((Object = "application/json"), (String = "text/csv")),
+            headers(("ETag" = String, description = "Validator of the body; send it back in If-None-Match."), ("Cache-Control" = String, description = "How long the answer may be reused.")),
+        ),
+        (status = 304, description = NOT_MODIFIED),
+        (status = 400, response = ErrorResponse),
+        (status = 429, response = RateLimited),
+    ),
+)]
 async fn areas(
     State(app): State<AppState>,
     ApiQuery(query): ApiQuery<ListQuery>,
@@ -139,6 +164,31 @@ fn beijing_day(t: DateTime<Utc>) -> NaiveDate {
         .date_naive()
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/areas/{id}/aqi",
+    operation_id = "listAreaAqi",
+    summary = "An area's real-time or daily AQI from the mean of its evaluation stations (HJ 663), with each pollutant's mean and how many stations counted.",
+    tags = ["areas"],
+    params(
+        ("id" = String, Path, description = "Area id: shanghai (the city) or a district such as pudong.", example = "pudong"),
+        ("period" = Option<AqiPeriod>, Query, description = "hourly or daily.", example = "daily"),
+        ("from" = Option<String>, Query, description = "Start, RFC 3339 with offset; default 24 hours (hourly) or 30 days (daily) before `to`.", format = DateTime, example = "2026-11-25T16:00:00+08:00"),
+        ("to" = Option<String>, Query, description = "End, RFC 3339 with offset; default now.", format = DateTime, example = "2026-11-26T16:00:00+08:00"),
+        ("limit" = Option<i64>, Query, description = "Most items, 1 to 1000.", minimum = 1, maximum = 1000, example = 24),
+        ("format" = Option<JsonOrCsv>, Query, description = "Representation of the answer.", example = "csv"),
+    ),
+    responses(
+        (status = 200, description = "`{\"area\", \"period\", \"items\": [...]}`: hour_end or day, edition, aqi, computed_aqi, level, primary, stations, report (with area_means).",
+            content((Object = "application/json"), (String = "text/csv")),
+            headers(("ETag" = String, description = "Validator of the body; send it back in If-None-Match."), ("Cache-Control" = String, description = "How long the answer may be reused.")),
+        ),
+        (status = 304, description = NOT_MODIFIED),
+        (status = 400, response = ErrorResponse),
+        (status = 404, response = ErrorResponse),
+        (status = 429, response = RateLimited),
+    ),
+)]
 async fn area_aqi(
     State(app): State<AppState>,
     Path(id): Path<String>,

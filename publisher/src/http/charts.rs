@@ -15,6 +15,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::Utc;
 
+use utoipa::{IntoParams, OpenApi};
+
+use super::api_schemas::{ChartLang, ChartRange, ChartTheme, ErrorResponse, PngImage, RateLimited};
 use crate::charts::{ChartError, ChartRequest, Charts, RequestError};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -30,6 +33,40 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/v1/charts/compare/{file}", get(compare))
 }
 
+/// The chart options, for the API document: `ChartRequest` reads them
+/// from the query map and refuses any other name.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[expect(
+    dead_code,
+    reason = "describes the query that ChartRequest reads from a map"
+)]
+struct ChartOptions {
+    /// Time span.
+    #[param(value_type = Option<ChartRange>, example = "7d")]
+    range: Option<String>,
+    /// Labels.
+    #[param(value_type = Option<ChartLang>, example = "en")]
+    lang: Option<String>,
+    /// Colours.
+    #[param(value_type = Option<ChartTheme>, example = "dark")]
+    theme: Option<String>,
+    /// Time zone of the axis.
+    #[param(example = "Asia/Shanghai")]
+    tz: Option<String>,
+    /// Width in pixels, 400 to 1600.
+    #[param(minimum = 400, maximum = 1600, example = 800)]
+    width: Option<u32>,
+    /// Height in pixels, 240 to 1200.
+    #[param(minimum = 240, maximum = 1200, example = 400)]
+    height: Option<u32>,
+}
+
+/// The charts' routes in the API document.
+#[derive(OpenApi)]
+#[openapi(paths(station, compare))]
+pub(super) struct Api;
+
 type QueryMap = Result<Query<HashMap<String, String>>, QueryRejection>;
 
 fn query_map(query: QueryMap) -> Result<HashMap<String, String>, ApiError> {
@@ -42,6 +79,35 @@ fn bad_request(error: RequestError) -> ApiError {
     ApiError::BadRequest(error.to_string())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/charts/station/{code}/{file}",
+    operation_id = "stationChart",
+    summary = "A station's chart of one parameter with the official bands (see docs/charts.md).",
+    tags = ["charts"],
+    params(
+        ("code" = String, Path, description = "Station code.", example = "1141A"),
+        ("file" = String, Path, description = "`{parameter}.svg`, `.png` or `.json`; parameter `aqi` draws hourly AQI bars by level.", example = "pm25.svg"),
+        ChartOptions,
+    ),
+    responses(
+        (status = 200, description = "The chart.",
+            content(
+                (String = "image/svg+xml"),
+                (PngImage = "image/png"),
+                (Object = "application/json"),
+            ),
+            headers(
+                ("ETag" = String, description = "Validator of the body; send it back in If-None-Match."),
+                ("Cache-Control" = String, description = "How long the answer may be reused."),
+            ),
+        ),
+        (status = 304, description = "Not modified."),
+        (status = 400, response = ErrorResponse),
+        (status = 404, response = ErrorResponse),
+        (status = 429, response = RateLimited),
+    ),
+)]
 async fn station(
     State(app): State<AppState>,
     Path((code, file)): Path<(String, String)>,
@@ -52,6 +118,35 @@ async fn station(
     serve(&app, &request, &headers).await
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/charts/compare/{file}",
+    operation_id = "compareChart",
+    summary = "One parameter at several stations (at most 8) on one chart.",
+    tags = ["charts"],
+    params(
+        ("file" = String, Path, description = "`{parameter}.svg`, `.png` or `.json`; parameter `aqi` draws hourly AQI bars by level.", example = "pm25.svg"),
+        ("stations" = String, Query, description = "Station codes, comma-separated.", example = "1141A,1142A"),
+        ChartOptions,
+    ),
+    responses(
+        (status = 200, description = "The chart.",
+            content(
+                (String = "image/svg+xml"),
+                (PngImage = "image/png"),
+                (Object = "application/json"),
+            ),
+            headers(
+                ("ETag" = String, description = "Validator of the body; send it back in If-None-Match."),
+                ("Cache-Control" = String, description = "How long the answer may be reused."),
+            ),
+        ),
+        (status = 304, description = "Not modified."),
+        (status = 400, response = ErrorResponse),
+        (status = 404, response = ErrorResponse),
+        (status = 429, response = RateLimited),
+    ),
+)]
 async fn compare(
     State(app): State<AppState>,
     Path(file): Path<String>,

@@ -14,6 +14,9 @@ use envmon_core::validity::MIN_MINUTES_PER_HOUR;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use utoipa::{IntoParams, ToSchema};
+
+use super::api_schemas::{ErrorResponse, NOT_MODIFIED, RateLimited};
 use super::query::ApiQuery;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -36,14 +39,19 @@ const RECEIVED: &str = "SELECT hour_end, count(DISTINCT observed_at), count(*),
 const COVERAGE: &str = "SELECT hour_end, parameter_code, minutes, valid FROM hourly_mean
     WHERE station_code = $1 AND hour_end > $2 AND hour_end <= $3";
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct Range {
+    /// Start of the range, RFC 3339 with offset, e.g. 2026-11-25T16:00:00+08:00.
+    #[param(format = DateTime, example = "2026-11-25T16:00:00+08:00")]
     from: Option<String>,
+    /// End of the range, RFC 3339 with offset; default now.
+    #[param(format = DateTime, example = "2026-11-26T16:00:00+08:00")]
     to: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct Completeness {
     station: StationCode,
     /// Minutes of data that make a complete hour.
@@ -53,6 +61,26 @@ pub(crate) struct Completeness {
     hours: Vec<Value>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/stations/{code}/completeness",
+    operation_id = "stationCompleteness",
+    summary = "Per hour: records, readings and flagged values received, and per parameter the minutes covered and whether the hourly mean is valid.",
+    tags = ["readings"],
+    params(
+        ("code" = String, Path, description = "Station code, e.g. 1141A or wusongkou.", pattern = "^[A-Za-z0-9-]{1,32}$", example = "1141A"),
+        Range,
+    ),
+    responses(
+        (status = 200, description = "The hours.", body = Completeness,
+            headers(("ETag" = String, description = "Validator of the body; send it back in If-None-Match."), ("Cache-Control" = String, description = "How long the answer may be reused.")),
+        ),
+        (status = 404, response = ErrorResponse),
+        (status = 304, description = NOT_MODIFIED),
+        (status = 400, response = ErrorResponse),
+        (status = 429, response = RateLimited),
+    ),
+)]
 pub(crate) async fn completeness(
     State(app): State<AppState>,
     Path(code): Path<String>,

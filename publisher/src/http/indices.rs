@@ -10,6 +10,9 @@ use envmon_core::StationCode;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use utoipa::{IntoParams, OpenApi};
+
+use super::api_schemas::{AqiPeriod, ErrorResponse, JsonOrCsv, NOT_MODIFIED, RateLimited};
 use super::format::{Csv, Format, field, iso_beijing};
 use super::query::ApiQuery;
 use crate::error::ApiError;
@@ -24,16 +27,34 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/v1/water", get(water))
 }
 
-#[derive(Debug, Deserialize)]
+/// The query of both indices; `station` and `period` differ between them,
+/// so each handler's annotation describes those two itself.
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct IndexQuery {
+    #[param(ignore)]
     station: Option<String>,
+    #[param(ignore)]
     period: Option<String>,
+    /// Start of the range, RFC 3339 with offset, e.g. 2026-11-25T16:00:00+08:00.
+    #[param(format = DateTime, example = "2026-11-25T16:00:00+08:00")]
     from: Option<String>,
+    /// End of the range, RFC 3339 with offset; default now.
+    #[param(format = DateTime, example = "2026-11-26T16:00:00+08:00")]
     to: Option<String>,
+    /// Most items, 1 to 1000.
+    #[param(minimum = 1, maximum = 1000, example = 24)]
     limit: Option<i64>,
+    /// Representation of the list.
+    #[param(value_type = Option<JsonOrCsv>, example = "csv")]
     format: Option<String>,
 }
+
+/// The indices' routes in the API document.
+#[derive(OpenApi)]
+#[openapi(paths(aqi, water))]
+pub(super) struct Api;
 
 /// A validated query: one station over a range, or the latest of all.
 struct Range {
@@ -136,6 +157,27 @@ fn beijing_day(t: DateTime<Utc>) -> NaiveDate {
         .date_naive()
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/aqi",
+    operation_id = "listAqi",
+    summary = "The China AQI (HJ 633) with its reports: one station's hourly or daily values, or the latest of every station.",
+    tags = ["indices"],
+    params(
+        ("station" = Option<String>, Query, description = "Station code; without it, the latest of every station.", example = "1141A"),
+        ("period" = Option<AqiPeriod>, Query, description = "hourly or daily.", example = "daily"),
+        IndexQuery,
+    ),
+    responses(
+        (status = 200, description = "`{\"period\", \"items\": [...]}`.",
+            content((Object = "application/json"), (String = "text/csv")),
+            headers(("ETag" = String, description = "Validator of the body; send it back in If-None-Match."), ("Cache-Control" = String, description = "How long the answer may be reused.")),
+        ),
+        (status = 304, description = NOT_MODIFIED),
+        (status = 400, response = ErrorResponse),
+        (status = 429, response = RateLimited),
+    ),
+)]
 async fn aqi(
     State(app): State<AppState>,
     ApiQuery(query): ApiQuery<IndexQuery>,
@@ -251,6 +293,26 @@ const WATER_LATEST: &str = "SELECT DISTINCT ON (station_code) station_code, obse
         meets_target, report
     FROM water_assessment ORDER BY station_code, observed_at DESC";
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/water",
+    operation_id = "listWater",
+    summary = "GB 3838-2002 water assessments: one station's over a range, or the latest of every water site.",
+    tags = ["indices"],
+    params(
+        ("station" = Option<String>, Query, description = "Station code; without it, the latest of every water site.", example = "wusongkou"),
+        IndexQuery,
+    ),
+    responses(
+        (status = 200, description = "`{\"items\": [...]}`.",
+            content((Object = "application/json"), (String = "text/csv")),
+            headers(("ETag" = String, description = "Validator of the body; send it back in If-None-Match."), ("Cache-Control" = String, description = "How long the answer may be reused.")),
+        ),
+        (status = 304, description = NOT_MODIFIED),
+        (status = 400, response = ErrorResponse),
+        (status = 429, response = RateLimited),
+    ),
+)]
 async fn water(
     State(app): State<AppState>,
     ApiQuery(query): ApiQuery<IndexQuery>,

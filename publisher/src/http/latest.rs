@@ -15,13 +15,24 @@ use chrono::{DateTime, Utc};
 use envmon_core::wire::{AqiNow, LatestValue, StationState, WaterNow};
 use envmon_core::{Parameter, StationCode, StationKind};
 use serde::Serialize;
+use utoipa::{OpenApi, ToSchema};
 
+use super::api_schemas::{ErrorResponse, NOT_MODIFIED, RateLimited};
 use super::format::{Csv, Format, beijing, iso_beijing};
 use super::query::ApiQuery;
-use super::stations::ListQuery;
+use super::station_query::StationParams;
+use super::stations::{FormatQuery, ListQuery};
 use crate::error::ApiError;
 use crate::snapshot::load_state;
 use crate::state::AppState;
+
+/// The latest-state routes in the API document.
+#[derive(OpenApi)]
+#[openapi(
+    paths(latest_all, latest),
+    components(schemas(Latest, LatestList, LatestItem, LatestReading))
+)]
+pub(super) struct Api;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -30,7 +41,7 @@ pub(crate) fn router() -> Router<AppState> {
 }
 
 /// One station's latest state in the open-data list, times in Beijing.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct LatestItem {
     station: StationCode,
     kind: StationKind,
@@ -43,7 +54,8 @@ struct LatestItem {
     water: Option<WaterNow>,
 }
 
-#[derive(Serialize)]
+/// A parameter's latest value, observed in Beijing time.
+#[derive(Serialize, ToSchema)]
 struct LatestReading {
     value: f64,
     unit: String,
@@ -52,10 +64,31 @@ struct LatestReading {
     quality: envmon_core::QualityFlag,
 }
 
-/// `/api/v1/latest`: every station's latest committed state, as this
-/// server holds it (fed by the live topics and the database). An answer is
-/// built once per change of the live state and query, then served from
-/// memory: popular during an episode, it must cost next to nothing.
+// Every station's latest committed state, as this server holds it (fed
+// by the live topics and the database). An answer is built once per
+// change of the live state and query, then served from memory: popular
+// during an episode, it must cost next to nothing.
+#[utoipa::path(
+    get,
+    path = "/api/v1/latest",
+    operation_id = "listLatest",
+    summary = "Every station's latest committed state, filtered by kind, district and station (times in Beijing time).",
+    tags = ["latest"],
+    params(StationParams, FormatQuery),
+    responses(
+        (status = 200, description = "`{\"items\": [...]}`; CSV has one row per station and parameter.",
+            content((LatestList = "application/json"), (String = "text/csv")),
+            headers(
+                ("ETag" = String, description = "Validator of the body; send it back in If-None-Match."),
+                ("Cache-Control" = String, description = "How long the answer may be reused."),
+                ("Envmon-Stale" = String, description = "`database-unreachable` when the answer comes from memory while the database does not answer."),
+            ),
+        ),
+        (status = 304, description = NOT_MODIFIED),
+        (status = 400, response = ErrorResponse),
+        (status = 429, response = RateLimited),
+    ),
+)]
 async fn latest_all(
     State(app): State<AppState>,
     ApiQuery(query): ApiQuery<ListQuery>,
@@ -135,10 +168,10 @@ fn latest_csv(states: &[StationState]) -> Bytes {
     Bytes::from(csv.into_bytes())
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct LatestList {
     items: Vec<LatestItem>,
-    /// Present (true) only while the database is unreachable.
+    /// Present, and true, only while the database does not answer: the state is what the live feed last brought, held in memory.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     stale: bool,
 }
@@ -175,7 +208,8 @@ fn latest_json(states: Vec<StationState>, stale: bool) -> Bytes {
 /// The latest committed state: a station's `StationState`, where a
 /// registered station without data yet has `updated_at: null` and empty
 /// `readings` rather than a 404.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = StationState)]
 struct Latest {
     station: StationCode,
     kind: StationKind,
@@ -185,8 +219,7 @@ struct Latest {
     aqi: Option<AqiNow>,
     #[serde(skip_serializing_if = "Option::is_none")]
     water: Option<WaterNow>,
-    /// Present (true) only when served from memory, the database being
-    /// unreachable.
+    /// Present, and true, only while the database does not answer: the state is what the live feed last brought, held in memory.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     stale: bool,
 }
@@ -218,8 +251,31 @@ impl Latest {
     }
 }
 
-/// `/api/v1/stations/{code}/latest`: from the database, or, while it does
-/// not answer, from the live state held in memory, marked stale.
+// From the database, or, while it does not answer, from the live state
+// held in memory, marked stale.
+#[utoipa::path(
+    get,
+    path = "/api/v1/stations/{code}/latest",
+    operation_id = "stationLatest",
+    summary = "One station's latest committed state (times in UTC).",
+    tags = ["latest"],
+    params(
+        ("code" = String, Path, description = "Station code, e.g. 1141A or wusongkou.", pattern = "^[A-Za-z0-9-]{1,32}$", example = "1141A"),
+    ),
+    responses(
+        (status = 200, description = "The state; `updated_at` is null before the first data.", body = Latest,
+            headers(
+                ("ETag" = String, description = "Validator of the body; send it back in If-None-Match."),
+                ("Cache-Control" = String, description = "How long the answer may be reused."),
+                ("Envmon-Stale" = String, description = "`database-unreachable` when the answer comes from memory while the database does not answer."),
+            ),
+        ),
+        (status = 404, response = ErrorResponse),
+        (status = 304, description = NOT_MODIFIED),
+        (status = 400, response = ErrorResponse),
+        (status = 429, response = RateLimited),
+    ),
+)]
 async fn latest(
     State(app): State<AppState>,
     Path(code): Path<String>,

@@ -4,6 +4,7 @@
 //! adds the live and staff routes.
 
 mod alerts;
+mod api_schemas;
 mod areas;
 mod caching;
 mod charts;
@@ -26,6 +27,8 @@ mod stats;
 use std::sync::Arc;
 
 use axum::{Router, middleware};
+
+pub(crate) use api_schemas::{ErrorResponse, RateLimited};
 
 use crate::rate_limit;
 use crate::state::AppState;

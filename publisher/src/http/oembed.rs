@@ -13,6 +13,9 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
 
+use utoipa::{IntoParams, OpenApi};
+
+use super::api_schemas::{ErrorResponse, OembedFormat, RateLimited};
 use super::embed::{WIDGET_HEIGHT, WIDGET_WIDTH, find_station, iframe_code, widget_url};
 use crate::charts::{Lang, Theme};
 use crate::error::ApiError;
@@ -82,6 +85,49 @@ fn parse_dimension(map: &HashMap<String, String>, name: &str) -> Result<Option<u
         .transpose()
 }
 
+/// The oEmbed parameters, for the API document: the handler reads them
+/// from a map, as oEmbed consumers may send parameters of their own.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[expect(
+    dead_code,
+    reason = "describes the query that the handler reads from a map"
+)]
+struct OembedQuery {
+    /// A /station/{code} or /embed/station/{code} URL of this site.
+    #[param(required = true, example = "http://localhost/station/1141A")]
+    url: String,
+    /// Only json.
+    #[param(value_type = Option<OembedFormat>, example = "json")]
+    format: Option<String>,
+    /// Largest width in pixels.
+    #[param(minimum = 1, example = 640)]
+    maxwidth: Option<u32>,
+    /// Largest height in pixels.
+    #[param(minimum = 1, example = 480)]
+    maxheight: Option<u32>,
+}
+
+/// The oEmbed route in the API document.
+#[derive(OpenApi)]
+#[openapi(paths(oembed))]
+pub(super) struct Api;
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/oembed",
+    operation_id = "oembed",
+    summary = "oEmbed (oembed.com) for a station page or live widget URL of this site: a rich iframe of the live widget.",
+    tags = ["charts"],
+    params(OembedQuery),
+    responses(
+        (status = 200, description = "The oEmbed answer.", body = Object),
+        (status = 400, response = ErrorResponse),
+        (status = 404, response = ErrorResponse),
+        (status = 429, response = RateLimited),
+        (status = 501, response = ErrorResponse),
+    ),
+)]
 async fn oembed(
     State(app): State<AppState>,
     query: Result<Query<HashMap<String, String>>, QueryRejection>,

@@ -19,6 +19,9 @@ use envmon_core::db::period::{AreaForStats, area_days, load_area, station_days};
 use envmon_core::stats::{AreaClass, air_period, composite_index};
 use serde::{Deserialize, Serialize};
 
+use utoipa::OpenApi;
+
+use super::api_schemas::{ErrorResponse, JsonOrCsv, NOT_MODIFIED, RateLimited};
 use super::format::{Csv, Format, field};
 use super::query::ApiQuery;
 use crate::error::ApiError;
@@ -26,6 +29,11 @@ use crate::state::AppState;
 
 /// The longest range a period ranking may cover.
 const MAX_DAYS: i64 = 3 * 365 + 1;
+
+/// The rankings' route in the API document.
+#[derive(OpenApi)]
+#[openapi(paths(rankings))]
+pub(super) struct Api;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new().route("/api/v1/rankings", get(rankings))
@@ -94,6 +102,30 @@ fn parse_day(name: &str, text: Option<&str>) -> Result<NaiveDate, ApiError> {
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/rankings",
+    operation_id = "rankings",
+    summary = "Districts or stations ranked, cleanest first; ties share a rank (1, 2, 2, 4) and entries without a value come last, unranked.",
+    tags = ["statistics"],
+    params(
+        ("scope" = Option<String>, Query, description = "district (default) or station.", example = "district"),
+        ("by" = Option<String>, Query, description = "aqi (default for hourly and daily), composite (default for range), or a pollutant: so2, no2, co, o3, pm10, pm25.", example = "composite"),
+        ("period" = Option<String>, Query, description = "hourly (default): the latest hour with an AQI; daily: the latest day; range: from `from` to `to`.", example = "range"),
+        ("from" = Option<String>, Query, description = "With period=range: first day, YYYY-MM-DD.", format = Date, example = "2027-01-01"),
+        ("to" = Option<String>, Query, description = "With period=range: last day, YYYY-MM-DD; at most 1,096 days after `from`.", format = Date, example = "2027-01-31"),
+        ("format" = Option<JsonOrCsv>, Query, description = "Representation of the answer.", example = "csv"),
+    ),
+    responses(
+        (status = 200, description = "`{\"scope\", \"by\", \"period\", \"at\", \"items\": [...]}`: rank, id, name_zh, name_en, value, level, primary.",
+            content((Object = "application/json"), (String = "text/csv")),
+            headers(("ETag" = String, description = "Validator of the body; send it back in If-None-Match."), ("Cache-Control" = String, description = "How long the answer may be reused.")),
+        ),
+        (status = 304, description = NOT_MODIFIED),
+        (status = 400, response = ErrorResponse),
+        (status = 429, response = RateLimited),
+    ),
+)]
 async fn rankings(
     State(app): State<AppState>,
     ApiQuery(query): ApiQuery<RankingQuery>,

@@ -15,6 +15,11 @@ use envmon_core::{Parameter, StationCode, StationKind};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use utoipa::{IntoParams, OpenApi};
+
+use super::api_schemas::{
+    ErrorResponse, JsonOrCsv, NOT_MODIFIED, RateLimited, ReadingAggregate, ReadingPage,
+};
 use super::format::{Csv, Format, field, iso_beijing};
 use super::query::ApiQuery;
 use crate::error::ApiError;
@@ -66,17 +71,37 @@ impl Aggregate {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct ReadingsQuery {
+    /// Parameter code, e.g. pm25; see /api/v1/parameters.
+    #[param(required = true, example = "pm25")]
     parameter: Option<String>,
+    /// raw (default: last 24 h, at most 31 days), hourly (hour_end, minutes of data, valid at 45; default last 7 days, at most 366) or daily (Beijing calendar days, count of hourly values, valid; default last 90 days).
+    #[param(value_type = Option<ReadingAggregate>, example = "hourly")]
     aggregate: Option<String>,
+    /// Start of the range, RFC 3339 with offset, e.g. 2026-11-25T16:00:00+08:00.
+    #[param(format = DateTime, example = "2026-11-25T16:00:00+08:00")]
     from: Option<String>,
+    /// End of the range, RFC 3339 with offset; default now.
+    #[param(format = DateTime, example = "2026-11-26T16:00:00+08:00")]
     to: Option<String>,
+    /// Items per page, 1 to 10000.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 10000, default = 1000, example = 100)]
     limit: Option<String>,
+    /// Where the previous page ended: take it from `next` or the `Link` header.
+    #[param(example = "1764057600000000")]
     cursor: Option<String>,
+    /// Representation of the list.
+    #[param(value_type = Option<JsonOrCsv>, example = "csv")]
     format: Option<String>,
 }
+
+/// The readings' route in the API document.
+#[derive(OpenApi)]
+#[openapi(paths(readings), components(schemas(ReadingPage)))]
+pub(super) struct Api;
 
 /// A checked request.
 struct Request {
@@ -249,6 +274,31 @@ struct Page {
     more: bool,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/stations/{code}/readings",
+    operation_id = "stationReadings",
+    summary = "One parameter's history at one station: raw readings, hourly means or daily statistics with their validity counts, paginated.",
+    tags = ["readings"],
+    params(
+        ("code" = String, Path, description = "Station code, e.g. 1141A or wusongkou.", pattern = "^[A-Za-z0-9-]{1,32}$", example = "1141A"),
+        ReadingsQuery,
+    ),
+    responses(
+        (status = 200, description = "A page of items; `next` (and `Link: <...>; rel=\"next\"`) when more follow.",
+            content((ReadingPage = "application/json"), (String = "text/csv")),
+            headers(
+                ("ETag" = String, description = "Validator of the body; send it back in If-None-Match."),
+                ("Cache-Control" = String, description = "How long the answer may be reused."),
+                ("Link" = String, description = "`<url>; rel=\"next\"` when another page follows."),
+            ),
+        ),
+        (status = 404, response = ErrorResponse),
+        (status = 304, description = NOT_MODIFIED),
+        (status = 400, response = ErrorResponse),
+        (status = 429, response = RateLimited),
+    ),
+)]
 async fn readings(
     State(app): State<AppState>,
     Path(code): Path<String>,

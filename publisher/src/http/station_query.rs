@@ -3,16 +3,25 @@
 
 use envmon_core::{StationCode, StationKind};
 use serde::Deserialize;
+use utoipa::IntoParams;
 
 use crate::error::ApiError;
 use crate::live::District;
 
-/// The filter parameters as given.
-#[derive(Debug, Default, Deserialize)]
+/// The filter parameters as given; their doc comments are the API
+/// document's descriptions.
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct StationParams {
+    /// Comma-separated station kinds: air, river, source.
+    #[param(example = "air,river")]
     pub(crate) kind: Option<String>,
+    /// Comma-separated districts, by Chinese name (普陀区) or English name in any case (putuo).
+    #[param(example = "putuo")]
     pub(crate) district: Option<String>,
+    /// Comma-separated station codes.
+    #[param(example = "1141A")]
     pub(crate) station: Option<String>,
 }
 

@@ -11,7 +11,11 @@ use serde_json::{Value, json};
 use envmon_core::registry::load_stations;
 use envmon_core::{Parameter, Station, StationCode, StationKind};
 use serde::Serialize;
+use utoipa::{IntoParams, OpenApi, ToSchema};
 
+use super::api_schemas::{
+    ErrorResponse, FeatureCollection, JsonCsvOrGeoJson, JsonOrCsv, NOT_MODIFIED, RateLimited,
+};
 use super::format::{Csv, Format, field, geojson};
 use super::query::ApiQuery;
 use super::station_query::StationParams;
@@ -30,15 +34,35 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/v1/parameters", get(parameters))
 }
 
-#[derive(Serialize)]
+/// The registry's routes in the API document.
+#[derive(OpenApi)]
+#[openapi(
+    paths(
+        stations,
+        stations_geojson,
+        parameters,
+        super::completeness::completeness
+    ),
+    components(schemas(
+        StationList,
+        PublicStation,
+        FeatureCollection,
+        ParameterList,
+        ParameterView
+    ))
+)]
+pub(super) struct Api;
+
+#[derive(Serialize, ToSchema)]
 struct StationList<'a> {
     stations: Vec<PublicStation<'a>>,
 }
 
-/// A station as the public sees it: the fields of the OpenAPI `Station`
-/// schema, named one by one, so nothing the registry adds for ingest (the
-/// HJ 212 logger's MN and networks) can reach a response unnoticed.
-#[derive(Serialize)]
+// A station as the public sees it: the fields of the OpenAPI `Station`
+// schema, named one by one, so nothing the registry adds for ingest (the
+// HJ 212 logger's MN and networks) can reach a response unnoticed.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Station)]
 struct PublicStation<'a> {
     code: &'a StationCode,
     kind: StationKind,
@@ -54,6 +78,7 @@ struct PublicStation<'a> {
     basin_zh: Option<&'a str>,
     basin_en: Option<&'a str>,
     water_body_type: Option<envmon_core::station::WaterBodyType>,
+    #[schema(minimum = 1, maximum = 5)]
     target_class: Option<u8>,
 }
 
@@ -79,12 +104,21 @@ impl<'a> PublicStation<'a> {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(super) struct ListQuery {
+    /// Comma-separated station kinds: air, river, source.
+    #[param(example = "air,river")]
     pub(super) kind: Option<String>,
+    /// Comma-separated districts, by Chinese name (普陀区) or English name in any case (putuo).
+    #[param(example = "putuo")]
     pub(super) district: Option<String>,
+    /// Comma-separated station codes.
+    #[param(example = "1141A")]
     pub(super) station: Option<String>,
+    /// Representation of the list.
+    #[param(value_type = Option<JsonCsvOrGeoJson>, example = "csv")]
     pub(super) format: Option<String>,
 }
 
@@ -113,6 +147,27 @@ async fn registry(app: &AppState, query: &StationParams) -> Result<Vec<Station>,
     Ok(stations)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/stations",
+    operation_id = "listStations",
+    summary = "The station registry, filtered by kind, district and station.",
+    tags = ["stations"],
+    params(ListQuery),
+    responses(
+        (status = 200, description = "The stations.",
+            content(
+                (StationList = "application/json"),
+                (String = "text/csv"),
+                (FeatureCollection = "application/geo+json"),
+            ),
+            headers(("ETag" = String, description = "Validator of the body; send it back in If-None-Match."), ("Cache-Control" = String, description = "How long the answer may be reused.")),
+        ),
+        (status = 304, description = NOT_MODIFIED),
+        (status = 400, response = ErrorResponse),
+        (status = 429, response = RateLimited),
+    ),
+)]
 async fn stations(
     State(app): State<AppState>,
     ApiQuery(query): ApiQuery<ListQuery>,
@@ -129,7 +184,21 @@ async fn stations(
     })
 }
 
-/// `/api/v1/stations.geojson`: the same as `?format=geojson`.
+// The same as `/api/v1/stations?format=geojson`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/stations.geojson",
+    operation_id = "stationsGeoJson",
+    summary = "The station registry as GeoJSON (RFC 7946), one Point per station.",
+    tags = ["stations"],
+    params(StationParams),
+    responses(
+        (status = 200, description = "A FeatureCollection.", body = FeatureCollection, content_type = "application/geo+json"),
+        (status = 304, description = NOT_MODIFIED),
+        (status = 400, response = ErrorResponse),
+        (status = 429, response = RateLimited),
+    ),
+)]
 async fn stations_geojson(
     State(app): State<AppState>,
     ApiQuery(query): ApiQuery<StationParams>,
@@ -200,7 +269,7 @@ fn stations_csv(stations: &[Station]) -> Csv {
     csv
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct ParameterView {
     code: &'static str,
     name_zh: &'static str,
@@ -209,17 +278,37 @@ struct ParameterView {
     kinds: Vec<&'static str>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct ParameterList {
     parameters: Vec<ParameterView>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
-struct FormatQuery {
-    format: Option<String>,
+#[into_params(parameter_in = Query)]
+pub(super) struct FormatQuery {
+    /// Representation of the list.
+    #[param(value_type = Option<JsonOrCsv>, example = "csv")]
+    pub(super) format: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/parameters",
+    operation_id = "listParameters",
+    summary = "Parameters with their names and canonical units.",
+    tags = ["reference"],
+    params(FormatQuery),
+    responses(
+        (status = 200, description = "`{\"parameters\": [...]}`.",
+            content((ParameterList = "application/json"), (String = "text/csv")),
+            headers(("ETag" = String, description = "Validator of the body; send it back in If-None-Match."), ("Cache-Control" = String, description = "How long the answer may be reused.")),
+        ),
+        (status = 304, description = NOT_MODIFIED),
+        (status = 400, response = ErrorResponse),
+        (status = 429, response = RateLimited),
+    ),
+)]
 async fn parameters(ApiQuery(query): ApiQuery<FormatQuery>) -> Result<Response, ApiError> {
     let format = Format::parse(query.format.as_deref(), false)?;
     let parameters: Vec<ParameterView> = Parameter::ALL
@@ -276,7 +365,7 @@ mod tests {
             .map(String::as_str)
             .collect();
         fields.sort_unstable();
-        let schema: Value = serde_json::from_str(include_str!("openapi.json")).unwrap();
+        let schema = serde_json::to_value(super::super::openapi::document()).unwrap();
         let mut documented: Vec<&str> = schema["components"]["schemas"]["Station"]["properties"]
             .as_object()
             .unwrap()

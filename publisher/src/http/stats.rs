@@ -13,6 +13,9 @@ use envmon_core::stats::water_period::{CalendarMonth, water_period};
 use envmon_core::stats::{AreaClass, air_period, air_report};
 use serde::Deserialize;
 
+use utoipa::OpenApi;
+
+use super::api_schemas::{ErrorResponse, JsonOrCsv, NOT_MODIFIED, RateLimited};
 use super::format::{Csv, Format, field};
 use super::query::ApiQuery;
 use crate::error::ApiError;
@@ -20,6 +23,11 @@ use crate::state::AppState;
 
 /// The longest period one request may ask for: three years and a leap day.
 const MAX_DAYS: i64 = 3 * 365 + 1;
+
+/// The statistics' routes in the API document.
+#[derive(OpenApi)]
+#[openapi(paths(air, water))]
+pub(super) struct Api;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -54,6 +62,30 @@ fn today() -> NaiveDate {
         .date_naive()
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/stats/air",
+    operation_id = "airStatistics",
+    summary = "A period's air statistics for an area or a station: valid days, good-day ratio, days per level and primary pollutant, each pollutant's period statistic against GB 3095-2026, the composite index, and the change against the same days a year earlier.",
+    tags = ["statistics"],
+    params(
+        ("area" = Option<String>, Query, description = "Area id (default shanghai, the city); not with `station`.", example = "pudong"),
+        ("station" = Option<String>, Query, description = "An air station instead of an area.", example = "1141A"),
+        ("from" = Option<String>, Query, description = "First day, YYYY-MM-DD; default 1 January of `to`'s year.", format = Date, example = "2027-01-01"),
+        ("to" = Option<String>, Query, description = "Last day, inclusive; default today in Beijing. At most 1,096 days.", format = Date, example = "2027-03-31"),
+        ("format" = Option<JsonOrCsv>, Query, description = "Representation of the answer.", example = "csv"),
+    ),
+    responses(
+        (status = 200, description = "subject, period, composite_index, year_before (as `envmon stats air --json`).",
+            content((Object = "application/json"), (String = "text/csv")),
+            headers(("ETag" = String, description = "Validator of the body; send it back in If-None-Match."), ("Cache-Control" = String, description = "How long the answer may be reused.")),
+        ),
+        (status = 304, description = NOT_MODIFIED),
+        (status = 400, response = ErrorResponse),
+        (status = 404, response = ErrorResponse),
+        (status = 429, response = RateLimited),
+    ),
+)]
 async fn air(
     State(app): State<AppState>,
     ApiQuery(query): ApiQuery<AirQuery>,
@@ -61,7 +93,7 @@ async fn air(
     let format = Format::parse(query.format.as_deref(), false)?;
     if query.area.is_some() && query.station.is_some() {
         return Err(ApiError::BadRequest(
-            "query parameters `area` and `station` exclude each other".into(),
+            "`area` and `station` exclude each other: give one".into(),
         ));
     }
     let to = parse_day("to", query.to.as_deref())?.unwrap_or_else(today);
@@ -184,6 +216,29 @@ fn parse_month(name: &str, text: Option<&str>) -> Result<Option<CalendarMonth>, 
     .transpose()
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/stats/water",
+    operation_id = "waterStatistics",
+    summary = "Surface water over whole months: each section's and source's monthly class and target attainment, the city's shares of classes I-III and worse than V, target attainment rate, main pollutants, and the drinking-water sources' compliance.",
+    tags = ["statistics"],
+    params(
+        ("station" = Option<String>, Query, description = "One river section or drinking-water source; leaves out the city figures.", example = "wusongkou"),
+        ("from" = Option<String>, Query, description = "First month, YYYY-MM; default January of `to`'s year.", example = "2027-01"),
+        ("to" = Option<String>, Query, description = "Last month, YYYY-MM; default this month. At most 36 months.", example = "2027-03"),
+        ("format" = Option<JsonOrCsv>, Query, description = "Representation of the answer.", example = "csv"),
+    ),
+    responses(
+        (status = 200, description = "from, to, months, stations, city_months, city, sources (as `envmon stats water --json`).",
+            content((Object = "application/json"), (String = "text/csv")),
+            headers(("ETag" = String, description = "Validator of the body; send it back in If-None-Match."), ("Cache-Control" = String, description = "How long the answer may be reused.")),
+        ),
+        (status = 304, description = NOT_MODIFIED),
+        (status = 400, response = ErrorResponse),
+        (status = 404, response = ErrorResponse),
+        (status = 429, response = RateLimited),
+    ),
+)]
 async fn water(
     State(app): State<AppState>,
     ApiQuery(query): ApiQuery<WaterQuery>,

@@ -47,6 +47,11 @@ pub(crate) struct LiveState {
 }
 
 /// The live routes. They stay outside the request timeout: they live long.
+/// The live routes in the open-data API document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(ws::live, sse::sse))]
+pub(crate) struct Api;
+
 pub(crate) fn router() -> Router<LiveState> {
     Router::new()
         .route("/api/v1/live", get(ws::live))

@@ -33,6 +33,26 @@ const BODY_CHUNKS: usize = 2;
 const RETRY: &[u8] = b"retry: 2000\n\n";
 
 /// Opens an event stream, or answers 503, 429 or 400 as the WebSocket does.
+#[utoipa::path(
+    get,
+    path = "/api/v1/live/sse",
+    operation_id = "liveEvents",
+    summary = "The live stream as Server-Sent Events; each event's id is EPOCH:SEQ.",
+    tags = ["live"],
+    params(
+        ("kind" = Option<String>, Query, description = "Comma-separated station kinds: air, river, source.", example = "air,river"),
+        ("district" = Option<String>, Query, description = "Comma-separated districts, by Chinese name (普陀区) or English name in any case (putuo).", example = "putuo"),
+        ("station" = Option<String>, Query, description = "Comma-separated station codes.", example = "1141A"),
+        ("last_event_id" = Option<String>, Query, description = "EPOCH:SEQ, for clients that cannot send Last-Event-ID.", example = "abc123:42"),
+        ("Last-Event-ID" = Option<String>, Header, description = "EPOCH:SEQ of the last event received, to resume."),
+    ),
+    responses(
+        (status = 200, description = "The event stream.", body = String, content_type = "text/event-stream"),
+        (status = 400, response = crate::http::ErrorResponse),
+        (status = 429, response = crate::http::RateLimited),
+        (status = 503, response = crate::http::ErrorResponse),
+    ),
+)]
 pub(crate) async fn sse(
     State(app): State<LiveState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,

@@ -55,6 +55,25 @@ const SIZE: u16 = 1009;
 
 /// Upgrades to a live WebSocket, or answers 503 (full), 429 (this address
 /// holds its share) or 400 (a bad query parameter).
+#[utoipa::path(
+    get,
+    path = "/api/v1/live",
+    operation_id = "liveWebSocket",
+    summary = "The live stream over WebSocket (see docs/live.md): snapshot, update, notice messages with seq and epoch; subscribe and unsubscribe messages.",
+    tags = ["live"],
+    params(
+        ("kind" = Option<String>, Query, description = "Comma-separated station kinds: air, river, source.", example = "air,river"),
+        ("district" = Option<String>, Query, description = "Comma-separated districts, by Chinese name (普陀区) or English name in any case (putuo).", example = "putuo"),
+        ("station" = Option<String>, Query, description = "Comma-separated station codes.", example = "1141A"),
+        ("resume" = Option<String>, Query, description = "EPOCH:SEQ of the last message received, to resume.", example = "abc123:42"),
+    ),
+    responses(
+        (status = 101, description = "Switching to WebSocket."),
+        (status = 400, response = crate::http::ErrorResponse),
+        (status = 429, response = crate::http::RateLimited),
+        (status = 503, response = crate::http::ErrorResponse),
+    ),
+)]
 pub(crate) async fn live(
     State(app): State<LiveState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,

@@ -7,6 +7,7 @@
 
 mod live_and_site;
 mod open_data;
+mod openapi;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -27,6 +27,9 @@
 //! Means are rounded to [`MEAN_DECIMALS`] places before they are classed: the summing order of
 //! floating-point values must not push a mean that is exactly at a limit (NH3-N 1.0) over it.
 //!
+//! [`drinking_source_compliance`]: crate::water::drinking_source_compliance
+//! [`SECOND_LEVEL_ZONE_CLASS`]: crate::water::SECOND_LEVEL_ZONE_CLASS
+//!
 //! # Layout
 //!
 //! - `month`: [`CalendarMonth`], the unit every figure is reported by;

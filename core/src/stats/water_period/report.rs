@@ -13,6 +13,8 @@ use crate::water::{WaterClass, WaterItem};
 pub struct ItemMean {
     pub item: WaterItem,
     /// Rounded to [`MEAN_DECIMALS`] places, in the item's unit.
+    ///
+    /// [`MEAN_DECIMALS`]: super::MEAN_DECIMALS
     pub mean: f64,
     pub samples: u32,
 }

@@ -15,6 +15,8 @@
 //!   a warning, and it is in the audit log like everything else.
 //! - `GET /api/v1/staff/notices[/{id}]` (every role): drafts and versions.
 //!
+//! [`content_hash`]: envmon_core::alert::content_hash
+//!
 //! # Layout
 //!
 //! - `view`: a notice's versions as staff see them, and the two listing routes;

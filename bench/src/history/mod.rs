@@ -100,7 +100,7 @@ async fn run(
     let end = Utc::now().duration_trunc(hour)?;
     let hourly_from = end - Duration::days(3 * 365);
     let minute_from = end - Duration::days(i64::from(minute_days));
-    ensure_reading_partitions(&client, end, u32::try_from(minute_days / 28 + 2)?, 1).await?;
+    ensure_reading_partitions(&client, end, minute_days / 28 + 2, 1).await?;
     let started = Instant::now();
     seed::seed(&client, hourly_from, minute_from, end).await?;
     println!("history seeded in {:.0} s", started.elapsed().as_secs_f64());

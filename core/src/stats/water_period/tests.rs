@@ -1,6 +1,10 @@
+use chrono::NaiveDate;
+
 use super::*;
 use crate::station::StationKind::{River, Source};
+use crate::station::WaterBodyType;
 use crate::station::WaterBodyType::Lake;
+use crate::water::{WaterClass, WaterItem};
 use WaterClass::{I, II, III, IV, WorseThanV};
 use WaterItem::{Codmn, Do, Fe, Nh3n, Ph, Temp, Tp};
 

@@ -3,7 +3,10 @@
 use std::collections::HashMap;
 
 use chrono::TimeZone;
+use envmon_core::QualityFlag;
+use envmon_core::unit::to_canonical;
 use proptest::prelude::*;
+use serde_json::Value;
 
 use super::*;
 use crate::decode::test_stations::{code, directory};

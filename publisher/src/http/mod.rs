@@ -4,6 +4,7 @@
 //! adds the live and staff routes.
 
 mod alerts;
+mod answer_cache;
 mod api_schemas;
 mod areas;
 mod caching;
@@ -38,9 +39,16 @@ use crate::state::AppState;
 pub(crate) fn router(state: &AppState) -> Router<AppState> {
     let public = Router::new()
         .merge(stations::router())
-        .merge(areas::router())
-        .merge(stats::router())
-        .merge(rankings::router())
+        .merge(
+            Router::new()
+                .merge(areas::router())
+                .merge(stats::router())
+                .merge(rankings::router())
+                .layer(middleware::from_fn_with_state(
+                    Arc::new(answer_cache::AnswerCache::default()),
+                    answer_cache::serve,
+                )),
+        )
         .merge(latest::router())
         .merge(readings::router())
         .merge(indices::router())

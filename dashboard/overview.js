@@ -160,7 +160,7 @@ function aqiBadge(aqi, info, extraClass) {
     },
     el('span', { class: 'badge-label', text: t('aqiLabel') }),
     ' ',
-    el('span', { class: 'badge-value', text: value == null ? t('aqiNa') : String(value) }),
+    el('span', { class: 'badge-value', text: value != null ? String(value) : aqi ? t('aqiNa') : '—' }),
   );
   if (info?.hex) paintLevel(badge, info.hex);
   return badge;

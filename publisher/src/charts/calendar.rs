@@ -36,11 +36,20 @@ pub(crate) fn cell_origin(day: NaiveDate) -> (i32, i32) {
     (GRID_LEFT + column * STEP, GRID_TOP + row * STEP)
 }
 
-/// Black or white, whichever reads on `fill` (the dashboard's rule).
+/// Black or white, whichever contrasts more with `fill` (WCAG relative
+/// luminance, as the dashboard chooses).
 fn ink_on(fill: Colour) -> Colour {
-    let [r, g, b] = fill.rgb.map(f64::from);
-    let luminance = 0.299 * r + 0.587 * g + 0.114 * b;
-    if luminance > 140.0 {
+    let linear = |c: u8| {
+        let c = f64::from(c) / 255.0;
+        if c <= 0.040_45 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    let [r, g, b] = fill.rgb;
+    let l = 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b);
+    if (l + 0.05) / 0.05 >= 1.05 / (l + 0.05) {
         Colour::rgb(0, 0, 0)
     } else {
         Colour::rgb(255, 255, 255)

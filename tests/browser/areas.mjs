@@ -171,8 +171,16 @@ async function checkYear(page, lang) {
   expect(img.src.includes(`calendar.svg?year=${year}&lang=${lang}`), `calendar src ${img.src}`);
   expect(img.alt.includes(String(year)), `calendar alt "${img.alt}"`);
   expect(img.links === 6, `six chart links, not ${img.links}`);
-  const water = await page.evaluate(() => document.getElementById('water-month').textContent);
-  expect(water.length > 0, 'the water panel says something, even without data');
+  // The month's water: the caller stored a class II and a class IV section.
+  await waitFor(page, 'the water month', () => document.querySelector('#water-month [data-figure="attainment"]') != null);
+  const water = await page.evaluate(() => ({
+    counts: [...document.querySelectorAll('#water-month [data-chip-class]')].map((li) => Number(li.dataset.count)),
+    attainment: document.querySelector('#water-month [data-figure="attainment"]').textContent,
+    parts: document.querySelectorAll('#water-month .class-mix-part').length,
+  }));
+  expect(water.counts.join() === '0,1,0,1,0,0', `sections by class: ${water.counts.join()}`);
+  expect(water.attainment === '50.0%', `attainment ${water.attainment}`);
+  expect(water.parts === 2, `two classes in the bar, not ${water.parts}`);
 }
 
 async function noOverflow(page, label) {

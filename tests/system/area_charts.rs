@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use chrono::{Datelike, DurationRound, TimeDelta, Utc};
 use envmon_core::aqi::{Edition, HourlyConcentrations, real_time_aqi};
+use envmon_core::station::WaterBodyType;
+use envmon_core::water::{WaterClass, WaterItem, assess};
 use tokio::process::Command;
 
 use crate::helpers::{TestSystem, http};
@@ -256,6 +258,33 @@ async fn store_area_hour(client: &tokio_postgres::Client, area: &str, hour_end: 
         .unwrap();
 }
 
+/// Stores a river section's record (target class III) as ingest assesses it.
+async fn store_river(client: &tokio_postgres::Client, station: &str, nh3n: f64) {
+    let samples = [
+        (WaterItem::Nh3n, nh3n),
+        (WaterItem::Do, 7.0),
+        (WaterItem::Ph, 7.4),
+    ];
+    let assessment = assess(&samples, WaterBodyType::River, WaterClass::III);
+    let class = assessment.class.map(|c| i16::from(c.number()));
+    let report = serde_json::to_value(&assessment).unwrap();
+    let at = Utc::now() - TimeDelta::hours(1);
+    client
+        .execute(
+            "INSERT INTO water_assessment (station_code, observed_at, class, meets_target, report)
+             VALUES ($1, $2, $3, $4, $5)",
+            &[
+                &station,
+                &at,
+                &class,
+                &class.map(|_| assessment.meets_target),
+                &report,
+            ],
+        )
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn the_page_shows_the_city_districts_and_year_in_a_real_browser() {
     let system = TestSystem::start_publisher_only().await;
@@ -299,6 +328,11 @@ async fn the_page_shows_the_city_districts_and_year_in_a_real_browser() {
         CLEAN,
     )
     .await;
+
+    // The month's water: one river section of class II, one of class IV
+    // (GB 3838-2002 Table 1: NH3-N 0.3 and 1.3 mg/L), so half meet class III.
+    store_river(&client, "linjiang", 0.3).await;
+    store_river(&client, "wusongkou", 1.3).await;
 
     let output = tokio::time::timeout(
         Duration::from_secs(120),

@@ -176,6 +176,10 @@ function renderHeadline() {
   const city = state.areas.get(CITY);
   if (!node || !city) return;
   const aqi = city.aqi;
+  // The headline is a live region: redraw it only when what it says changes.
+  const key = `${state.lang} ${aqi?.hour_end ?? ''} ${aqi?.aqi ?? ''} ${city.stations}`;
+  if (node.dataset.key === key) return;
+  node.dataset.key = key;
   const info = reportLevel(aqi);
   node.dataset.area = city.id;
   node.dataset.aqi = Number.isInteger(aqi?.aqi) ? String(aqi.aqi) : '';

@@ -158,6 +158,9 @@ async fn area_year_charts_come_from_stored_days_in_both_languages_with_validator
         assert_eq!(png.status, 200, "{}", String::from_utf8_lossy(&png.body));
         assert_eq!(png.header("content-type"), Some("image/png"));
         assert!(png.body.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG");
+        let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+        std::fs::create_dir_all(&shots).unwrap();
+        std::fs::write(shots.join(format!("area-calendar-{lang}.png")), &png.body).unwrap();
         assert_eq!(png.header("access-control-allow-origin"), Some("*"));
         assert_eq!(
             png.header("content-security-policy"),
@@ -172,6 +175,17 @@ async fn area_year_charts_come_from_stored_days_in_both_languages_with_validator
     .await
     .unwrap();
     assert!(png.body.starts_with(b"\x89PNG"));
+    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    std::fs::write(shots.join("area-good-days-zh.png"), &png.body).unwrap();
+    let png = http::get_bytes(
+        addr,
+        "/api/v1/charts/area/shanghai/annual.png?year=2025&lang=en",
+        &[],
+    )
+    .await
+    .unwrap();
+    assert!(png.body.starts_with(b"\x89PNG"));
+    std::fs::write(shots.join("area-annual-en.png"), &png.body).unwrap();
 
     // Validators: the same data revalidates; a new stored day changes the ETag.
     let path = "/api/v1/charts/area/shanghai/calendar.svg?year=2025";

@@ -4,7 +4,9 @@
 //! [`envmon_core::stats::air_period`], as the bulletins count.
 
 use chrono::NaiveDate;
-use envmon_core::stats::{AirPeriod, PeriodStatistic, air_period};
+use envmon_core::stats::{
+    AirPeriod, LimitAveraging, PeriodStatistic, PollutantPeriod, air_period, limit,
+};
 
 use super::area_frame::{AreaYear, LABEL_SIZE, PAD, framed, legend, palette, percent};
 use super::compose::display_unit;
@@ -166,6 +168,31 @@ fn statistic_name(pollutant: &str, statistic: PeriodStatistic, lang: Lang) -> St
     }
 }
 
+/// The day GB 3095-2026 took effect: years before it are compared with its
+/// first (transitional) limits, and the chart says so.
+fn gb3095_2026_effective() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 3, 1).unwrap_or_default()
+}
+
+/// The limit a pollutant's period statistic is judged by: the one in force
+/// on the period's last day, or for a period that ended before GB 3095-2026
+/// took effect, the one it took effect with.
+fn limit_for(pollutant: &PollutantPeriod, data: &AreaYear, to: NaiveDate) -> Option<f64> {
+    pollutant.limit.or_else(|| {
+        let averaging = match pollutant.statistic {
+            PeriodStatistic::Mean => LimitAveraging::Annual,
+            PeriodStatistic::Percentile95 => LimitAveraging::Daily,
+            PeriodStatistic::Percentile90 => LimitAveraging::DailyMax8h,
+        };
+        limit(
+            pollutant.pollutant,
+            averaging,
+            data.class,
+            to.max(gb3095_2026_effective()),
+        )
+    })
+}
+
 /// Left edge of the bars, after the pollutant names.
 pub(crate) const BAR_LEFT: i32 = PAD + 230;
 const BAR_RIGHT: i32 = 700;
@@ -191,16 +218,29 @@ pub(crate) fn annual(data: &AreaYear) -> Scene {
         Lang::Zh => format!("{from} 至 {to}，有效天数 {}", period.valid_days),
         Lang::En => format!("{from} to {to}, {} valid days", period.valid_days),
     };
-    let method = data.pick(
-        "统计方法：HJ 663；限值：GB 3095-2026 表 1（该时段末日适用的限值）",
-        "Statistics: HJ 663; limits: GB 3095-2026 Table 1, in force on the period's last day",
-    );
+    let method = if to < gb3095_2026_effective() {
+        data.pick(
+            "统计方法：HJ 663；对照 GB 3095-2026 表 1 过渡期限值（该标准 2026 年 3 月 1 日起实施）",
+            "Statistics: HJ 663; compared with GB 3095-2026 Table 1 transitional limits (in force from 1 March 2026)",
+        )
+    } else {
+        data.pick(
+            "统计方法：HJ 663；限值：GB 3095-2026 表 1（该时段末日适用的限值）",
+            "Statistics: HJ 663; limits: GB 3095-2026 Table 1, in force on the period's last day",
+        )
+    };
     let mut scene = framed((WIDTH, ANNUAL_HEIGHT), data, &title, &subtitle, method);
     let label = TextStyle::new(LABEL_SIZE, colours.text);
+    let limits: Vec<Option<f64>> = period
+        .pollutants
+        .iter()
+        .map(|p| limit_for(p, data, to))
+        .collect();
     let worst = period
         .pollutants
         .iter()
-        .filter_map(|p| Some(p.value? / p.limit?))
+        .zip(&limits)
+        .filter_map(|(p, l)| Some(p.value? / (*l)?))
         .fold(1.0_f64, f64::max);
     let scale_max = (worst * 1.15).max(1.5);
     let span = f64::from(BAR_RIGHT - BAR_LEFT);
@@ -220,7 +260,7 @@ pub(crate) fn annual(data: &AreaYear) -> Scene {
         (limit_x, bottom + 4),
         TextStyle::new(LABEL_SIZE, colours.text).centre(),
     );
-    for (row, pollutant) in (0..).zip(&period.pollutants) {
+    for ((row, pollutant), limit) in (0..).zip(&period.pollutants).zip(limits) {
         let y = ROW_TOP + row * ROW_STEP;
         let info = pollutant.pollutant.info();
         let short = info.name_en;
@@ -230,19 +270,23 @@ pub(crate) fn annual(data: &AreaYear) -> Scene {
             label.right(),
         );
         let unit = display_unit(pollutant.pollutant.unit());
-        let (fill, verdict) = match (pollutant.attains, pollutant.valid) {
-            (Some(true), _) => (colours.attains, data.pick("达标", "met")),
-            (Some(false), _) => (colours.exceeds, data.pick("超标", "exceeded")),
-            (None, false) if pollutant.value.is_some() => {
+        let attains = match (pollutant.value, limit, pollutant.valid) {
+            (Some(value), Some(limit), true) => Some(value <= limit),
+            _ => None,
+        };
+        let (fill, verdict) = match attains {
+            Some(true) => (colours.attains, data.pick("达标", "met")),
+            Some(false) => (colours.exceeds, data.pick("超标", "exceeded")),
+            None if pollutant.value.is_some() && !pollutant.valid => {
                 (colours.missing, data.pick("数据不足", "too few days"))
             }
-            _ => (
+            None => (
                 colours.missing,
                 data.pick("无限值或数据", "no limit or data"),
             ),
         };
         if let Some(value) = pollutant.value {
-            let share = pollutant.limit.map_or(0.0, |limit| value / limit);
+            let share = limit.map_or(0.0, |limit| value / limit);
             scene.rect((BAR_LEFT, y), (x_of(share).max(BAR_LEFT + 2), y + 24), fill);
         }
         let number = |v: Option<f64>| v.map_or_else(|| "—".to_owned(), |v| format!("{v}"));
@@ -250,12 +294,12 @@ pub(crate) fn annual(data: &AreaYear) -> Scene {
             Lang::Zh => format!(
                 "{} {unit}（限值 {}）{verdict}",
                 number(pollutant.value),
-                number(pollutant.limit)
+                number(limit)
             ),
             Lang::En => format!(
                 "{} {unit} (limit {}): {verdict}",
                 number(pollutant.value),
-                number(pollutant.limit)
+                number(limit)
             ),
         };
         scene.text(words, (BAR_RIGHT + 12, y + 6), label);
@@ -369,5 +413,22 @@ mod tests {
         assert!(texts.contains(&"limit"));
         let zh = annual(&data(Lang::Zh, april()));
         assert!(zh.texts().iter().any(|t| t.contains("GB 3095-2026 限值")));
+        // 2026 ended with the standard in force; 2025 is compared with its
+        // transitional limits, and says so.
+        let mut earlier = data(Lang::En, april());
+        earlier.year = 2026;
+        earlier.today = day(2027, 1, 10);
+        let texts = annual(&earlier).texts().join("\n");
+        assert!(
+            texts.contains("(limit 30)") && !texts.contains("transitional"),
+            "{texts}"
+        );
+        earlier.year = 2025;
+        let texts = annual(&earlier).texts().join("\n");
+        assert!(
+            texts.contains("transitional limits (in force from 1 March 2026)"),
+            "{texts}"
+        );
+        assert!(texts.contains("(limit 30)"), "{texts}");
     }
 }

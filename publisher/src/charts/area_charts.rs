@@ -61,14 +61,15 @@ impl Charts {
         let (from, to) = span(request.year);
         let row = client
             .query_one(
-                "SELECT a.name_zh, a.name_en, a.updated_at,
-                        (SELECT count(*) FROM daily_stat
-                          WHERE station_code = ANY($2) AND day BETWEEN $3 AND $4),
-                        (SELECT coalesce(sum(value), 0) + coalesce(sum(count), 0)
-                                + count(*) FILTER (WHERE valid)
-                           FROM daily_stat
-                          WHERE station_code = ANY($2) AND day BETWEEN $3 AND $4)::float8
-                 FROM area a WHERE a.id = $1",
+                "SELECT a.name_zh, a.name_en, a.updated_at, d.rows,
+                        (d.values + d.counts + d.valid)::float8
+                 FROM area a,
+                      (SELECT count(*) AS rows, coalesce(sum(value), 0) AS values,
+                              coalesce(sum(count), 0) AS counts,
+                              count(*) FILTER (WHERE valid) AS valid
+                         FROM daily_stat
+                        WHERE station_code = ANY($2) AND day BETWEEN $3 AND $4) AS d
+                 WHERE a.id = $1",
                 &[&request.area, &area.stations, &from, &to],
             )
             .await?;

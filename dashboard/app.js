@@ -5,7 +5,15 @@
 
 import { LANGS, loadLang, saveLang, t } from './i18n.js';
 import { isObject, timeMs } from './format.js';
-import { KINDS, state } from './store.js';
+import {
+  KINDS,
+  loadAreas,
+  loadWater,
+  loadYear,
+  receiveAreaSnapshot,
+  receiveAreaState,
+  state,
+} from './store.js';
 import {
   buildCard,
   changedCodes,
@@ -19,7 +27,7 @@ import {
   verdictText,
 } from './station.js';
 import { renderMapView, resizeMap, tickMap, updateStationOnMap } from './map.js';
-import { renderOverview } from './overview.js';
+import { renderAreas, renderOverview, renderYear } from './overview.js';
 import {
   expireNotices,
   headlineOf,
@@ -138,6 +146,8 @@ function applyView() {
 }
 
 function renderAll() {
+  renderAreas();
+  renderYear();
   renderCounts();
   renderList();
   renderMapView();
@@ -153,6 +163,10 @@ function setLanguage(lang) {
   saveLang(lang);
   applyStaticText();
   if (state.metaLoaded) renderAll();
+  else {
+    renderAreas();
+    renderYear();
+  }
 }
 
 function setView(view) {
@@ -275,6 +289,7 @@ function applySnapshot(msg) {
     }
   }
   receiveNoticeSnapshot(msg.notices, renderNotices);
+  if (receiveAreaSnapshot(msg.areas)) renderAreas();
   for (const code of state.stationByCode.keys()) {
     const after = state.readings.get(code) ?? new Map();
     redrawStation(code, highlight ? changedCodes(previous.get(code), after) : null);
@@ -321,6 +336,9 @@ function handleMessage(msg) {
   if (msg.type === 'snapshot') applySnapshot(msg);
   else if (msg.type === 'update') applyUpdate(msg.state);
   else if (msg.type === 'notice') applyNoticeMessage(msg.notice);
+  else if (msg.type === 'area') {
+    if (receiveAreaState(msg.state)) renderAreas();
+  }
   // Other message types are for later versions: ignore them.
 }
 
@@ -403,6 +421,12 @@ async function start() {
   // The live connection opens at once; its messages wait for the registry.
   const early = [];
   startLive((msg) => (state.metaLoaded ? handleMessage(msg) : early.push(msg)), setConnection);
+
+  // The city's headline needs only the areas: it comes first, not after the registry.
+  loadAreas(fetchJson)
+    .catch((err) => console.warn('envmon: the areas could not be loaded', err))
+    .then(renderAreas);
+  Promise.all([loadYear(fetchJson), loadWater(fetchJson)]).then(renderYear);
 
   const meta = await loadMeta();
   state.stations = meta.stations.filter((s) => s && typeof s.code === 'string');

@@ -27,3 +27,137 @@ export const state = {
   snapshotSeen: false,
   metaLoaded: false,
 };
+
+// ---------------------------------------------------------------- areas
+
+// The city and its districts with their latest hourly AQI, loaded once over
+// the API at start; the live stream's `areas` (in the snapshot) and `area`
+// messages keep them current when the server sends them. The year so far
+// and the month's water are loaded once too.
+
+export const CITY = 'shanghai';
+/** How far back the first load looks for an area's latest hour. */
+const FIRST_LOOK_HOURS = 6;
+
+Object.assign(state, {
+  /** area id -> { id, kind, nameZh, nameEn, parent, stations, aqi } */
+  areas: new Map(),
+  /** { year, from, to, report } from /api/v1/stats/air */
+  year: null,
+  /** { month, city } from /api/v1/stats/water, or null */
+  waterMonth: null,
+});
+
+const isRecord = (v) => v != null && typeof v === 'object' && !Array.isArray(v);
+const listOf = (v) => (Array.isArray(v) ? v : []);
+const ms = (iso) => {
+  const t = Date.parse(iso);
+  return Number.isNaN(t) ? -Infinity : t;
+};
+
+function toArea(item) {
+  if (!isRecord(item) || typeof item.id !== 'string') return null;
+  return {
+    id: item.id,
+    kind: item.kind === 'city' ? 'city' : 'district',
+    nameZh: String(item.name_zh ?? item.id),
+    nameEn: String(item.name_en ?? item.id),
+    parent: typeof item.parent === 'string' ? item.parent : null,
+    stations: Array.isArray(item.stations) ? item.stations.length : Number(item.stations) || 0,
+    aqi: null,
+  };
+}
+
+/** The newer of two hours of an area's AQI. */
+function newerHour(current, incoming) {
+  if (!isRecord(incoming)) return current;
+  if (!current || ms(current.hour_end) <= ms(incoming.hour_end)) return incoming;
+  return current;
+}
+
+/** An AreaState from the live stream; whether anything changed. */
+export function receiveAreaState(st) {
+  if (!isRecord(st) || typeof st.area !== 'string') return false;
+  const known = state.areas.get(st.area);
+  const area = known ?? toArea({ ...st, id: st.area });
+  if (!area) return false;
+  if (!known) state.areas.set(area.id, area);
+  const before = area.aqi;
+  area.aqi = newerHour(area.aqi, st.aqi);
+  return area.aqi !== before || !known;
+}
+
+/** The snapshot's `areas`, when the server sends them. */
+export function receiveAreaSnapshot(list) {
+  let changed = false;
+  for (const st of listOf(list)) changed = receiveAreaState(st) || changed;
+  return changed;
+}
+
+/** The areas, then each one's latest hour; `fetchJson` is the page's loader. */
+export async function loadAreas(fetchJson) {
+  const body = await fetchJson('api/v1/areas');
+  for (const item of listOf(body?.items)) {
+    const area = toArea(item);
+    if (area && !state.areas.has(area.id)) state.areas.set(area.id, area);
+  }
+  const from = new Date(Date.now() - FIRST_LOOK_HOURS * 3600 * 1000).toISOString();
+  await Promise.all(
+    [...state.areas.values()].map(async (area) => {
+      try {
+        const path = `api/v1/areas/${encodeURIComponent(area.id)}/aqi?period=hourly&from=${encodeURIComponent(from)}`;
+        const items = listOf((await fetchJson(path))?.items);
+        area.aqi = newerHour(area.aqi, items[items.length - 1]);
+      } catch (err) {
+        console.warn(`envmon: the latest hour of ${area.id} could not be loaded`, err);
+      }
+    }),
+  );
+}
+
+const beijingDate = new Intl.DateTimeFormat('en-CA', {
+  timeZone: 'Asia/Shanghai',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+});
+
+/** Beijing's day `offsetDays` from today, as YYYY-MM-DD. */
+export function beijingDay(offsetDays = 0) {
+  return beijingDate.format(new Date(Date.now() + offsetDays * 86400 * 1000));
+}
+
+/** This year so far (to yesterday, the last day with a daily AQI) and the same days of last year. */
+export async function loadYear(fetchJson) {
+  const year = Number(beijingDay().slice(0, 4));
+  const from = `${year}-01-01`;
+  const last = beijingDay(-1);
+  const to = last < from ? from : last;
+  let report = null;
+  try {
+    report = await fetchJson(`api/v1/stats/air?area=${CITY}&from=${from}&to=${to}`);
+  } catch (err) {
+    console.warn('envmon: the year so far could not be loaded', err);
+  }
+  state.year = { year, from, to, report };
+}
+
+/** This month's river sections by class, or last month's while this one has none assessed. */
+export async function loadWater(fetchJson) {
+  const [year, month] = beijingDay().split('-').map(Number);
+  const months = [`${year}-${String(month).padStart(2, '0')}`];
+  months.push(month === 1 ? `${year - 1}-12` : `${year}-${String(month - 1).padStart(2, '0')}`);
+  state.waterMonth = null;
+  for (const ym of months) {
+    try {
+      const body = await fetchJson(`api/v1/stats/water?from=${ym}&to=${ym}`);
+      if (isRecord(body?.city) && body.city.sections_assessed > 0) {
+        state.waterMonth = { month: ym, city: body.city };
+        return;
+      }
+    } catch (err) {
+      console.warn('envmon: the month of water could not be loaded', err);
+      return;
+    }
+  }
+}

@@ -10,6 +10,7 @@ mod alerts;
 mod alerts_alarms;
 mod alerts_console;
 mod alerts_staff;
+mod area_charts;
 mod areas;
 mod attack_broker;
 mod attack_notices;

@@ -468,10 +468,15 @@ async fn the_openapi_document_lists_routes_that_answer() {
         assert!(operations["get"]["responses"].is_object(), "{path}");
         let file = if path.starts_with("/api/v1/alerts/") {
             "nope"
+        } else if path.starts_with("/api/v1/charts/area/") {
+            "calendar.svg"
         } else {
             "pm25.svg"
         };
-        let concrete = path.replace("{code}", "1141A").replace("{file}", file);
+        let concrete = path
+            .replace("{code}", "1141A")
+            .replace("{id}", "shanghai")
+            .replace("{file}", file);
         let query = if concrete.ends_with("/readings") {
             "?parameter=pm25"
         } else if concrete.contains("/compare/") {

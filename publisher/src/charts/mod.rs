@@ -15,11 +15,20 @@
 //! - [`cache`]: drawn charts per data version, drawn once per change;
 //!   [`memo`]: data versions reused for a second.
 //! - [`sample`]: charts over made-up data, for the benchmark.
+//! - An area's year ([`area_request`], [`area_charts`]): the calendar heat
+//!   map ([`calendar`]), monthly good-day ratios and annual means against
+//!   the limits ([`area_bars`]), laid out as [`scene`]s of plain shapes
+//!   around a shared frame ([`area_frame`]).
 //!
 //! The HTTP routes (ETag, 304, headers) are `http::charts`.
 
+mod area_bars;
+mod area_charts;
+mod area_frame;
+mod area_request;
 mod bands;
 mod cache;
+mod calendar;
 mod compose;
 mod data;
 mod font;
@@ -29,6 +38,7 @@ mod paint;
 mod render;
 mod request;
 pub(crate) mod sample;
+mod scene;
 mod series;
 
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -41,6 +51,8 @@ use envmon_core::Station;
 use envmon_core::db::DbError;
 use envmon_core::registry::load_stations;
 
+pub(crate) use area_charts::beijing_today;
+pub(crate) use area_request::AreaChartRequest;
 pub(crate) use bands::WATER_CLASS_RGB;
 pub(crate) use cache::{Outcome, Rendered};
 pub(crate) use compose::{Attribution, display_unit};
@@ -57,6 +69,8 @@ pub(crate) enum ChartError {
     Database(#[from] DbError),
     #[error("no station with code {0}")]
     UnknownStation(String),
+    #[error("no area with id {0}")]
+    UnknownArea(String),
     #[error("path parameter `parameter`: {0}")]
     NotApplicable(String),
     #[error(transparent)]

@@ -23,9 +23,9 @@ pub(crate) const MAX_COMPARED: usize = 8;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{kind} parameter `{name}` {problem}")]
 pub(crate) struct RequestError {
-    kind: &'static str,
-    name: String,
-    problem: String,
+    pub(super) kind: &'static str,
+    pub(super) name: String,
+    pub(super) problem: String,
 }
 
 fn query_error(name: &'static str, problem: impl Into<String>) -> RequestError {

@@ -110,10 +110,12 @@ mod tests {
                 ([("content-type", "text/csv")], format!("answer {n}")).into_response()
             }
         };
-        Router::new().route("/s", get(handler)).layer(axum::middleware::from_fn_with_state(
-            Arc::new(AnswerCache::default()),
-            serve,
-        ))
+        Router::new()
+            .route("/s", get(handler))
+            .layer(axum::middleware::from_fn_with_state(
+                Arc::new(AnswerCache::default()),
+                serve,
+            ))
     }
 
     async fn get_text(app: &Router, uri: &str) -> (StatusCode, String, Option<String>) {
@@ -133,9 +135,16 @@ mod tests {
         let calls = Arc::new(AtomicUsize::new(0));
         let app = app(Arc::clone(&calls));
         let first = get_text(&app, "/s?a=1").await;
-        assert_eq!(first, (StatusCode::OK, "answer 0".into(), Some("text/csv".into())));
+        assert_eq!(
+            first,
+            (StatusCode::OK, "answer 0".into(), Some("text/csv".into()))
+        );
         assert_eq!(get_text(&app, "/s?a=1").await, first);
-        assert_eq!(calls.load(Ordering::SeqCst), 1, "the second came from the cache");
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            1,
+            "the second came from the cache"
+        );
         // Another query is another answer.
         assert_eq!(get_text(&app, "/s?a=2").await.1, "answer 1");
         // A refusal is made again each time.

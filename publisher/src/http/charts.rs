@@ -1,5 +1,6 @@
 //! `/api/v1/charts/station/{code}/{parameter}.svg|png|json` and
-//! `/api/v1/charts/compare/{parameter}.svg|png|json?stations=A,B`: the chart
+//! `/api/v1/charts/compare/{parameter}.svg|png|json?stations=A,B` and
+//! `/api/v1/charts/area/{id}/calendar|good-days|annual.svg|png?year=`: the chart
 //! images with HTTP caching tied to the data. The ETag changes when the
 //! data, the window or the request changes; a matching `If-None-Match`
 //! gets 304 without drawing anything.
@@ -13,12 +14,15 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use chrono::Utc;
+use chrono::{Datelike, Utc};
 
 use utoipa::{IntoParams, OpenApi};
 
 use super::api_schemas::{ChartLang, ChartRange, ChartTheme, ErrorResponse, PngImage, RateLimited};
-use crate::charts::{ChartError, ChartRequest, Charts, RequestError};
+use crate::charts::{
+    AreaChartRequest, ChartError, ChartRequest, Charts, Outcome, Rendered, RequestError,
+    beijing_today,
+};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -31,6 +35,7 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/charts/station/{code}/{file}", get(station))
         .route("/api/v1/charts/compare/{file}", get(compare))
+        .route("/api/v1/charts/area/{id}/{file}", get(area))
 }
 
 /// The chart options, for the API document: `ChartRequest` reads them
@@ -64,7 +69,7 @@ struct ChartOptions {
 
 /// The charts' routes in the API document.
 #[derive(OpenApi)]
-#[openapi(paths(station, compare))]
+#[openapi(paths(station, compare, area))]
 pub(super) struct Api;
 
 type QueryMap = Result<Query<HashMap<String, String>>, QueryRejection>;
@@ -157,6 +162,75 @@ async fn compare(
     serve(&app, &request, &headers).await
 }
 
+/// The year charts' options, for the API document.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[expect(
+    dead_code,
+    reason = "describes the query that AreaChartRequest reads from a map"
+)]
+struct AreaChartOptions {
+    /// Calendar year (Beijing); default this year.
+    #[param(minimum = 2013, maximum = 2100, example = 2026)]
+    year: Option<i32>,
+    /// Labels.
+    #[param(value_type = Option<ChartLang>, example = "en")]
+    lang: Option<String>,
+    /// Colours.
+    #[param(value_type = Option<ChartTheme>, example = "dark")]
+    theme: Option<String>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/charts/area/{id}/{file}",
+    operation_id = "areaChart",
+    summary = "An area's year: calendar heat map of daily AQI, monthly good-day ratio against the year before, or annual statistics against the GB 3095-2026 limits.",
+    tags = ["charts"],
+    params(
+        ("id" = String, Path, description = "Area id from `/api/v1/areas` (`shanghai`, `pudong`, ...).", example = "shanghai"),
+        ("file" = String, Path, description = "`calendar`, `good-days` or `annual`, then `.svg` or `.png`.", example = "calendar.svg"),
+        AreaChartOptions,
+    ),
+    responses(
+        (status = 200, description = "The chart.",
+            content((String = "image/svg+xml"), (PngImage = "image/png")),
+            headers(
+                ("ETag" = String, description = "Validator of the body; send it back in If-None-Match."),
+                ("Cache-Control" = String, description = "How long the answer may be reused."),
+            ),
+        ),
+        (status = 304, description = "Not modified."),
+        (status = 400, response = ErrorResponse),
+        (status = 404, response = ErrorResponse),
+        (status = 429, response = RateLimited),
+    ),
+)]
+async fn area(
+    State(app): State<AppState>,
+    Path((id, file)): Path<(String, String)>,
+    query: QueryMap,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let now = Utc::now();
+    let this_year = beijing_today(now).year();
+    let request =
+        AreaChartRequest::parse(&id, &file, &query_map(query)?, this_year).map_err(bad_request)?;
+    let charts: &Arc<Charts> = &app.charts;
+    let resolved = charts
+        .resolve_area(&app.pool, &request, now)
+        .await
+        .map_err(api_error)?;
+    if matches(&headers, &resolved.etag) {
+        return Ok(not_modified(&resolved.etag));
+    }
+    let (rendered, outcome) = charts
+        .get_area(&app.pool, &request, &resolved)
+        .await
+        .map_err(api_error)?;
+    Ok(image(&resolved.etag, &rendered, outcome))
+}
+
 /// Whether `If-None-Match` names `etag` (or is `*`).
 fn matches(headers: &HeaderMap, etag: &str) -> bool {
     headers
@@ -181,20 +255,32 @@ async fn serve(
         .resolve(&app.pool, request, Utc::now())
         .await
         .map_err(api_error)?;
-    let etag = HeaderValue::from_str(&resolved.etag).expect("an ETag is hex in quotes");
-    let cache_control = HeaderValue::from_static(CACHE_CONTROL);
     if matches(headers, &resolved.etag) {
-        return Ok((
-            StatusCode::NOT_MODIFIED,
-            [(header::ETAG, etag), (header::CACHE_CONTROL, cache_control)],
-        )
-            .into_response());
+        return Ok(not_modified(&resolved.etag));
     }
     let (rendered, outcome) = charts
         .get(&app.pool, request, &resolved)
         .await
         .map_err(api_error)?;
-    Ok((
+    Ok(image(&resolved.etag, &rendered, outcome))
+}
+
+fn not_modified(etag: &str) -> Response {
+    let etag = HeaderValue::from_str(etag).expect("an ETag is hex in quotes");
+    let cache_control = HeaderValue::from_static(CACHE_CONTROL);
+    (
+        StatusCode::NOT_MODIFIED,
+        [(header::ETAG, etag), (header::CACHE_CONTROL, cache_control)],
+    )
+        .into_response()
+}
+
+/// A chart image with its validators and the headers that let other sites
+/// use it.
+fn image(etag: &str, rendered: &Rendered, outcome: Outcome) -> Response {
+    let etag = HeaderValue::from_str(etag).expect("an ETag is hex in quotes");
+    let cache_control = HeaderValue::from_static(CACHE_CONTROL);
+    (
         [
             (
                 header::CONTENT_TYPE,
@@ -220,7 +306,7 @@ async fn serve(
         ],
         rendered.body.clone(),
     )
-        .into_response())
+        .into_response()
 }
 
 fn api_error(error: ChartError) -> ApiError {
@@ -229,6 +315,7 @@ fn api_error(error: ChartError) -> ApiError {
         ChartError::UnknownStation(code) => {
             ApiError::NotFound(format!("no station with code {code}"))
         }
+        ChartError::UnknownArea(id) => ApiError::NotFound(format!("no area with id {id}")),
         ChartError::NotApplicable(_) => ApiError::BadRequest(error.to_string()),
         ChartError::Render(ref e @ crate::charts::RenderError::NoFont(_)) => {
             tracing::warn!(error = %e, "Cannot draw a PNG chart.");

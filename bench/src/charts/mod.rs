@@ -9,7 +9,7 @@
 
 pub(crate) mod client;
 mod render;
-mod serve;
+pub(crate) mod serve;
 
 use envmon::settings::Settings;
 

@@ -54,7 +54,7 @@ fn scratch_name() -> String {
     format!("envmon_bench_charts_{}", std::process::id())
 }
 
-fn with_database(url: &str, name: &str) -> String {
+pub(crate) fn with_database(url: &str, name: &str) -> String {
     match url.rsplit_once('/') {
         Some((base, rest)) => {
             let query = rest
@@ -66,7 +66,7 @@ fn with_database(url: &str, name: &str) -> String {
     }
 }
 
-async fn connect(database: &DatabaseSettings) -> anyhow::Result<tokio_postgres::Client> {
+pub(crate) async fn connect(database: &DatabaseSettings) -> anyhow::Result<tokio_postgres::Client> {
     let (client, connection) = database
         .connect()
         .await

@@ -23,32 +23,12 @@ use envmon_core::registry::{
 use envmon_publisher::Publisher;
 use tokio_util::sync::CancellationToken;
 
+use crate::charts::serve::{connect, with_database};
 use measure::Target;
 
 /// A database name of this run's own: a fixed prefix and the process id.
 fn scratch_name() -> String {
     format!("envmon_bench_history_{}", std::process::id())
-}
-
-fn with_database(url: &str, name: &str) -> String {
-    match url.rsplit_once('/') {
-        Some((base, rest)) => {
-            let query = rest
-                .split_once('?')
-                .map_or(String::new(), |(_, q)| format!("?{q}"));
-            format!("{base}/{name}{query}")
-        }
-        None => url.to_owned(),
-    }
-}
-
-async fn connect(database: &DatabaseSettings) -> anyhow::Result<tokio_postgres::Client> {
-    let (client, connection) = database
-        .connect()
-        .await
-        .context("connecting to PostgreSQL")?;
-    tokio::spawn(connection);
-    Ok(client)
 }
 
 /// Runs the benchmark on a scratch database, dropped at the end.

@@ -164,17 +164,28 @@ async fn daily_concentrations(
         let statistic: &str = row.get(3);
         let value: f64 = row.get(4);
         let c = out.entry((day, station)).or_default();
-        let slot = match (parameter, statistic) {
-            ("so2", "mean") => &mut c.so2_24h_ug_m3,
-            ("no2", "mean") => &mut c.no2_24h_ug_m3,
-            ("co", "mean") => &mut c.co_24h_mg_m3,
-            ("pm10", "mean") => &mut c.pm10_24h_ug_m3,
-            ("pm25", "mean") => &mut c.pm25_24h_ug_m3,
-            ("o3", "max_8h") => &mut c.o3_8h_max_ug_m3,
-            ("o3", "max_1h") => &mut c.o3_1h_max_ug_m3,
-            _ => continue,
-        };
-        *slot = Some(value);
+        if let Some(slot) = daily_field(c, parameter, statistic) {
+            *slot = Some(value);
+        }
     }
     Ok(out)
+}
+
+/// The field of `c` that a `daily_stat` row (parameter code, statistic) fills; `None` for rows
+/// the daily AQI does not read.
+pub fn daily_field<'a>(
+    c: &'a mut DailyConcentrations,
+    parameter: &str,
+    statistic: &str,
+) -> Option<&'a mut Option<f64>> {
+    Some(match (parameter, statistic) {
+        ("so2", "mean") => &mut c.so2_24h_ug_m3,
+        ("no2", "mean") => &mut c.no2_24h_ug_m3,
+        ("co", "mean") => &mut c.co_24h_mg_m3,
+        ("pm10", "mean") => &mut c.pm10_24h_ug_m3,
+        ("pm25", "mean") => &mut c.pm25_24h_ug_m3,
+        ("o3", "max_8h") => &mut c.o3_8h_max_ug_m3,
+        ("o3", "max_1h") => &mut c.o3_1h_max_ug_m3,
+        _ => return None,
+    })
 }

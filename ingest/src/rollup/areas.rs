@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use envmon_core::aqi::{self, DailyConcentrations, Edition, HourlyConcentrations};
+use envmon_core::db::period::daily_field;
 use envmon_core::stats::{AreaMean, area_daily, area_hourly};
 use envmon_core::{Parameter, StationCode};
 use serde_json::{Value, json};
@@ -146,17 +147,9 @@ pub(super) async fn roll_areas(
             ) else {
                 continue;
             };
-            let field = match (parameter, statistic) {
-                ("so2", "mean") => &mut c.so2_24h_ug_m3,
-                ("no2", "mean") => &mut c.no2_24h_ug_m3,
-                ("co", "mean") => &mut c.co_24h_mg_m3,
-                ("pm10", "mean") => &mut c.pm10_24h_ug_m3,
-                ("pm25", "mean") => &mut c.pm25_24h_ug_m3,
-                ("o3", "max_8h") => &mut c.o3_8h_max_ug_m3,
-                ("o3", "max_1h") => &mut c.o3_1h_max_ug_m3,
-                _ => continue,
-            };
-            *field = Some(value);
+            if let Some(field) = daily_field(c, parameter, statistic) {
+                *field = Some(value);
+            }
         }
         for ((area, day), slot) in &slots {
             let stations: Vec<DailyConcentrations> = slot.stations.values().copied().collect();

@@ -12,7 +12,7 @@ use serde_json::Value;
 use utoipa::OpenApi;
 
 use super::api_schemas::{AqiPeriod, ErrorResponse, JsonOrCsv, NOT_MODIFIED, RateLimited};
-use super::format::{Csv, Format, field, iso_beijing};
+use super::format::{Csv, Format, beijing_day, field, iso_beijing, parse_time};
 use super::query::ApiQuery;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -147,22 +147,6 @@ const DAILY: &str = "SELECT day, edition, aqi, computed_aqi, level, primary_poll
         stations, report
     FROM area_aqi_daily WHERE area_id = $1 AND day >= $2 AND day <= $3
     ORDER BY day LIMIT $4";
-
-fn parse_time(name: &str, text: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
-    text.map(|t| {
-        DateTime::parse_from_rfc3339(t).map(|t| t.with_timezone(&Utc)).map_err(|_| {
-            ApiError::BadRequest(format!(
-                "query parameter `{name}` must be an RFC 3339 time with offset, e.g. 2026-11-25T16:00:00+08:00"
-            ))
-        })
-    })
-    .transpose()
-}
-
-fn beijing_day(t: DateTime<Utc>) -> NaiveDate {
-    t.with_timezone(&envmon_core::beijing::offset())
-        .date_naive()
-}
 
 #[utoipa::path(
     get,

@@ -41,6 +41,32 @@ impl Format {
     }
 }
 
+/// An optional query parameter `name` that must be an RFC 3339 time with an offset.
+///
+/// # Errors
+/// A 400 naming the parameter and the form it must have.
+pub(crate) fn parse_time(
+    name: &str,
+    text: Option<&str>,
+) -> Result<Option<DateTime<Utc>>, ApiError> {
+    text.map(|t| {
+        DateTime::parse_from_rfc3339(t)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|_| {
+                ApiError::BadRequest(format!(
+                    "query parameter `{name}` must be an RFC 3339 time with offset, e.g. 2026-11-25T16:00:00+08:00"
+                ))
+            })
+    })
+    .transpose()
+}
+
+/// The Beijing calendar day of an instant: the calendar of daily values.
+pub(crate) fn beijing_day(t: DateTime<Utc>) -> chrono::NaiveDate {
+    t.with_timezone(&envmon_core::beijing::offset())
+        .date_naive()
+}
+
 /// `2026-11-25T16:00:00+08:00`.
 pub(crate) fn iso_beijing(t: DateTime<Utc>) -> String {
     t.with_timezone(&envmon_core::beijing::offset())

@@ -13,7 +13,7 @@ use serde_json::Value;
 use utoipa::{IntoParams, OpenApi};
 
 use super::api_schemas::{AqiPeriod, ErrorResponse, JsonOrCsv, NOT_MODIFIED, RateLimited};
-use super::format::{Csv, Format, field, iso_beijing};
+use super::format::{Csv, Format, beijing_day, field, iso_beijing, parse_time};
 use super::query::ApiQuery;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -94,17 +94,6 @@ impl IndexQuery {
     }
 }
 
-fn parse_time(name: &str, text: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
-    text.map(|t| {
-        DateTime::parse_from_rfc3339(t).map(|t| t.with_timezone(&Utc)).map_err(|_| {
-            ApiError::BadRequest(format!(
-                "query parameter `{name}` must be an RFC 3339 time with offset, e.g. 2026-11-25T16:00:00+08:00"
-            ))
-        })
-    })
-    .transpose()
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 enum Period {
@@ -150,12 +139,6 @@ const AQI_DAILY_RANGE: &str = "SELECT station_code, day, edition, aqi, computed_
 const AQI_DAILY_LATEST: &str = "SELECT DISTINCT ON (station_code) station_code, day, edition,
         aqi, computed_aqi, level, primary_pollutants, report
     FROM aqi_daily ORDER BY station_code, day DESC";
-
-/// Beijing days are the calendar of daily values.
-fn beijing_day(t: DateTime<Utc>) -> NaiveDate {
-    t.with_timezone(&envmon_core::beijing::offset())
-        .date_naive()
-}
 
 #[utoipa::path(
     get,

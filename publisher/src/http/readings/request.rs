@@ -8,7 +8,7 @@ use utoipa::IntoParams;
 
 use super::super::api_schemas::{JsonOrCsv, ReadingAggregate};
 
-use super::super::format::Format;
+use super::super::format::{Format, parse_time};
 use super::bad;
 use super::cursor::Cursor;
 use crate::error::ApiError;
@@ -91,19 +91,6 @@ pub(super) struct Request {
     pub(super) limit: i64,
     pub(super) cursor: Option<Cursor>,
     pub(super) format: Format,
-}
-
-fn parse_time(name: &str, text: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
-    text.map(|t| {
-        DateTime::parse_from_rfc3339(t)
-            .map(|t| t.with_timezone(&Utc))
-            .map_err(|_| {
-                bad(format!(
-                    "query parameter `{name}` must be an RFC 3339 time with offset, e.g. 2026-11-25T16:00:00+08:00"
-                ))
-            })
-    })
-    .transpose()
 }
 
 impl ReadingsQuery {

@@ -36,7 +36,8 @@ fn has_text(svg: &str, label: &str) -> bool {
 }
 
 /// Stores valid daily statistics `values` for every station of `area` on
-/// each day of `from..=to`.
+/// each day of `from..=to`, and rewrites the area's days as the rollup
+/// does.
 async fn store_days(
     client: &tokio_postgres::Client,
     area: &str,
@@ -57,6 +58,18 @@ async fn store_days(
              ON CONFLICT (station_code, parameter_code, day, statistic)
              DO UPDATE SET value = excluded.value",
             &[&area, &from, &to, &so2, &no2, &co, &o3_8h, &pm10, &pm25],
+        )
+        .await
+        .unwrap();
+    // As the rollup does after its stations' days: the area's days are rewritten.
+    client
+        .execute(
+            "INSERT INTO area_aqi_daily (area_id, day, edition, aqi, computed_aqi, level,
+                 primary_pollutants, stations, report)
+             SELECT $1, d::date, 'HJ 633-2026', NULL, NULL, NULL, '{}', 0, '{}'
+             FROM generate_series($2::text::date, $3::text::date, interval '1 day') AS d
+             ON CONFLICT (area_id, day) DO UPDATE SET computed_at = clock_timestamp()",
+            &[&area, &from, &to],
         )
         .await
         .unwrap();

@@ -19,6 +19,9 @@ pub(super) struct Target {
     pub(super) path: String,
     pub(super) plain: &'static str,
     pub(super) params: Vec<String>,
+    /// Paths of the same question that no cache has seen (e.g. other date ranges), for the
+    /// uncached figures; empty when every request may be a cached one.
+    pub(super) uncached: Vec<String>,
 }
 
 /// Latency figures of one target.
@@ -28,6 +31,10 @@ pub(super) struct Latency {
     path: String,
     status: u16,
     bytes: usize,
+    /// The first answer, before any cache held it.
+    first: Duration,
+    /// Answers to questions no cache has seen, when the target has them.
+    uncached: Option<Percentiles>,
     answer: Percentiles,
     plain: Percentiles,
     plain_rows: usize,
@@ -60,7 +67,20 @@ pub(super) async fn latencies(
     for target in targets {
         let mut connection = Connection::open(addr).await?;
         let bytes = request(&target.path, &[]);
+        let t = Instant::now();
         let first = connection.get(&bytes).await?;
+        let first_time = t.elapsed();
+        let uncached = if target.uncached.is_empty() {
+            None
+        } else {
+            let mut samples = Vec::with_capacity(target.uncached.len());
+            for path in &target.uncached {
+                let t = Instant::now();
+                connection.get(&request(path, &[])).await?;
+                samples.push(t.elapsed());
+            }
+            Some(percentiles(samples))
+        };
         let mut answer = Vec::with_capacity(requests);
         for _ in 0..requests {
             let t = Instant::now();
@@ -85,6 +105,8 @@ pub(super) async fn latencies(
             path: target.path.clone(),
             status: first.status,
             bytes: first.bytes,
+            first: first_time,
+            uncached,
             answer: percentiles(answer),
             plain: percentiles(plain),
             plain_rows,
@@ -172,19 +194,26 @@ async fn hammer(
 pub(super) fn print(latencies: &[Latency], cached: &[Throughput]) {
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!();
-    println!("One request at a time on one connection; the plain query on one session:");
+    println!(
+        "One request at a time on one connection; the plain query on one session. \"first\" is the first answer, \"uncached\" answers to the same question over other periods (nothing cached), p50/p99 the same request repeated:"
+    );
     println!();
     println!(
-        "| answer | status | bytes | p50 ms | p99 ms | plain SELECT rows | plain p50 ms | plain p99 ms |"
+        "| answer | status | bytes | first ms | uncached p50 / p99 ms | p50 ms | p99 ms | plain SELECT rows | plain p50 ms | plain p99 ms |"
     );
-    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for l in latencies {
+        let uncached = l.uncached.map_or("-".to_owned(), |u| {
+            format!("{:.1} / {:.1}", ms(u.p50), ms(u.p99))
+        });
         println!(
-            "| {} (`{}`) | {} | {} | {:.1} | {:.1} | {} | {:.1} | {:.1} |",
+            "| {} (`{}`) | {} | {} | {:.1} | {} | {:.1} | {:.1} | {} | {:.1} | {:.1} |",
             l.name,
             l.path,
             l.status,
             l.bytes,
+            ms(l.first),
+            uncached,
             ms(l.answer.p50),
             ms(l.answer.p99),
             l.plain_rows,

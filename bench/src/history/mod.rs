@@ -88,6 +88,10 @@ async fn run(
     let publisher = Publisher::build(envmon_publisher::Settings {
         database: database.clone(),
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        // One address makes every request here: the per-address limit would
+        // answer most of them 429 and measure the limiter instead.
+        rate_limit_per_second: 1_000_000.0,
+        rate_limit_burst: 1_000_000,
         ..settings.publisher()
     })
     .await
@@ -122,6 +126,7 @@ async fn run(
                       AND hour_end > $1::text::timestamptz AND hour_end <= $2::text::timestamptz
                     ORDER BY hour_end",
             params: vec![iso(year_ago), iso(end)],
+            uncached: Vec::new(),
         },
         Target {
             name: "a year's statistics for the city (and the year before)",
@@ -134,6 +139,13 @@ async fn run(
                 day(year - 1, 1, 1).to_string(),
                 dec31.to_string(),
             ],
+            // The same year ending a day earlier each time: a new question each.
+            uncached: (1..=100)
+                .map(|k| {
+                    let to = dec31 - Duration::days(k);
+                    format!("/api/v1/stats/air?area=shanghai&from={jan1}&to={to}")
+                })
+                .collect(),
         },
         Target {
             name: "the current district ranking",
@@ -141,6 +153,14 @@ async fn run(
             plain: "SELECT area_id, aqi FROM area_aqi_hourly
                     WHERE hour_end = (SELECT max(hour_end) FROM area_aqi_hourly)",
             params: vec![],
+            // Each ranking by a pollutant is a question of its own.
+            uncached: ["so2", "no2", "co", "o3", "pm10", "pm25"]
+                .iter()
+                .flat_map(|by| {
+                    ["district", "station"]
+                        .map(|scope| format!("/api/v1/rankings?scope={scope}&by={by}"))
+                })
+                .collect(),
         },
         Target {
             name: "the city's calendar chart of a year",
@@ -148,6 +168,21 @@ async fn run(
             plain: "SELECT day, aqi, level FROM area_aqi_daily
                     WHERE area_id = 'shanghai' AND day BETWEEN $1::text::date AND $2::text::date",
             params: vec![jan1.to_string(), dec31.to_string()],
+            // Both languages of each chart of the three years: drawn, not cached.
+            uncached: [year - 2, year - 1, year]
+                .iter()
+                .flat_map(|y| {
+                    ["calendar", "good-days", "annual"]
+                        .into_iter()
+                        .flat_map(move |chart| {
+                            ["zh", "en"].map(move |lang| {
+                                format!(
+                                    "/api/v1/charts/area/shanghai/{chart}.svg?year={y}&lang={lang}"
+                                )
+                            })
+                        })
+                })
+                .collect(),
         },
     ];
     let latencies = measure::latencies(addr, &client, &targets, requests).await?;

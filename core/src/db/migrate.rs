@@ -67,6 +67,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "areas",
         sql: include_str!("../../migrations/V10__areas.sql"),
     },
+    Migration {
+        version: 11,
+        name: "latest_by_time",
+        sql: include_str!("../../migrations/V11__latest_by_time.sql"),
+    },
 ];
 
 /// Arbitrary constant naming envmon's migration advisory lock.

@@ -195,6 +195,30 @@ async fn a_district_aqi_is_the_aqi_of_its_stations_mean_and_follows_late_data() 
         in_snapshot.contains(&("putuo", Some(102))),
         "{in_snapshot:?}"
     );
+    // Stations by their own AQI (HJ 633-2026, PM2.5 leading): 1149A 58 → 96, 1141A 62 → 102,
+    // 1150A 66 → 105.5 → 106, 3274A 74 → 112.7 → 113, 1148A 94 → 130.9 → 131; the rest have none.
+    let stations = get("/api/v1/rankings?scope=station").await.unwrap().json();
+    assert_eq!(stations["scope"], "station");
+    let ranked: Vec<(&str, i64)> = stations["items"].as_array().unwrap()[..5]
+        .iter()
+        .map(|e| {
+            (
+                e["id"].as_str().unwrap(),
+                e["value"].as_f64().unwrap() as i64,
+            )
+        })
+        .collect();
+    assert_eq!(
+        ranked,
+        [
+            ("1149A", 96),
+            ("1141A", 102),
+            ("1150A", 106),
+            ("3274A", 113),
+            ("1148A", 131)
+        ]
+    );
+    assert_eq!(stations["items"][5]["rank"], serde_json::Value::Null);
     let bad = get("/api/v1/rankings?by=pm1").await.unwrap();
     assert_eq!(bad.status, 400);
     assert!(bad.body.contains("`by` must be"), "{}", bad.body);

@@ -257,7 +257,7 @@ async fn latest(app: &AppState, scope: Scope, by: By, daily: bool) -> Result<Ran
     };
     let names = match scope {
         Scope::District => "SELECT id, name_zh, name_en FROM area WHERE kind = 'district'",
-        Scope::Station => "SELECT code, name_zh, name_en FROM station WHERE kind = 'air'",
+        Scope::Station => "SELECT code AS id, name_zh, name_en FROM station WHERE kind = 'air'",
     };
     // Labelled in Beijing time, as every time the API writes.
     let at = if daily {
@@ -265,12 +265,15 @@ async fn latest(app: &AppState, scope: Scope, by: By, daily: bool) -> Result<Ran
     } else {
         "to_char(latest.at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD\"T\"HH24:MI:SS\"+08:00\"')"
     };
-    // The pollutant's concentration behind the AQI: the sub-index's input (for a daily O3,
+    // The latest time walks the index on the time column backwards (a max()
+    // over a join would read every row of the history). The pollutant's
+    // concentration behind the AQI: the sub-index's input (for a daily O3,
     // the 8-hour one).
     let sql = format!(
         "WITH names AS ({names}),
-              latest AS (SELECT max(t.{time}) AS at FROM {table} t
-                         JOIN names n ON n.id = t.{key} WHERE t.aqi IS NOT NULL)
+              latest AS (SELECT t.{time} AS at FROM {table} t
+                         WHERE t.aqi IS NOT NULL AND t.{key} IN (SELECT id FROM names)
+                         ORDER BY t.{time} DESC LIMIT 1)
          SELECT n.id, n.name_zh, n.name_en, {at}, t.aqi, t.level,
                 coalesce(t.primary_pollutants, '{{}}'),
                 (SELECT (s->>'concentration')::float8

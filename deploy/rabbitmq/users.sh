@@ -21,6 +21,8 @@ users_file="$2"
 # </dev/null: rabbitmqctl would otherwise read the rest of the users file.
 ctl() { ${RABBITMQCTL:-rabbitmqctl} "$@" >/dev/null </dev/null; }
 
+# A node that listens may still be starting its apps: wait for it first.
+ctl await_startup
 ctl add_vhost "$vhost" 2>/dev/null || true
 # No guest account: every account is made here.
 ctl delete_user guest 2>/dev/null || true

@@ -130,6 +130,16 @@ async function checkCity(page, hours, lang) {
   const expected = [...hours.values()]
     .filter((h) => h.area.kind === 'district' && Number.isInteger(h.hour?.aqi))
     .sort((a, b) => a.hour.aqi - b.hour.aqi || a.area.id.localeCompare(b.area.id));
+  // The districts render when their hours have loaded, which may come after the headline.
+  await waitFor(
+    page,
+    `the districts ranked in ${lang}`,
+    ([first, ranked]) => {
+      const rows = [...document.querySelectorAll('#district-list > li')];
+      return rows[0]?.dataset.district === first && rows.filter((li) => li.dataset.rank !== '').length === ranked;
+    },
+    [expected[0]?.area.id, expected.length],
+  );
   const shown = await page.evaluate(() =>
     [...document.querySelectorAll('#district-list > li')].map((li) => ({
       id: li.dataset.district,

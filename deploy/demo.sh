@@ -11,4 +11,8 @@ export ENVMON__BROKER_USERS__FILE="${ENVMON__BROKER_USERS__FILE:-$ROOT/.envmon/b
 if [[ -n "${ENVMON_BROKER_PORT:-}" ]]; then
     export ENVMON__BROKER__PORT="$ENVMON_BROKER_PORT"
 fi
+# Sixty days of hourly history before going live, so the city's calendar, its
+# good-day ratio and the rankings over a period have something to show (about
+# a minute of rollup on two cores); the simulator's own default is a day.
+export ENVMON__SIMULATOR__BACKFILL="${ENVMON__SIMULATOR__BACKFILL:-60days}"
 exec cargo run --release --quiet -- demo "$@"

@@ -75,25 +75,38 @@ pub(crate) async fn connect(database: &DatabaseSettings) -> anyhow::Result<tokio
     Ok(client)
 }
 
-pub(super) async fn run(settings: &Settings, seconds: u64) -> anyhow::Result<Vec<ServeFigure>> {
-    let configured = settings.publisher().database;
-    let name = scratch_name();
-    let admin = connect(&configured).await?;
-    admin
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .await?;
+/// Creates database `name` beside `configured` (replacing a leftover), returning the admin
+/// session that drops it and settings pointing at it.
+pub(crate) async fn create_scratch(
+    configured: &DatabaseSettings,
+    name: &str,
+) -> anyhow::Result<(tokio_postgres::Client, DatabaseSettings)> {
+    let admin = connect(configured).await?;
+    drop_scratch(&admin, name).await?;
     admin
         .batch_execute(&format!("CREATE DATABASE {name}"))
         .await
         .with_context(|| format!("creating {name} (the role needs CREATEDB)"))?;
     let database = DatabaseSettings {
-        url: with_database(&configured.url, &name),
-        ..configured
+        url: with_database(&configured.url, name),
+        ..configured.clone()
     };
-    let result = load(settings, &database, seconds).await;
+    Ok((admin, database))
+}
+
+/// Drops database `name` (a fixed prefix and digits: never input).
+pub(crate) async fn drop_scratch(admin: &tokio_postgres::Client, name: &str) -> anyhow::Result<()> {
     admin
         .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .await?;
+        .await
+        .with_context(|| format!("dropping {name}"))
+}
+
+pub(super) async fn run(settings: &Settings, seconds: u64) -> anyhow::Result<Vec<ServeFigure>> {
+    let name = scratch_name();
+    let (admin, database) = create_scratch(&settings.publisher().database, &name).await?;
+    let result = load(settings, &database, seconds).await;
+    drop_scratch(&admin, &name).await?;
     result
 }
 

@@ -23,7 +23,7 @@ use envmon_core::registry::{
 use envmon_publisher::Publisher;
 use tokio_util::sync::CancellationToken;
 
-use crate::charts::serve::{connect, with_database};
+use crate::charts::serve::{connect, create_scratch, drop_scratch};
 use measure::Target;
 
 /// A database name of this run's own: a fixed prefix and the process id.
@@ -42,26 +42,15 @@ pub(crate) async fn history(
         "envmon-bench history: {} CPUs, {minute_days} days of minute readings",
         std::thread::available_parallelism().map_or(0, usize::from)
     );
-    let configured = settings.publisher().database;
     let name = scratch_name();
-    let admin = connect(&configured).await?;
-    admin
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .await?;
-    admin
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .await
-        .with_context(|| format!("creating {name} (the role needs CREATEDB)"))?;
+    let (admin, database) = create_scratch(&settings.publisher().database, &name).await?;
     let database = DatabaseSettings {
-        url: with_database(&configured.url, &name),
         // Seeding a table of years in one statement outlasts any request timeout.
         statement_timeout: std::time::Duration::from_secs(3600),
-        ..configured
+        ..database
     };
     let result = run(settings, &database, minute_days, requests, seconds).await;
-    admin
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .await?;
+    drop_scratch(&admin, &name).await?;
     result
 }
 

@@ -133,6 +133,17 @@ pub(crate) enum StatsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Recompute the city's and districts' daily AQI from their stations' stored daily
+    /// statistics, for the days of a period: after the registry changes which stations an area
+    /// counts, or to restore the areas' history. Period statistics read the areas' days.
+    RebuildAreas {
+        /// First day (Beijing calendar), e.g. 2027-01-01.
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        /// Last day, inclusive, e.g. 2027-12-31.
+        #[arg(long)]
+        to: chrono::NaiveDate,
+    },
     /// Surface water over whole months for the river sections and drinking-water sources:
     /// each site's GB 3838-2002 class per month from the month's means, with the determining
     /// items and whether it meets its target; the city's shares of sections in classes I–III

@@ -55,6 +55,9 @@ async fn main() -> anyhow::Result<()> {
                     json,
                 },
         } => stats_water::water(&settings, from, to, station.as_deref(), json).await,
+        Command::Stats {
+            command: StatsCommand::RebuildAreas { from, to },
+        } => stats_commands::rebuild_areas(&settings, from, to).await,
         Command::Stations {
             command: StationsCommand::Import { file },
         } => commands::import(&settings, &file).await,

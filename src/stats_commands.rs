@@ -11,6 +11,23 @@ use envmon_core::stats::{
     AirPeriod, AreaClass, CompositeIndex, air_period, air_report, change_percent, change_points,
 };
 
+/// `envmon stats rebuild-areas`.
+pub(crate) async fn rebuild_areas(
+    settings: &Settings,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> anyhow::Result<()> {
+    if to < from {
+        bail!("--to {to} is before --from {from}");
+    }
+    let mut client = settings.database.open_session("rebuilding areas").await?;
+    let pairs = envmon_ingest::rebuild_area_days(&mut client, from, to)
+        .await
+        .context("recomputing the areas' days")?;
+    println!("recomputed the areas' days {from} to {to} from {pairs} station-days");
+    Ok(())
+}
+
 /// `envmon stats air`.
 pub(crate) async fn air(
     settings: &Settings,

@@ -71,7 +71,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 pub use counts::MessageCounts;
-pub use rollup::RollupError;
+pub use rollup::{RollupError, rebuild_area_days};
 pub use settings::Settings;
 pub use supervisor::{Task, TaskFailure};
 pub use writer::WriterError;

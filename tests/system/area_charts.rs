@@ -39,7 +39,7 @@ fn has_text(svg: &str, label: &str) -> bool {
 /// each day of `from..=to`, and rewrites the area's days as the rollup
 /// does.
 async fn store_days(
-    client: &tokio_postgres::Client,
+    client: &mut tokio_postgres::Client,
     area: &str,
     from: &str,
     to: &str,
@@ -62,15 +62,8 @@ async fn store_days(
         .await
         .unwrap();
     // As the rollup does after its stations' days: the area's days are rewritten.
-    client
-        .execute(
-            "INSERT INTO area_aqi_daily (area_id, day, edition, aqi, computed_aqi, level,
-                 primary_pollutants, stations, report)
-             SELECT $1, d::date, 'HJ 633-2026', NULL, NULL, NULL, '{}', 0, '{}'
-             FROM generate_series($2::text::date, $3::text::date, interval '1 day') AS d
-             ON CONFLICT (area_id, day) DO UPDATE SET computed_at = clock_timestamp()",
-            &[&area, &from, &to],
-        )
+    let day = |text: &str| chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap();
+    envmon_ingest::rebuild_area_days(client, day(from), day(to))
         .await
         .unwrap();
 }
@@ -78,7 +71,7 @@ async fn store_days(
 /// Shanghai in 2025: January clean, 1–3 February polluted, the rest of
 /// February and March moderate except 10 February (no data at all); and
 /// every day of January to March 2024 clean.
-async fn seed_2025(client: &tokio_postgres::Client) {
+async fn seed_2025(client: &mut tokio_postgres::Client) {
     store_days(client, "shanghai", "2025-01-01", "2025-01-31", CLEAN).await;
     store_days(client, "shanghai", "2025-02-01", "2025-02-03", POLLUTED).await;
     store_days(client, "shanghai", "2025-02-04", "2025-02-09", MODERATE).await;
@@ -90,8 +83,8 @@ async fn seed_2025(client: &tokio_postgres::Client) {
 async fn area_year_charts_come_from_stored_days_in_both_languages_with_validators() {
     let system = TestSystem::start_publisher_only().await;
     let addr = system.publisher_addr;
-    let client = system.db.client().await;
-    seed_2025(&client).await;
+    let mut client = system.db.client().await;
+    seed_2025(&mut client).await;
 
     let svg = |path: String| async move {
         let response = http::get(addr, &path).await.unwrap();
@@ -209,13 +202,49 @@ async fn area_year_charts_come_from_stored_days_in_both_languages_with_validator
     assert_eq!(again.status, 304);
     let cached = http::get(addr, path).await.unwrap();
     assert_eq!(cached.header("x-envmon-render"), Some("cached"));
-    store_days(&client, "shanghai", "2025-02-10", "2025-02-10", CLEAN).await;
+    store_days(&mut client, "shanghai", "2025-02-10", "2025-02-10", CLEAN).await;
     let changed = http::get_bytes(addr, path, &[("If-None-Match", &etag)])
         .await
         .unwrap();
     assert_eq!(changed.status, 200, "a stored day is new data");
     let body = String::from_utf8(changed.body).unwrap();
     assert_eq!(body.matches(&format!("fill=\"{GREEN}\"")).count(), 32 + 1);
+
+    // Embeddable: oEmbed turns the chart's URL into its PNG, sized to the consumer's bounds.
+    let base = format!("http://{addr}");
+    let chart_url = format!("{base}{path}&lang=en");
+    let encoded: String = chart_url
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    let answer = http::get(addr, &format!("/api/v1/oembed?url={encoded}&maxwidth=600"))
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let answer = answer.json();
+    assert_eq!(answer["type"], "photo");
+    assert_eq!(answer["title"], "Shanghai: daily air quality in 2025");
+    assert_eq!(
+        (answer["width"].as_u64(), answer["height"].as_u64()),
+        (Some(600), Some(325))
+    );
+    let image = answer["url"].as_str().unwrap().strip_prefix(&base).unwrap();
+    let png = http::get_bytes(addr, image, &[]).await.unwrap();
+    assert_eq!(png.status, 200);
+    assert!(png.body.starts_with(b"\x89PNG"));
+    let unknown = http::get(
+        addr,
+        &format!(
+            "/api/v1/oembed?url={}",
+            encoded.replace("shanghai", "atlantis")
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(unknown.status, 404, "{}", unknown.body);
 
     // Refusals name what is wrong.
     for (path, status, words) in [
@@ -324,7 +353,7 @@ async fn the_page_shows_the_city_districts_and_year_in_a_real_browser() {
     );
     let screenshots = root.join("target/screenshots");
     std::fs::create_dir_all(&screenshots).unwrap();
-    let client = system.db.client().await;
+    let mut client = system.db.client().await;
 
     // The latest hour: the city at AQI 86 (level II), four districts spread
     // over levels I to III, the rest without data.
@@ -345,10 +374,24 @@ async fn the_page_shows_the_city_districts_and_year_in_a_real_browser() {
     // days of last year): three polluted days this year.
     let year = (Utc::now() + TimeDelta::hours(8)).year();
     let day = |y: i32, d: u32| format!("{y}-01-{d:02}");
-    store_days(&client, "shanghai", &day(year, 1), &day(year, 3), POLLUTED).await;
-    store_days(&client, "shanghai", &day(year, 4), &day(year, 31), CLEAN).await;
     store_days(
-        &client,
+        &mut client,
+        "shanghai",
+        &day(year, 1),
+        &day(year, 3),
+        POLLUTED,
+    )
+    .await;
+    store_days(
+        &mut client,
+        "shanghai",
+        &day(year, 4),
+        &day(year, 31),
+        CLEAN,
+    )
+    .await;
+    store_days(
+        &mut client,
         "shanghai",
         &day(year - 1, 1),
         &day(year - 1, 31),

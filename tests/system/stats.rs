@@ -18,6 +18,10 @@ fn envmon(args: &[&str], database_url: &str) -> (bool, String, String) {
     )
 }
 
+fn date(text: &str) -> chrono::NaiveDate {
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+}
+
 /// Stores one day's valid daily statistics of a station.
 async fn store_day(
     client: &tokio_postgres::Client,
@@ -83,6 +87,22 @@ async fn air_statistics_of_a_district_month_against_the_year_before() {
             .await;
         }
     }
+
+    // The districts' days, recomputed from the stations' as the rollup does.
+    let (ok, stdout, stderr) = envmon(
+        &[
+            "stats",
+            "rebuild-areas",
+            "--from",
+            "2026-04-01",
+            "--to",
+            "2027-04-30",
+        ],
+        &db.url,
+    );
+    assert!(ok, "{stderr}");
+    // 30 days of four stations in each April, less 3274A's 10 April.
+    assert!(stdout.contains("from 238 station-days"), "{stdout}");
 
     let (ok, stdout, stderr) = envmon(
         &[
@@ -214,6 +234,10 @@ async fn the_api_serves_period_statistics_and_ranks_districts_by_the_composite_i
         )
         .await;
     }
+    let mut client = client;
+    envmon_ingest::rebuild_area_days(&mut client, date("2027-04-01"), date("2027-04-30"))
+        .await
+        .unwrap();
     let get = |path: &'static str| http::get(system.publisher_addr, path);
     let report = get("/api/v1/stats/air?area=pudong&from=2027-04-01&to=2027-04-30")
         .await

@@ -71,7 +71,7 @@ async fn run(
     let minute_from = end - Duration::days(i64::from(minute_days));
     ensure_reading_partitions(&client, end, minute_days / 28 + 2, 1).await?;
     let started = Instant::now();
-    seed::seed(&client, hourly_from, minute_from, end).await?;
+    seed::seed(&mut client, hourly_from, minute_from, end).await?;
     println!("history seeded in {:.0} s", started.elapsed().as_secs_f64());
 
     let publisher = Publisher::build(envmon_publisher::Settings {
@@ -97,11 +97,6 @@ async fn run(
     let (jan1, dec31) = (day(year, 1, 1), day(year, 12, 31));
     let year_ago = end - Duration::days(365);
     let iso = |t: chrono::DateTime<Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
-    let city: Vec<String> = parse_areas(SHANGHAI_REGISTRY)?
-        .into_iter()
-        .find(|a| a.id == "shanghai")
-        .map(|a| a.stations.iter().map(ToString::to_string).collect())
-        .unwrap_or_default();
     let targets = vec![
         Target {
             name: "a year of a station's hourly PM2.5",
@@ -120,14 +115,9 @@ async fn run(
         Target {
             name: "a year's statistics for the city (and the year before)",
             path: format!("/api/v1/stats/air?area=shanghai&from={jan1}&to={dec31}"),
-            plain: "SELECT day, station_code, parameter_code, statistic, value FROM daily_stat
-                    WHERE station_code = ANY(string_to_array($1, ','))
-                      AND day BETWEEN $2::text::date AND $3::text::date AND valid",
-            params: vec![
-                city.join(","),
-                day(year - 1, 1, 1).to_string(),
-                dec31.to_string(),
-            ],
+            plain: "SELECT day, aqi, primary_pollutants, report->'area_means' FROM area_aqi_daily
+                    WHERE area_id = 'shanghai' AND day BETWEEN $1::text::date AND $2::text::date",
+            params: vec![day(year - 1, 1, 1).to_string(), dec31.to_string()],
             // The same year ending a day earlier each time: a new question each.
             uncached: (1..=100)
                 .map(|k| {

@@ -4,7 +4,8 @@
 //! - hourly means of three years: the six pollutants at the air stations, five items at the
 //!   water sites;
 //! - the stored aggregates and indices ingest keeps beside them: daily statistics, the
-//!   stations' and areas' hourly and daily AQI (values plausible, reports small);
+//!   stations' and areas' hourly AQI (values plausible, reports small), and the areas' daily
+//!   AQI computed as the rollup does;
 //! - minute readings of the air stations for `minute_days`, in the raw `reading` table that no
 //!   answer may scan.
 
@@ -92,16 +93,6 @@ fn statements() -> Vec<(&'static str, String)> {
              GROUP BY s.area_id, q.hour_end"
                 .to_owned(),
         ),
-        (
-            "areas' daily AQI",
-            "INSERT INTO area_aqi_daily (area_id, day, edition, aqi, computed_aqi, level,
-                                         primary_pollutants, stations, report)
-             SELECT s.area_id, q.day, 'HJ 633-2026', max(q.aqi), max(q.aqi),
-                    least(6, 1 + greatest(0, max(q.aqi) - 1) / 50), '{pm25}', count(*), '{}'
-             FROM area_station s JOIN aqi_daily q ON q.station_code = s.station_code
-             GROUP BY s.area_id, q.day"
-                .to_owned(),
-        ),
     ]
 }
 
@@ -116,7 +107,7 @@ const MINUTES: &str = "INSERT INTO reading (station_code, parameter_code, observ
 
 /// Rows written per table, and how long each took.
 pub(super) async fn seed(
-    client: &Client,
+    client: &mut Client,
     hourly_from: DateTime<Utc>,
     minute_from: DateTime<Utc>,
     end: DateTime<Utc>,
@@ -135,6 +126,20 @@ pub(super) async fn seed(
             started.elapsed().as_secs_f64()
         );
     }
+    // The areas' days as the rollup computes them (their reports carry the pollutants' means,
+    // which period statistics read).
+    let started = Instant::now();
+    let pairs = envmon_ingest::rebuild_area_days(
+        client,
+        (hourly_from + chrono::Duration::hours(8)).date_naive(),
+        (end + chrono::Duration::hours(8)).date_naive(),
+    )
+    .await
+    .context("seeding the areas' daily AQI")?;
+    println!(
+        "seeded areas' daily AQI from {pairs} station-days in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     // A day at a time, so no single statement holds a year of rows in memory.
     let started = Instant::now();
     let mut rows = 0;

@@ -1,10 +1,10 @@
 //! A period's daily values of a station or an area, read from the stored daily aggregates
-//! (`aqi_daily`, `daily_stat`): what [`crate::stats::air_period()`] works on. Period statistics
+//! (`aqi_daily`, `daily_stat`, `area_aqi_daily`): what [`crate::stats::air_period()`] works on. Period statistics
 //! never scan raw readings.
 //!
-//! An area's day is computed from its stations' stored daily statistics with the same
-//! functions as its live AQI ([`crate::stats::area_daily`], then [`crate::aqi::daily_aqi`]), so
-//! a period of any length costs one query per table.
+//! An area's days are the rollup's (`area_aqi_daily`, computed from its stations' daily
+//! statistics with [`crate::stats::area_daily`]), so a period of any length costs one query of
+//! one row a day.
 
 use std::collections::BTreeMap;
 
@@ -13,8 +13,8 @@ use tokio_postgres::GenericClient;
 
 use super::DbError;
 use crate::Parameter;
-use crate::aqi::{DailyConcentrations, Edition, daily_aqi};
-use crate::stats::{AirDay, AreaClass, area_daily};
+use crate::aqi::DailyConcentrations;
+use crate::stats::{AirDay, AreaClass};
 
 /// An area as the statistics need it.
 #[derive(Debug, Clone, PartialEq)]
@@ -106,8 +106,8 @@ pub async fn station_days(
     Ok(days.into_values().collect())
 }
 
-/// An area's days of `from..=to`: each day's concentrations as the mean over the area's
-/// stations, and its daily AQI from them.
+/// An area's days of `from..=to` as the rollup stored them (`area_aqi_daily`): the daily AQI
+/// and each pollutant's mean over the area's stations where enough of them reported.
 ///
 /// # Errors
 /// When a query fails.
@@ -117,29 +117,46 @@ pub async fn area_days(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<AirDay>, DbError> {
-    let concentrations = daily_concentrations(client, &area.stations, from, to).await?;
-    let mut by_day: BTreeMap<NaiveDate, Vec<DailyConcentrations>> = BTreeMap::new();
-    for ((day, _), c) in concentrations {
-        by_day.entry(day).or_default().push(c);
-    }
-    let mut days = Vec::with_capacity(by_day.len());
-    for (day, mut stations) in by_day {
-        // The area's stations without a row that day report nothing.
-        stations.resize(
-            area.stations.len().max(stations.len()),
-            DailyConcentrations::default(),
-        );
-        let (mean, _) = area_daily(&stations, area.min_reporting_share);
-        let report = daily_aqi(Edition::for_beijing_day(day), &mean).ok();
-        days.push(AirDay {
-            day,
-            aqi: report.as_ref().and_then(|r| r.aqi),
-            primary: report.map(|r| r.primary).unwrap_or_default(),
-            concentrations: mean,
-        });
-    }
-    Ok(days)
+    let rows = client.query(AREA_DAYS, &[&area.id, &from, &to]).await?;
+    Ok(rows
+        .iter()
+        .map(|row| {
+            let aqi: Option<i16> = row.get(1);
+            let primary: Vec<String> = row.get(2);
+            AirDay {
+                day: row.get(0),
+                aqi: aqi.and_then(|a| u16::try_from(a).ok()),
+                primary: primary.iter().filter_map(|p| Parameter::parse(p)).collect(),
+                concentrations: DailyConcentrations {
+                    so2_24h_ug_m3: row.get(3),
+                    no2_24h_ug_m3: row.get(4),
+                    co_24h_mg_m3: row.get(5),
+                    o3_8h_max_ug_m3: row.get(6),
+                    pm10_24h_ug_m3: row.get(7),
+                    pm25_24h_ug_m3: row.get(8),
+                    o3_1h_max_ug_m3: None,
+                },
+            }
+        })
+        .collect())
 }
+
+/// An area's stored days with each pollutant's valid mean from the report's `area_means`
+/// (written by the rollup with [`crate::stats::area_daily`]; `o3` is the daily maximum 8-hour
+/// mean).
+const AREA_DAYS: &str = "SELECT day, aqi, primary_pollutants,
+        m.so2, m.no2, m.co, m.o3, m.pm10, m.pm25
+    FROM area_aqi_daily,
+    LATERAL (SELECT
+        CASE WHEN (a->'so2'->>'valid')::bool THEN (a->'so2'->>'value')::float8 END AS so2,
+        CASE WHEN (a->'no2'->>'valid')::bool THEN (a->'no2'->>'value')::float8 END AS no2,
+        CASE WHEN (a->'co'->>'valid')::bool THEN (a->'co'->>'value')::float8 END AS co,
+        CASE WHEN (a->'o3'->>'valid')::bool THEN (a->'o3'->>'value')::float8 END AS o3,
+        CASE WHEN (a->'pm10'->>'valid')::bool THEN (a->'pm10'->>'value')::float8 END AS pm10,
+        CASE WHEN (a->'pm25'->>'valid')::bool THEN (a->'pm25'->>'value')::float8 END AS pm25
+        FROM (SELECT report->'area_means' AS a) r) m
+    WHERE area_id = $1 AND day BETWEEN $2 AND $3
+    ORDER BY day";
 
 /// The valid daily statistics of `stations`, by (day, station).
 async fn daily_concentrations(

@@ -23,16 +23,19 @@
 //! `water` (GB 3838 assessments), `days` (daily statistics, daily AQI),
 //! `areas` (the AQI of the city and districts those stations count for),
 //! with `indices` adapting aggregates to the index calculations and
-//! `statements` holding every step's prepared statements.
+//! `statements` holding every step's prepared statements. `rebuild` recomputes the areas'
+//! days outside the runs, for `envmon stats rebuild-areas`.
 
 mod areas;
 mod days;
 mod hours;
 mod indices;
 mod marks;
+mod rebuild;
 mod statements;
 mod water;
 mod worker;
 
+pub use rebuild::rebuild_area_days;
 pub use worker::RollupError;
 pub(crate) use worker::RollupWorker;

@@ -24,6 +24,16 @@ impl AreaChartKind {
             Self::Annual => "annual",
         }
     }
+
+    /// The size the chart is drawn at (width, height), for those who lay it out.
+    pub(crate) fn size(self) -> (u32, u32) {
+        use super::{area_bars, calendar};
+        match self {
+            Self::Calendar => (calendar::WIDTH, calendar::HEIGHT),
+            Self::GoodDays => (area_bars::WIDTH, area_bars::GOOD_DAYS_HEIGHT),
+            Self::Annual => (area_bars::WIDTH, area_bars::ANNUAL_HEIGHT),
+        }
+    }
 }
 
 /// Years the charts accept: GB 3095-2026 and HJ 633 tables cover these, and

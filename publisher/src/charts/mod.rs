@@ -52,7 +52,7 @@ use envmon_core::db::DbError;
 use envmon_core::registry::load_stations;
 
 pub(crate) use area_charts::beijing_today;
-pub(crate) use area_request::AreaChartRequest;
+pub(crate) use area_request::{AreaChartKind, AreaChartRequest};
 pub(crate) use bands::WATER_CLASS_RGB;
 pub(crate) use cache::{Outcome, Rendered};
 pub(crate) use compose::{Attribution, display_unit};

@@ -17,6 +17,7 @@ mod format;
 mod indices;
 mod latest;
 mod oembed;
+mod oembed_chart;
 mod openapi;
 mod query;
 mod rankings;

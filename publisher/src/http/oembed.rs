@@ -1,6 +1,7 @@
 //! `/api/v1/oembed?url=...&format=json`: the oEmbed answer (oembed.com,
 //! type `rich`) that lets publishing systems turn a station or widget URL
-//! into the widget's iframe code. Pages announce it with a discovery
+//! into the widget's iframe code, and (type `photo`, `super::oembed_chart`)
+//! an area chart's URL into its image. Pages announce it with a discovery
 //! `<link>` (`super::embed`).
 
 use std::collections::HashMap;
@@ -11,13 +12,15 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use chrono::{Datelike, Utc};
 use serde_json::json;
 
 use utoipa::{IntoParams, OpenApi};
 
 use super::api_schemas::{ErrorResponse, OembedFormat, RateLimited};
 use super::embed::{WIDGET_HEIGHT, WIDGET_WIDTH, find_station, iframe_code, widget_url};
-use crate::charts::{Lang, Theme};
+use super::oembed_chart::{PhotoContext, parse_chart_target, photo_answer};
+use crate::charts::{AreaChartRequest, Lang, Theme, beijing_today};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -94,7 +97,8 @@ fn parse_dimension(map: &HashMap<String, String>, name: &str) -> Result<Option<u
     reason = "describes the query that the handler reads from a map"
 )]
 struct OembedQuery {
-    /// A /station/{code} or /embed/station/{code} URL of this site.
+    /// A /station/{code}, /embed/station/{code} or /api/v1/charts/area/{id}/{chart}.svg URL of
+    /// this site.
     #[param(required = true, example = "http://localhost/station/1141A")]
     url: String,
     /// Only json.
@@ -117,7 +121,7 @@ pub(super) struct Api;
     get,
     path = "/api/v1/oembed",
     operation_id = "oembed",
-    summary = "oEmbed (oembed.com) for a station page or live widget URL of this site: a rich iframe of the live widget.",
+    summary = "oEmbed (oembed.com) for a URL of this site: a station page or live widget URL gives a rich iframe of the live widget; an area chart URL gives a photo (the chart's PNG).",
     tags = ["charts"],
     params(OembedQuery),
     responses(
@@ -156,11 +160,14 @@ async fn oembed(
     let max_width = parse_dimension(&map, "maxwidth")?;
     let max_height = parse_dimension(&map, "maxheight")?;
     let base = app.site.base();
-    let target = parse_target(url, Some(&base)).ok_or_else(|| {
-        ApiError::NotFound(format!(
-            "query parameter `url`: {url} is not a station or widget URL of this site"
-        ))
-    })?;
+    if !url.starts_with(&format!("{base}/")) {
+        return Err(not_ours(url));
+    }
+    let this_year = beijing_today(Utc::now()).year();
+    if let Some(chart) = parse_chart_target(url, this_year) {
+        return chart_answer(&app, &base, &chart, (max_width, max_height)).await;
+    }
+    let target = parse_target(url, Some(&base)).ok_or_else(|| not_ours(url))?;
     let station = find_station(&app, &target.code).await?;
     let lang = target.lang;
     let name = lang.pick(&station.name_zh, &station.name_en);
@@ -199,6 +206,48 @@ async fn oembed(
         answer["thumbnail_width"] = json!(thumb_width);
         answer["thumbnail_height"] = json!(thumb_height);
     }
+    Ok((
+        [
+            (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        Json(answer),
+    )
+        .into_response())
+}
+
+fn not_ours(url: &str) -> ApiError {
+    ApiError::NotFound(format!(
+        "query parameter `url`: {url} is not a station, widget or area chart URL of this site"
+    ))
+}
+
+/// The `photo` answer for an area chart, once the area is known.
+async fn chart_answer(
+    app: &AppState,
+    base: &str,
+    chart: &AreaChartRequest,
+    max: (Option<u32>, Option<u32>),
+) -> Result<Response, ApiError> {
+    let client = app.pool.get().await?;
+    let row = client
+        .query_opt(
+            "SELECT name_zh, name_en FROM area WHERE id = $1",
+            &[&chart.area],
+        )
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no area with id {}", chart.area)))?;
+    let attribution = app.charts.attribution();
+    let answer = photo_answer(
+        chart,
+        &PhotoContext {
+            base,
+            names: (row.get(0), row.get(1)),
+            author: chart.lang.pick(&attribution.zh, &attribution.en),
+            max,
+            cache_age: CACHE_AGE_SECONDS,
+        },
+    );
     Ok((
         [
             (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),

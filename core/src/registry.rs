@@ -128,6 +128,10 @@ pub async fn import_areas(
         .await
         .map_err(DbError::from)?;
     }
+    // Names, classes and which stations count change what the aggregates' answers say.
+    crate::db::data_changes::announce(&tx, &crate::db::data_changes::Changed::Everything)
+        .await
+        .map_err(DbError::from)?;
     tx.commit().await.map_err(DbError::from)?;
     Ok(areas.len())
 }
@@ -191,6 +195,10 @@ pub async fn import_stations(
         .await
         .map_err(DbError::from)?;
     }
+    // Names, classes and which stations count change what the aggregates' answers say.
+    crate::db::data_changes::announce(&tx, &crate::db::data_changes::Changed::Everything)
+        .await
+        .map_err(DbError::from)?;
     tx.commit().await.map_err(DbError::from)?;
     Ok(stations.len())
 }

@@ -22,6 +22,7 @@
 //! - [`metrics`]: the Prometheus metrics.
 //! - [`settings`].
 
+mod aggregate_versions;
 mod app;
 mod charts;
 mod client_address;
@@ -259,6 +260,15 @@ impl Publisher {
             );
             async move {
                 anchor.await;
+                Ok(())
+            }
+        });
+        tasks.spawn("aggregate change listener", {
+            let versions = Arc::clone(&self.state.aggregate_versions);
+            let database = self.state.settings.database.clone();
+            let stop = stop.clone();
+            async move {
+                versions.listen(&database, stop).await;
                 Ok(())
             }
         });

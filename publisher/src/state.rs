@@ -1,6 +1,7 @@
 //! The application state every route reaches, and the parts of it the live
 //! and staff routes take (`FromRef`), so those modules never name the whole.
 
+use crate::aggregate_versions::AggregateVersions;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
@@ -41,6 +42,8 @@ pub(crate) struct AppState {
     pub(crate) site: Arc<Site>,
     /// Sign-in limits: per address, per name or browser, argon2 in flight.
     pub(crate) sign_in: Arc<SignIn>,
+    /// The stored aggregates' versions, as announced by the transactions that change them.
+    pub(crate) aggregate_versions: Arc<AggregateVersions>,
 }
 
 impl AppState {
@@ -71,6 +74,7 @@ impl AppState {
                 settings.max_live_clients_per_address,
             )),
             sign_in: Arc::new(SignIn::new(&settings)),
+            aggregate_versions: Arc::default(),
             settings: Arc::new(settings),
             pool,
             live,

@@ -6,6 +6,7 @@
 // The helpers are shared with the fault tests, which use more of them.
 #![allow(dead_code)]
 
+mod aggregate_versions;
 mod alerts;
 mod alerts_alarms;
 mod alerts_console;

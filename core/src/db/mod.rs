@@ -7,6 +7,7 @@
 //! or [`DatabaseSettings::pool`] and so through the one TLS connector.
 
 mod connect;
+pub mod data_changes;
 pub mod latest;
 mod migrate;
 pub mod partitions;

@@ -140,5 +140,8 @@ async fn maintain(
         report.deleted_from_default += deleted_from_default;
     }
     client.batch_execute("RESET lock_timeout").await?;
+    if !report.dropped.is_empty() || report.deleted_from_default > 0 {
+        super::data_changes::announce(client, &super::data_changes::Changed::Everything).await?;
+    }
     Ok(report)
 }

@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use envmon_core::db::data_changes::{self, Changed};
 use envmon_core::{Station, StationCode, StationKind};
 use tokio_postgres::Client;
 
@@ -115,6 +116,11 @@ pub(super) async fn run_once(
     let station_hours: Vec<(&StationCode, DateTime<Utc>)> =
         hours.iter().map(|(s, at)| (&s.code, *at)).collect();
     outcome.areas = areas::roll_areas(&tx, &station_hours, &days).await?;
+    let changed = Changed::These {
+        stations: outcome.stations.iter().map(ToString::to_string).collect(),
+        areas: outcome.areas.iter().cloned().collect(),
+    };
+    data_changes::announce(&tx, &changed).await?;
     tx.execute(&st.delete_marks, &[&done_codes, &done_ats, &done_versions])
         .await?;
     tx.commit().await?;

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 
 use chrono::{Days, NaiveDate};
 use envmon_core::StationCode;
+use envmon_core::db::data_changes::{self, Changed};
 use tokio_postgres::Client;
 
 /// Days recomputed per transaction, so a rebuild of years holds no lock for long.
@@ -44,7 +45,12 @@ pub async fn rebuild_area_days(
             .collect();
         let days: BTreeSet<(&StationCode, NaiveDate)> =
             pairs.iter().map(|(code, day)| (code, *day)).collect();
-        super::areas::roll_areas(&tx, &[], &days).await?;
+        let areas = super::areas::roll_areas(&tx, &[], &days).await?;
+        let changed = Changed::These {
+            stations: Vec::new(),
+            areas: areas.into_iter().collect(),
+        };
+        data_changes::announce(&tx, &changed).await?;
         tx.commit().await?;
         total += pairs.len();
         let Some(next) = end.succ_opt() else { break };

@@ -17,7 +17,7 @@ mod page;
 mod request;
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router, routing::get};
 use envmon_core::StationKind;
@@ -31,10 +31,35 @@ use super::query::ApiQuery;
 use crate::error::ApiError;
 use crate::state::AppState;
 use page::fetch;
-use request::ReadingsQuery;
+use request::{Aggregate, ReadingsQuery};
+
+use super::charts::announced_etag;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new().route("/api/v1/stations/{code}/readings", get(readings))
+}
+
+/// Whether `If-None-Match` names `etag`.
+fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|tag| tag.trim().trim_start_matches("W/") == etag)
+}
+
+fn not_modified(etag: &str) -> Response {
+    let mut response = StatusCode::NOT_MODIFIED.into_response();
+    if let Ok(value) = HeaderValue::from_str(etag) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    // As the 200 it stands for (`super::caching`).
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=60"),
+    );
+    response
 }
 
 fn bad(message: impl Into<String>) -> ApiError {
@@ -74,9 +99,21 @@ pub(super) struct Api;
 async fn readings(
     State(app): State<AppState>,
     Path(code): Path<String>,
+    headers: HeaderMap,
     ApiQuery(query): ApiQuery<ReadingsQuery>,
 ) -> Result<Response, ApiError> {
     let request = query.check(&code)?;
+    // Aggregates over a fixed period change only when the rollup says so (see
+    // `crate::aggregate_versions`); taken before the rows are read.
+    let announced = (request.aggregate != Aggregate::Raw && request.fixed_period)
+        .then(|| app.aggregate_versions.station(request.station.as_str()))
+        .flatten()
+        .map(|version| announced_etag(&request.key(), &version, chrono::NaiveDate::default()));
+    if let Some(etag) = &announced
+        && if_none_match(&headers, etag)
+    {
+        return Ok(not_modified(etag));
+    }
     let client = app.pool.get().await?;
     let kind = client
         .query_opt(
@@ -127,6 +164,9 @@ async fn readings(
         && let Ok(link) = HeaderValue::from_str(&format!("<{next}>; rel=\"next\""))
     {
         response.headers_mut().insert(header::LINK, link);
+    }
+    if let Some(etag) = announced.and_then(|e| HeaderValue::from_str(&e).ok()) {
+        response.headers_mut().insert(header::ETAG, etag);
     }
     Ok(response)
 }

@@ -83,6 +83,8 @@ pub(super) struct ReadingsQuery {
 
 /// A checked request.
 pub(super) struct Request {
+    /// Whether `to` was given: without it the period ends now, and moves.
+    pub(super) fixed_period: bool,
     pub(super) station: StationCode,
     pub(super) parameter: Parameter,
     pub(super) aggregate: Aggregate,
@@ -91,6 +93,23 @@ pub(super) struct Request {
     pub(super) limit: i64,
     pub(super) cursor: Option<Cursor>,
     pub(super) format: Format,
+}
+
+impl Request {
+    /// The request's normal form, for a validator: the same for however the query was written.
+    pub(super) fn key(&self) -> String {
+        format!(
+            "{}|{}|{}|{}|{}|{}|{:?}|{:?}",
+            self.station,
+            self.parameter,
+            self.aggregate.as_str(),
+            self.from.timestamp_micros(),
+            self.to.timestamp_micros(),
+            self.limit,
+            self.cursor,
+            self.format
+        )
+    }
 }
 
 impl ReadingsQuery {
@@ -147,6 +166,7 @@ impl ReadingsQuery {
             .transpose()?;
         let format = Format::parse(self.format.as_deref(), false)?;
         Ok(Request {
+            fixed_period: self.to.is_some(),
             station,
             parameter,
             aggregate,

@@ -38,6 +38,7 @@ mod operations;
 mod publisher_api;
 mod retention;
 mod simulation;
+mod stations_near;
 mod stats;
 mod stats_water;
 mod tls;

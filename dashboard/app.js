@@ -26,7 +26,7 @@ import {
   stationName,
   verdictText,
 } from './station.js';
-import { renderMapView, resizeMap, tickMap, updateStationOnMap } from './map.js';
+import { paintDistricts, renderMapView, resizeMap, tickMap, updateStationOnMap } from './map.js';
 import { renderAreas, renderOverview, renderYear } from './overview.js';
 import {
   expireNotices,
@@ -289,7 +289,10 @@ function applySnapshot(msg) {
     }
   }
   receiveNoticeSnapshot(msg.notices, renderNotices);
-  if (receiveAreaSnapshot(msg.areas)) renderAreas();
+  if (receiveAreaSnapshot(msg.areas)) {
+    renderAreas();
+    paintDistricts();
+  }
   for (const code of state.stationByCode.keys()) {
     const after = state.readings.get(code) ?? new Map();
     redrawStation(code, highlight ? changedCodes(previous.get(code), after) : null);
@@ -337,7 +340,10 @@ function handleMessage(msg) {
   else if (msg.type === 'update') applyUpdate(msg.state);
   else if (msg.type === 'notice') applyNoticeMessage(msg.notice);
   else if (msg.type === 'area') {
-    if (receiveAreaState(msg.state)) renderAreas();
+    if (receiveAreaState(msg.state)) {
+      renderAreas();
+      paintDistricts();
+    }
   }
   // Other message types are for later versions: ignore them.
 }
@@ -425,7 +431,10 @@ async function start() {
   // The city's headline needs only the areas: it comes first, not after the registry.
   loadAreas(fetchJson)
     .catch((err) => console.warn('envmon: the areas could not be loaded', err))
-    .then(renderAreas);
+    .then(() => {
+      renderAreas();
+      paintDistricts();
+    });
   Promise.all([loadYear(fetchJson), loadWater(fetchJson)]).then(renderYear);
 
   const meta = await loadMeta();

@@ -45,6 +45,7 @@ async function query() {
   const params = new URLSearchParams({ near: `${lon.toFixed(5)},${lat.toFixed(5)}`, limit: String(NEAR_LIMIT) });
   if (near.district) params.set('district', districtNameZh(near.district));
   near.status = t('near.loading');
+  near.items = [];
   renderNear();
   try {
     const response = await fetch(new URL(`api/v1/stations?${params}`, document.baseURI), { headers: { Accept: 'application/json' } });

@@ -17,6 +17,7 @@ mod attack_notices;
 mod attack_sensors;
 mod attack_web;
 mod browser;
+mod browser_map;
 mod charts;
 mod cli;
 mod demo;

@@ -26,7 +26,7 @@ import {
   stationName,
   verdictText,
 } from './station.js';
-import { paintDistricts, renderMapView, resizeMap, tickMap, updateStationOnMap } from './map.js';
+import { loadMapData, paintDistricts, renderMapView, resizeMap, tickMap, updateStationOnMap } from './map.js';
 import { renderAreas, renderOverview, renderYear } from './overview.js';
 import {
   expireNotices,
@@ -302,6 +302,7 @@ function applySnapshot(msg) {
     state.snapshotSeen = true;
     performance.mark('envmon:first-snapshot');
     document.body.dataset.ready = 'true';
+    loadMapData();
   }
   renderOverview();
 }

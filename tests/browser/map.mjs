@@ -331,12 +331,30 @@ try {
     const cdp = await context.newCDPSession(page);
     await cdp.send('Network.enable');
     await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 400, downloadThroughput: (500 * 1024) / 8, uploadThroughput: (500 * 1024) / 8 });
+    const socket = [];
+    let t0 = null;
+    cdp.on('Network.requestWillBeSent', (e) => {
+      if (t0 == null) t0 = e.timestamp;
+    });
+    cdp.on('Network.webSocketCreated', () => socket.push(`created`));
+    cdp.on('Network.webSocketWillSendHandshakeRequest', (e) => socket.push(`handshake@${Math.round((e.timestamp - t0) * 1000)}`));
+    cdp.on('Network.webSocketHandshakeResponseReceived', (e) => socket.push(`open@${Math.round((e.timestamp - t0) * 1000)}`));
+    cdp.on('Network.webSocketFrameReceived', (e) => {
+      if (socket.length < 8) socket.push(`frame${e.response.payloadData.length}@${Math.round((e.timestamp - t0) * 1000)}`);
+    });
     await page.goto(pageUrl, { waitUntil: 'domcontentloaded', timeout: 30_000 });
     await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 30_000, polling: 50 });
     const first = await page.evaluate(() => performance.getEntriesByName('envmon:first-snapshot')[0]?.startTime ?? -1);
     await page.waitForFunction(() => document.querySelectorAll('#map path.district').length === 16, null, { timeout: 30_000, polling: 100 });
     const mapDrawn = await page.evaluate(() => performance.now());
     const bytes = await firstLoadWeight(page);
+    const heaviest = await page.evaluate(() =>
+      [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')]
+        .map((e) => ({ name: new URL(e.name).pathname + new URL(e.name).search.slice(0, 30), bytes: e.transferSize, start: Math.round(e.startTime), end: Math.round(e.responseEnd) }))
+        .sort((a, b) => b.bytes - a.bytes),
+    );
+    process.stdout.write(`METRIC slow3g_socket ${socket.join(' ')}\n`);
+    process.stdout.write(`METRIC slow3g_resources ${heaviest.map((e) => `${e.name}=${e.bytes}@${e.start}-${e.end}`).join(' ')}\n`);
     process.stdout.write(`METRIC slow3g_first_live_value_ms=${Math.round(first)} slow3g_map_drawn_ms=${Math.round(mapDrawn)} slow3g_bytes_transferred=${bytes}\n`);
     await context.close();
   }

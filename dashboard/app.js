@@ -26,7 +26,6 @@ import {
   stationName,
   verdictText,
 } from './station.js';
-import { loadMapData, paintDistricts, renderMapView, resizeMap, tickMap, updateStationOnMap } from './map.js';
 import { renderAreas, renderOverview, renderYear } from './overview.js';
 import {
   expireNotices,
@@ -46,6 +45,31 @@ const VIEW_KEY = 'envmon.view';
 
 state.lang = loadLang();
 const cards = new Map();
+
+// ---------------------------------------------------------------- the map
+
+// The map and its table load after the first live value: they sit below the
+// city's headline, and on a slow connection their code and data would delay
+// it. Until then, calls for the map do nothing; it draws the current state
+// when it arrives.
+const MAP_LATEST_MS = 4000;
+let mapView = null;
+let mapLoading = null;
+
+function loadMap() {
+  mapLoading ??= import('./map.js')
+    .then((module) => {
+      mapView = module;
+      if (state.metaLoaded) {
+        module.renderMapView();
+        if (state.view === 'map') module.resizeMap();
+      }
+      module.loadMapData();
+    })
+    .catch((err) => console.warn('envmon: the map could not be loaded', err));
+}
+
+const onMap = (draw) => mapView && draw(mapView);
 
 // ---------------------------------------------------------------- text
 
@@ -142,7 +166,7 @@ function applyView() {
     button.setAttribute('aria-pressed', String(button.dataset.view === state.view));
   }
   // The map measures its container: draw it once it is visible.
-  if (state.view === 'map') resizeMap();
+  if (state.view === 'map') onMap((m) => m.resizeMap());
 }
 
 function renderAll() {
@@ -150,7 +174,7 @@ function renderAll() {
   renderYear();
   renderCounts();
   renderList();
-  renderMapView();
+  onMap((m) => m.renderMapView());
   renderOverview();
   renderNotices();
   applyView();
@@ -185,7 +209,7 @@ function setFilters() {
     [...document.querySelectorAll('input[name="kind"]')].filter((i) => i.checked).map((i) => i.value),
   );
   renderCounts();
-  renderMapView();
+  onMap((m) => m.renderMapView());
   for (const kind of KINDS) {
     const section = document.querySelector(`section[data-kind="${kind}"]`);
     if (section) section.hidden = !state.filters.has(kind);
@@ -268,7 +292,7 @@ function learnCadence(code, before, after) {
 function redrawStation(code, changed) {
   const card = cards.get(code);
   if (card) renderCard(card, changed);
-  updateStationOnMap(code);
+  onMap((m) => m.updateStationOnMap(code));
   if (detailCode() === code) {
     const news = renderDetail(changed);
     const station = state.stationByCode.get(code);
@@ -291,7 +315,7 @@ function applySnapshot(msg) {
   receiveNoticeSnapshot(msg.notices, renderNotices);
   if (receiveAreaSnapshot(msg.areas)) {
     renderAreas();
-    paintDistricts();
+    onMap((m) => m.paintDistricts());
   }
   for (const code of state.stationByCode.keys()) {
     const after = state.readings.get(code) ?? new Map();
@@ -302,7 +326,7 @@ function applySnapshot(msg) {
     state.snapshotSeen = true;
     performance.mark('envmon:first-snapshot');
     document.body.dataset.ready = 'true';
-    loadMapData();
+    loadMap();
   }
   renderOverview();
 }
@@ -343,7 +367,7 @@ function handleMessage(msg) {
   else if (msg.type === 'area') {
     if (receiveAreaState(msg.state)) {
       renderAreas();
-      paintDistricts();
+      onMap((m) => m.paintDistricts());
     }
   }
   // Other message types are for later versions: ignore them.
@@ -352,7 +376,7 @@ function handleMessage(msg) {
 /** Time passes without messages: stale data and expired notices. */
 function tick() {
   for (const card of cards.values()) renderCardStatus(card);
-  tickMap();
+  onMap((m) => m.tickMap());
   if (detailCode()) renderDetail(null);
   if (expireNotices()) renderNotices();
   renderOverview();
@@ -412,7 +436,7 @@ function wireControls() {
   let resizeTimer = null;
   window.addEventListener('resize', () => {
     clearTimeout(resizeTimer);
-    resizeTimer = setTimeout(() => state.view === 'map' && resizeMap(), 150);
+    resizeTimer = setTimeout(() => state.view === 'map' && onMap((m) => m.resizeMap()), 150);
   });
 }
 
@@ -434,7 +458,7 @@ async function start() {
     .catch((err) => console.warn('envmon: the areas could not be loaded', err))
     .then(() => {
       renderAreas();
-      paintDistricts();
+      onMap((m) => m.paintDistricts());
     });
   Promise.all([loadYear(fetchJson), loadWater(fetchJson)]).then(renderYear);
 
@@ -454,6 +478,7 @@ async function start() {
   if (table && window.matchMedia('(min-width: 60rem)').matches) table.open = true;
   renderAll();
   for (const msg of early.splice(0)) handleMessage(msg);
+  setTimeout(loadMap, MAP_LATEST_MS);
   route();
   setInterval(tick, CLOCK_TICK_MS);
 }

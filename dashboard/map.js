@@ -51,9 +51,6 @@ const map = {
 
 // ---------------------------------------------------------------- geography
 
-/** How long the map's data may wait for the first live value. */
-const MAP_DATA_LATEST_MS = 4000;
-
 /** Loads the districts and the basemap settings, once; drawn when they arrive. */
 export function loadMapData() {
   if (map.geoLoading) return;
@@ -386,12 +383,6 @@ function buildMarkers() {
 export function renderMap() {
   const host = document.getElementById('map');
   if (!host) return;
-  // The map's data waits for the first live value, which matters more on a
-  // slow connection; if the live stream is late, it waits no longer than this.
-  if (!map.geoLoading) {
-    if (state.snapshotSeen) loadMapData();
-    else setTimeout(loadMapData, MAP_DATA_LATEST_MS);
-  }
   const focused = host.contains(document.activeElement) ? document.activeElement.getAttribute('data-station') : null;
   const width = Math.max(280, Math.round(host.clientWidth || 320));
   const phone = width < 520;

@@ -292,10 +292,11 @@ mod tests {
         }
     }
 
-    /// Names a text refers to as `from './name'` or `href="name"` / `src="name"`.
+    /// Names a text refers to as `from './name'`, `import('./name')` or
+    /// `href="name"` / `src="name"`.
     fn referenced(text: &str) -> Vec<&str> {
         let mut names = Vec::new();
-        for marker in ["from './", "href=\"", "src=\""] {
+        for marker in ["from './", "import('./", "href=\"", "src=\""] {
             for piece in text.split(marker).skip(1) {
                 let end = piece.find(['\'', '"']).unwrap_or(piece.len());
                 let name = &piece[..end];

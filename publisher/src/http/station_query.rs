@@ -119,11 +119,13 @@ pub(crate) struct LonLat {
     pub(crate) lat: f64,
 }
 
-/// Where the stations must be: around a point (nearest first) or inside a box.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) enum Place {
-    Near { from: LonLat, limit: usize },
-    Within(BoundingBox),
+/// Where the stations must be and how many: inside a box, nearest first
+/// to a point, at most `limit` (with `near`, 5 unless said).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub(crate) struct Place {
+    pub(crate) near: Option<LonLat>,
+    pub(crate) within: Option<BoundingBox>,
+    pub(crate) limit: Option<usize>,
 }
 
 /// `minLon,minLat,maxLon,maxLat`, as in RFC 7946 §5; a box crossing the
@@ -186,42 +188,23 @@ fn position(parameter: &str, lon: f64, lat: f64) -> Result<LonLat, ApiError> {
     Ok(LonLat { lon, lat })
 }
 
-/// Checks `near`, `bbox` and `limit` together.
+/// Checks `near`, `bbox` and `limit`.
 ///
 /// # Errors
-/// A 400 naming the parameter: a malformed or out-of-range value, both
-/// `near` and `bbox` (one orders by distance, the other does not), or
-/// `limit` without `near`.
+/// A 400 naming the parameter and what is wrong with its value.
 pub(crate) fn parse_place(
     near: Option<&str>,
     bbox: Option<&str>,
     limit: Option<&str>,
-) -> Result<Option<Place>, ApiError> {
-    match (near, bbox) {
-        (Some(_), Some(_)) => Err(ApiError::BadRequest(
-            "query parameters `near` and `bbox`: give one of them, not both".into(),
-        )),
-        (Some(near), None) => {
+) -> Result<Place, ApiError> {
+    let near = near
+        .map(|near| {
             let n = numbers("near", near, 2, "longitude,latitude")?;
-            let from = position("near", n[0], n[1])?;
-            let limit = match limit {
-                None => NEAR_DEFAULT_LIMIT,
-                Some(l) => match l.trim().parse::<usize>() {
-                    Ok(l) if (1..=NEAR_MAX_LIMIT).contains(&l) => l,
-                    _ => {
-                        return Err(bad(
-                            "limit",
-                            format!("{l:?} is not a whole number from 1 to {NEAR_MAX_LIMIT}"),
-                        ));
-                    }
-                },
-            };
-            Ok(Some(Place::Near { from, limit }))
-        }
-        (None, _) if limit.is_some() => {
-            Err(bad("limit", "only with `near` (the nearest N stations)"))
-        }
-        (None, Some(bbox)) => {
+            position("near", n[0], n[1])
+        })
+        .transpose()?;
+    let within = bbox
+        .map(|bbox| {
             let shape = "minLon,minLat,maxLon,maxLat";
             let n = numbers("bbox", bbox, 4, shape)?;
             let min = position("bbox", n[0], n[1])?;
@@ -232,17 +215,34 @@ pub(crate) fn parse_place(
                     format!("the minimum must not exceed the maximum ({shape})"),
                 ));
             }
-            Ok(Some(Place::Within(BoundingBox { min, max })))
-        }
-        (None, None) => Ok(None),
-    }
+            Ok(BoundingBox { min, max })
+        })
+        .transpose()?;
+    let limit = match limit {
+        None if near.is_some() => Some(NEAR_DEFAULT_LIMIT),
+        None => None,
+        Some(l) => match l.trim().parse::<usize>() {
+            Ok(l) if (1..=NEAR_MAX_LIMIT).contains(&l) => Some(l),
+            _ => {
+                return Err(bad(
+                    "limit",
+                    format!("{l:?} is not a whole number from 1 to {NEAR_MAX_LIMIT}"),
+                ));
+            }
+        },
+    };
+    Ok(Place {
+        near,
+        within,
+        limit,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn message(result: Result<Option<Place>, ApiError>) -> String {
+    fn message(result: Result<Place, ApiError>) -> String {
         match result {
             Err(ApiError::BadRequest(m)) => m,
             other => panic!("expected a 400, got {other:?}"),
@@ -281,29 +281,16 @@ mod tests {
 
     #[test]
     fn near_and_bbox_parse_with_their_defaults() {
-        assert_eq!(
-            parse_place(Some("121.47, 31.23"), None, None).unwrap(),
-            Some(Place::Near {
-                from: LonLat {
-                    lon: 121.47,
-                    lat: 31.23
-                },
-                limit: NEAR_DEFAULT_LIMIT
-            })
-        );
-        assert_eq!(
-            parse_place(Some("121.47,31.23"), None, Some("3")).unwrap(),
-            Some(Place::Near {
-                from: LonLat {
-                    lon: 121.47,
-                    lat: 31.23
-                },
-                limit: 3
-            })
-        );
-        let Some(Place::Within(b)) = parse_place(None, Some("121,31,122,32"), None).unwrap() else {
-            panic!("a box");
+        let centre = LonLat {
+            lon: 121.47,
+            lat: 31.23,
         };
+        let place = parse_place(Some("121.47, 31.23"), None, None).unwrap();
+        assert_eq!(place.near, Some(centre));
+        assert_eq!(place.limit, Some(NEAR_DEFAULT_LIMIT));
+        let place = parse_place(Some("121.47,31.23"), Some("121,31,122,32"), Some("3")).unwrap();
+        assert_eq!(place.limit, Some(3));
+        let b = place.within.unwrap();
         assert!(b.contains(LonLat {
             lon: 121.5,
             lat: 31.5
@@ -312,7 +299,8 @@ mod tests {
             lon: 122.5,
             lat: 31.5
         }));
-        assert_eq!(parse_place(None, None, None).unwrap(), None);
+        assert_eq!(parse_place(None, None, None).unwrap(), Place::default());
+        assert_eq!(parse_place(None, None, Some("7")).unwrap().limit, Some(7));
     }
 
     #[test]
@@ -332,11 +320,9 @@ mod tests {
             (Some("121,31"), None, Some("0"), "`limit`"),
             (Some("121,31"), None, Some("101"), "`limit`"),
             (Some("121,31"), None, Some("x"), "`limit`"),
-            (None, None, Some("3"), "`limit`: only with `near`"),
             (None, Some("121,31,122"), None, "`bbox`: expected 4"),
             (None, Some("122,31,121,32"), None, "must not exceed"),
             (None, Some("121,31,122,95"), None, "latitude 95"),
-            (Some("121,31"), Some("121,31,122,32"), None, "not both"),
         ] {
             let m = message(parse_place(near, bbox, limit));
             assert!(m.contains(says), "{near:?} {bbox:?} {limit:?}: {m}");

@@ -170,15 +170,16 @@ struct StationsQuery {
     /// `longitude,latitude` (WGS-84 degrees): the stations nearest to this
     /// point, nearest first, each with `distance_m`, the great-circle
     /// distance (haversine on the mean Earth radius, 6 371 008.8 m) in whole
-    /// metres. Not with `bbox`.
+    /// metres; 5 unless `limit` says otherwise.
     #[param(example = "121.4737,31.2304")]
     near: Option<String>,
     /// `minLon,minLat,maxLon,maxLat` (WGS-84 degrees, edges included): only
-    /// the stations inside this box, in registry order. Not with `near`.
+    /// the stations inside this box (in registry order, or nearest first
+    /// with `near`).
     #[param(example = "121.3,31.1,121.6,31.35")]
     bbox: Option<String>,
-    /// With `near`: how many stations, 1 to 100 (default 5), after the
-    /// other filters.
+    /// At most this many stations, 1 to 100, after the other filters
+    /// (default: all, or 5 with `near`).
     #[param(minimum = 1, maximum = 100, example = 3)]
     limit: Option<String>,
 }
@@ -193,47 +194,33 @@ impl StationsQuery {
     }
 }
 
-/// The stations at a place: nearest first (ties by code) with their
-/// distances, or those inside a box, or all of them.
-fn locate(stations: Vec<Station>, place: Option<Place>) -> Vec<Located> {
+/// The stations inside the box (all without one), nearest first to the
+/// point (ties by code) with their distances, at most `limit`.
+fn locate(stations: Vec<Station>, place: Place) -> Vec<Located> {
     let at = |s: &Station| LonLat {
         lon: s.longitude,
         lat: s.latitude,
     };
-    match place {
-        None => stations
-            .into_iter()
-            .map(|station| Located {
-                station,
-                distance_m: None,
-            })
-            .collect(),
-        Some(Place::Within(bbox)) => stations
-            .into_iter()
-            .filter(|s| bbox.contains(at(s)))
-            .map(|station| Located {
-                station,
-                distance_m: None,
-            })
-            .collect(),
-        Some(Place::Near { from, limit }) => {
-            let mut located: Vec<Located> = stations
-                .into_iter()
-                .map(|station| Located {
-                    distance_m: Some(distance_m(from, at(&station))),
-                    station,
-                })
-                .collect();
-            located.sort_by(|a, b| {
-                a.distance_m
-                    .partial_cmp(&b.distance_m)
-                    .unwrap_or(std::cmp::Ordering::Equal)
-                    .then_with(|| a.station.code.as_str().cmp(b.station.code.as_str()))
-            });
-            located.truncate(limit);
-            located
-        }
+    let mut located: Vec<Located> = stations
+        .into_iter()
+        .filter(|s| place.within.is_none_or(|b| b.contains(at(s))))
+        .map(|station| Located {
+            distance_m: place.near.map(|from| distance_m(from, at(&station))),
+            station,
+        })
+        .collect();
+    if place.near.is_some() {
+        located.sort_by(|a, b| {
+            a.distance_m
+                .partial_cmp(&b.distance_m)
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then_with(|| a.station.code.as_str().cmp(b.station.code.as_str()))
+        });
     }
+    if let Some(limit) = place.limit {
+        located.truncate(limit);
+    }
+    located
 }
 
 /// The registry, narrowed by `kind`, `district` and `station`.
@@ -312,7 +299,7 @@ async fn stations_geojson(
     State(app): State<AppState>,
     ApiQuery(query): ApiQuery<StationParams>,
 ) -> Result<Response, ApiError> {
-    let stations = locate(registry(&app, &query).await?, None);
+    let stations = locate(registry(&app, &query).await?, Place::default());
     Ok(geojson(&feature_collection(&stations)))
 }
 
@@ -530,7 +517,14 @@ mod tests {
             lon: registry[3].longitude,
             lat: registry[3].latitude,
         };
-        let near = locate(registry.clone(), Some(Place::Near { from, limit: 4 }));
+        let near = locate(
+            registry.clone(),
+            Place {
+                near: Some(from),
+                within: None,
+                limit: Some(4),
+            },
+        );
         assert_eq!(near.len(), 4);
         assert_eq!(near[0].station.code, registry[3].code);
         assert_eq!(near[0].distance_m, Some(0.0));
@@ -545,7 +539,13 @@ mod tests {
                 lat: 32.5,
             },
         };
-        let inside = locate(registry.clone(), Some(Place::Within(everything)));
+        let inside = locate(
+            registry.clone(),
+            Place {
+                within: Some(everything),
+                ..Place::default()
+            },
+        );
         let codes: Vec<_> = inside.iter().map(|l| &l.station.code).collect();
         let all: Vec<_> = registry.iter().map(|s| &s.code).collect();
         assert_eq!(codes, all);

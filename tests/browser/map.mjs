@@ -7,7 +7,7 @@
 // request to any other origin, and the page's weight and time to its first
 // live value on an emulated Slow 3G.
 //
-// usage: node map.mjs <page-url> <screenshot-dir>
+// usage: node map.mjs <page-url> <screenshot-dir> [<page-url-with-a-basemap>]
 //
 // The caller (tests/system/browser_map.rs) has published an hour of air
 // data for every air station, so districts have an AQI. Prints METRIC
@@ -22,12 +22,14 @@ import path from 'node:path';
 const STEP_MS = 20_000;
 /** Budgets of the issue: first load with the map, and the first live value on Slow 3G. */
 const MAX_BYTES = 250 * 1024;
-const [pageUrl, screenshotDir] = process.argv.slice(2);
+const [pageUrl, screenshotDir, basemapUrl] = process.argv.slice(2);
 if (!pageUrl || !screenshotDir) {
   process.stderr.write('usage: node map.mjs <page-url> <screenshot-dir>\n');
   process.exit(2);
 }
 const origin = new URL(pageUrl).origin;
+/** Tiles of the test's tile server are solid magenta. */
+const TILE_RGB = [0xff, 0x00, 0xff];
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 /** People's Square: the nearest site is the Zhejiang Road Bridge section (1.46 km), then Shiwuchang (1142A, 2.92 km). */
@@ -360,6 +362,40 @@ try {
   }
 
   expect(foreign.length === 0, `requests to other origins without a basemap: ${foreign.slice(0, 5).join(', ')}`);
+
+  // With a basemap: tiles under the districts, from exactly the configured origin, allowed by the policy.
+  if (basemapUrl) {
+    step = 'the page with a basemap';
+    const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+    await context.addInitScript(() => {
+      window.__violations = [];
+      document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(`${e.effectiveDirective} ${e.blockedURI}`));
+    });
+    const page = await context.newPage();
+    const tileOrigins = new Set();
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') problems.push(`console error with a basemap: ${msg.text()}`);
+    });
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.origin !== new URL(basemapUrl).origin) tileOrigins.add(url.origin);
+    });
+    await page.goto(basemapUrl, { waitUntil: 'domcontentloaded' });
+    await waitFor(page, 'the districts over the basemap', () => document.querySelectorAll('#map path.district').length === 16);
+    await waitFor(page, 'basemap tiles', () => document.querySelectorAll('#map .map-base image').length > 0);
+    await waitFor(page, 'the basemap attribution', () => document.querySelector('#map .map-attribution')?.textContent === 'Tiles: test server');
+    await page.waitForTimeout(500);
+    const [sea] = await screenPoints(page, [PLACES.find((p) => p.district == null && p.name.includes('Sea'))]);
+    const png = await page.screenshot({ path: path.join(screenshotDir, 'map-basemap.png') });
+    const [around] = await pixels(browser, png, [[sea.x, sea.y]]);
+    const magenta = around.filter((rgb) => close(rgb, TILE_RGB, 6)).length;
+    expect(magenta > around.length / 2, `the sea should show the magenta tiles, shows ${around[40]}`);
+    const violations = await page.evaluate(() => window.__violations);
+    expect(violations.length === 0, `policy violations with a basemap: ${violations.join(', ')}`);
+    expect(tileOrigins.size === 1, `requests to other origins than the tile server: ${[...tileOrigins].join(', ')}`);
+    process.stdout.write(`METRIC basemap_tiles=${await page.evaluate(() => document.querySelectorAll('#map .map-base image').length)}\n`);
+    await context.close();
+  }
 } catch (err) {
   exitCode = 1;
   const reason = err instanceof CheckFailed ? err.message : `${step}: ${err.message.split('\n')[0]}`;

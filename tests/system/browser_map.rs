@@ -2,13 +2,21 @@
 //! (tests/browser/map.mjs): districts and coast drawn where they belong,
 //! district fills, keyboard pan and zoom, "near me" by an emulated location
 //! and by a click, both languages on a desktop and a phone, axe-core, no
-//! request to another origin, and the load budget.
+//! request to another origin, and the load budget. A second publisher with
+//! `[publisher.basemap]` set draws a local tile server's tiles under the
+//! districts, allowed by its policy.
 
+use std::net::SocketAddr;
 use std::path::Path;
 use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use chrono::{DurationRound, FixedOffset, TimeDelta, Utc};
+use envmon_publisher::settings::{BasemapSettings, TileUrl};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
 use tokio::process::Command;
 
 use crate::helpers::{TestSystem, http, wait_for};
@@ -21,9 +29,39 @@ fn air_record(station: &str, hour: &str, pm25: u32) -> String {
     )
 }
 
+/// A tile server on another origin (another port): every tile is a solid
+/// magenta square, so the page's pixels show where tiles were drawn.
+async fn tile_server() -> (SocketAddr, Arc<AtomicUsize>) {
+    const TILE: &str = "<svg xmlns='http://www.w3.org/2000/svg' width='256' height='256'>\
+        <rect width='256' height='256' fill='#ff00ff'/></svg>";
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let served = Arc::new(AtomicUsize::new(0));
+    let count = Arc::clone(&served);
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let count = Arc::clone(&count);
+            tokio::spawn(async move {
+                let mut request = [0_u8; 4096];
+                if stream.read(&mut request).await.unwrap_or(0) == 0 {
+                    return;
+                }
+                count.fetch_add(1, Ordering::Relaxed);
+                let response = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: image/svg+xml\r\nContent-Length: {}\r\n\
+                     Connection: close\r\n\r\n{TILE}",
+                    TILE.len()
+                );
+                let _ = stream.write_all(response.as_bytes()).await;
+            });
+        }
+    });
+    (addr, served)
+}
+
 #[tokio::test]
 async fn the_map_in_a_real_browser() {
-    let system = TestSystem::start().await;
+    let mut system = TestSystem::start().await;
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let browser_dir = root.join("tests/browser");
     assert!(
@@ -74,6 +112,16 @@ async fn the_map_in_a_real_browser() {
     )
     .await;
 
+    // The same system behind a publisher with a basemap.
+    let (tiles, served) = tile_server().await;
+    let mut settings = system.publisher_settings();
+    settings.basemap = Some(BasemapSettings {
+        tiles: TileUrl::parse(&format!("http://{tiles}/tiles/{{z}}/{{x}}/{{y}}.svg")).unwrap(),
+        attribution: "Tiles: test server".into(),
+        max_zoom: 18,
+    });
+    let with_basemap = system.spawn_publisher(settings).await;
+
     let output = tokio::time::timeout(
         Duration::from_secs(200),
         Command::new("node")
@@ -81,6 +129,7 @@ async fn the_map_in_a_real_browser() {
             .arg("map.mjs")
             .arg(format!("http://{}/", system.publisher_addr))
             .arg(&screenshots)
+            .arg(format!("http://{with_basemap}/"))
             .stdin(Stdio::null())
             .kill_on_drop(true)
             .output(),
@@ -93,6 +142,10 @@ async fn the_map_in_a_real_browser() {
     println!("{stdout}");
     std::fs::write(screenshots.join("map-metrics.txt"), stdout.as_bytes()).unwrap();
     assert!(output.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        served.load(Ordering::Relaxed) > 0,
+        "the page with a basemap fetched no tile"
+    );
     for name in ["map-desktop-zh.png", "map-phone-en.png"] {
         assert!(screenshots.join(name).is_file(), "no screenshot {name}");
     }

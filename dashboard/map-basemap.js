@@ -47,7 +47,9 @@ export function drawBasemap(layer, view) {
     let node = existing.get(key);
     if (!node) {
       const href = config.tiles.replace('{z}', tile.z).replace('{x}', tile.x).replace('{y}', tile.y);
-      node = svg('image', { href, x: tile.left, y: tile.top, width: tile.size, height: tile.size, preserveAspectRatio: 'none' });
+      // Half a screen pixel of overlap: no hairline seams between tiles.
+      const overlap = 0.5 / view.k;
+      node = svg('image', { href, x: tile.left, y: tile.top, width: tile.size + overlap, height: tile.size + overlap, preserveAspectRatio: 'none' });
       node.dataset.tile = key;
     }
     wanted.push(node);

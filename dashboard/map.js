@@ -384,6 +384,7 @@ export function renderMap() {
   const host = document.getElementById('map');
   if (!host) return;
   const focused = host.contains(document.activeElement) ? document.activeElement.getAttribute('data-station') : null;
+  const frameFocused = map.frame != null && document.activeElement === map.frame;
   const width = Math.max(280, Math.round(host.clientWidth || 320));
   const phone = width < 520;
   const height = Math.round(Math.min(width * (phone ? 1.15 : 0.78), Math.max(360, Math.min(720, window.innerHeight * 0.78))));
@@ -403,7 +404,9 @@ export function renderMap() {
     fitHome();
     map.panzoom.restore(keepView);
   } else fitHome();
+  // Keep keyboard focus where it was across a redraw.
   if (focused) map.markers.get(focused)?.link.focus();
+  else if (frameFocused) map.frame.focus();
 }
 
 function paintMarker(code) {

@@ -281,8 +281,9 @@ try {
     await context.close();
   }
 
-  // A live update repaints in place: the map's nodes stay the same ones.
-  // (Checked by identity across a snapshot redelivery: dropConnection makes the page resume.)
+  // A live update repaints in place: the frame, the district shapes and the
+  // marker stay the same nodes while Putuo's AQI changes (the caller
+  // publishes a new reading for 1141A every two seconds).
   {
     const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
     const page = await context.newPage();
@@ -290,12 +291,25 @@ try {
     await page.goto(pageUrl, { waitUntil: 'domcontentloaded' });
     await waitFor(page, 'the districts for the identity check', () => document.querySelectorAll('#map path.district').length === 16);
     await page.evaluate(() => {
-      window.__mapFrame = document.querySelector('#map .map-frame');
-      window.envmon.dropConnection();
+      window.__kept = {
+        frame: document.querySelector('#map .map-frame'),
+        district: document.querySelector('#map path[data-district="putuo"]'),
+        marker: document.querySelector('#map a[data-station="1141A"]'),
+        aqi: document.querySelector('#map a[data-station="1141A"] [data-aqi]')?.getAttribute('data-aqi'),
+      };
     });
-    await waitFor(page, 'the page back on line', () => document.querySelector('#connection')?.dataset.state === 'open');
-    await page.waitForTimeout(500);
-    expect(await page.evaluate(() => window.__mapFrame === document.querySelector('#map .map-frame')), 'a live snapshot re-created the map');
+    await waitFor(
+      page,
+      'a live update of 1141A on the map',
+      () => document.querySelector('#map a[data-station="1141A"] [data-aqi]')?.getAttribute('data-aqi') !== window.__kept.aqi,
+    );
+    const kept = await page.evaluate(
+      () =>
+        window.__kept.frame === document.querySelector('#map .map-frame') &&
+        window.__kept.district === document.querySelector('#map path[data-district="putuo"]') &&
+        window.__kept.marker === document.querySelector('#map a[data-station="1141A"]'),
+    );
+    expect(kept, 'a live update re-created the map');
 
     // Panning at 4x CPU throttling: frames while a drag moves the map.
     const cdp = await context.newCDPSession(page);

@@ -122,7 +122,7 @@ async fn the_map_in_a_real_browser() {
     });
     let with_basemap = system.spawn_publisher(settings).await;
 
-    let output = tokio::time::timeout(
+    let check = tokio::time::timeout(
         Duration::from_secs(200),
         Command::new("node")
             .current_dir(&browser_dir)
@@ -133,8 +133,21 @@ async fn the_map_in_a_real_browser() {
             .stdin(Stdio::null())
             .kill_on_drop(true)
             .output(),
-    )
-    .await
+    );
+    // Live updates while the page is open: Putuo (1141A) reports a new
+    // PM2.5 every two seconds, so the map is repainted again and again.
+    let live_updates = async {
+        for pm25 in (30..).step_by(3) {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            system
+                .mosquitto_pub("sensors/air/1141A", &air_record("1141A", &hour, pm25))
+                .await;
+        }
+    };
+    let output = tokio::select! {
+        output = check => output,
+        () = live_updates => unreachable!("the updates go on until the check ends"),
+    }
     .expect("the map check ends within 200 s")
     .expect("node is installed");
     let stdout = String::from_utf8_lossy(&output.stdout);

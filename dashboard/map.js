@@ -321,8 +321,8 @@ function buildFrame(host) {
     'aria-describedby': 'map-help map-summary',
   });
   const attribution = el('p', { class: 'map-attribution', hidden: true });
+  // The zoom buttons come first in the tab order, before the markers.
   frame.append(
-    root,
     el(
       'div',
       { class: 'map-zoom' },
@@ -330,6 +330,7 @@ function buildFrame(host) {
       zoom('out', 'map.zoomOut', () => map.panzoom.zoomOut()),
       zoom('home', 'map.zoomHome', () => map.panzoom.reset()),
     ),
+    root,
     attribution,
   );
   map.frame = frame;

@@ -26,7 +26,6 @@ import {
   stationName,
   verdictText,
 } from './station.js';
-import { renderMapView, resizeMap, tickMap, updateStationOnMap } from './map.js';
 import { renderAreas, renderOverview, renderYear } from './overview.js';
 import {
   expireNotices,
@@ -46,6 +45,31 @@ const VIEW_KEY = 'envmon.view';
 
 state.lang = loadLang();
 const cards = new Map();
+
+// ---------------------------------------------------------------- the map
+
+// The map and its table load after the first live value: they sit below the
+// city's headline, and on a slow connection their code and data would delay
+// it. Until then, calls for the map do nothing; it draws the current state
+// when it arrives.
+const MAP_LATEST_MS = 4000;
+let mapView = null;
+let mapLoading = null;
+
+function loadMap() {
+  mapLoading ??= import('./map.js')
+    .then((module) => {
+      mapView = module;
+      if (state.metaLoaded) {
+        module.renderMapView();
+        if (state.view === 'map') module.resizeMap();
+      }
+      module.loadMapData();
+    })
+    .catch((err) => console.warn('envmon: the map could not be loaded', err));
+}
+
+const onMap = (draw) => mapView && draw(mapView);
 
 // ---------------------------------------------------------------- text
 
@@ -142,7 +166,7 @@ function applyView() {
     button.setAttribute('aria-pressed', String(button.dataset.view === state.view));
   }
   // The map measures its container: draw it once it is visible.
-  if (state.view === 'map') resizeMap();
+  if (state.view === 'map') onMap((m) => m.resizeMap());
 }
 
 function renderAll() {
@@ -150,7 +174,7 @@ function renderAll() {
   renderYear();
   renderCounts();
   renderList();
-  renderMapView();
+  onMap((m) => m.renderMapView());
   renderOverview();
   renderNotices();
   applyView();
@@ -185,7 +209,7 @@ function setFilters() {
     [...document.querySelectorAll('input[name="kind"]')].filter((i) => i.checked).map((i) => i.value),
   );
   renderCounts();
-  renderMapView();
+  onMap((m) => m.renderMapView());
   for (const kind of KINDS) {
     const section = document.querySelector(`section[data-kind="${kind}"]`);
     if (section) section.hidden = !state.filters.has(kind);
@@ -268,7 +292,7 @@ function learnCadence(code, before, after) {
 function redrawStation(code, changed) {
   const card = cards.get(code);
   if (card) renderCard(card, changed);
-  updateStationOnMap(code);
+  onMap((m) => m.updateStationOnMap(code));
   if (detailCode() === code) {
     const news = renderDetail(changed);
     const station = state.stationByCode.get(code);
@@ -289,7 +313,10 @@ function applySnapshot(msg) {
     }
   }
   receiveNoticeSnapshot(msg.notices, renderNotices);
-  if (receiveAreaSnapshot(msg.areas)) renderAreas();
+  if (receiveAreaSnapshot(msg.areas)) {
+    renderAreas();
+    onMap((m) => m.paintDistricts());
+  }
   for (const code of state.stationByCode.keys()) {
     const after = state.readings.get(code) ?? new Map();
     redrawStation(code, highlight ? changedCodes(previous.get(code), after) : null);
@@ -299,6 +326,7 @@ function applySnapshot(msg) {
     state.snapshotSeen = true;
     performance.mark('envmon:first-snapshot');
     document.body.dataset.ready = 'true';
+    loadMap();
   }
   renderOverview();
 }
@@ -337,7 +365,10 @@ function handleMessage(msg) {
   else if (msg.type === 'update') applyUpdate(msg.state);
   else if (msg.type === 'notice') applyNoticeMessage(msg.notice);
   else if (msg.type === 'area') {
-    if (receiveAreaState(msg.state)) renderAreas();
+    if (receiveAreaState(msg.state)) {
+      renderAreas();
+      onMap((m) => m.paintDistricts());
+    }
   }
   // Other message types are for later versions: ignore them.
 }
@@ -345,7 +376,7 @@ function handleMessage(msg) {
 /** Time passes without messages: stale data and expired notices. */
 function tick() {
   for (const card of cards.values()) renderCardStatus(card);
-  tickMap();
+  onMap((m) => m.tickMap());
   if (detailCode()) renderDetail(null);
   if (expireNotices()) renderNotices();
   renderOverview();
@@ -405,7 +436,7 @@ function wireControls() {
   let resizeTimer = null;
   window.addEventListener('resize', () => {
     clearTimeout(resizeTimer);
-    resizeTimer = setTimeout(() => state.view === 'map' && resizeMap(), 150);
+    resizeTimer = setTimeout(() => state.view === 'map' && onMap((m) => m.resizeMap()), 150);
   });
 }
 
@@ -425,7 +456,10 @@ async function start() {
   // The city's headline needs only the areas: it comes first, not after the registry.
   loadAreas(fetchJson)
     .catch((err) => console.warn('envmon: the areas could not be loaded', err))
-    .then(renderAreas);
+    .then(() => {
+      renderAreas();
+      onMap((m) => m.paintDistricts());
+    });
   Promise.all([loadYear(fetchJson), loadWater(fetchJson)]).then(renderYear);
 
   const meta = await loadMeta();
@@ -444,6 +478,7 @@ async function start() {
   if (table && window.matchMedia('(min-width: 60rem)').matches) table.open = true;
   renderAll();
   for (const msg of early.splice(0)) handleMessage(msg);
+  setTimeout(loadMap, MAP_LATEST_MS);
   route();
   setInterval(tick, CLOCK_TICK_MS);
 }

@@ -1,273 +1,417 @@
-// The offline map: an SVG schematic drawn from the stations' own
-// coordinates (no tiles, no outline of the city we do not have), each marker
-// coloured by AQI level or water class with the number or class written on
-// it, and the same content as a table.
+// The map of Shanghai: our own SVG, offline. The 16 districts (official
+// boundaries, geo/shanghai.topo.json) coloured by their current AQI, the
+// stations as markers coloured by AQI level or water class, an optional
+// tile basemap under them, pan and zoom by mouse, touch and keyboard, and a
+// click on the map (or the visitor's location) lists the nearest stations.
+//
+// Built once per language, filter or size; a live update only repaints a
+// marker, a district fill and a table row in place. Panning moves layers
+// with one transform each; zooming re-places the markers (constant size on
+// screen) and spreads crowded ones apart with leader lines.
 
-import { AQI_LEVELS, isEn, pick, ROMAN, ROMAN_ZH, t } from './i18n.js';
-import { classNumber, el, formatShortTime, isObject, textColorOn } from './format.js';
+import { isEn, pick, t } from './i18n.js';
+import { el, isObject } from './format.js';
 import { KINDS, state } from './store.js';
 import { aqiLevelInfo } from './verdict.js';
-import { flaggedReadings, isStale, isWaterKind, stationName, verdictText } from './station.js';
+import { reportLevel } from './overview.js';
+import { isStale, stationName } from './station.js';
+import { markerAria, markerLook, relax, shapeFor, svg } from './map-markers.js';
+import { renderLegend, renderTable, rows, updateRow } from './map-table.js';
+import { decodeDistricts, districtAt, metresPerUnit, project, unproject } from './map-geo.js';
+import { createPanZoom } from './map-pan.js';
+import { drawBasemap, loadBasemap } from './map-basemap.js';
+import { nearPoint, refreshNearRow, renderNear, setDistrictChoices } from './map-near.js';
 
-const SVG = 'http://www.w3.org/2000/svg';
-/**
- * Water-class marker colours: envmon's own choice (GB 3838 sets none), the
- * stripe colours of the cards; black or white text is picked for contrast.
- */
-const WATER_HEX = { 1: '#4fa3c4', 2: '#3b6fb0', 3: '#3f8f52', 4: '#b8951c', 5: '#cc7a2c', 6: '#b8453a' };
-const NONE_FILL = '#e5e7eb';
-const NONE_TEXT = '#1b2430';
+/** Fill of a district with no current AQI. */
+const NO_DATA_FILL = '#dfe3e8';
 
-const view = { markers: new Map(), rows: new Map(), width: 0 };
+const map = {
+  /** { districts, bounds } once geo/shanghai.topo.json has loaded */
+  geo: null,
+  geoLoading: null,
+  frame: null,
+  root: null,
+  layers: null,
+  panzoom: null,
+  /** code -> { link, group, tag, shape, text, wx, wy, fontSize } */
+  markers: new Map(),
+  /** district id -> its path */
+  districtPaths: new Map(),
+  labels: [],
+  /** the view the screen-space layers were last placed for */
+  placed: { k: 1, ox: 0, oy: 0 },
+  width: 0,
+  height: 0,
+  radius: 13,
+  /** the chosen district's id, or null */
+  chosen: null,
+  /** the chosen point, world units, or null */
+  picked: null,
+};
 
-function svg(tag, attrs = {}, ...children) {
-  const node = document.createElementNS(SVG, tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value == null || value === false) continue;
-    if (name === 'text') node.textContent = value;
-    else node.setAttribute(name, String(value));
-  }
-  for (const child of children) if (child != null) node.append(child);
-  return node;
+// ---------------------------------------------------------------- geography
+
+/** Loads the districts and the basemap settings, once; drawn when they arrive. */
+export function loadMapData() {
+  if (map.geoLoading) return;
+  loadGeo();
+  loadBasemap().then((basemap) => {
+    if (!basemap || !map.attribution) return;
+    map.attribution.hidden = false;
+    map.attribution.textContent = basemap.attribution;
+    if (map.panzoom) drawBasemap(map.layers.base, map.panzoom.view);
+  });
 }
 
-/** What a marker shows: fill, text colour, the short text on it, and data attributes. */
-function markerLook(code) {
-  const station = state.stationByCode.get(code);
-  const v = state.verdicts.get(code);
-  const stale = isStale(code);
-  let fill = NONE_FILL;
-  let label = '–';
-  let data = {};
-  if (station.kind === 'air' && isObject(v?.aqi)) {
-    const value = Number.isInteger(v.aqi.aqi) ? v.aqi.aqi : null;
-    const info = value == null ? null : aqiLevelInfo(v.aqi);
-    if (value != null && info) {
-      fill = info.hex;
-      label = String(value);
-      data = { 'data-aqi': value, 'data-level': info.level };
-    } else {
-      label = 'NA';
-      data = { 'data-aqi': '' };
-    }
-  } else if (isWaterKind(station.kind)) {
-    const cls = classNumber(v?.water?.class);
-    if (cls != null) {
-      fill = WATER_HEX[cls];
-      label = cls === 6 ? (isEn() ? '>V' : '劣Ⅴ') : isEn() ? ROMAN[cls] : ROMAN_ZH[cls];
-      data = { 'data-water-class': cls };
-    }
-  }
-  if (stale && fill !== NONE_FILL) {
-    return { fill: '#ffffff', stroke: fill, text: NONE_TEXT, label, data, stale: true };
-  }
-  return { fill, stroke: fill === NONE_FILL ? '#6b7280' : '#1b2430', text: fill === NONE_FILL ? NONE_TEXT : textColorOn(fill), label, data, stale };
-}
-
-/** The marker's accessible name; it contains the text shown on the marker. */
-function markerAria(code, shown) {
-  const station = state.stationByCode.get(code);
-  const verdict = verdictText(code);
-  const parts = [stationName(station).text, t(`kindOne.${station.kind}`), verdict.includes(shown) || shown === '–' ? verdict : `${verdict} (${shown})`];
-  if (isStale(code)) parts.push(t('map.markerStale'));
-  if (station.coordinates_approximate) parts.push(t('map.approx'));
-  return parts.join(isEn() ? ', ' : '，');
-}
-
-function shapeFor(kind, r) {
-  if (kind === 'air') return svg('circle', { class: 'marker-shape', r });
-  if (kind === 'source') {
-    const d = r * 1.3;
-    return svg('path', { class: 'marker-shape', d: `M0 ${-d}L${d} 0L0 ${d}L${-d} 0Z` });
-  }
-  return svg('rect', { class: 'marker-shape', x: -r, y: -r, width: 2 * r, height: 2 * r, rx: 3 });
-}
-
-/** Pushes overlapping markers apart, each pulled back towards its true place. */
-function relax(points, minDist, width, height, pad) {
-  for (let round = 0; round < 80; round += 1) {
-    let moved = false;
-    for (let i = 0; i < points.length; i += 1) {
-      for (let j = i + 1; j < points.length; j += 1) {
-        const a = points[i];
-        const b = points[j];
-        let dx = b.x - a.x;
-        let dy = b.y - a.y;
-        let d = Math.hypot(dx, dy);
-        if (d >= minDist) continue;
-        if (d < 0.01) {
-          dx = Math.cos(i + j);
-          dy = Math.sin(i + j);
-          d = 1;
-        }
-        const push = (minDist - d) / 2;
-        a.x -= (dx / d) * push;
-        a.y -= (dy / d) * push;
-        b.x += (dx / d) * push;
-        b.y += (dy / d) * push;
-        moved = true;
+function loadGeo() {
+  map.geoLoading = fetch(new URL('geo/shanghai.topo.json', document.baseURI))
+    .then((response) => {
+      if (!response.ok) throw new Error(`geo/shanghai.topo.json: HTTP ${response.status}`);
+      return response.json();
+    })
+    .then((topology) => {
+      map.geo = decodeDistricts(topology);
+      setDistrictChoices(map.geo.districts.map((d) => d.id));
+      if (map.frame) {
+        drawDistricts();
+        fitHome();
       }
-    }
-    for (const p of points) {
-      p.x += (p.ax - p.x) * 0.04;
-      p.y += (p.ay - p.y) * 0.04;
-      p.x = Math.min(width - pad, Math.max(pad, p.x));
-      p.y = Math.min(height - pad, Math.max(pad, p.y));
-    }
-    if (!moved) break;
+    })
+    .catch((err) => console.warn('envmon: the map of Shanghai could not be loaded; stations only', err));
+  return map.geoLoading;
+}
+
+/** The district's name in the page's language, from the areas the page knows. */
+export function districtName(id) {
+  const area = state.areas.get(id);
+  if (area) return pick(area.nameZh, area.nameEn);
+  const d = map.geo?.districts.find((x) => x.id === id);
+  return pick(d?.nameZh || id, id);
+}
+
+/** The Chinese name of a district of the map (the API's `district` filter takes it). */
+export function districtNameZh(id) {
+  return state.areas.get(id)?.nameZh ?? map.geo?.districts.find((d) => d.id === id)?.nameZh ?? id;
+}
+
+/**
+ * The colour of a district: its own AQI (the mean of its evaluation
+ * stations, HJ 663) when the statistics have it; until then the worst
+ * current AQI of its air stations.
+ */
+function districtLevel(id) {
+  const area = state.areas.get(id);
+  const info = reportLevel(area?.aqi);
+  if (info?.hex) return { hex: info.hex, level: info.level, aqi: area.aqi.aqi, text: info.category.text, worst: false };
+  const nameZh = districtNameZh(id);
+  let worst = null;
+  for (const s of state.stations) {
+    if (s.kind !== 'air' || s.district_zh !== nameZh || isStale(s.code)) continue;
+    const v = state.verdicts.get(s.code);
+    if (!isObject(v?.aqi) || !Number.isInteger(v.aqi.aqi)) continue;
+    if (!worst || v.aqi.aqi > worst.aqi.aqi) worst = v;
   }
+  const level = worst ? aqiLevelInfo(worst.aqi) : null;
+  if (!level) return null;
+  return { hex: level.hex, level: level.level, aqi: worst.aqi.aqi, text: level.category.text, worst: true };
 }
 
-function niceKm(maxKm) {
-  for (const km of [50, 20, 10, 5, 2, 1]) if (km <= maxKm) return km;
-  return 1;
+function drawDistricts() {
+  if (!map.geo || !map.layers) return;
+  map.districtPaths.clear();
+  const paths = map.geo.districts.map((d) => {
+    const path = svg('path', { class: 'district', d: d.d, 'data-district': d.id, 'vector-effect': 'non-scaling-stroke' });
+    map.districtPaths.set(d.id, path);
+    return path;
+  });
+  map.layers.districts.replaceChildren(...paths);
+  map.labels = map.geo.districts
+    .filter((d) => d.label)
+    .map((d) => {
+      const node = svg('text', { class: 'district-label', 'text-anchor': 'middle', text: districtName(d.id).text });
+      return { node, wx: d.label[0], wy: d.label[1], area: d.rings.reduce((s, r) => s + (r.hole ? 0 : r.points.length), 0) };
+    })
+    // Larger districts first: where labels collide, theirs stay.
+    .sort((a, b) => b.area - a.area);
+  map.layers.labels.replaceChildren(...map.labels.map((l) => l.node));
+  paintDistricts();
 }
 
-/** Draws the map for the current width, filters and language. */
+/** Repaints the district fills and the map's text summary in place. */
+export function paintDistricts() {
+  const parts = [];
+  for (const [id, path] of map.districtPaths) {
+    const level = districtLevel(id);
+    path.setAttribute('fill', level?.hex ?? NO_DATA_FILL);
+    path.dataset.level = level?.level ?? '';
+    path.dataset.aqi = level?.aqi ?? '';
+    path.classList.toggle('is-chosen', id === map.chosen);
+    const name = districtName(id).text;
+    parts.push(level ? t('map.districtSays', name, level.aqi, level.text, level.worst) : t('map.districtNone', name));
+  }
+  const summary = document.getElementById('map-summary');
+  if (summary) summary.textContent = parts.length ? t('map.summary', parts) : '';
+}
+
+// ---------------------------------------------------------------- view
+
+/** The box the first view shows: the whole city, or the stations without the map. */
+function homeBox() {
+  if (map.geo) return map.geo.bounds;
+  const pts = state.stations.filter((s) => Number.isFinite(s.longitude)).map((s) => project(s.longitude, s.latitude));
+  if (!pts.length) return { minX: 0, minY: 0, maxX: 1, maxY: 1 };
+  const xs = pts.map((p) => p[0]);
+  const ys = pts.map((p) => p[1]);
+  return { minX: Math.min(...xs), minY: Math.min(...ys), maxX: Math.max(...xs), maxY: Math.max(...ys) };
+}
+
+function fitHome() {
+  map.panzoom?.fit(homeBox(), map.width, map.height, map.radius + 8);
+}
+
+const screenLayers = () => [map.layers.labels, map.layers.leaders, map.layers.markers, map.layers.pick];
+
+/** After a zoom: the world layer scales; markers and labels are placed anew at constant size. */
+function place(view) {
+  const { k, ox, oy } = view;
+  map.placed = { k, ox, oy };
+  map.layers.world.setAttribute('transform', `matrix(${k} 0 0 ${k} ${-ox * k} ${-oy * k})`);
+  for (const layer of screenLayers()) layer.removeAttribute('transform');
+  const r = map.radius;
+  const points = [...map.markers.values()].map((m) => {
+    const x = (m.wx - ox) * k;
+    const y = (m.wy - oy) * k;
+    return { m, x, y, ax: x, ay: y };
+  });
+  relax(points, 2 * r + 3);
+  const leaders = [];
+  for (const p of points) {
+    if (Math.hypot(p.x - p.ax, p.y - p.ay) > r * 0.5) {
+      leaders.push(svg('line', { x1: p.ax, y1: p.ay, x2: p.x, y2: p.y }), svg('circle', { cx: p.ax, cy: p.ay, r: 2 }));
+    }
+    const at = `translate(${p.x.toFixed(1)} ${p.y.toFixed(1)})`;
+    p.m.group.setAttribute('transform', at);
+    p.m.tag.setAttribute('transform', at);
+  }
+  map.layers.leaders.replaceChildren(...leaders);
+  // District names where they fit, the larger districts first.
+  const taken = [];
+  for (const label of map.labels) {
+    const x = (label.wx - ox) * k;
+    const y = (label.wy - oy) * k;
+    const w = label.node.textContent.length * (isEn() ? 6.5 : 11) + 6;
+    const box = [x - w / 2, y - 9, x + w / 2, y + 5];
+    const free = !taken.some((b) => b[0] < box[2] && box[0] < b[2] && b[1] < box[3] && box[1] < b[3]);
+    label.node.setAttribute('x', x.toFixed(1));
+    label.node.setAttribute('y', y.toFixed(1));
+    label.node.classList.toggle('is-hidden', !free);
+    if (free) taken.push(box);
+  }
+  placePick();
+  drawScale(view);
+  drawBasemap(map.layers.base, view);
+}
+
+/** After a pan: every layer moves by one transform. */
+function shift(view) {
+  const { k, ox, oy } = view;
+  map.layers.world.setAttribute('transform', `matrix(${k} 0 0 ${k} ${-ox * k} ${-oy * k})`);
+  const dx = ((map.placed.ox - ox) * k).toFixed(1);
+  const dy = ((map.placed.oy - oy) * k).toFixed(1);
+  for (const layer of screenLayers()) layer.setAttribute('transform', `translate(${dx} ${dy})`);
+  drawBasemap(map.layers.base, view);
+}
+
+function niceDistance(maxM) {
+  for (const m of [50000, 20000, 10000, 5000, 2000, 1000, 500, 200, 100]) if (m <= maxM) return m;
+  return 100;
+}
+
+function drawScale(view) {
+  const midY = view.oy + view.height / 2 / view.k;
+  const [, lat] = unproject(0, midY);
+  const metresPerPx = metresPerUnit(lat) / view.k;
+  const m = niceDistance(map.width * 0.25 * metresPerPx);
+  const px = m / metresPerPx;
+  const x = map.width - px - 14;
+  const y = map.height - 14;
+  const text = m >= 1000 ? t('map.scale', m / 1000) : t('map.scaleM', m);
+  map.layers.scale.replaceChildren(
+    svg('rect', { x: x - 6, y: y - 18, width: px + 12, height: 26, rx: 3, class: 'scale-bg' }),
+    svg('path', { d: `M${x} ${y - 4}V${y}H${x + px}V${y - 4}` }),
+    svg('text', { x: x + px / 2, y: y - 6, 'text-anchor': 'middle', text }),
+  );
+}
+
+function placePick() {
+  const layer = map.layers.pick;
+  if (!map.picked) {
+    layer.replaceChildren();
+    return;
+  }
+  const { k, ox, oy } = map.placed;
+  const x = (map.picked[0] - ox) * k;
+  const y = (map.picked[1] - oy) * k;
+  layer.replaceChildren(
+    svg('circle', { cx: x, cy: y, r: 9, class: 'pick-halo' }),
+    svg('circle', { cx: x, cy: y, r: 4, class: 'pick-dot' }),
+  );
+}
+
+// ---------------------------------------------------------------- choosing
+
+/** Chooses a district (or none) on the map: highlighted, and the near list filters to it. */
+export function chooseDistrict(id) {
+  map.chosen = id && map.districtPaths.has(id) ? id : null;
+  for (const [did, path] of map.districtPaths) path.classList.toggle('is-chosen', did === map.chosen);
+}
+
+/** Marks a WGS-84 point on the map; `recentre` brings it into view. */
+export function markPoint(lon, lat, recentre) {
+  map.picked = project(lon, lat);
+  placePick();
+  if (recentre && map.panzoom) {
+    const v = map.panzoom.view;
+    const [x, y] = map.picked;
+    if (x < v.ox || y < v.oy || x > v.ox + v.width / v.k || y > v.oy + v.height / v.k) map.panzoom.centreOn(x, y);
+  }
+  return map.geo ? districtAt(map.geo.districts, map.picked[0], map.picked[1])?.id ?? null : null;
+}
+
+/** The label point of a district, WGS-84, for a list "near the district". */
+export function districtCentre(id) {
+  const d = map.geo?.districts.find((x) => x.id === id);
+  return d?.label ? unproject(d.label[0], d.label[1]) : null;
+}
+
+function onTap(x, y) {
+  const v = map.panzoom.view;
+  const [lon, lat] = unproject(v.ox + x / v.k, v.oy + y / v.k);
+  const district = markPoint(lon, lat, false);
+  chooseDistrict(district);
+  nearPoint(lon, lat, { district, from: 'map' });
+}
+
+// ---------------------------------------------------------------- building
+
+function buildFrame(host) {
+  const layers = {
+    base: svg('g', { class: 'map-base', 'aria-hidden': 'true' }),
+    districts: svg('g', { class: 'map-district-shapes', 'aria-hidden': 'true' }),
+    labels: svg('g', { class: 'map-labels', 'aria-hidden': 'true' }),
+    leaders: svg('g', { class: 'map-leaders', 'aria-hidden': 'true' }),
+    markers: svg('g', { class: 'map-markers' }),
+    pick: svg('g', { class: 'map-pick', 'aria-hidden': 'true' }),
+    scale: svg('g', { class: 'map-scale', 'aria-hidden': 'true' }),
+  };
+  layers.world = svg('g', { class: 'map-world' }, layers.base, layers.districts);
+  const root = svg('svg', { class: 'map-svg' }, layers.world, layers.labels, layers.leaders, layers.markers, layers.pick, layers.scale);
+  const zoom = (key, label, action) => {
+    const button = el('button', { type: 'button', class: `map-zoom-${key}`, 'aria-label': t(label), title: t(label) });
+    button.append(el('span', { 'aria-hidden': 'true', text: { in: '+', out: '−', home: '⌂' }[key] }));
+    button.addEventListener('click', action);
+    return button;
+  };
+  const frame = el('div', {
+    class: 'map-frame',
+    tabindex: '0',
+    role: 'group',
+    'aria-roledescription': t('map.roledescription'),
+    'aria-label': t('map.label', state.stations.length),
+    'aria-describedby': 'map-help map-summary',
+  });
+  const attribution = el('p', { class: 'map-attribution', hidden: true });
+  // The zoom buttons come first in the tab order, before the markers.
+  frame.append(
+    el(
+      'div',
+      { class: 'map-zoom' },
+      zoom('in', 'map.zoomIn', () => map.panzoom.zoomIn()),
+      zoom('out', 'map.zoomOut', () => map.panzoom.zoomOut()),
+      zoom('home', 'map.zoomHome', () => map.panzoom.reset()),
+    ),
+    root,
+    attribution,
+  );
+  map.frame = frame;
+  map.root = root;
+  map.layers = layers;
+  map.attribution = attribution;
+  map.panzoom = createPanZoom(frame, { onChange: (view, zoomed) => (zoomed ? place(view) : shift(view)), onTap });
+  host.replaceChildren(
+    frame,
+    el('p', { id: 'map-help', class: 'map-help', text: t('map.help') }),
+    el('p', { id: 'map-summary', class: 'visually-hidden' }),
+  );
+}
+
+function buildMarkers() {
+  const r = map.radius;
+  map.markers.clear();
+  const stations = state.stations.filter((s) => state.filters.has(s.kind) && Number.isFinite(s.latitude) && Number.isFinite(s.longitude));
+  // Air first so water sites (fewer, spread out) draw on top.
+  stations.sort((a, b) => KINDS.indexOf(a.kind) - KINDS.indexOf(b.kind));
+  const nodes = [];
+  for (const s of stations) {
+    const shape = shapeFor(s.kind, r);
+    const text = svg('text', { class: 'marker-text', 'text-anchor': 'middle', dy: '0.35em' });
+    const name = stationName(s).text;
+    const nameW = Math.max(40, name.length * (isEn() ? 7 : 13) + 12);
+    const tag = svg(
+      'g',
+      { class: 'marker-tag', 'aria-hidden': 'true' },
+      svg(
+        'g',
+        { class: 'marker-name', transform: `translate(0 ${-r * 1.6 - 6})` },
+        svg('rect', { x: -nameW / 2, y: -11, width: nameW, height: 20, rx: 4 }),
+        svg('text', { 'text-anchor': 'middle', dy: '0.35em', text: name }),
+      ),
+    );
+    const group = svg('g', { class: 'marker' }, shape, text);
+    const link = svg('a', { href: `#station/${encodeURIComponent(s.code)}`, class: `marker-link kind-${s.kind}`, 'data-station': s.code }, group);
+    // The name shows on hover and focus; outside the link, so the link's
+    // visible text stays what its accessible name says.
+    nodes.push(link, tag);
+    const [wx, wy] = project(s.longitude, s.latitude);
+    map.markers.set(s.code, { link, group, tag, shape, text, wx, wy, fontSize: r });
+    paintMarker(s.code);
+  }
+  map.layers.markers.replaceChildren(...nodes);
+  return stations.length;
+}
+
+/** Draws the map for the current size, filters and language. */
 export function renderMap() {
   const host = document.getElementById('map');
   if (!host) return;
-  const stations = state.stations.filter((s) => state.filters.has(s.kind) && Number.isFinite(s.latitude) && Number.isFinite(s.longitude));
-  view.markers.clear();
-  const width = Math.max(280, Math.round(host.clientWidth || 320));
-  view.width = width;
-  if (stations.length === 0) {
-    host.replaceChildren(el('p', { class: 'muted map-empty', text: t('noneShown') }));
-    return;
-  }
-  // Equirectangular projection about the stations' mean latitude: over a
-  // city, distances are right to within a fraction of a per cent.
-  const all = state.stations;
-  const lat0 = all.reduce((s, x) => s + x.latitude, 0) / all.length;
-  const kx = Math.cos((lat0 * Math.PI) / 180);
-  const lons = all.map((s) => s.longitude);
-  const lats = all.map((s) => s.latitude);
-  const [minLon, maxLon, minLat, maxLat] = [Math.min(...lons), Math.max(...lons), Math.min(...lats), Math.max(...lats)];
-  const r = width < 520 ? 12 : 14;
-  const pad = r * 2 + 6;
-  const spanX = Math.max(0.01, (maxLon - minLon) * kx);
-  const spanY = Math.max(0.01, maxLat - minLat);
-  const maxHeight = Math.max(360, Math.min(760, Math.round(window.innerHeight * 0.8)));
-  let scale = (width - 2 * pad) / spanX;
-  // Room at the bottom for the longitude labels and the scale bar.
-  const bottom = pad + 14;
-  let height = Math.round(spanY * scale + pad + bottom);
-  if (height > maxHeight) {
-    height = maxHeight;
-    scale = (height - pad - bottom) / spanY;
-  }
-  const offX = (width - spanX * scale) / 2;
-  const project = (lon, lat) => [offX + (lon - minLon) * kx * scale, pad + (maxLat - lat) * scale];
-
-  const root = svg('svg', {
-    class: 'map-svg',
-    viewBox: `0 0 ${width} ${height}`,
-    width,
-    height,
-    role: 'group',
-    'aria-label': t('map.label', stations.length),
-  });
-
-  // Graticule every 0.1 degree, labelled every 0.2 degree.
-  const grid = svg('g', { class: 'map-grid', 'aria-hidden': 'true' });
-  const deg = (v) => Math.round(v * 10) / 10;
-  const [lonA, latA] = [(0 - offX) / (kx * scale) + minLon, maxLat + pad / scale];
-  const [lonB, latB] = [(width - offX) / (kx * scale) + minLon, maxLat - (height - pad) / scale];
-  // Labels every 0.2 degree, or 0.4 where that would crowd them.
-  const labelEvery = 0.2 * kx * scale < (isEn() ? 70 : 90) ? 4 : 2;
-  for (let lon = Math.ceil(lonA * 10) / 10; lon <= lonB; lon = deg(lon + 0.1)) {
-    const [x] = project(lon, lat0);
-    grid.append(svg('line', { x1: x, y1: 0, x2: x, y2: height }));
-    if (Math.round(lon * 10) % labelEvery === 0 && x > 30 && x < width - 60) {
-      grid.append(svg('text', { x: x + 3, y: height - 4, class: 'grid-label', text: isEn() ? `${lon.toFixed(1)}°E` : `东经${lon.toFixed(1)}°` }));
-    }
-  }
-  for (let lat = Math.ceil(latB * 10) / 10; lat <= latA; lat = deg(lat + 0.1)) {
-    const [, y] = project(minLon, lat);
-    grid.append(svg('line', { x1: 0, y1: y, x2: width, y2: y }));
-    if (Math.round(lat * 10) % labelEvery === 0 && y > 16 && y < height - 24) {
-      grid.append(svg('text', { x: 4, y: y - 3, class: 'grid-label', text: isEn() ? `${lat.toFixed(1)}°N` : `北纬${lat.toFixed(1)}°` }));
-    }
-  }
-  root.append(grid);
-
-  // District names at the mean position of their air stations (exact coordinates).
-  const districts = new Map();
-  for (const s of all) {
-    if (s.kind !== 'air' || s.coordinates_approximate) continue;
-    const name = pick(s.district_zh, s.district_en).text;
-    if (!districts.has(name)) districts.set(name, []);
-    districts.get(name).push(project(s.longitude, s.latitude));
-  }
-  const placed = [];
-  const labels = svg('g', { class: 'map-districts', 'aria-hidden': 'true' });
-  for (const [name, pts] of districts) {
-    const x = pts.reduce((s, p) => s + p[0], 0) / pts.length;
-    const y = pts.reduce((s, p) => s + p[1], 0) / pts.length + r + 12;
-    if (placed.some(([px, py]) => Math.abs(px - x) < 70 && Math.abs(py - y) < 16)) continue;
-    placed.push([x, y]);
-    labels.append(svg('text', { x, y, 'text-anchor': 'middle', class: 'district-label', text: name }));
-  }
-  root.append(labels);
-
-  // Scale bar.
-  const kmPerPx = (111.32 * kx) / (kx * scale);
-  const km = niceKm((width * 0.25) * kmPerPx);
-  const barPx = km / kmPerPx;
-  const bx = width - barPx - 12;
-  const by = height - 22;
-  root.append(
-    svg(
-      'g',
-      { class: 'map-scale', 'aria-hidden': 'true' },
-      svg('rect', { x: bx - 6, y: by - 16, width: barPx + 12, height: 26, rx: 3, class: 'scale-bg' }),
-      svg('path', { d: `M${bx} ${by - 4}V${by}H${bx + barPx}V${by - 4}` }),
-      svg('text', { x: bx + barPx / 2, y: by - 5, 'text-anchor': 'middle', text: t('map.scale', km) }),
-    ),
-  );
-
-  // Markers, air first so water sites (fewer, spread out) draw on top.
-  const order = [...stations].sort((a, b) => KINDS.indexOf(a.kind) - KINDS.indexOf(b.kind));
-  const points = order.map((s) => {
-    const [x, y] = project(s.longitude, s.latitude);
-    return { s, x, y, ax: x, ay: y };
-  });
-  relax(points, 2 * r + 3, width, height, r + 2);
-  const leaders = svg('g', { class: 'map-leaders', 'aria-hidden': 'true' });
-  const marks = svg('g', { class: 'map-markers' });
-  for (const p of points) {
-    if (Math.hypot(p.x - p.ax, p.y - p.ay) > r * 0.5) {
-      leaders.append(svg('line', { x1: p.ax, y1: p.ay, x2: p.x, y2: p.y }));
-      leaders.append(svg('circle', { cx: p.ax, cy: p.ay, r: 2 }));
-    }
-    const shape = shapeFor(p.s.kind, r);
-    const text = svg('text', { class: 'marker-text', 'text-anchor': 'middle', dy: '0.35em' });
-    const name = stationName(p.s).text;
-    const nameW = Math.max(40, name.length * (isEn() ? 7 : 13) + 12);
-    const nameTag = svg(
-      'g',
-      { class: 'marker-name', transform: `translate(0 ${-r * 1.6 - 6})`, 'aria-hidden': 'true' },
-      svg('rect', { x: -nameW / 2, y: -11, width: nameW, height: 20, rx: 4 }),
-      svg('text', { 'text-anchor': 'middle', dy: '0.35em', text: name }),
-    );
-    const at = `translate(${p.x.toFixed(1)} ${p.y.toFixed(1)})`;
-    const group = svg('g', { class: 'marker', transform: at }, shape, text);
-    const link = svg('a', { href: `#station/${encodeURIComponent(p.s.code)}`, class: `marker-link kind-${p.s.kind}`, 'data-station': p.s.code }, group);
-    // The name shows on hover and focus; outside the link, so the link's
-    // visible text stays what its accessible name says.
-    marks.append(link, svg('g', { class: 'marker-tag', transform: at }, nameTag));
-    view.markers.set(p.s.code, { link, group, shape, text, fontSize: r });
-    paintMarker(p.s.code);
-  }
-  root.append(leaders, marks);
-  // Keep keyboard focus on the same station across a redraw.
   const focused = host.contains(document.activeElement) ? document.activeElement.getAttribute('data-station') : null;
-  host.replaceChildren(root);
-  if (focused) view.markers.get(focused)?.link.focus();
+  const frameFocused = map.frame != null && document.activeElement === map.frame;
+  const width = Math.max(280, Math.round(host.clientWidth || 320));
+  const phone = width < 520;
+  const height = Math.round(Math.min(width * (phone ? 1.15 : 0.78), Math.max(360, Math.min(720, window.innerHeight * 0.78))));
+  const resized = width !== map.width || height !== map.height;
+  map.radius = phone ? 11 : 13;
+  const keepView = map.frame && !resized ? { ...map.panzoom.view } : null;
+  map.width = width;
+  map.height = height;
+  buildFrame(host);
+  map.root.setAttribute('viewBox', `0 0 ${width} ${height}`);
+  map.root.setAttribute('width', width);
+  map.root.setAttribute('height', height);
+  const shown = buildMarkers();
+  map.frame.setAttribute('aria-label', t('map.label', shown));
+  drawDistricts();
+  if (keepView) {
+    fitHome();
+    map.panzoom.restore(keepView);
+  } else fitHome();
+  // Keep keyboard focus where it was across a redraw.
+  if (focused) map.markers.get(focused)?.link.focus();
+  else if (frameFocused) map.frame.focus();
 }
 
 function paintMarker(code) {
-  const m = view.markers.get(code);
+  const m = map.markers.get(code);
   if (!m) return;
   const look = markerLook(code);
   m.shape.setAttribute('fill', look.fill);
@@ -284,107 +428,15 @@ function paintMarker(code) {
 /** Redraws the map if its width changed (phone rotated, window resized). */
 export function resizeMap() {
   const host = document.getElementById('map');
-  if (host && Math.abs((host.clientWidth || 0) - view.width) > 8) renderMap();
+  if (host && Math.abs((host.clientWidth || 0) - map.width) > 8) renderMap();
 }
 
-// ------------------------------------------------------------ table alternative
-
-function resultCell(code) {
-  const look = markerLook(code);
-  const cell = el('td', { class: 'result-cell' });
-  const swatch = el('span', { class: look.stale ? 'swatch is-stale' : 'swatch', 'aria-hidden': 'true' });
-  swatch.style.setProperty('--swatch', look.fill === '#ffffff' ? look.stroke : look.fill);
-  cell.append(swatch, el('span', { text: verdictText(code) }));
-  return cell;
-}
-
-function statusText(code) {
-  const v = state.verdicts.get(code);
-  if (v?.updatedAt == null) return t('status.none');
-  const parts = [];
-  if (isStale(code)) parts.push(t('status.stale'));
-  const flagged = flaggedReadings(code).length;
-  if (flagged) parts.push(t('status.flagged', flagged));
-  return parts.length ? parts.join(isEn() ? '; ' : '；') : t('status.ok');
-}
-
-function tableRow(station) {
-  const code = station.code;
-  const name = stationName(station);
-  const district = pick(station.district_zh, station.district_en);
-  const updated = state.verdicts.get(code)?.updatedAt;
-  return el(
-    'tr',
-    { 'data-row': code, class: isStale(code) ? 'is-stale' : null },
-    el('th', { scope: 'row' }, el('a', { href: `#station/${encodeURIComponent(code)}`, lang: name.lang, text: name.text })),
-    el('td', { text: t(`kindShort.${station.kind}`) }),
-    el('td', { lang: district.lang, text: district.text }),
-    resultCell(code),
-    el('td', { class: 'time-cell' }, updated ? el('time', { datetime: updated, text: formatShortTime(updated) }) : '—'),
-    el('td', { text: statusText(code) }),
-  );
-}
-
-export function renderTable() {
-  const host = document.getElementById('station-table');
-  if (!host) return;
-  view.rows.clear();
-  const tbody = el('tbody');
-  for (const station of state.stations) {
-    if (!state.filters.has(station.kind)) continue;
-    const row = tableRow(station);
-    view.rows.set(station.code, row);
-    tbody.append(row);
-  }
-  const head = el(
-    'tr',
-    {},
-    ...['station', 'kind', 'district', 'result', 'time', 'status'].map((k) => el('th', { scope: 'col', text: t(`table.${k}`) })),
-  );
-  host.replaceChildren(
-    el('table', { class: 'station-table' }, el('caption', { class: 'visually-hidden', text: t('table.caption') }), el('thead', {}, head), tbody),
-  );
-}
-
-/** A station's state changed: its marker and its table row. */
+/** A station's state changed: its marker, its district's fill, its table row and near-list entry. */
 export function updateStationOnMap(code) {
   paintMarker(code);
-  const row = view.rows.get(code);
-  const station = state.stationByCode.get(code);
-  if (row && station) {
-    // Keep keyboard focus on the station's link when its row is redrawn.
-    const hadFocus = row.contains(document.activeElement);
-    const fresh = tableRow(station);
-    row.replaceWith(fresh);
-    view.rows.set(code, fresh);
-    if (hadFocus) fresh.querySelector('a')?.focus();
-  }
-}
-
-export function renderLegend() {
-  const host = document.getElementById('map-legend');
-  if (!host) return;
-  const aqi = el('ul', { class: 'legend-list' });
-  for (let level = 1; level <= 6; level += 1) {
-    const info = aqiLevelInfo({ level });
-    const sw = el('span', { class: 'swatch round', 'aria-hidden': 'true' });
-    sw.style.setProperty('--swatch', AQI_LEVELS[level].hex);
-    aqi.append(el('li', {}, sw, el('span', { lang: info.category.lang, text: info.category.text })));
-  }
-  const water = el('ul', { class: 'legend-list' });
-  for (let cls = 1; cls <= 6; cls += 1) {
-    const sw = el('span', { class: 'swatch', 'aria-hidden': 'true' });
-    sw.style.setProperty('--swatch', WATER_HEX[cls]);
-    water.append(el('li', {}, sw, el('span', { text: t('waterClass', cls) })));
-  }
-  host.replaceChildren(
-    el('h3', { class: 'legend-title', text: t('map.legend') }),
-    el('p', { class: 'legend-head', text: t('map.legendAqi') }),
-    aqi,
-    el('p', { class: 'legend-head', text: t('map.legendWater') }),
-    water,
-    el('p', { class: 'legend-head', text: t('map.legendOther') }),
-  );
+  if (state.stationByCode.get(code)?.kind === 'air') paintDistricts();
+  updateRow(code);
+  refreshNearRow(code);
 }
 
 /** Everything the map view draws. */
@@ -392,9 +444,15 @@ export function renderMapView() {
   renderMap();
   renderTable();
   renderLegend();
+  renderNear();
 }
 
 /** The stale markers and statuses change with the clock. */
 export function tickMap() {
-  for (const code of new Set([...view.markers.keys(), ...view.rows.keys()])) updateStationOnMap(code);
+  for (const code of new Set([...map.markers.keys(), ...rows.keys()])) {
+    paintMarker(code);
+    updateRow(code);
+    refreshNearRow(code);
+  }
+  paintDistricts();
 }

@@ -36,7 +36,7 @@ pub(crate) fn app(state: AppState) -> Router {
         .with_state(StaffState::from_ref(&state))
         .layer(timeout);
     let site = Arc::clone(&state.site);
-    let headers = Arc::new(SecurityHeaders::new(&site));
+    let headers = Arc::new(SecurityHeaders::new(&site, state.settings.basemap.as_ref()));
     Router::new()
         .merge(public)
         .merge(staff)

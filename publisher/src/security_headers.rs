@@ -3,7 +3,8 @@
 //!
 //! - `Content-Security-Policy`: scripts, styles, fonts and connections only
 //!   from this origin (and the live WebSocket on it), images from here or
-//!   `data:`, no inline script, no `eval`, no plugins, no `<base>`, forms
+//!   `data:` (and, only when `[publisher.basemap]` is set, from the tile
+//!   server's origin), no inline script, no `eval`, no plugins, no `<base>`, forms
 //!   only to here, and `frame-ancestors 'none'`: no other page may frame
 //!   ours (clickjacking an approve button is the attack). A link such as
 //!   `javascript:...` in a notice then runs nothing.
@@ -24,6 +25,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
+use crate::settings::BasemapSettings;
 use crate::site::Site;
 
 /// The policy of the staff console: like the page's, without the live
@@ -39,12 +41,16 @@ pub(crate) struct SecurityHeaders {
 }
 
 impl SecurityHeaders {
-    /// The policy for a site: the live WebSocket is on the public origin.
-    pub(crate) fn new(site: &Site) -> Self {
+    /// The policy for a site: the live WebSocket is on the public origin;
+    /// a basemap's tiles are images from exactly its origin.
+    pub(crate) fn new(site: &Site, basemap: Option<&BasemapSettings>) -> Self {
+        let tiles = basemap
+            .map(|b| format!(" {}", b.tiles.origin()))
+            .unwrap_or_default();
         // 'self' covers ws(s) on the same host in CSP 3 browsers; the
         // explicit origin covers the rest.
         let policy = format!(
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:{tiles}; \
              font-src 'self'; connect-src 'self' {}; object-src 'none'; base-uri 'none'; \
              form-action 'self'; frame-ancestors 'none'",
             site.public.websocket_origin()
@@ -95,13 +101,14 @@ mod tests {
 
     #[test]
     fn every_response_without_a_policy_of_its_own_gets_the_page_policy() {
-        let headers = SecurityHeaders::new(&site("https://air.example.gov.cn"));
+        let headers = SecurityHeaders::new(&site("https://air.example.gov.cn"), None);
         let mut map = HeaderMap::new();
         headers.apply(&mut map);
         let policy = map[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
         assert!(policy.starts_with("default-src 'self'"));
         assert!(policy.contains("connect-src 'self' wss://air.example.gov.cn;"));
         assert!(policy.contains("frame-ancestors 'none'"));
+        assert!(policy.contains("img-src 'self' data:;"));
         assert!(!policy.contains("unsafe"));
         assert_eq!(map[header::X_FRAME_OPTIONS], "DENY");
         assert_eq!(map[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
@@ -109,8 +116,27 @@ mod tests {
     }
 
     #[test]
+    fn a_basemap_adds_exactly_its_origin_to_img_src() {
+        let basemap = BasemapSettings {
+            tiles: crate::settings::TileUrl::parse("https://tiles.example.gov.cn/{z}/{x}/{y}.png")
+                .unwrap(),
+            attribution: "Tiles: example".into(),
+            max_zoom: 18,
+        };
+        let headers = SecurityHeaders::new(&site("https://air.example.gov.cn"), Some(&basemap));
+        let mut map = HeaderMap::new();
+        headers.apply(&mut map);
+        let policy = map[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+        assert!(
+            policy.contains("img-src 'self' data: https://tiles.example.gov.cn;"),
+            "{policy}"
+        );
+        assert!(policy.contains("connect-src 'self' wss://air.example.gov.cn;"));
+    }
+
+    #[test]
     fn a_response_with_its_own_policy_keeps_it_and_may_be_framed() {
-        let headers = SecurityHeaders::new(&site("http://127.0.0.1:8080"));
+        let headers = SecurityHeaders::new(&site("http://127.0.0.1:8080"), None);
         let mut map = HeaderMap::new();
         map.insert(
             header::CONTENT_SECURITY_POLICY,

@@ -212,6 +212,8 @@ try {
       `bytes_transferred=${weight.transfer} bytes_decoded=${weight.body} static_bytes=${weight.staticBody} bytes_if_gzipped=${weight.gzip} ` +
       `wall_ms_to_ready=${Date.now() - started}`,
   );
+  // The map loads after the first live value.
+  await waitFor(page, 'waiting for the map markers', () => document.querySelectorAll('#map a[data-station]').length > 0);
   step = 'counting map markers and table rows';
   const counts = await page.evaluate(() => ({
     stations: document.querySelectorAll('#station-table tbody tr').length,

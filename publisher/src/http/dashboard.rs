@@ -6,7 +6,7 @@
 //! Embedded files are gzipped once and carry an `ETag` (a hash of the file,
 //! another tag for the gzipped form) that `If-None-Match` answers with 304.
 //! `include_str!` and a `OnceLock` per file do what `rust-embed` would, for
-//! thirteen files named here one by one (a test checks the page loads no
+//! the files named here one by one (a test checks the page loads no
 //! other), without a derive macro or a second copy of the list.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -29,7 +29,7 @@ const JS: &str = "text/javascript; charset=utf-8";
 
 /// The page's files: name, content type, embedded content. The first is the
 /// page itself, served at `/`; the others at `/{name}`.
-const ASSETS: [(&str, &str, &str); 13] = [
+const ASSETS: [(&str, &str, &str); 20] = [
     (
         "index.html",
         "text/html; charset=utf-8",
@@ -59,6 +59,41 @@ const ASSETS: [(&str, &str, &str); 13] = [
         include_str!("../../../dashboard/station.js"),
     ),
     ("map.js", JS, include_str!("../../../dashboard/map.js")),
+    (
+        "map-markers.js",
+        JS,
+        include_str!("../../../dashboard/map-markers.js"),
+    ),
+    (
+        "map-table.js",
+        JS,
+        include_str!("../../../dashboard/map-table.js"),
+    ),
+    (
+        "map-geo.js",
+        JS,
+        include_str!("../../../dashboard/map-geo.js"),
+    ),
+    (
+        "map-pan.js",
+        JS,
+        include_str!("../../../dashboard/map-pan.js"),
+    ),
+    (
+        "map-basemap.js",
+        JS,
+        include_str!("../../../dashboard/map-basemap.js"),
+    ),
+    (
+        "map-near.js",
+        JS,
+        include_str!("../../../dashboard/map-near.js"),
+    ),
+    (
+        "geo/shanghai.topo.json",
+        "application/json",
+        include_str!("../../../dashboard/geo/shanghai.topo.json"),
+    ),
     (
         "overview.js",
         JS,
@@ -257,10 +292,11 @@ mod tests {
         }
     }
 
-    /// Names a text refers to as `from './name'` or `href="name"` / `src="name"`.
+    /// Names a text refers to as `from './name'`, `import('./name')` or
+    /// `href="name"` / `src="name"`.
     fn referenced(text: &str) -> Vec<&str> {
         let mut names = Vec::new();
-        for marker in ["from './", "href=\"", "src=\""] {
+        for marker in ["from './", "import('./", "href=\"", "src=\""] {
             for piece in text.split(marker).skip(1) {
                 let end = piece.find(['\'', '"']).unwrap_or(piece.len());
                 let name = &piece[..end];
@@ -283,12 +319,17 @@ mod tests {
                 );
             }
         }
-        // And nothing embedded is left unused.
+        // And no embedded script or style sheet is left unused (the map's
+        // data is fetched by a script, not named in markup).
         let used: Vec<&str> = ASSETS
             .iter()
             .flat_map(|(_, _, text)| referenced(text))
             .collect();
-        for name in served.iter().skip(1) {
+        for name in served
+            .iter()
+            .skip(1)
+            .filter(|n| n.ends_with(".js") || n.ends_with(".css"))
+        {
             assert!(
                 used.contains(name),
                 "{name} is embedded but nothing loads it"

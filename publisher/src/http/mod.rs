@@ -7,6 +7,7 @@ mod alerts;
 mod answer_cache;
 mod api_schemas;
 mod areas;
+mod basemap;
 mod caching;
 mod charts;
 mod completeness;
@@ -40,6 +41,7 @@ use crate::state::AppState;
 pub(crate) fn router(state: &AppState) -> Router<AppState> {
     let public = Router::new()
         .merge(stations::router())
+        .merge(basemap::router())
         .merge(
             Router::new()
                 .merge(areas::router())

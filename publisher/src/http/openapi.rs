@@ -43,6 +43,7 @@ pub(super) fn document() -> utoipa::openapi::OpenApi {
     let mut document = Frame::openapi();
     for part in [
         super::stations::Api::openapi(),
+        super::basemap::Api::openapi(),
         super::latest::Api::openapi(),
         super::readings::Api::openapi(),
         super::indices::Api::openapi(),

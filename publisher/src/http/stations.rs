@@ -1,5 +1,6 @@
-//! `/api/v1/stations` (JSON, CSV, GeoJSON), `/api/v1/stations/{code}/latest`,
-//! `/api/v1/latest` (every station's latest state) and `/api/v1/parameters`.
+//! `/api/v1/stations` (JSON, CSV, GeoJSON; the nearest to a point with
+//! `near=`, those in a box with `bbox=`), `/api/v1/stations.geojson` and
+//! `/api/v1/parameters`.
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -18,7 +19,7 @@ use super::api_schemas::{
 };
 use super::format::{Csv, Format, field, geojson};
 use super::query::ApiQuery;
-use super::station_query::StationParams;
+use super::station_query::{LonLat, Place, StationParams, distance_m, parse_place};
 use crate::error::ApiError;
 use crate::live::District;
 use crate::state::AppState;
@@ -80,10 +81,20 @@ struct PublicStation<'a> {
     water_body_type: Option<envmon_core::station::WaterBodyType>,
     #[schema(minimum = 1, maximum = 5)]
     target_class: Option<u8>,
+    /// Great-circle distance from `near`, in whole metres; only when `near` is given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    distance_m: Option<u32>,
+}
+
+/// A registry station with its distance from `near`, when asked.
+struct Located {
+    station: Station,
+    distance_m: Option<f64>,
 }
 
 impl<'a> PublicStation<'a> {
-    fn of(s: &'a Station) -> Self {
+    fn of(located: &'a Located) -> Self {
+        let s = &located.station;
         Self {
             code: &s.code,
             kind: s.kind,
@@ -100,8 +111,15 @@ impl<'a> PublicStation<'a> {
             basin_en: s.basin_en.as_deref(),
             water_body_type: s.water_body_type,
             target_class: s.target_class,
+            distance_m: located.distance_m.map(whole_metres),
         }
     }
+}
+
+/// Metres, rounded; a distance on Earth fits a `u32` with room to spare.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+fn whole_metres(m: f64) -> u32 {
+    m.round().clamp(0.0, f64::from(u32::MAX)) as u32
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -132,6 +150,79 @@ impl ListQuery {
     }
 }
 
+/// `/api/v1/stations`' query: the filter, the format, and where.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct StationsQuery {
+    /// Comma-separated station kinds: air, river, source.
+    #[param(example = "air,river")]
+    kind: Option<String>,
+    /// Comma-separated districts, by Chinese name (普陀区) or English name in any case (putuo).
+    #[param(example = "putuo")]
+    district: Option<String>,
+    /// Comma-separated station codes.
+    #[param(example = "1141A")]
+    station: Option<String>,
+    /// Representation of the list.
+    #[param(value_type = Option<JsonCsvOrGeoJson>, example = "csv")]
+    format: Option<String>,
+    /// `longitude,latitude` (WGS-84 degrees): the stations nearest to this
+    /// point, nearest first, each with `distance_m`, the great-circle
+    /// distance (haversine on the mean Earth radius, 6 371 008.8 m) in whole
+    /// metres; 5 unless `limit` says otherwise.
+    #[param(example = "121.4737,31.2304")]
+    near: Option<String>,
+    /// `minLon,minLat,maxLon,maxLat` (WGS-84 degrees, edges included): only
+    /// the stations inside this box (in registry order, or nearest first
+    /// with `near`).
+    #[param(example = "121.3,31.1,121.6,31.35")]
+    bbox: Option<String>,
+    /// At most this many stations, 1 to 100, after the other filters
+    /// (default: all, or 5 with `near`).
+    #[param(minimum = 1, maximum = 100, example = 3)]
+    limit: Option<String>,
+}
+
+impl StationsQuery {
+    fn stations(&self) -> StationParams {
+        StationParams {
+            kind: self.kind.clone(),
+            district: self.district.clone(),
+            station: self.station.clone(),
+        }
+    }
+}
+
+/// The stations inside the box (all without one), nearest first to the
+/// point (ties by code) with their distances, at most `limit`.
+fn locate(stations: Vec<Station>, place: Place) -> Vec<Located> {
+    let at = |s: &Station| LonLat {
+        lon: s.longitude,
+        lat: s.latitude,
+    };
+    let mut located: Vec<Located> = stations
+        .into_iter()
+        .filter(|s| place.within.is_none_or(|b| b.contains(at(s))))
+        .map(|station| Located {
+            distance_m: place.near.map(|from| distance_m(from, at(&station))),
+            station,
+        })
+        .collect();
+    if place.near.is_some() {
+        located.sort_by(|a, b| {
+            a.distance_m
+                .partial_cmp(&b.distance_m)
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then_with(|| a.station.code.as_str().cmp(b.station.code.as_str()))
+        });
+    }
+    if let Some(limit) = place.limit {
+        located.truncate(limit);
+    }
+    located
+}
+
 /// The registry, narrowed by `kind`, `district` and `station`.
 async fn registry(app: &AppState, query: &StationParams) -> Result<Vec<Station>, ApiError> {
     let filter = query.parse()?;
@@ -151,9 +242,9 @@ async fn registry(app: &AppState, query: &StationParams) -> Result<Vec<Station>,
     get,
     path = "/api/v1/stations",
     operation_id = "listStations",
-    summary = "The station registry, filtered by kind, district and station.",
+    summary = "The station registry, filtered by kind, district and station; the nearest to a point (`near`) or those in a box (`bbox`).",
     tags = ["stations"],
-    params(ListQuery),
+    params(StationsQuery),
     responses(
         (status = 200, description = "The stations.",
             content(
@@ -170,10 +261,15 @@ async fn registry(app: &AppState, query: &StationParams) -> Result<Vec<Station>,
 )]
 async fn stations(
     State(app): State<AppState>,
-    ApiQuery(query): ApiQuery<ListQuery>,
+    ApiQuery(query): ApiQuery<StationsQuery>,
 ) -> Result<Response, ApiError> {
     let format = Format::parse(query.format.as_deref(), true)?;
-    let stations = registry(&app, &query.stations()).await?;
+    let place = parse_place(
+        query.near.as_deref(),
+        query.bbox.as_deref(),
+        query.limit.as_deref(),
+    )?;
+    let stations = locate(registry(&app, &query.stations()).await?, place);
     Ok(match format {
         Format::Json => Json(StationList {
             stations: stations.iter().map(PublicStation::of).collect(),
@@ -203,17 +299,19 @@ async fn stations_geojson(
     State(app): State<AppState>,
     ApiQuery(query): ApiQuery<StationParams>,
 ) -> Result<Response, ApiError> {
-    let stations = registry(&app, &query).await?;
+    let stations = locate(registry(&app, &query).await?, Place::default());
     Ok(geojson(&feature_collection(&stations)))
 }
 
 /// RFC 7946: one Point feature per station, `[longitude, latitude]`, the
 /// other fields as properties.
-fn feature_collection(stations: &[Station]) -> Value {
+fn feature_collection(stations: &[Located]) -> Value {
     let features: Vec<Value> = stations
         .iter()
-        .map(|s| {
-            let mut properties = serde_json::to_value(PublicStation::of(s)).unwrap_or(Value::Null);
+        .map(|located| {
+            let s = &located.station;
+            let mut properties =
+                serde_json::to_value(PublicStation::of(located)).unwrap_or(Value::Null);
             if let Some(object) = properties.as_object_mut() {
                 object.remove("longitude");
                 object.remove("latitude");
@@ -229,8 +327,10 @@ fn feature_collection(stations: &[Station]) -> Value {
     json!({ "type": "FeatureCollection", "features": features })
 }
 
-fn stations_csv(stations: &[Station]) -> Csv {
-    let mut csv = Csv::new(&[
+/// The registry as CSV; with `near`, a last column `distance_m`.
+fn stations_csv(stations: &[Located]) -> Csv {
+    let near = stations.iter().any(|l| l.distance_m.is_some());
+    let mut columns = vec![
         "code",
         "kind",
         "name_zh",
@@ -246,9 +346,14 @@ fn stations_csv(stations: &[Station]) -> Csv {
         "basin_en",
         "water_body_type",
         "target_class",
-    ]);
-    for s in stations {
-        csv.row([
+    ];
+    if near {
+        columns.push("distance_m");
+    }
+    let mut csv = Csv::new(&columns);
+    for located in stations {
+        let s = &located.station;
+        let mut row = vec![
             s.code.to_string(),
             s.kind.to_string(),
             s.name_zh.clone(),
@@ -264,7 +369,11 @@ fn stations_csv(stations: &[Station]) -> Csv {
             field(s.basin_en.as_ref()),
             field(s.water_body_type.map(|t| t.as_str())),
             field(s.target_class),
-        ]);
+        ];
+        if near {
+            row.push(field(located.distance_m.map(whole_metres)));
+        }
+        csv.row(row);
     }
     csv
 }
@@ -356,8 +465,12 @@ mod tests {
 
     #[test]
     fn the_public_station_is_exactly_the_openapi_schema() {
-        let station = logger_station();
-        let json = serde_json::to_value(PublicStation::of(&station)).unwrap();
+        let located = Located {
+            station: logger_station(),
+            distance_m: Some(1234.4),
+        };
+        let json = serde_json::to_value(PublicStation::of(&located)).unwrap();
+        assert_eq!(json["distance_m"], 1234);
         let mut fields: Vec<&str> = json
             .as_object()
             .unwrap()
@@ -378,7 +491,10 @@ mod tests {
 
     #[test]
     fn no_format_of_the_registry_carries_the_loggers_mn_or_networks() {
-        let stations = vec![logger_station()];
+        let stations = vec![Located {
+            station: logger_station(),
+            distance_m: Some(10.0),
+        }];
         let list = serde_json::to_string(&StationList {
             stations: stations.iter().map(PublicStation::of).collect(),
         })
@@ -392,5 +508,47 @@ mod tests {
                 "{body}"
             );
         }
+    }
+
+    #[test]
+    fn near_orders_by_distance_and_a_box_keeps_registry_order() {
+        let registry = parse_registry(SHANGHAI_REGISTRY).unwrap();
+        let from = LonLat {
+            lon: registry[3].longitude,
+            lat: registry[3].latitude,
+        };
+        let near = locate(
+            registry.clone(),
+            Place {
+                near: Some(from),
+                within: None,
+                limit: Some(4),
+            },
+        );
+        assert_eq!(near.len(), 4);
+        assert_eq!(near[0].station.code, registry[3].code);
+        assert_eq!(near[0].distance_m, Some(0.0));
+        assert!(near.windows(2).all(|w| w[0].distance_m <= w[1].distance_m));
+        let everything = super::super::station_query::BoundingBox {
+            min: LonLat {
+                lon: 120.0,
+                lat: 30.0,
+            },
+            max: LonLat {
+                lon: 123.0,
+                lat: 32.5,
+            },
+        };
+        let inside = locate(
+            registry.clone(),
+            Place {
+                within: Some(everything),
+                ..Place::default()
+            },
+        );
+        let codes: Vec<_> = inside.iter().map(|l| &l.station.code).collect();
+        let all: Vec<_> = registry.iter().map(|s| &s.code).collect();
+        assert_eq!(codes, all);
+        assert!(inside.iter().all(|l| l.distance_m.is_none()));
     }
 }

@@ -5,6 +5,7 @@
 //! (validation, caching headers, CORS, compression, health, the live
 //! state) is checked for what a client sees.
 
+mod basemap;
 mod live_and_site;
 mod open_data;
 mod openapi;

@@ -86,6 +86,9 @@ pub struct Settings {
     pub public_url: Option<PublicUrl>,
     /// Staff sign-in and alert notices.
     pub staff: super::StaffSettings,
+    /// A tile basemap under the dashboard's map; absent: none, and the
+    /// page loads nothing from another origin.
+    pub basemap: Option<super::BasemapSettings>,
 }
 
 impl Default for Settings {
@@ -116,6 +119,7 @@ impl Default for Settings {
                 .to_owned(),
             public_url: None,
             staff: super::StaffSettings::default(),
+            basemap: None,
         }
     }
 }

@@ -33,6 +33,7 @@ mod http;
 mod latest_cache;
 mod live;
 pub mod metrics;
+mod public_forecasts;
 mod public_notices;
 mod public_url;
 mod rate_limit;
@@ -175,6 +176,7 @@ impl Publisher {
             signer: Arc::clone(&staff.signer),
         };
         live::reload_notices(&pool, &live, &trust).await;
+        live::reload_forecasts(&pool, &live, &trust).await;
         staff.anchor.refresh(&pool, &staff.signer).await;
         live.flush();
         let feed = LiveFeed {

@@ -13,6 +13,7 @@ mod completeness;
 mod compression;
 mod dashboard;
 mod embed;
+mod forecasts;
 mod format;
 mod indices;
 mod latest;
@@ -54,6 +55,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .merge(indices::router())
         .merge(openapi::router())
         .merge(alerts::router())
+        .merge(forecasts::router())
         .layer(middleware::from_fn(caching::conditional))
         .merge(charts::router())
         .merge(oembed::router())

@@ -17,6 +17,7 @@ use std::time::Duration;
 use deadpool_postgres::Pool;
 use envmon_core::alert::{NoticeSigner, NoticeStatus, PublicNotice};
 use envmon_core::backoff::Backoff;
+use envmon_core::forecast::PublicForecast;
 use envmon_core::topic::Topics;
 use rumqttc::{AsyncClient, Event, EventLoop, Packet, QoS};
 use tokio_util::sync::CancellationToken;
@@ -87,28 +88,48 @@ impl Broadcaster {
     /// Queues `notice` for the broker; a failure is logged and left to the
     /// re-announcement after the next reconnection.
     pub(crate) async fn announce(&self, notice: &PublicNotice) {
-        let payload = match serde_json::to_vec(notice) {
+        let topic = self.topics.alert(&notice.id);
+        self.publish_retained(topic, notice, &notice.version_id, notice.status.as_str())
+            .await;
+    }
+
+    /// Queues `forecast` for the broker on `{prefix}live/forecast/{id}`,
+    /// retained, as notices are.
+    pub(crate) async fn announce_forecast(&self, forecast: &PublicForecast) {
+        let topic = self.topics.forecast(&forecast.id);
+        self.publish_retained(
+            topic,
+            forecast,
+            &forecast.version_id,
+            forecast.status.as_str(),
+        )
+        .await;
+    }
+
+    async fn publish_retained<T: serde::Serialize>(
+        &self,
+        topic: String,
+        document: &T,
+        version_id: &str,
+        status: &str,
+    ) {
+        let payload = match serde_json::to_vec(document) {
             Ok(payload) => payload,
             Err(error) => {
-                tracing::error!(error = %error, "Cannot serialise a notice.");
+                tracing::error!(error = %error, "Cannot serialise a document to announce.");
                 return;
             }
         };
-        let publish = self.client.publish(
-            self.topics.alert(&notice.id),
-            QoS::AtLeastOnce,
-            true,
-            payload,
-        );
+        let publish = self.client.publish(topic, QoS::AtLeastOnce, true, payload);
         match tokio::time::timeout(ENQUEUE_TIMEOUT, publish).await {
             Ok(Ok(())) => {
-                tracing::info!(notice = %notice.version_id, status = notice.status.as_str(), "Notice announced.");
+                tracing::info!(document = %version_id, status, "Document announced.");
             }
             Ok(Err(error)) => {
-                tracing::warn!(notice = %notice.version_id, error = %error, "Cannot queue a notice; it is announced again on reconnect.");
+                tracing::warn!(document = %version_id, error = %error, "Cannot queue a document; it is announced again on reconnect.");
             }
             Err(_) => {
-                tracing::warn!(notice = %notice.version_id, "The broker queue is full; the notice is announced again on reconnect.");
+                tracing::warn!(document = %version_id, "The broker queue is full; the document is announced again on reconnect.");
             }
         }
     }
@@ -143,7 +164,10 @@ impl BroadcastLoop {
                     let pool = self.pool.clone();
                     let signer = Arc::clone(&self.signer);
                     // Announcing waits on the queue this loop drains: do it aside.
-                    tokio::spawn(async move { reannounce(&broadcaster, &pool, &signer).await });
+                    tokio::spawn(async move {
+                        reannounce(&broadcaster, &pool, &signer).await;
+                        super::forecasts::reannounce(&broadcaster, &pool, &signer).await;
+                    });
                 }
                 Ok(_) => {}
                 Err(error) => {

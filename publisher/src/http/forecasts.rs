@@ -42,7 +42,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/v1/forecasts", get(list))
         .route("/api/v1/forecasts.atom", get(atom))
         .route("/api/v1/forecasts/scores", get(scores))
-        .route("/api/v1/forecasts/{id}", get(one))
+        .route("/api/v1/forecasts/{file}", get(one))
 }
 
 #[derive(Debug, Deserialize)]
@@ -159,11 +159,11 @@ async fn atom(State(app): State<AppState>) -> Result<Response, ApiError> {
 
 #[utoipa::path(
     get,
-    path = "/api/v1/forecasts/{id}",
+    path = "/api/v1/forecasts/{file}",
     operation_id = "oneForecast",
     summary = "One forecast: its latest issued version, or a version by its version id (FC-2026-00007.v2).",
     tags = ["forecasts"],
-    params(("id" = String, Path, description = "Forecast or version id.", example = "FC-2026-00007")),
+    params(("file" = String, Path, description = "Forecast or version id, optionally with .json.", example = "FC-2026-00007.v1")),
     responses(
         (status = 200, description = "OK.", body = Object),
         (status = 400, response = ErrorResponse),
@@ -171,8 +171,8 @@ async fn atom(State(app): State<AppState>) -> Result<Response, ApiError> {
         (status = 429, response = RateLimited),
     ),
 )]
-async fn one(State(app): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let name = id.strip_suffix(".json").unwrap_or(&id);
+async fn one(State(app): State<AppState>, Path(file): Path<String>) -> Result<Response, ApiError> {
+    let name = file.strip_suffix(".json").unwrap_or(&file);
     let (id, version) = match name.rsplit_once(".v") {
         Some((id, v)) => {
             let v: i32 = v

@@ -27,7 +27,7 @@ import {
   verdictText,
 } from './station.js';
 import { renderMapView, resizeMap, tickMap, updateStationOnMap } from './map.js';
-import { renderAreas, renderOverview, renderYear } from './overview.js';
+import { areaName, renderAreas, renderOverview, renderYear } from './overview.js';
 import {
   expireNotices,
   headlineOf,
@@ -37,6 +37,7 @@ import {
   severityName,
 } from './notices.js';
 import { dropConnection, startLive } from './live.js';
+import { receiveForecast, receiveForecastSnapshot, renderForecast } from './forecast.js';
 
 const META_RETRY_MIN_MS = 1000;
 const META_RETRY_MAX_MS = 30000;
@@ -289,6 +290,7 @@ function applySnapshot(msg) {
     }
   }
   receiveNoticeSnapshot(msg.notices, renderNotices);
+  receiveForecastSnapshot(msg.forecasts, renderForecast);
   if (receiveAreaSnapshot(msg.areas)) renderAreas();
   for (const code of state.stationByCode.keys()) {
     const after = state.readings.get(code) ?? new Map();
@@ -332,10 +334,19 @@ function applyNoticeMessage(notice) {
   });
 }
 
+function applyForecastMessage(forecast) {
+  receiveForecast(forecast, (f) => {
+    renderForecast();
+    const area = state.areas.get(f.area);
+    if (area) announce(t('say.forecast', areaName(area).text));
+  });
+}
+
 function handleMessage(msg) {
   if (msg.type === 'snapshot') applySnapshot(msg);
   else if (msg.type === 'update') applyUpdate(msg.state);
   else if (msg.type === 'notice') applyNoticeMessage(msg.notice);
+  else if (msg.type === 'forecast') applyForecastMessage(msg.forecast);
   else if (msg.type === 'area') {
     if (receiveAreaState(msg.state)) renderAreas();
   }
@@ -348,6 +359,7 @@ function tick() {
   tickMap();
   if (detailCode()) renderDetail(null);
   if (expireNotices()) renderNotices();
+  renderForecast();
   renderOverview();
 }
 

@@ -646,3 +646,88 @@ async fn past_forecasts_are_scored_against_the_observed_daily_aqi() {
     assert_eq!(bad.status, 400);
     system.shutdown().await;
 }
+
+#[tokio::test]
+async fn forecast_in_a_real_browser() {
+    let system = TestSystem::start_publisher_only().await;
+    let addr = system.publisher_addr;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let browser_dir = root.join("tests/browser");
+    assert!(
+        browser_dir.join("node_modules/playwright-core").is_dir(),
+        "playwright-core is missing: run deploy/test.sh (it runs npm ci in tests/browser)"
+    );
+    let screenshots = root.join("target/screenshots");
+    staff::add(&system.db, "forecaster", Role::Operator).await;
+    staff::add(&system.db, "checker", Role::Approver).await;
+    let forecaster = Staff::login(addr, "forecaster").await;
+    let checker = Staff::login(addr, "checker").await;
+    // Published: 92–112 tomorrow. Drafted, for the approver in the console: 101–130.
+    let published = draft(&forecaster, "shanghai").await;
+    let issued = approve(&checker, &published, &reviewed(&checker, &published).await).await;
+    assert_eq!(issued.status, 200, "{}", issued.body);
+    let mut newer = content("shanghai");
+    newer["days"][0]["aqi_low"] = 101.into();
+    newer["days"][0]["aqi_high"] = 130.into();
+    let drafted = forecaster
+        .call(
+            "POST",
+            "/api/v1/staff/forecasts",
+            Some(&json!({ "content": newer }).to_string()),
+        )
+        .await;
+    assert_eq!(drafted.status, 200, "{}", drafted.body);
+    let draft_id = drafted.json()["id"].as_str().unwrap().to_owned();
+    let forged_id = "FC-FORGED-IN-RELAY";
+    let mut forged = forged_body(forged_id);
+    NoticeSigner::from_seed(&[0x5a; 32]).sign_document(&mut forged);
+    let fixtures = std::env::temp_dir().join(format!("{}.json", unique("forecast-fixtures")));
+    std::fs::write(
+        &fixtures,
+        json!({
+            "published": {"id": published, "range": [92, 112]},
+            "draft": {"id": draft_id, "range": [101, 130]},
+            "forged": forged,
+        })
+        .to_string(),
+    )
+    .unwrap();
+
+    let run = tokio::process::Command::new("node")
+        .current_dir(&browser_dir)
+        .arg("forecast.mjs")
+        .arg(format!("http://{addr}/"))
+        .args(["checker", staff::PASSWORD])
+        .arg(&fixtures)
+        .arg(&screenshots)
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(150), run)
+        .await
+        .expect("the browser check finishes")
+        .unwrap();
+    let _ = std::fs::remove_file(&fixtures);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "browser check failed:\n{stdout}\n{stderr}"
+    );
+    // What the console did is what the database holds: approved by the other person.
+    let row = system
+        .db
+        .client()
+        .await
+        .query_one(
+            "SELECT v.state, d.username, a.username FROM forecast_version v
+             JOIN staff_user d ON d.id = v.drafted_by JOIN staff_user a ON a.id = v.approved_by
+             WHERE v.forecast_id = $1 AND v.version = 1",
+            &[&draft_id],
+        )
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, String>(0), "published");
+    assert_eq!(row.get::<_, String>(1), "forecaster");
+    assert_eq!(row.get::<_, String>(2), "checker");
+    system.shutdown().await;
+}

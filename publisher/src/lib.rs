@@ -110,6 +110,9 @@ pub enum PublisherError {
     /// with the staff console.
     #[error("{0}")]
     Site(String),
+    /// The demo's forecasts could not be issued.
+    #[error("cannot issue the demo forecasts: {0}")]
+    DemoForecasts(String),
     /// A task failed, panicked or ended while the publisher ran.
     #[error(transparent)]
     Task(#[from] TaskError),
@@ -198,6 +201,18 @@ impl Publisher {
             feed,
             broadcast,
         })
+    }
+
+    /// For `envmon demo`: a published three-day forecast of the city and two
+    /// weeks of past forecasts to score, issued by two demo accounts that
+    /// cannot sign in; what is there already is left as it is.
+    ///
+    /// # Errors
+    /// Fails when the database refuses them.
+    pub async fn issue_demo_forecasts(&self) -> Result<(), PublisherError> {
+        staff::forecasts::demo::seed(&self.state.pool, &self.state.staff.signer)
+            .await
+            .map_err(|e| PublisherError::DemoForecasts(e.to_string()))
     }
 
     /// The bound public address.

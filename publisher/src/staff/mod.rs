@@ -28,7 +28,7 @@ mod body;
 mod broadcast;
 mod console;
 mod forecast_store;
-mod forecasts;
+pub(crate) mod forecasts;
 mod gate;
 pub mod keys;
 mod live;

@@ -5,7 +5,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use chrono::{DateTime, Utc};
-use envmon_core::alert::content_hash;
+use envmon_core::alert::{NoticeSigner, content_hash};
 use envmon_core::forecast::{ForecastContent, ForecastStatus, PublicForecast, PublicForecastDay};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use super::super::body::JsonBody;
 use super::super::forecast_store as store;
 use super::super::users::{Role, StaffUser};
-use super::super::{Staff, StaffState, audit};
+use super::super::{StaffState, audit};
 use super::draft::checked;
 use super::existing;
 use crate::error::ApiError;
@@ -27,12 +27,12 @@ fn now_micros() -> DateTime<Utc> {
     DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
 }
 
-/// The signed public forecast of a version. `issue_day` counts the days
-/// ahead: today for a new issue, the issued version's for a withdrawal.
-async fn build_forecast(
+/// The signed public forecast of a version, issued at `issued_at` (its
+/// Beijing day counts the days ahead).
+pub(super) async fn build_forecast(
     client: &impl deadpool_postgres::GenericClient,
-    staff: &Staff,
-    (id, version): (&str, i32),
+    signer: &NoticeSigner,
+    (id, version, issued_at): (&str, i32, DateTime<Utc>),
     status: ForecastStatus,
     content: &ForecastContent,
     references: Option<String>,
@@ -43,7 +43,6 @@ async fn build_forecast(
         .find(|(area, _)| *area == content.area)
         .map(|(_, name)| name)
         .ok_or_else(|| ApiError::BadRequest(format!("content.area: no area {}", content.area)))?;
-    let issued_at = now_micros();
     let issue_day = crate::public_forecasts::beijing_day(issued_at);
     let mut forecast = PublicForecast {
         id: id.to_owned(),
@@ -61,7 +60,7 @@ async fn build_forecast(
         references,
         signature: None,
     };
-    forecast.sign(&staff.signer);
+    forecast.sign(signer);
     Ok(forecast)
 }
 
@@ -143,8 +142,8 @@ pub(super) async fn approve(
     let references = previous.map(|v| PublicForecast::version_id_of(&id, v.version));
     let forecast = build_forecast(
         &tx,
-        &app.staff,
-        (&id, draft.version),
+        &app.staff.signer,
+        (&id, draft.version, now_micros()),
         status,
         &content,
         references,
@@ -214,8 +213,8 @@ pub(super) async fn withdraw(
     };
     let mut forecast = build_forecast(
         &tx,
-        &app.staff,
-        (&id, version),
+        &app.staff.signer,
+        (&id, version, now_micros()),
         ForecastStatus::Withdrawn,
         &issued.content(),
         Some(issued.version_id.clone()),

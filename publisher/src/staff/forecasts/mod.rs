@@ -20,8 +20,10 @@
 //!
 //! - `view`: a forecast's versions as staff see them, and the listing routes;
 //! - `draft`: creating and editing drafts, by operators;
-//! - `issue`: approving and withdrawing, by approvers: signed and announced.
+//! - `issue`: approving and withdrawing, by approvers: signed and announced;
+//! - `demo`: the forecasts `envmon demo` shows.
 
+pub(crate) mod demo;
 mod draft;
 mod issue;
 mod view;

@@ -207,3 +207,60 @@ pub(crate) async fn scores(
     scored.sort_by(|a, b| (a.day, &a.area, a.days_ahead).cmp(&(b.day, &b.area, b.days_ahead)));
     Ok(scored)
 }
+
+#[cfg(test)]
+mod tests {
+    use envmon_core::alert::Bilingual;
+    use envmon_core::forecast::{ForecastStatus, PublicForecastDay};
+
+    use super::*;
+
+    fn forecast(id: &str, area: &str, issued_hour: u32, status: ForecastStatus) -> PublicForecast {
+        let day = NaiveDate::from_ymd_opt(2026, 12, 9).unwrap();
+        PublicForecast {
+            id: id.into(),
+            version: 1,
+            version_id: format!("{id}.v1"),
+            status,
+            area: area.into(),
+            area_name: Bilingual::default(),
+            issued_at: format!("2026-12-08T{issued_hour:02}:00:00Z")
+                .parse()
+                .unwrap(),
+            days: vec![PublicForecastDay {
+                day,
+                part: None,
+                days_ahead: 1,
+                aqi_low: 60,
+                aqi_high: 80,
+                levels: vec![2],
+                edition: "HJ 633-2026".into(),
+                primary: vec!["pm25".into()],
+                text: Bilingual::default(),
+            }],
+            references: None,
+            signature: None,
+        }
+    }
+
+    #[test]
+    fn the_newest_issued_forecast_of_each_area_supersedes_the_older() {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 8).unwrap();
+        let all = vec![
+            forecast("old", "shanghai", 1, ForecastStatus::Published),
+            forecast("new", "shanghai", 3, ForecastStatus::Published),
+            forecast("withdrawn", "shanghai", 5, ForecastStatus::Withdrawn),
+            forecast("district", "pudong", 2, ForecastStatus::Updated),
+        ];
+        let shown: Vec<String> = current(all.clone(), today)
+            .into_iter()
+            .map(|f| f.id)
+            .collect();
+        assert_eq!(shown, ["district", "new"]);
+        let after: Vec<String> = current(all, today + chrono::Duration::days(2))
+            .into_iter()
+            .map(|f| f.id)
+            .collect();
+        assert!(after.is_empty(), "over once its last day has passed");
+    }
+}

@@ -100,3 +100,72 @@ impl Hub {
         self.emit(inner, event);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+    use envmon_core::alert::Bilingual;
+    use envmon_core::forecast::{ForecastStatus, PublicForecast, PublicForecastDay};
+
+    use super::super::super::filter::Filter;
+    use super::*;
+
+    fn forecast(version: i32, status: ForecastStatus, ahead: i64) -> Forecast {
+        let today = crate::public_forecasts::beijing_today();
+        Forecast::issued(PublicForecast {
+            id: "FC-1".into(),
+            version,
+            version_id: format!("FC-1.v{version}"),
+            status,
+            area: "shanghai".into(),
+            area_name: Bilingual::default(),
+            issued_at: chrono::Utc::now(),
+            days: vec![PublicForecastDay {
+                day: today + Duration::days(ahead),
+                part: None,
+                days_ahead: 1,
+                aqi_low: 60,
+                aqi_high: 80,
+                levels: vec![2],
+                edition: "HJ 633-2026".into(),
+                primary: vec!["pm25".into()],
+                text: Bilingual::default(),
+            }],
+            references: None,
+            signature: None,
+        })
+        .unwrap()
+    }
+
+    fn snapshot_forecasts(hub: &Hub) -> Vec<Value> {
+        let snapshot = hub.snapshot(&Filter::default());
+        let message: Value = serde_json::from_str(snapshot.text.as_str()).unwrap();
+        message["forecasts"].as_array().unwrap().clone()
+    }
+
+    #[test]
+    fn a_newer_version_wins_and_a_replayed_older_one_changes_nothing() {
+        let hub = Hub::new(16);
+        assert!(hub.apply_forecast(forecast(2, ForecastStatus::Updated, 1)));
+        assert!(!hub.apply_forecast(forecast(1, ForecastStatus::Published, 1)));
+        assert!(!hub.apply_forecast(forecast(2, ForecastStatus::Updated, 1)));
+        assert_eq!(snapshot_forecasts(&hub)[0]["version"], 2);
+        assert!(hub.apply_forecast(forecast(2, ForecastStatus::Withdrawn, 1)));
+        assert!(
+            snapshot_forecasts(&hub).is_empty(),
+            "withdrawn: current nowhere"
+        );
+        assert!(!hub.apply_forecast(forecast(2, ForecastStatus::Updated, 1)));
+    }
+
+    #[test]
+    fn a_forecast_that_is_over_is_recorded_not_sent() {
+        let hub = Hub::new(16);
+        hub.reload_forecasts(vec![forecast(1, ForecastStatus::Published, -1)]);
+        assert_eq!(hub.seq(), 0);
+        assert!(!hub.apply_forecast(forecast(1, ForecastStatus::Published, -1)));
+        hub.reload_forecasts(vec![forecast(2, ForecastStatus::Updated, 2)]);
+        assert_eq!(hub.seq(), 1);
+        assert_eq!(snapshot_forecasts(&hub).len(), 1);
+    }
+}

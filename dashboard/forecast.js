@@ -93,7 +93,12 @@ function dayNode(d) {
   return el(
     'li',
     { class: 'forecast-day', 'data-day': day, 'data-part': d.part ?? '', 'data-levels': asArray(d.levels).join(',') },
-    el('span', { class: 'forecast-when' }, el('time', { datetime: day, text: `${dayLabel(day)}${part}` })),
+    el(
+      'span',
+      { class: 'forecast-when' },
+      el('time', { datetime: day, text: `${dayLabel(day)}${part}` }),
+      dayLabel(day) === day.slice(5) ? null : el('span', { class: 'forecast-date', text: ` ${day.slice(5)}` }),
+    ),
     el('span', { class: 'forecast-range', text: t('forecast.range', Number(d.aqi_low), Number(d.aqi_high)) }),
     el('span', { class: 'forecast-levels' }, ...levelChips(d.levels)),
     primary.length ? el('span', { class: 'forecast-primary', text: t('forecast.primary', joinList(primary.map(pollutantName))) }) : null,

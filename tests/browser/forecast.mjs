@@ -2,7 +2,8 @@
 // both languages; a forecast forged by a compromised relay (put into the
 // page's snapshot) shown nowhere; an approver publishing a reviewed draft in
 // the staff console, the page and the widget then showing it live (it
-// supersedes the earlier forecast); no Content-Security-Policy violation.
+// supersedes the earlier forecast); no Content-Security-Policy violation and
+// no serious axe-core finding on the forecast.
 //
 // usage: node forecast.mjs <base-url> <approver> <password> <fixtures.json> <screenshot-dir>
 //
@@ -12,7 +13,9 @@
 // Exits 0 when every check passed; 1 with the reasons on stderr.
 
 import { chromium } from 'playwright-core';
+import { createRequire } from 'node:module';
 import { mkdir, readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 const STEP_MS = 15_000;
@@ -22,6 +25,8 @@ if (!base || !approver || !password || !fixturesFile || !screenshotDir) {
   process.exit(2);
 }
 const fixtures = JSON.parse(await readFile(fixturesFile, 'utf8'));
+// axe-core goes in through DevTools: the page's policy refuses inline scripts.
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 class CheckFailed extends Error {}
 const problems = [];
@@ -60,6 +65,22 @@ function recordViolations() {
 async function waitFor(page, what, fn, arg) {
   step = what;
   await page.waitForFunction(fn, arg, { timeout: STEP_MS, polling: 50 });
+}
+
+/** axe-core's serious and critical findings on the forecast block. */
+async function axeCheck(page, label) {
+  step = `running axe-core (${label})`;
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(axeSource);
+  const bad = await page.evaluate(async () => {
+    const r = await window.axe.run({ include: [['#city-forecast']] }, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+      resultTypes: ['violations'],
+    });
+    return r.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id}: ${v.help} (${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')})`);
+  });
+  for (const v of bad) problems.push(`axe ${label}: ${v}`);
 }
 
 /** Puts the forged forecast into every snapshot the page receives, as a compromised relay could. */
@@ -145,6 +166,7 @@ try {
     warnings.some((w) => w.includes(fixtures.forged.id) && w.includes('not shown')),
     `the forged forecast is refused with a console warning: ${warnings.join(' | ')}`,
   );
+  await axeCheck(page, 'forecast_zh');
   await page.screenshot({ path: path.join(screenshotDir, 'forecast-zh.png'), fullPage: false });
 
   // The staff console: the approver reviews the draft and publishes it.
@@ -174,6 +196,7 @@ try {
   await waitFor(page, 'the English forecast', () =>
     document.querySelector('#city-forecast .forecast-title')?.textContent.includes('forecast'));
   await checkPage(page, 'en', fixtures.draft.id, fixtures.draft.range);
+  await axeCheck(page, 'forecast_en');
   await page.screenshot({ path: path.join(screenshotDir, 'forecast-en.png'), fullPage: false });
 
   // The widget shows the same forecast.

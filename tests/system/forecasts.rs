@@ -305,6 +305,103 @@ async fn a_forecast_needs_a_second_person_who_reviewed_its_exact_text() {
     system.shutdown().await;
 }
 
+/// Each forecast route by every role and by no one: `{f}` a fresh forecast
+/// drafted by someone else (issued first for updates and withdrawals).
+#[tokio::test]
+async fn every_forecast_route_admits_exactly_its_roles() {
+    const DRAFT: &[Role] = &[Role::Operator, Role::Admin];
+    const APPROVE: &[Role] = &[Role::Approver, Role::Admin];
+    const ALL: &[Role] = &[Role::Operator, Role::Approver, Role::Admin];
+    let routes: &[(&str, &str, &str, &[Role])] = &[
+        ("GET", "/api/v1/staff/forecasts", "", ALL),
+        ("GET", "/api/v1/staff/forecasts/{f}", "", ALL),
+        ("POST", "/api/v1/staff/forecasts", "CONTENT", DRAFT),
+        ("PUT", "/api/v1/staff/forecasts/{f}/draft", "CONTENT", DRAFT),
+        (
+            "POST",
+            "/api/v1/staff/forecasts/{f}/update",
+            "CONTENT",
+            DRAFT,
+        ),
+        (
+            "POST",
+            "/api/v1/staff/forecasts/{f}/approve",
+            "REVIEWED",
+            APPROVE,
+        ),
+        (
+            "POST",
+            "/api/v1/staff/forecasts/{f}/withdraw",
+            "{}",
+            APPROVE,
+        ),
+    ];
+    let system = TestSystem::start_publisher_only().await;
+    let addr = system.publisher_addr;
+    for (name, role) in [
+        ("op", Role::Operator),
+        ("ap", Role::Approver),
+        ("ad", Role::Admin),
+        ("writer", Role::Operator),
+        ("checker", Role::Approver),
+    ] {
+        staff::add(&system.db, name, role).await;
+    }
+    let writer = Staff::login(addr, "writer").await;
+    let checker = Staff::login(addr, "checker").await;
+    let body_of_content = json!({ "content": content("shanghai") }).to_string();
+    let mut sessions = std::collections::HashMap::new();
+    for (method, path, body, allowed) in routes {
+        for role in [
+            None,
+            Some(Role::Operator),
+            Some(Role::Approver),
+            Some(Role::Admin),
+        ] {
+            let id = draft(&writer, "shanghai").await;
+            if path.ends_with("/update") || path.ends_with("/withdraw") {
+                let issued = approve(&checker, &id, &reviewed(&checker, &id).await).await;
+                assert_eq!(issued.status, 200, "{}", issued.body);
+            }
+            let path = path.replace("{f}", &id);
+            let body = match *body {
+                "" => None,
+                "CONTENT" => Some(body_of_content.clone()),
+                "REVIEWED" => Some(reviewed(&writer, &id).await),
+                other => Some(other.to_owned()),
+            };
+            let response = match role {
+                None => {
+                    let origin = format!("http://{addr}");
+                    staff::send(addr, method, &path, &[("Origin", &origin)], body.as_deref()).await
+                }
+                Some(role) => {
+                    let name = match role {
+                        Role::Operator => "op",
+                        Role::Approver => "ap",
+                        Role::Admin => "ad",
+                    };
+                    if !sessions.contains_key(name) {
+                        sessions.insert(name, Staff::login(addr, name).await);
+                    }
+                    sessions[name].call(method, &path, body.as_deref()).await
+                }
+            };
+            let expected = match role {
+                None => 401,
+                Some(role) if allowed.contains(&role) => 200,
+                Some(_) => 403,
+            };
+            assert_eq!(
+                response.status, expected,
+                "{method} {path} as {role:?}: {}",
+                response.body
+            );
+        }
+    }
+    system.shutdown().await;
+}
+
 #[tokio::test]
 async fn a_published_forecast_reaches_the_api_the_feed_and_the_live_protocol_until_withdrawn() {
     let system = TestSystem::start().await;

@@ -56,6 +56,26 @@ pub(crate) async fn latest_documents(
     Ok(newest_first(rows, signer))
 }
 
+/// The latest issued version of every forecast that speaks of `today` or
+/// later (withdrawn ones included), newest issue first: what may be current.
+pub(crate) async fn not_over(
+    pool: &Pool,
+    signer: &NoticeSigner,
+    today: NaiveDate,
+) -> Result<Vec<PublicForecast>, DbError> {
+    let client = pool.get().await?;
+    let rows = client
+        .query(
+            "SELECT document FROM (
+                 SELECT DISTINCT ON (forecast_id) document, last_day FROM forecast_version
+                 WHERE state <> 'draft' ORDER BY forecast_id, version DESC
+             ) latest WHERE last_day >= $1",
+            &[&today],
+        )
+        .await?;
+    Ok(newest_first(rows, signer))
+}
+
 /// Every issued version (withdrawals included), newest first, at most `limit`: the Atom feed.
 pub(crate) async fn issued_versions(
     client: &impl GenericClient,
@@ -154,7 +174,21 @@ pub(crate) async fn scores(
     area: Option<&str>,
     (from, to): (Option<NaiveDate>, Option<NaiveDate>),
 ) -> Result<Vec<ScoredDay>, DbError> {
-    let forecasts = latest_documents(client, signer).await?;
+    // The latest issued version of each forecast, not withdrawn, with a day
+    // in the period asked for that is over.
+    let rows = client
+        .query(
+            "SELECT document FROM (
+                 SELECT DISTINCT ON (v.forecast_id) v.document, v.state, v.last_day, f.area_id
+                 FROM forecast_version v JOIN forecast f ON f.id = v.forecast_id
+                 WHERE v.state <> 'draft' ORDER BY v.forecast_id, v.version DESC
+             ) latest
+             WHERE state <> 'withdrawn' AND ($1::text IS NULL OR area_id = $1)
+               AND ($2::date IS NULL OR last_day >= $2)",
+            &[&area, &from],
+        )
+        .await?;
+    let forecasts = newest_first(rows, signer);
     let due: Vec<(&PublicForecast, &envmon_core::forecast::PublicForecastDay)> = forecasts
         .iter()
         .filter(|f| f.status != envmon_core::forecast::ForecastStatus::Withdrawn)

@@ -74,8 +74,9 @@ async fn list(
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Response, ApiError> {
     let format = Format::parse(query.format.as_deref(), false)?;
-    let all = issued::latest(&app.pool, &app.staff.signer).await?;
-    let forecasts: Vec<PublicForecast> = issued::current(all, beijing_today())
+    let today = beijing_today();
+    let all = issued::not_over(&app.pool, &app.staff.signer, today).await?;
+    let forecasts: Vec<PublicForecast> = issued::current(all, today)
         .into_iter()
         .filter(|f| query.area.as_ref().is_none_or(|a| *a == f.area))
         .collect();

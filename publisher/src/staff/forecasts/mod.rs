@@ -68,10 +68,10 @@ async fn existing(
 /// Announces the latest issued version of every forecast not yet over,
 /// after the broadcaster (re)connects: the database is the truth.
 pub(crate) async fn reannounce(broadcaster: &Broadcaster, pool: &Pool, signer: &NoticeSigner) {
-    match crate::public_forecasts::latest(pool, signer).await {
+    let today = crate::public_forecasts::beijing_today();
+    match crate::public_forecasts::not_over(pool, signer, today).await {
         Ok(forecasts) => {
-            let today = crate::public_forecasts::beijing_today();
-            for forecast in forecasts.iter().filter(|f| f.last_day() >= Some(today)) {
+            for forecast in &forecasts {
                 broadcaster.announce_forecast(forecast).await;
             }
         }

@@ -56,14 +56,16 @@ pub(super) async fn list(
     for id in store::recent_ids(&client, 100).await? {
         forecasts.push(load_view(&client, &id).await?);
     }
-    let current: Vec<String> = crate::public_forecasts::latest(&app.pool, &app.staff.signer)
-        .await
-        .map(|all| {
-            crate::public_forecasts::current(all, crate::public_forecasts::beijing_today())
-                .into_iter()
-                .map(|f| f.id)
-                .collect()
-        })?;
+    let today = crate::public_forecasts::beijing_today();
+    let current: Vec<String> =
+        crate::public_forecasts::not_over(&app.pool, &app.staff.signer, today)
+            .await
+            .map(|all| {
+                crate::public_forecasts::current(all, today)
+                    .into_iter()
+                    .map(|f| f.id)
+                    .collect()
+            })?;
     let areas: Vec<Value> = store::areas(&client)
         .await?
         .into_iter()

@@ -275,5 +275,6 @@ export async function showForecasts(user) {
   me = user;
   build();
   host().querySelector('#new-forecast').hidden = !can.draft();
-  await Promise.all([loadForecasts(), loadScores()]);
+  // A failure here must not keep the rest of the console from working.
+  await Promise.all([loadForecasts(), loadScores()]).catch((error) => say(error.message, 'error'));
 }

@@ -1,7 +1,7 @@
 //! The demo's forecasts (`envmon demo` only): a published three-day forecast
 //! of the city, and two weeks of past ones for the scores to judge, drafted
-//! and approved by two demo accounts that cannot sign in (disabled, with no
-//! usable password). They are stored, signed and audited exactly as the
+//! and approved by two demo accounts that cannot sign in (disabled, with a
+//! random password nobody saw). They are stored, signed and audited exactly as the
 //! workflow stores them; the live feed and the broadcaster pick them up from
 //! the database when they connect.
 
@@ -63,18 +63,31 @@ fn beijing_midnight(day: NaiveDate) -> DateTime<Utc> {
         .map_or_else(Utc::now, |t| t.to_utc())
 }
 
-/// The two accounts, made disabled and without a usable password if missing.
+/// The two accounts, made if missing: disabled, with the hash of a random
+/// password nobody saw (a real argon2 hash, so a sign-in attempt as them
+/// takes the time any refusal takes).
 async fn demo_accounts(client: &impl GenericClient) -> Result<(i64, i64), ApiError> {
     let mut ids = Vec::new();
     for (name, role) in [(FORECASTER, "operator"), (APPROVER, "approver")] {
-        client
-            .execute(
-                "INSERT INTO staff_user (username, role, password_hash, disabled)
-                 VALUES ($1, $2, '!demo account: no password', true)
-                 ON CONFLICT (username) DO NOTHING",
-                &[&name, &role],
-            )
-            .await?;
+        let exists = client
+            .query_opt("SELECT 1 FROM staff_user WHERE username = $1", &[&name])
+            .await?
+            .is_some();
+        if !exists {
+            let unseen =
+                super::super::tokens::new_token().map_err(|e| ApiError::Internal(e.to_string()))?;
+            let phc = tokio::task::spawn_blocking(move || super::super::password::hash(&unseen))
+                .await
+                .map_err(|e| ApiError::Internal(e.to_string()))?
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
+            client
+                .execute(
+                    "INSERT INTO staff_user (username, role, password_hash, disabled)
+                     VALUES ($1, $2, $3, true) ON CONFLICT (username) DO NOTHING",
+                    &[&name, &role, &phc],
+                )
+                .await?;
+        }
         let row = client
             .query_one("SELECT id FROM staff_user WHERE username = $1", &[&name])
             .await?;

@@ -1,7 +1,7 @@
 // The staff console's forecasts: draft a forecast for the city or a district
-// (the next 1–3 days: AQI range, primary pollutants, text in both languages),
-// have another person review and approve exactly that text, update or
-// withdraw an issued one, and see how good past forecasts were. The same
+// (the next 1–3 days, whole or in parts: AQI range, primary pollutants, text
+// in both languages), have another person review and approve exactly that
+// text, update or withdraw an issued one, and see how good past forecasts were. The same
 // rules as notices: the approval names the draft's version and content hash
 // (computed here too), so a draft edited meanwhile is refused (409).
 //
@@ -159,12 +159,22 @@ async function approveReviewed() {
 
 // ---- the editor ------------------------------------------------------------
 
+const PARTS = [['', '全天 / whole day'], ['morning', '上午 / morning'], ['afternoon', '下午 / afternoon'], ['night', '夜间 / night']];
+
+function partSelect(index, chosen) {
+  const select = element('select', { name: `part_${index}` },
+    ...PARTS.map(([value, label]) => element('option', { value, textContent: label })));
+  select.value = chosen;
+  return select;
+}
+
 function dayRow(index, d) {
   const field = (name, props) => element('input', { name: `${name}_${index}`, ...props });
   return element('fieldset', { className: 'row', dataset: { dayRow: String(index) } },
     element('legend', { textContent: `第 ${index + 1} 天 / Day ${index + 1}` }),
     element('label', { textContent: '包含 / Include ' }, field('use', { type: 'checkbox', checked: d != null })),
     element('label', { textContent: '日期 / Day ' }, field('day', { type: 'date', value: d?.day ?? beijingDay(index + 1) })),
+    element('label', { textContent: '时段 / Part ' }, partSelect(index, d?.part ?? '')),
     element('label', { textContent: 'AQI 下限 / low ' }, field('low', { type: 'number', min: 0, max: 500, value: d?.aqi_low ?? '' })),
     element('label', { textContent: 'AQI 上限 / high ' }, field('high', { type: 'number', min: 0, max: 500, value: d?.aqi_high ?? '' })),
     element('label', { textContent: `首要污染物 / Primary (${POLLUTANTS.join(', ')}) ` },
@@ -194,6 +204,7 @@ async function saveDraft(event) {
     .filter((i) => f[`use_${i}`].checked)
     .map((i) => ({
       day: f[`day_${i}`].value,
+      ...(f[`part_${i}`].value ? { part: f[`part_${i}`].value } : {}),
       aqi_low: Number(f[`low_${i}`].value),
       aqi_high: Number(f[`high_${i}`].value),
       primary: f[`primary_${i}`].value.split(/[,，、\s]+/).map((s) => s.trim()).filter(Boolean),

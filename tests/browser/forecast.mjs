@@ -2,10 +2,11 @@
 // both languages; a forecast forged by a compromised relay (put into the
 // page's snapshot) shown nowhere; an approver publishing a reviewed draft in
 // the staff console, the page and the widget then showing it live (it
-// supersedes the earlier forecast); no Content-Security-Policy violation and
+// supersedes the earlier forecast); an operator drafting a one-day district
+// forecast with the console's form; no Content-Security-Policy violation and
 // no serious axe-core finding on the forecast.
 //
-// usage: node forecast.mjs <base-url> <approver> <password> <fixtures.json> <screenshot-dir>
+// usage: node forecast.mjs <base-url> <operator> <approver> <password> <fixtures.json> <screenshot-dir>
 //
 // The fixtures (written by tests/system/forecasts.rs): the published
 // forecast's id and first range, the draft's id and first range, and a forged
@@ -19,9 +20,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 const STEP_MS = 15_000;
-const [base, approver, password, fixturesFile, screenshotDir] = process.argv.slice(2);
-if (!base || !approver || !password || !fixturesFile || !screenshotDir) {
-  process.stderr.write('usage: node forecast.mjs <base-url> <approver> <password> <fixtures.json> <screenshot-dir>\n');
+const [base, operator, approver, password, fixturesFile, screenshotDir] = process.argv.slice(2);
+if (!base || !operator || !approver || !password || !fixturesFile || !screenshotDir) {
+  process.stderr.write('usage: node forecast.mjs <base-url> <operator> <approver> <password> <fixtures.json> <screenshot-dir>\n');
   process.exit(2);
 }
 const fixtures = JSON.parse(await readFile(fixturesFile, 'utf8'));
@@ -211,6 +212,35 @@ try {
   const widgetText = await widget.evaluate(() => document.querySelector('[data-forecast]').textContent);
   expect(widgetText.includes(`${fixtures.draft.range[0]}–${fixtures.draft.range[1]}`), `widget range: ${widgetText}`);
   expect(widgetText.includes('Tomorrow'), `widget in English: ${widgetText}`);
+
+  // An operator (a browser of their own) drafts a district forecast with the form.
+  const operatorContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await operatorContext.addInitScript(recordViolations);
+  const form = await operatorContext.newPage();
+  watch(form, 'console');
+  step = 'signing in as the operator';
+  await form.goto(new URL('/staff/', base).href);
+  await form.waitForSelector('#login-form', { state: 'visible', timeout: STEP_MS });
+  await form.fill('#login-form input[name=username]', operator);
+  await form.fill('#login-form input[name=password]', password);
+  await form.click('#login-form button[type=submit]');
+  step = 'drafting with the form';
+  await form.click('#new-forecast', { timeout: STEP_MS });
+  const editor = '#forecasts [data-part="form"]';
+  await form.waitForSelector(`${editor} [name=low_0]`, { state: 'visible', timeout: STEP_MS });
+  await form.selectOption(`${editor} [name=area]`, 'pudong');
+  await form.selectOption(`${editor} [name=part_0]`, 'morning');
+  await form.fill(`${editor} [name=low_0]`, '40');
+  await form.fill(`${editor} [name=high_0]`, '60');
+  await form.fill(`${editor} [name=primary_0]`, 'pm25');
+  await form.fill(`${editor} [name=zh_0]`, '上午优至良');
+  await form.fill(`${editor} [name=en_0]`, 'Excellent to good in the morning');
+  await form.uncheck(`${editor} [name=use_1]`);
+  await form.uncheck(`${editor} [name=use_2]`);
+  await form.click(`${editor} button[type=submit]`);
+  await waitFor(form, 'the draft saved', () => document.getElementById('message').textContent.includes('草稿已保存'));
+  const formViolations = await form.evaluate(() => window.__violations);
+  expect(formViolations.length === 0, `console CSP violations: ${formViolations.join('; ')}`);
 
   step = 'collecting problems';
   expect(problems.length === 0, problems.join('\n'));

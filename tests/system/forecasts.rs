@@ -794,7 +794,7 @@ async fn forecast_in_a_real_browser() {
         .current_dir(&browser_dir)
         .arg("forecast.mjs")
         .arg(format!("http://{addr}/"))
-        .args(["checker", staff::PASSWORD])
+        .args(["forecaster", "checker", staff::PASSWORD])
         .arg(&fixtures)
         .arg(&screenshots)
         .kill_on_drop(true)
@@ -826,5 +826,23 @@ async fn forecast_in_a_real_browser() {
     assert_eq!(row.get::<_, String>(0), "published");
     assert_eq!(row.get::<_, String>(1), "forecaster");
     assert_eq!(row.get::<_, String>(2), "checker");
+    // The operator's form made a draft: Pudong, one morning, as typed.
+    let drafted = forecaster
+        .call("GET", "/api/v1/staff/forecasts", None)
+        .await
+        .json();
+    let pudong = drafted["forecasts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["area"] == "pudong")
+        .unwrap_or_else(|| panic!("no Pudong draft: {drafted}"));
+    let content = &pudong["versions"][0]["content"];
+    assert_eq!(pudong["versions"][0]["drafted_by"], "forecaster");
+    assert_eq!(
+        content["days"],
+        json!([{"day": day(1), "part": "morning", "aqi_low": 40, "aqi_high": 60,
+                "primary": ["pm25"], "text": {"zh": "上午优至良", "en": "Excellent to good in the morning"}}])
+    );
     system.shutdown().await;
 }

@@ -183,7 +183,9 @@ function dayRow(index, d) {
     element('label', { lang: 'en', textContent: 'Text (English) ' }, field('en', { value: d?.text?.en ?? '' })));
 }
 
-function openEditor(mode, id, content) {
+async function openEditor(mode, id, content) {
+  // The areas come with the list: a click before it arrived waits for it.
+  if (areas.length === 0) await loadForecasts().catch((error) => say(error.message, 'error'));
   const form = part('form');
   form.elements.mode.value = mode;
   form.elements.id.value = id ?? '';

@@ -3,21 +3,23 @@
 //!
 //! # Layout
 //!
-//! - `live`: the state of every station and the active alert notices, fed
+//! - `live`: the state of every station, the active alert notices and the
+//!   current forecasts, fed
 //!   from the live topics (with a database reload after every
 //!   subscription), numbered into one stream for WebSocket and SSE clients;
 //!   its routes `/api/v1/live` and `/api/v1/live/sse`.
 //! - `http`: the public routes: stations, latest state, parameters, alerts,
-//!   health, dashboard, charts and embeds.
-//! - [`staff`]: staff sign-in, alarms, the alert notice workflow (signed,
-//!   announced on MQTT) and the audit log; the routes under
+//!   forecasts, health, dashboard, charts and embeds.
+//! - [`staff`]: staff sign-in, alarms, the alert notice and forecast
+//!   workflows (signed, announced on MQTT) and the audit log; the routes under
 //!   `/api/v1/staff/` and the console.
 //! - `app`: merges the three route sets under the shared layers; `state`
 //!   holds what handlers reach (and the parts `live` and `staff` take).
 //! - Below them, shared by the route modules and importing none of them:
 //!   `error` (the API error), `client_address`, `public_url`, `site`,
 //!   `security_headers`, `cors`, `rate_limit`, `latest_cache`,
-//!   `public_notices` (issued notices as the public sees them), `charts`,
+//!   `public_notices` (issued notices as the public sees them),
+//!   `public_forecasts` (issued forecasts and their scores), `charts`,
 //!   `snapshot` (the committed latest state, read from PostgreSQL).
 //! - [`metrics`]: the Prometheus metrics.
 //! - [`settings`].

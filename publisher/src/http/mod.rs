@@ -1,5 +1,5 @@
 //! The public HTTP routes: open data (stations, readings, indices, alerts,
-//! charts, oEmbed), the dashboard and its embeds. Each module
+//! forecasts, charts, oEmbed), the dashboard and its embeds. Each module
 //! owns its routes and `router` merges them; the application module
 //! adds the live and staff routes.
 

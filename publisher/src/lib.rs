@@ -4,9 +4,9 @@
 //! # Layout
 //!
 //! - `live`: the state of every station, the active alert notices and the
-//!   current forecasts, fed
-//!   from the live topics (with a database reload after every
-//!   subscription), numbered into one stream for WebSocket and SSE clients;
+//!   current forecasts, fed from the live topics (with a database reload
+//!   after every subscription), numbered into one stream for WebSocket and
+//!   SSE clients;
 //!   its routes `/api/v1/live` and `/api/v1/live/sse`.
 //! - `http`: the public routes: stations, latest state, parameters, alerts,
 //!   forecasts, health, dashboard, charts and embeds.

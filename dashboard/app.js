@@ -26,7 +26,7 @@ import {
   stationName,
   verdictText,
 } from './station.js';
-import { renderAreas, renderOverview, renderYear } from './overview.js';
+import { areaName, renderAreas, renderOverview, renderYear } from './overview.js';
 import {
   expireNotices,
   headlineOf,
@@ -36,6 +36,7 @@ import {
   severityName,
 } from './notices.js';
 import { dropConnection, startLive } from './live.js';
+import { receiveForecast, receiveForecastSnapshot, renderForecast } from './forecast.js';
 
 const META_RETRY_MIN_MS = 1000;
 const META_RETRY_MAX_MS = 30000;
@@ -313,6 +314,7 @@ function applySnapshot(msg) {
     }
   }
   receiveNoticeSnapshot(msg.notices, renderNotices);
+  receiveForecastSnapshot(msg.forecasts, renderForecast);
   if (receiveAreaSnapshot(msg.areas)) {
     renderAreas();
     onMap((m) => m.paintDistricts());
@@ -360,10 +362,19 @@ function applyNoticeMessage(notice) {
   });
 }
 
+function applyForecastMessage(forecast) {
+  receiveForecast(forecast, (f) => {
+    renderForecast();
+    const area = state.areas.get(f.area);
+    if (area) announce(t('say.forecast', areaName(area).text));
+  });
+}
+
 function handleMessage(msg) {
   if (msg.type === 'snapshot') applySnapshot(msg);
   else if (msg.type === 'update') applyUpdate(msg.state);
   else if (msg.type === 'notice') applyNoticeMessage(msg.notice);
+  else if (msg.type === 'forecast') applyForecastMessage(msg.forecast);
   else if (msg.type === 'area') {
     if (receiveAreaState(msg.state)) {
       renderAreas();
@@ -379,6 +390,7 @@ function tick() {
   onMap((m) => m.tickMap());
   if (detailCode()) renderDetail(null);
   if (expireNotices()) renderNotices();
+  renderForecast();
   renderOverview();
 }
 

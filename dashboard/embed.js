@@ -9,7 +9,8 @@
 //
 // An active alert notice for the station (or the whole city) shows as one
 // line, only once its signature verifies (/trust.js, the dashboard's own
-// check); the line carries no link.
+// check); the line carries no link. The city's forecast for the next days
+// shows below the reading, verified the same way.
 'use strict';
 
 (() => {
@@ -31,6 +32,8 @@
       state: { connecting: '连接中', open: '实时', closed: '已断开' },
       primary: '首要污染物',
       warning: { blue: '蓝色预警', yellow: '黄色预警', orange: '橙色预警', red: '红色预警' },
+      forecast: '全市预报',
+      days: ['今天', '明天', '后天', '大后天'],
     },
     en: {
       source: 'Source: ',
@@ -47,6 +50,8 @@
       state: { connecting: 'connecting', open: 'live', closed: 'offline' },
       primary: 'primary pollutant',
       warning: { blue: 'Blue warning', yellow: 'Yellow warning', orange: 'Orange warning', red: 'Red warning' },
+      forecast: 'City forecast',
+      days: ['Today', 'Tomorrow', 'Day after', 'In 3 days'],
     },
   }[lang];
 
@@ -306,6 +311,69 @@
 
   setInterval(renderAlert, 60_000);
 
+  // --- the city's forecast ------------------------------------------------------
+  // Verified like notices; the one issued last that is not withdrawn or over.
+
+  const forecastNode = pick('[data-forecast]');
+  const forecasts = new Map();
+  const beijingDay = (offset) =>
+    new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date(Date.now() + offset * 86_400_000));
+
+  function renderForecast() {
+    const today = beijingDay(0);
+    const current = [...forecasts.values()]
+      .filter((f) => f.area === 'shanghai' && f.status !== 'withdrawn')
+      .filter((f) => (f.days ?? []).some((d) => String(d.day) >= today))
+      .sort((a, b) => Date.parse(b.issued_at) - Date.parse(a.issued_at))[0];
+    if (!current) {
+      forecastNode.hidden = true;
+      forecastNode.replaceChildren();
+      return;
+    }
+    const items = current.days
+      .filter((d) => String(d.day) >= today)
+      .map((d) => {
+        const ahead = [0, 1, 2, 3].find((n) => beijingDay(n) === String(d.day));
+        const when = ahead == null ? String(d.day).slice(5) : TEXT.days[ahead];
+        const item = document.createElement('li');
+        item.dataset.day = String(d.day);
+        const level = config.levels[(d.levels?.[d.levels.length - 1] ?? 0) - 1];
+        const words = (d.levels ?? []).map((l) => config.levels[l - 1]?.category).filter(Boolean).join('～');
+        item.textContent = `${when} ${Number(d.aqi_low)}–${Number(d.aqi_high)} ${words}`;
+        if (level) item.style.setProperty('--level-bg', level.hex);
+        return item;
+      });
+    const title = document.createElement('span');
+    title.className = 'forecast-title';
+    title.textContent = TEXT.forecast;
+    const list = document.createElement('ol');
+    list.append(...items);
+    forecastNode.dataset.forecast = String(current.id);
+    forecastNode.replaceChildren(title, list);
+    forecastNode.hidden = false;
+  }
+
+  /** Verifies forecasts in arrival order, after the notices before them, and keeps what verifies. */
+  function takeForecasts(list, replace) {
+    noticeTurn = noticeTurn
+      .then(async () => {
+        const { distrust } = await trust;
+        const items = (Array.isArray(list) ? list : []).filter((f) => f && typeof f.id === 'string');
+        const why = await Promise.all(items.map((f) => distrust(f)));
+        if (replace) forecasts.clear();
+        items.forEach((f, i) => {
+          if (why[i]) {
+            console.warn(`envmon: forecast ${f.id} not shown: ${why[i]}`);
+            return;
+          }
+          const held = forecasts.get(f.id);
+          if (!held || Number(f.version) >= Number(held.version)) forecasts.set(f.id, f);
+        });
+        renderForecast();
+      })
+      .catch((error) => console.warn('envmon: forecast handling failed', error));
+  }
+
   // --- live ------------------------------------------------------------------
 
   function merge(next) {
@@ -338,6 +406,7 @@
       }
       if (message.type === 'snapshot') {
         takeNotices(message.notices, true);
+        takeForecasts(message.forecasts, true);
         state = (message.stations ?? []).find((s) => s.station === code) ?? state;
         if (!ready) {
           ready = true;
@@ -347,6 +416,8 @@
         document.body.dataset.ready = 'true';
       } else if (message.type === 'notice') {
         takeNotices([message.notice], false);
+      } else if (message.type === 'forecast') {
+        takeForecasts([message.forecast], false);
       } else if (message.type === 'update' && message.state?.station === code) {
         state = merge(message.state);
         followLive(message.state);

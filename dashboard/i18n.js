@@ -294,6 +294,17 @@ const STRINGS = {
     'say.alert': (sev, headline) => `${sev}：${headline}`,
     'say.alertEnded': (headline) => `预警已解除：${headline}`,
     'say.update': (name, text) => `${name}已更新：${text}`,
+    // forecasts
+    'forecast.title': '未来三天空气质量预报',
+    'forecast.issued': (time) => `${time} 发布`,
+    'forecast.range': (low, high) => `AQI ${low}～${high}`,
+    'forecast.dayAhead': (n) => ['今天', '明天', '后天', '大后天'][n] ?? `${n} 天后`,
+    'forecast.part.morning': '上午',
+    'forecast.part.afternoon': '下午',
+    'forecast.part.night': '夜间',
+    'forecast.primary': (list) => `首要污染物：${list}`,
+    'forecast.updated': '已更新',
+    'say.forecast': (area) => `${area}空气质量预报已更新。`,
   },
   en: {
     pageTitle: 'Shanghai environmental quality — live data',
@@ -579,6 +590,17 @@ const STRINGS = {
     'say.alert': (sev, headline) => `${sev}: ${headline}`,
     'say.alertEnded': (headline) => `Alert lifted: ${headline}`,
     'say.update': (name, text) => `${name} updated: ${text}`,
+    // forecasts
+    'forecast.title': 'Air quality forecast, next three days',
+    'forecast.issued': (time) => `Issued ${time}`,
+    'forecast.range': (low, high) => `AQI ${low}–${high}`,
+    'forecast.dayAhead': (n) => ['Today', 'Tomorrow', 'Day after tomorrow'][n] ?? `In ${n} days`,
+    'forecast.part.morning': 'morning',
+    'forecast.part.afternoon': 'afternoon',
+    'forecast.part.night': 'night',
+    'forecast.primary': (list) => `Primary pollutant: ${list}`,
+    'forecast.updated': 'Updated',
+    'say.forecast': (area) => `${area} air quality forecast updated.`,
   },
 };
 
@@ -623,6 +645,7 @@ export const POLLUTANTS = {
   o3: { zh: '臭氧', en: 'O3' },
   pm10: { zh: 'PM10', en: 'PM10' },
   pm25: { zh: 'PM2.5', en: 'PM2.5' },
+  o3_8h: { zh: '臭氧（8小时）', en: 'O3 (8-hour)' },
 };
 
 // GB 3838-2002 items (envmon_core::water::WaterItem): short Chinese name,

@@ -1,6 +1,7 @@
 // "Right now": how many stations are at each AQI level and water class; the
 // city and its districts; the year so far and the month's water.
 
+import { renderForecast } from './forecast.js';
 import { isEn, joinList, pick, pollutantName, t, waterClassName } from './i18n.js';
 import { asArray, classNumber, el, formatShortTime, isObject, paintLevel } from './format.js';
 import { CITY, state } from './store.js';
@@ -258,6 +259,7 @@ export function renderAreas() {
   if (!section) return;
   section.hidden = !state.areas.has(CITY) && state.areas.size === 0;
   renderHeadline();
+  renderForecast();
   renderDistricts();
 }
 

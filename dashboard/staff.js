@@ -11,6 +11,7 @@
 // draft edited meanwhile is refused (409) and must be reviewed again.
 
 import { contentHash, safeLink } from './trust.js';
+import { showForecasts } from './staff_forecast.js';
 
 const API = '/api/v1/staff';
 const $ = (selector) => document.querySelector(selector);
@@ -71,7 +72,7 @@ async function showSignedIn(user) {
   $('#who-role').textContent = user.role;
   $('#new-notice').hidden = !can.draft();
   document.body.dataset.role = user.role;
-  await Promise.all([loadAlarms(), loadNotices()]);
+  await Promise.all([loadAlarms(), loadNotices(), showForecasts(user)]);
   openLive();
 }
 

@@ -111,6 +111,7 @@ pub(crate) async fn demo(settings: &Settings) -> anyhow::Result<()> {
     let publisher = Publisher::build(settings.publisher())
         .await
         .context("starting the publisher")?;
+    publisher.issue_demo_forecasts().await?;
     let simulator = Simulator::build(settings.simulator(), stations)?;
     let url = format!("http://{}/", publisher.addr());
 

@@ -15,6 +15,7 @@
 //! - [`topic`]: the MQTT topic names, sensors in and live out.
 //! - [`wire`]: the JSON that ingest publishes and publisher forwards.
 //! - [`alert`]: public alert notices (CAP, Atom, signatures) and the audit chain.
+//! - [`forecast`]: air-quality forecasts: content, the signed document, scores.
 //! - [`aqi`]: the official air quality indices (HJ 633, both editions; US EPA).
 //! - [`stats`]: area AQI, period statistics of air and water, attainment, the
 //!   composite index.
@@ -40,6 +41,7 @@ pub mod beijing;
 pub mod broker;
 pub mod db;
 pub mod failover;
+pub mod forecast;
 pub mod logger_secret;
 pub mod metrics;
 pub mod network;

@@ -37,6 +37,10 @@ const ALERT_SEGMENT: &str = "alert";
 /// station kind; no kind is called so either.
 const AREA_SEGMENT: &str = "area";
 
+/// The segment of a live topic that carries an air-quality forecast in place of a station kind;
+/// no kind is called so either.
+const FORECAST_SEGMENT: &str = "forecast";
+
 /// What a live topic carries, by its name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LiveTopic<'a> {
@@ -52,6 +56,9 @@ pub enum LiveTopic<'a> {
     Alert(&'a str),
     /// An area's latest AQI (`live/area/{id}`), the id checked against the state by its reader.
     Area(&'a str),
+    /// A version of a published forecast (`live/forecast/{id}`), the id checked against the
+    /// forecast by its reader.
+    Forecast(&'a str),
 }
 
 /// Topic names under one prefix.
@@ -151,6 +158,16 @@ impl Topics {
         format!("{}live/{AREA_SEGMENT}/+", self.prefix)
     }
 
+    /// The topic that carries the versions of forecast `id`.
+    pub fn forecast(&self, id: &str) -> String {
+        format!("{}live/{FORECAST_SEGMENT}/{id}", self.prefix)
+    }
+
+    /// The filter for every forecast.
+    pub fn forecast_subscription(&self) -> String {
+        format!("{}live/{FORECAST_SEGMENT}/+", self.prefix)
+    }
+
     /// The filter for every alert notice.
     pub fn alert_subscription(&self) -> String {
         format!("{}live/{ALERT_SEGMENT}/+", self.prefix)
@@ -180,11 +197,12 @@ impl Topics {
         else {
             return Err(shape());
         };
-        if kind == ALERT_SEGMENT || kind == AREA_SEGMENT {
-            return match (last.is_empty(), kind == ALERT_SEGMENT) {
+        if kind == ALERT_SEGMENT || kind == AREA_SEGMENT || kind == FORECAST_SEGMENT {
+            return match (last.is_empty(), kind) {
                 (true, _) => Err(shape()),
-                (false, true) => Ok(LiveTopic::Alert(last)),
-                (false, false) => Ok(LiveTopic::Area(last)),
+                (false, ALERT_SEGMENT) => Ok(LiveTopic::Alert(last)),
+                (false, AREA_SEGMENT) => Ok(LiveTopic::Area(last)),
+                (false, _) => Ok(LiveTopic::Forecast(last)),
             };
         }
         let kind =
@@ -268,6 +286,19 @@ mod tests {
         let topic = topics.alert("n-42");
         assert_eq!(topic, "t1/live/alert/n-42");
         assert_eq!(topics.parse_live(&topic).unwrap(), LiveTopic::Alert("n-42"));
+    }
+
+    #[test]
+    fn forecast_topic_round_trips() {
+        let topics = Topics::new("t1/").unwrap();
+        let topic = topics.forecast("FC-2026-00001");
+        assert_eq!(topic, "t1/live/forecast/FC-2026-00001");
+        assert_eq!(
+            topics.parse_live(&topic).unwrap(),
+            LiveTopic::Forecast("FC-2026-00001")
+        );
+        assert_eq!(topics.forecast_subscription(), "t1/live/forecast/+");
+        assert!(topics.parse_live("t1/live/forecast/").is_err());
     }
 
     #[test]

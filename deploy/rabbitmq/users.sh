@@ -9,7 +9,7 @@
 # MQTT plugin writes MQTT's "/" as ".":
 #   envmon-admin      administrator (management API), no MQTT rights
 #   envmon-ingest     reads sensors/#, alone writes live/{air,river,source}/{station} and live/area/{id}
-#   envmon-publisher  reads live/#, alone writes live/alert/{id}
+#   envmon-publisher  reads live/#, alone writes live/alert/{id} and live/forecast/{id}
 #   envmon-anonymous  what anonymous clients log in as (mqtt.default_user):
 #                     writes sensors/{kind}/{station}, reads nothing
 #   anything else     a sensor named by its station code: writes only
@@ -38,7 +38,7 @@ while IFS=: read -r user password; do
             continue
             ;;
         envmon-ingest) write='^live\.(air|river|source|area)\.[^.]+$' read='^sensors\..*' ;;
-        envmon-publisher) write='^live\.alert\.[^.]+$' read='^live\..*' ;;
+        envmon-publisher) write='^live\.(alert|forecast)\.[^.]+$' read='^live\..*' ;;
         envmon-anonymous) write='^sensors\.[^.]+\.[^.]+$' read='^$' ;;
         *) write='^sensors\.[^.]+\.{username}$' read='^$' ;;
     esac

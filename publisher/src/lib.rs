@@ -3,21 +3,23 @@
 //!
 //! # Layout
 //!
-//! - `live`: the state of every station and the active alert notices, fed
-//!   from the live topics (with a database reload after every
-//!   subscription), numbered into one stream for WebSocket and SSE clients;
+//! - `live`: the state of every station, the active alert notices and the
+//!   current forecasts, fed from the live topics (with a database reload
+//!   after every subscription), numbered into one stream for WebSocket and
+//!   SSE clients;
 //!   its routes `/api/v1/live` and `/api/v1/live/sse`.
 //! - `http`: the public routes: stations, latest state, parameters, alerts,
-//!   health, dashboard, charts and embeds.
-//! - [`staff`]: staff sign-in, alarms, the alert notice workflow (signed,
-//!   announced on MQTT) and the audit log; the routes under
+//!   forecasts, health, dashboard, charts and embeds.
+//! - [`staff`]: staff sign-in, alarms, the alert notice and forecast
+//!   workflows (signed, announced on MQTT) and the audit log; the routes under
 //!   `/api/v1/staff/` and the console.
 //! - `app`: merges the three route sets under the shared layers; `state`
 //!   holds what handlers reach (and the parts `live` and `staff` take).
 //! - Below them, shared by the route modules and importing none of them:
 //!   `error` (the API error), `client_address`, `public_url`, `site`,
 //!   `security_headers`, `cors`, `rate_limit`, `latest_cache`,
-//!   `public_notices` (issued notices as the public sees them), `charts`,
+//!   `public_notices` (issued notices as the public sees them),
+//!   `public_forecasts` (issued forecasts and their scores), `charts`,
 //!   `snapshot` (the committed latest state, read from PostgreSQL).
 //! - [`metrics`]: the Prometheus metrics.
 //! - [`settings`].
@@ -34,6 +36,7 @@ mod http;
 mod latest_cache;
 mod live;
 pub mod metrics;
+mod public_forecasts;
 mod public_notices;
 mod public_url;
 mod rate_limit;
@@ -110,6 +113,9 @@ pub enum PublisherError {
     /// with the staff console.
     #[error("{0}")]
     Site(String),
+    /// The demo's forecasts could not be issued.
+    #[error("cannot issue the demo forecasts: {0}")]
+    DemoForecasts(String),
     /// A task failed, panicked or ended while the publisher ran.
     #[error(transparent)]
     Task(#[from] TaskError),
@@ -176,6 +182,7 @@ impl Publisher {
             signer: Arc::clone(&staff.signer),
         };
         live::reload_notices(&pool, &live, &trust).await;
+        live::reload_forecasts(&pool, &live, &trust).await;
         staff.anchor.refresh(&pool, &staff.signer).await;
         live.flush();
         let feed = LiveFeed {
@@ -197,6 +204,18 @@ impl Publisher {
             feed,
             broadcast,
         })
+    }
+
+    /// For `envmon demo`: a published three-day forecast of the city and two
+    /// weeks of past forecasts to score, issued by two demo accounts that
+    /// cannot sign in; what is there already is left as it is.
+    ///
+    /// # Errors
+    /// Fails when the database refuses them.
+    pub async fn issue_demo_forecasts(&self) -> Result<(), PublisherError> {
+        staff::forecasts::demo::seed(&self.state.pool, &self.state.staff.signer)
+            .await
+            .map_err(|e| PublisherError::DemoForecasts(e.to_string()))
     }
 
     /// The bound public address.

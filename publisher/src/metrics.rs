@@ -69,6 +69,13 @@ pub(crate) static ALERT_NOTICES_REFUSED: LabeledCounter = LabeledCounter::new(
     &["reason"],
 );
 
+/// Messages on forecast topics not relayed, by reason (the notice reasons).
+pub(crate) static FORECASTS_REFUSED: LabeledCounter = LabeledCounter::new(
+    "envmon_publisher_forecasts_refused_total",
+    "Messages on forecast topics not relayed: unsigned, untrusted_key, key_not_valid_now, bad_signature, malformed, empty, or not_newer than the version held.",
+    &["reason"],
+);
+
 /// Staff sign-in attempts, by outcome.
 pub(crate) static SIGN_INS: LabeledCounter = LabeledCounter::new(
     "envmon_staff_sign_ins_total",
@@ -197,7 +204,7 @@ pub fn render() -> String {
 
 /// Adds every publisher metric to `registry`.
 pub fn register(registry: &mut Registry) {
-    let metrics: [&dyn Metric; 12] = [
+    let metrics: [&dyn Metric; 13] = [
         &HTTP_REQUESTS,
         &HTTP_SECONDS,
         &LIVE_CLIENTS,
@@ -205,6 +212,7 @@ pub fn register(registry: &mut Registry) {
         &BROKER_CONNECTED,
         &ALERT_NOTICES,
         &ALERT_NOTICES_REFUSED,
+        &FORECASTS_REFUSED,
         &SIGN_INS,
         &LIVE_LAG,
         &DATA_AGE,

@@ -66,6 +66,24 @@ async fn demo_serves_live_simulated_stations_and_stops_on_sigterm() {
     )
     .await;
 
+    // A published three-day forecast of the city, and past ones to score.
+    let forecasts = http::get(addr, "/api/v1/forecasts").await.unwrap().json();
+    let city = &forecasts["forecasts"][0];
+    assert_eq!(city["area"], "shanghai", "{forecasts}");
+    assert_eq!(
+        city["days"].as_array().map(Vec::len),
+        Some(3),
+        "{forecasts}"
+    );
+    assert!(city["signature"]["value"].is_string());
+    assert_eq!(
+        db.count(
+            "SELECT count(*) FROM forecast_version WHERE published_at < now() - interval '1 day'"
+        )
+        .await,
+        13
+    );
+
     let pid = demo.id().unwrap().to_string();
     let status = std::process::Command::new("kill")
         .args(["-TERM", &pid])

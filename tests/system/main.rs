@@ -26,6 +26,7 @@ mod deploy_broker;
 mod deploy_broker_rabbitmq;
 mod deploy_files;
 mod embeds;
+mod forecasts;
 mod helpers;
 mod hj212;
 mod indices;

@@ -26,7 +26,7 @@ pub mod link;
 pub mod notice;
 pub mod signing;
 pub mod trust;
-mod xml;
+pub(crate) mod xml;
 
 pub use notice::{
     Area, Bilingual, Certainty, ContentError, NoticeContent, NoticeStatus, PublicNotice, Severity,

@@ -72,6 +72,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "latest_by_time",
         sql: include_str!("../../migrations/V11__latest_by_time.sql"),
     },
+    Migration {
+        version: 12,
+        name: "forecasts",
+        sql: include_str!("../../migrations/V12__forecasts.sql"),
+    },
 ];
 
 /// Arbitrary constant naming envmon's migration advisory lock.

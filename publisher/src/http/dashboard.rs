@@ -29,7 +29,7 @@ const JS: &str = "text/javascript; charset=utf-8";
 
 /// The page's files: name, content type, embedded content. The first is the
 /// page itself, served at `/`; the others at `/{name}`.
-const ASSETS: [(&str, &str, &str); 20] = [
+const ASSETS: [(&str, &str, &str); 21] = [
     (
         "index.html",
         "text/html; charset=utf-8",
@@ -105,6 +105,11 @@ const ASSETS: [(&str, &str, &str); 20] = [
         include_str!("../../../dashboard/notices.js"),
     ),
     ("live.js", JS, include_str!("../../../dashboard/live.js")),
+    (
+        "forecast.js",
+        JS,
+        include_str!("../../../dashboard/forecast.js"),
+    ),
     ("trust.js", JS, include_str!("../../../dashboard/trust.js")),
 ];
 

@@ -1,5 +1,5 @@
 //! The public HTTP routes: open data (stations, readings, indices, alerts,
-//! charts, oEmbed), the dashboard and its embeds. Each module
+//! forecasts, charts, oEmbed), the dashboard and its embeds. Each module
 //! owns its routes and `router` merges them; the application module
 //! adds the live and staff routes.
 
@@ -14,6 +14,7 @@ mod completeness;
 mod compression;
 mod dashboard;
 mod embed;
+mod forecasts;
 mod format;
 mod indices;
 mod latest;
@@ -57,6 +58,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .merge(indices::router())
         .merge(openapi::router())
         .merge(alerts::router())
+        .merge(forecasts::router())
         .layer(middleware::from_fn(caching::conditional))
         .merge(charts::router())
         .merge(oembed::router())

@@ -54,6 +54,7 @@ pub(super) fn document() -> utoipa::openapi::OpenApi {
         super::charts::Api::openapi(),
         super::oembed::Api::openapi(),
         super::alerts::Api::openapi(),
+        super::forecasts::Api::openapi(),
     ] {
         document.merge(part);
     }

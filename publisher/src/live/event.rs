@@ -17,6 +17,7 @@ pub(crate) enum EventKey {
     Station(StationCode),
     Notice(String),
     Area(String),
+    Forecast(String),
 }
 
 /// One numbered event of this server's stream.

@@ -26,6 +26,7 @@ use rumqttc::{AsyncClient, Event, EventLoop, Packet, Publish, QoS, SubscribeFilt
 use tokio_util::sync::CancellationToken;
 
 use super::Hub;
+use super::forecast::Forecast;
 use super::notice::Notice;
 use crate::snapshot::load_states;
 
@@ -85,6 +86,7 @@ impl LiveFeed {
             .chain([
                 SubscribeFilter::new(self.topics.area_subscription(), QoS::AtMostOnce),
                 SubscribeFilter::new(self.topics.alert_subscription(), QoS::AtLeastOnce),
+                SubscribeFilter::new(self.topics.forecast_subscription(), QoS::AtLeastOnce),
             ])
             .collect()
     }
@@ -115,6 +117,7 @@ impl LiveFeed {
                 Ok(Event::Incoming(Packet::SubAck(_))) => {
                     reload(&self.pool, &self.hub).await;
                     reload_notices(&self.pool, &self.hub, &self.trust).await;
+                    reload_forecasts(&self.pool, &self.hub, &self.trust).await;
                     self.connected.store(true, Ordering::Release);
                     crate::metrics::BROKER_CONNECTED.set(1);
                 }
@@ -167,6 +170,7 @@ impl LiveFeed {
                     }
                 }
             }
+            Ok(LiveTopic::Forecast(id)) => self.take_forecast(id, &publish.payload),
             Ok(LiveTopic::State { .. }) => {
                 match serde_json::from_slice::<StationState>(&publish.payload) {
                     Ok(mut state) => {
@@ -197,6 +201,39 @@ impl LiveFeed {
                 tracing::debug!(topic, error = %error, "Ignoring a message on a malformed live topic.");
             }
         }
+    }
+}
+
+impl LiveFeed {
+    /// Folds one forecast message into the hub when it verifies; counted,
+    /// logged and dropped otherwise, never fatal.
+    fn take_forecast(&self, id: &str, payload: &[u8]) {
+        match Forecast::verified(id, payload, &self.trust.keys, Utc::now()) {
+            Ok(forecast) => {
+                if !self.hub.apply_forecast(forecast) {
+                    crate::metrics::FORECASTS_REFUSED.inc(&["not_newer"]);
+                }
+            }
+            Err(error) => {
+                crate::metrics::FORECASTS_REFUSED.inc(&[error.reason()]);
+                if refusal_log_due() {
+                    tracing::warn!(forecast = id, error = %error, "Refusing a message on a forecast topic (further refusals within 10 s are logged at debug; all are counted).");
+                } else {
+                    tracing::debug!(forecast = id, error = %error, "Refusing a message on a forecast topic.");
+                }
+            }
+        }
+    }
+}
+
+/// Folds the forecasts this publisher issued into the hub, from the
+/// database. A failure is logged and left: the next reconnect reloads again.
+pub(crate) async fn reload_forecasts(pool: &Pool, hub: &Hub, trust: &NoticeTrust) {
+    match crate::public_forecasts::latest(pool, &trust.signer).await {
+        Ok(forecasts) => {
+            hub.reload_forecasts(forecasts.into_iter().filter_map(Forecast::issued).collect())
+        }
+        Err(error) => tracing::warn!(error = %error, "Cannot reload forecasts from the database."),
     }
 }
 

@@ -5,13 +5,14 @@
 //! Flow: `feed` (MQTT) -> `hub` (state, numbering, replay ring, one
 //! serialisation per event) -> per client a `session` (`filter`, coalescing
 //! `queue`) -> `ws` or `sse`. `admission` caps connections; `request` reads
-//! what a connection asks for; `notice` verifies alert notices; `frame` makes
+//! what a connection asks for; `notice` verifies alert notices and `forecast` forecasts; `frame` makes
 //! the WebSocket frames the server writes.
 
 mod admission;
 mod event;
 mod feed;
 mod filter;
+mod forecast;
 mod frame;
 mod hub;
 mod notice;
@@ -31,7 +32,7 @@ use tokio_util::sync::CancellationToken;
 use crate::Settings;
 
 pub(crate) use admission::Admission;
-pub(crate) use feed::{LiveFeed, NoticeTrust, reload_notices};
+pub(crate) use feed::{LiveFeed, NoticeTrust, reload_forecasts, reload_notices};
 pub(crate) use filter::District;
 pub(crate) use hub::Hub;
 

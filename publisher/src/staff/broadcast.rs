@@ -1,11 +1,13 @@
 //! Public notices onto MQTT: `{prefix}live/alert/{id}`, retained, QoS 1, so
 //! every publisher instance relays them and a late subscriber still gets
-//! the current version of each notice.
+//! the current version of each notice; forecasts likewise on
+//! `{prefix}live/forecast/{id}`.
 //!
 //! The publisher's own MQTT connection for this, separate from the live
 //! feed's subscriber. After every (re)connection the latest version of each
-//! notice that has not yet expired is announced again, so a notice issued
-//! while the broker was away still reaches it: the database is the truth.
+//! notice that has not yet expired (and of each forecast not yet over) is
+//! announced again, so a notice issued while the broker was away still
+//! reaches it: the database is the truth.
 //! Every `expiry_check`, a published or updated notice whose `expires` has
 //! passed is announced once more as `expired` (signed in that form), so
 //! the retained message and late subscribers see it ended.
@@ -17,6 +19,7 @@ use std::time::Duration;
 use deadpool_postgres::Pool;
 use envmon_core::alert::{NoticeSigner, NoticeStatus, PublicNotice};
 use envmon_core::backoff::Backoff;
+use envmon_core::forecast::PublicForecast;
 use envmon_core::topic::Topics;
 use rumqttc::{AsyncClient, Event, EventLoop, Packet, QoS};
 use tokio_util::sync::CancellationToken;
@@ -94,24 +97,66 @@ impl Broadcaster {
                 return;
             }
         };
-        let publish = self.client.publish(
-            self.topics.alert(&notice.id),
-            QoS::AtLeastOnce,
-            true,
-            payload,
-        );
-        match tokio::time::timeout(ENQUEUE_TIMEOUT, publish).await {
-            Ok(Ok(())) => {
+        match self
+            .publish_retained(self.topics.alert(&notice.id), payload)
+            .await
+        {
+            Ok(()) => {
                 tracing::info!(notice = %notice.version_id, status = notice.status.as_str(), "Notice announced.");
             }
-            Ok(Err(error)) => {
+            Err(Unqueued::Refused(error)) => {
                 tracing::warn!(notice = %notice.version_id, error = %error, "Cannot queue a notice; it is announced again on reconnect.");
             }
-            Err(_) => {
+            Err(Unqueued::Full) => {
                 tracing::warn!(notice = %notice.version_id, "The broker queue is full; the notice is announced again on reconnect.");
             }
         }
     }
+
+    /// Queues `forecast` for the broker on `{prefix}live/forecast/{id}`,
+    /// retained, as notices are; a failure is logged and left to the
+    /// re-announcement after the next reconnection.
+    pub(crate) async fn announce_forecast(&self, forecast: &PublicForecast) {
+        let payload = match serde_json::to_vec(forecast) {
+            Ok(payload) => payload,
+            Err(error) => {
+                tracing::error!(error = %error, "Cannot serialise a forecast.");
+                return;
+            }
+        };
+        match self
+            .publish_retained(self.topics.forecast(&forecast.id), payload)
+            .await
+        {
+            Ok(()) => {
+                tracing::info!(forecast = %forecast.version_id, status = forecast.status.as_str(), "Forecast announced.");
+            }
+            Err(Unqueued::Refused(error)) => {
+                tracing::warn!(forecast = %forecast.version_id, error = %error, "Cannot queue a forecast; it is announced again on reconnect.");
+            }
+            Err(Unqueued::Full) => {
+                tracing::warn!(forecast = %forecast.version_id, "The broker queue is full; the forecast is announced again on reconnect.");
+            }
+        }
+    }
+
+    /// Queues a retained QoS 1 message, waiting at most [`ENQUEUE_TIMEOUT`].
+    async fn publish_retained(&self, topic: String, payload: Vec<u8>) -> Result<(), Unqueued> {
+        let publish = self.client.publish(topic, QoS::AtLeastOnce, true, payload);
+        match tokio::time::timeout(ENQUEUE_TIMEOUT, publish).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(error)) => Err(Unqueued::Refused(error)),
+            Err(_) => Err(Unqueued::Full),
+        }
+    }
+}
+
+/// Why a message was not queued for the broker.
+enum Unqueued {
+    /// The client refused it (its event loop is gone).
+    Refused(rumqttc::ClientError),
+    /// The queue stayed full for [`ENQUEUE_TIMEOUT`].
+    Full,
 }
 
 impl BroadcastLoop {
@@ -143,7 +188,10 @@ impl BroadcastLoop {
                     let pool = self.pool.clone();
                     let signer = Arc::clone(&self.signer);
                     // Announcing waits on the queue this loop drains: do it aside.
-                    tokio::spawn(async move { reannounce(&broadcaster, &pool, &signer).await });
+                    tokio::spawn(async move {
+                        reannounce(&broadcaster, &pool, &signer).await;
+                        super::forecasts::reannounce(&broadcaster, &pool, &signer).await;
+                    });
                 }
                 Ok(_) => {}
                 Err(error) => {

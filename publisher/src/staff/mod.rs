@@ -11,6 +11,7 @@
 //! - `login`, with `throttle` and `gate`: sign-in that holds under attack.
 //! - `auth` and `api_tokens`: sign-out, accounts, API tokens, the audit list.
 //! - `notices` and `notice_store`: drafts, approval, updates, cancellation.
+//! - `forecasts` and `forecast_store`: the same workflow for air-quality forecasts.
 //! - `alarms` and `live`: alarms from ingest, and their live channel.
 //! - `broadcast`: issued notices onto MQTT.
 //! - `console`: the staff page at `/staff/`.
@@ -26,6 +27,8 @@ mod auth;
 mod body;
 mod broadcast;
 mod console;
+mod forecast_store;
+pub(crate) mod forecasts;
 mod gate;
 pub mod keys;
 mod live;
@@ -97,6 +100,7 @@ pub(crate) fn router() -> Router<StaffState> {
     Router::new()
         .merge(auth::router())
         .merge(notices::router())
+        .merge(forecasts::router())
         .merge(alarms::router())
         .merge(live::router())
         // Staff data must not linger in browser or proxy caches.

@@ -132,7 +132,10 @@ impl TestBroker {
     /// allowed to write `topic` (ingest for station states, the publisher
     /// for notices and for reading live topics); none for sensor topics.
     pub fn login_args_for(topic: &str) -> Vec<&'static str> {
-        if topic.starts_with("live/alert/") || topic == "live/#" {
+        if topic.starts_with("live/alert/")
+            || topic.starts_with("live/forecast/")
+            || topic == "live/#"
+        {
             vec!["-u", PUBLISHER_USER, "-P", PUBLISHER_PASSWORD]
         } else if topic.starts_with("live/") {
             vec!["-u", INGEST_USER, "-P", INGEST_PASSWORD]

@@ -36,7 +36,7 @@ pub const TEST_USERS: [(&str, &str, &str, &str); 4] = [
     (
         PUBLISHER_USER,
         PUBLISHER_PASSWORD,
-        r"^live\.alert\.[^.]+$",
+        r"^live\.(alert|forecast)\.[^.]+$",
         r"^live\..*",
     ),
     (

@@ -83,6 +83,7 @@ impl Hub {
             stations: Vec<&'a StationState>,
             areas: Vec<&'a AreaState>,
             notices: Vec<&'a Value>,
+            forecasts: Vec<&'a Value>,
             seq: u64,
             epoch: &'a str,
         }
@@ -101,6 +102,7 @@ impl Hub {
                 .filter(|n| n.is_active(now) && filter.matches(&n.scope()))
                 .map(|n| &n.body)
                 .collect(),
+            forecasts: Hub::current_forecasts(inner),
             seq: inner.seq,
             epoch: &self.epoch,
         };

@@ -20,12 +20,14 @@
 //! - `stations`: the station registry and each station's merged state,
 //!   turned into update events;
 //! - `notices`: alert notices, with the ranks that refuse replayed versions;
+//! - `forecasts`: published forecasts, ranked the same way;
 //! - `stream`: numbering, the replay ring, and the handoff of waiting events
 //!   to the broadcast as one batch;
 //! - `areas`: the city's and districts' latest AQI, turned into area events;
 //! - `join`: how a client starts (replay or snapshot) and the snapshot cache.
 
 mod areas;
+mod forecasts;
 mod join;
 mod notices;
 mod stations;
@@ -44,6 +46,7 @@ use tokio::sync::broadcast;
 
 use super::event::{Batch, Event, SnapshotFrame};
 use super::filter::District;
+use super::forecast::Forecast;
 use super::notice::Notice;
 
 pub(crate) use join::{Joined, Start};
@@ -70,6 +73,10 @@ struct Inner {
     /// The newest rank ([`Notice::rank`]) of every notice ever accepted,
     /// never dropped: notices are few, and only signed ones get here.
     ranks: HashMap<String, (i64, u8)>,
+    /// The newest version of every forecast seen, current or not.
+    forecasts: BTreeMap<String, Forecast>,
+    /// The newest rank ([`Forecast::rank`]) of every forecast ever accepted.
+    forecast_ranks: HashMap<String, (i64, u8)>,
     ring: VecDeque<Arc<Event>>,
     ring_capacity: usize,
     snapshots: HashMap<String, SnapshotFrame>,
@@ -89,6 +96,8 @@ impl Hub {
                 registry: HashMap::new(),
                 notices: BTreeMap::new(),
                 ranks: HashMap::new(),
+                forecasts: BTreeMap::new(),
+                forecast_ranks: HashMap::new(),
                 ring: VecDeque::new(),
                 ring_capacity,
                 snapshots: HashMap::new(),

@@ -108,13 +108,16 @@ impl LiveFeed {
             };
             match event {
                 Ok(Event::Incoming(Packet::ConnAck(_))) => {
-                    backoff.reset();
+                    // The backoff is reset only once subscribed: a broker that accepts the
+                    // connection but closes it at the subscription (no permission) would
+                    // otherwise be retried ten times a second.
                     tracing::info!("Live feed connected to the broker.");
                     if let Err(error) = self.client.try_subscribe_many(self.subscriptions()) {
                         tracing::error!(error = %error, "Cannot queue the live subscription.");
                     }
                 }
                 Ok(Event::Incoming(Packet::SubAck(_))) => {
+                    backoff.reset();
                     reload(&self.pool, &self.hub).await;
                     reload_notices(&self.pool, &self.hub, &self.trust).await;
                     reload_forecasts(&self.pool, &self.hub, &self.trust).await;

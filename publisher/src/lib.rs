@@ -28,6 +28,7 @@ mod aggregate_versions;
 mod app;
 mod charts;
 mod client_address;
+mod client_ids;
 mod cors;
 mod database_health;
 mod error;
@@ -170,13 +171,15 @@ impl Publisher {
 
         // Publishers hold no session state worth keeping: a clean session
         // with a unique id, and the database fills any gap on reconnect.
-        let client_id = format!("envmon-publisher-{}-{}", std::process::id(), addr.port());
+        let (client_id, notices_client_id) =
+            client_ids::client_ids(settings.broker_client_id.as_deref());
         let mut options = settings.broker.mqtt_options(&client_id)?;
         options.set_clean_session(true);
         let (client, eventloop) = AsyncClient::new(options, MQTT_REQUEST_QUEUE);
         let broker_connected = Arc::new(AtomicBool::new(false));
         let site = Arc::new(Site::resolve(&settings, addr));
-        let (staff, broadcast) = build_staff(&settings, &topics, pool.clone(), addr, &site)?;
+        let (staff, broadcast) =
+            build_staff(&settings, &topics, pool.clone(), &notices_client_id, &site)?;
         let trust = NoticeTrust {
             keys: Arc::clone(&staff.trusted),
             signer: Arc::clone(&staff.signer),
@@ -352,7 +355,7 @@ fn build_staff(
     settings: &Settings,
     topics: &envmon_core::topic::Topics,
     pool: deadpool_postgres::Pool,
-    addr: SocketAddr,
+    client_id: &str,
     site: &Site,
 ) -> Result<(staff::Staff, staff::BroadcastLoop), PublisherError> {
     let staff_settings = &settings.staff;
@@ -364,8 +367,7 @@ fn build_staff(
     let signer = Arc::new(staff::keys::load_or_create(
         &staff_settings.signing_key_file,
     )?);
-    let client_id = format!("envmon-notices-{}-{}", std::process::id(), addr.port());
-    let mut options = settings.broker.mqtt_options(&client_id)?;
+    let mut options = settings.broker.mqtt_options(client_id)?;
     options.set_clean_session(true);
     let (broadcaster, task) = staff::Broadcaster::new(
         options,

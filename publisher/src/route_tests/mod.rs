@@ -109,8 +109,14 @@ pub(super) fn app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     live.set_registry(&parse_registry(SHANGHAI_REGISTRY).unwrap());
     let addr = settings.listen;
     let site = Arc::new(Site::resolve(&settings, addr));
-    let (staff, _broadcast) =
-        crate::build_staff(&settings, &topics, pool.clone(), addr, &site).unwrap();
+    let (staff, _broadcast) = crate::build_staff(
+        &settings,
+        &topics,
+        pool.clone(),
+        "envmon-notices-routes",
+        &site,
+    )
+    .unwrap();
     let broker_connected = Arc::new(AtomicBool::new(true));
     let state = AppState::new(settings, pool, live, staff, site, broker_connected);
     TestApp {

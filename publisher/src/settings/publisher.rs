@@ -22,6 +22,11 @@ pub struct Settings {
     pub broker: BrokerSettings,
     /// Public HTTP and WebSocket address (port 0 picks one).
     pub listen: SocketAddr,
+    /// The MQTT client id of the live feed's broker session (the notice broadcaster's adds
+    /// `-notices`); it must be unique among the broker's clients. Absent:
+    /// `envmon-publisher-{host}-{random}`, unique per process, so replicas never take each
+    /// other's session.
+    pub broker_client_id: Option<String>,
     /// An internal address also serving `/healthz` and `/readyz` (port 0
     /// picks one), for probes that must not go through the public site;
     /// absent: only the public address serves them.
@@ -97,6 +102,7 @@ impl Default for Settings {
             database: DatabaseSettings::default(),
             broker: BrokerSettings::default(),
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            broker_client_id: None,
             health_listen: None,
             max_live_clients: 10_000,
             max_live_clients_per_address: 100,

@@ -31,6 +31,8 @@
 //! - [`backoff`]: the retry delays of every reconnecting loop.
 //! - [`beijing`]: Beijing time, the time zone of the data.
 //! - [`redact`]: passwords and keys kept out of output and logs.
+//! - [`outbox`] and [`subscription`]: what subscribers may be owed a message
+//!   for (written with its cause), and what they subscribed to.
 
 pub mod alert;
 pub mod aqi;
@@ -43,6 +45,7 @@ pub mod failover;
 pub mod logger_secret;
 pub mod metrics;
 pub mod network;
+pub mod outbox;
 pub mod parameter;
 pub mod quality;
 pub mod reading;
@@ -50,6 +53,7 @@ pub mod redact;
 pub mod registry;
 pub mod station;
 pub mod stats;
+pub mod subscription;
 pub mod tls;
 pub mod topic;
 pub mod unit;

@@ -27,6 +27,7 @@ mod charts;
 mod client_address;
 mod cors;
 mod database_health;
+mod delivery;
 mod error;
 mod health;
 mod http;
@@ -58,6 +59,7 @@ use envmon_core::topic::InvalidPrefix;
 use rumqttc::AsyncClient;
 use tokio::net::TcpListener;
 
+pub use delivery::{DeliveryError, VapidError};
 pub use settings::Settings;
 pub use supervisor::TaskError;
 
@@ -109,6 +111,9 @@ pub enum PublisherError {
     /// with the staff console.
     #[error("{0}")]
     Site(String),
+    /// Subscriptions' delivery cannot be set up.
+    #[error(transparent)]
+    Delivery(#[from] delivery::DeliveryError),
     /// A task failed, panicked or ended while the publisher ran.
     #[error(transparent)]
     Task(#[from] TaskError),
@@ -187,7 +192,12 @@ impl Publisher {
             connected: Arc::clone(&broker_connected),
             trust,
         };
-        let state = AppState::new(settings, pool, live, staff, site, broker_connected);
+        let delivery = Arc::new(delivery::Delivery::build(
+            &settings.delivery,
+            settings.trusted_proxies.clone(),
+        )?);
+        let mut state = AppState::new(settings, pool, live, staff, site, broker_connected);
+        state.delivery = Some(delivery);
         Ok(Self {
             listener,
             addr,
@@ -269,6 +279,27 @@ impl Publisher {
                 Ok(())
             }
         });
+        if let Some(delivery) = &self.state.delivery
+            && delivery.settings.worker
+        {
+            let worker = delivery::DeliveryWorker {
+                // Its own two connections: a burst of deliveries never takes
+                // one the public site needs.
+                pool: envmon_core::db::DatabaseSettings {
+                    max_connections: 2,
+                    ..self.state.settings.database.clone()
+                }
+                .pool()?,
+                settings: delivery.settings.clone(),
+                base_url: self.state.site.base(),
+                channels: delivery.channels.clone(),
+            };
+            let stop = stop.clone();
+            tasks.spawn("delivery worker", async move {
+                worker.run(stop).await;
+                Ok(())
+            });
+        }
         if let Some((listener, _)) = self.health {
             let health = health::router().with_state(HealthState::from_ref(&self.state));
             let stop = stop.clone();

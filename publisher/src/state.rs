@@ -41,6 +41,9 @@ pub(crate) struct AppState {
     pub(crate) site: Arc<Site>,
     /// Sign-in limits: per address, per name or browser, argon2 in flight.
     pub(crate) sign_in: Arc<SignIn>,
+    /// Subscriptions' channels and limits; absent where not set up (route
+    /// tests), and the subscription routes then answer 503.
+    pub(crate) delivery: Option<Arc<crate::delivery::Delivery>>,
 }
 
 impl AppState {
@@ -79,6 +82,7 @@ impl AppState {
             shutdown: CancellationToken::new(),
             staff: Arc::new(staff),
             site,
+            delivery: None,
         }
     }
 }

@@ -72,6 +72,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "latest_by_time",
         sql: include_str!("../../migrations/V11__latest_by_time.sql"),
     },
+    Migration {
+        version: 13,
+        name: "subscriptions",
+        sql: include_str!("../../migrations/V13__subscriptions.sql"),
+    },
 ];
 
 /// Arbitrary constant naming envmon's migration advisory lock.

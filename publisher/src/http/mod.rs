@@ -24,6 +24,7 @@ mod readings;
 mod station_query;
 mod stations;
 mod stats;
+mod subscriptions;
 
 use std::sync::Arc;
 
@@ -56,6 +57,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .merge(alerts::router())
         .layer(middleware::from_fn(caching::conditional))
         .merge(charts::router())
+        .merge(subscriptions::router())
         .merge(oembed::router())
         .layer(compression::layer())
         .layer(middleware::from_fn(compression::weaken_etag_when_encoded))

@@ -53,6 +53,7 @@ pub(super) fn document() -> utoipa::openapi::OpenApi {
         super::charts::Api::openapi(),
         super::oembed::Api::openapi(),
         super::alerts::Api::openapi(),
+        super::subscriptions::Api::openapi(),
     ] {
         document.merge(part);
     }

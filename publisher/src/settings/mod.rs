@@ -4,8 +4,10 @@
 //! Both live here, below every module that reads them, so that reading a
 //! setting never ties a module to the one that defines it.
 
+mod delivery;
 mod publisher;
 mod staff;
 
+pub use delivery::{DeliverySettings, SmtpSecurity, SmtpSettings};
 pub use publisher::{Network, PublicUrl, Settings};
 pub use staff::StaffSettings;

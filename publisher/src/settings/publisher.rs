@@ -86,6 +86,8 @@ pub struct Settings {
     pub public_url: Option<PublicUrl>,
     /// Staff sign-in and alert notices.
     pub staff: super::StaffSettings,
+    /// Subscriptions (e-mail, webhook, Web Push) and their delivery.
+    pub delivery: super::DeliverySettings,
 }
 
 impl Default for Settings {
@@ -116,6 +118,7 @@ impl Default for Settings {
                 .to_owned(),
             public_url: None,
             staff: super::StaffSettings::default(),
+            delivery: super::DeliverySettings::default(),
         }
     }
 }

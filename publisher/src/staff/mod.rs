@@ -26,6 +26,7 @@ mod auth;
 mod body;
 mod broadcast;
 mod console;
+mod delivery;
 mod gate;
 pub mod keys;
 mod live;
@@ -99,6 +100,7 @@ pub(crate) fn router() -> Router<StaffState> {
         .merge(notices::router())
         .merge(alarms::router())
         .merge(live::router())
+        .merge(delivery::router())
         // Staff data must not linger in browser or proxy caches.
         .layer(axum::middleware::map_response(no_store))
         .merge(console::router())

@@ -40,4 +40,5 @@ mod retention;
 mod simulation;
 mod stats;
 mod stats_water;
+mod subscriptions;
 mod tls;

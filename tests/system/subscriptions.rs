@@ -110,12 +110,14 @@ impl SmtpServer {
             .stderr(Stdio::null())
             .spawn()
             .expect("python3-aiosmtpd is installed (deploy/provision.sh)");
+        // Owned at once, so a panic below still kills and reaps it.
+        let server = Self {
+            child,
+            dir: dir.to_owned(),
+        };
         for _ in 0..200 {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Self {
-                    child,
-                    dir: dir.to_owned(),
-                };
+                return server;
             }
             std::thread::sleep(Duration::from_millis(25));
         }
@@ -170,12 +172,13 @@ fn body(raw: &str) -> String {
     let bytes = joined.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'=' && i + 2 < bytes.len() + 1 {
-            if let Ok(byte) = u8::from_str_radix(&joined[i + 1..(i + 3).min(joined.len())], 16) {
-                out.push(byte);
-                i += 3;
-                continue;
-            }
+        if bytes[i] == b'='
+            && let Some(hex) = joined.get(i + 1..i + 3)
+            && let Ok(byte) = u8::from_str_radix(hex, 16)
+        {
+            out.push(byte);
+            i += 3;
+            continue;
         }
         out.push(bytes[i]);
         i += 1;

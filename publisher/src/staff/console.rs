@@ -16,7 +16,7 @@ use axum::routing::get;
 use super::StaffState;
 use crate::security_headers::CONSOLE_POLICY;
 
-const ASSETS: [(&str, &str, &str); 4] = [
+const ASSETS: [(&str, &str, &str); 5] = [
     (
         "staff.html",
         "text/html; charset=utf-8",
@@ -39,6 +39,11 @@ const ASSETS: [(&str, &str, &str); 4] = [
         "text/javascript; charset=utf-8",
         include_str!("../../../dashboard/trust.js"),
     ),
+    (
+        "staff_delivery.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../dashboard/staff_delivery.js"),
+    ),
 ];
 
 pub(crate) fn router() -> Router<StaffState> {
@@ -48,6 +53,7 @@ pub(crate) fn router() -> Router<StaffState> {
         .route("/staff/staff.js", get(|state| asset(state, 1)))
         .route("/staff/staff.css", get(|state| asset(state, 2)))
         .route("/staff/trust.js", get(|state| asset(state, 3)))
+        .route("/staff/staff_delivery.js", get(|state| asset(state, 4)))
 }
 
 async fn asset(State(app): State<StaffState>, index: usize) -> Response {

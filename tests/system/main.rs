@@ -41,4 +41,5 @@ mod simulation;
 mod stats;
 mod stats_water;
 mod subscriptions;
+mod subscriptions_rules;
 mod tls;

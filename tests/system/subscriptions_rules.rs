@@ -1,0 +1,175 @@
+//! Subscriptions' rules through the whole system: hourly AQI rolled up by
+//! ingest reaching a subscriber's level (once, with hysteresis), and a
+//! webhook that keeps failing disabled with a message to its owner; staff see
+//! the counts and never an address.
+
+use std::time::Duration;
+
+use envmon_publisher::staff::Role;
+
+use crate::helpers::process::free_addr;
+use crate::helpers::staff::{self, Staff};
+use crate::helpers::subscribers::{
+    Receiver, SmtpServer, delivery_settings, header, issue_notice, scratch_dir, subscribe,
+};
+use crate::helpers::{TestSystem, wait_for};
+
+const DEADLINE: Duration = Duration::from_secs(20);
+
+/// An hourly-mean record of all six pollutants, labelled by the end of its hour.
+fn hourly(station: &str, hour_end: &str, pm25: f64) -> String {
+    format!(
+        r#"{{"station":"{station}","observed_at":"{hour_end}","period":"PT1H",
+            "readings":{{"so2":8,"no2":45,"co":0.7,"o3":120,"pm10":85,"pm25":{pm25}}}}}"#
+    )
+}
+
+/// Waits until every outbox event has been fanned out.
+async fn fanned_out(system: &TestSystem) {
+    wait_for("every event fanned out", DEADLINE, || async {
+        let waiting = system
+            .db
+            .count("SELECT count(*) FROM outbox_event WHERE fanned_out_at IS NULL")
+            .await;
+        if waiting == 0 {
+            Ok(())
+        } else {
+            Err(format!("{waiting} waiting"))
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_hour_reaching_the_level_tells_the_station_and_district_subscribers_once() {
+    let receiver = Receiver::default();
+    let addr = receiver.start().await;
+    let settings = delivery_settings(&scratch_dir(), None);
+    let mut system = TestSystem::start_publisher_only_with(|s| s.delivery = settings).await;
+    system.start_ingest().await;
+    // 1141A is Putuo's only evaluation station: the district follows it.
+    for (n, target) in [("station", "1141A"), ("area", "putuo")].iter().enumerate() {
+        let answer = subscribe(
+            &system,
+            serde_json::json!({ "channel": "webhook", "address": format!("http://{addr}/level/{n}"),
+                "topic": "level", target.0: target.1, "level": 3, "language": "en" }),
+        )
+        .await;
+        assert_eq!(answer.status, 201, "{}", answer.body);
+    }
+
+    // HJ 633-2026: PM2.5 62 gives AQI 102, level III (see indices.rs).
+    system
+        .mosquitto_pub(
+            "sensors/air/1141A",
+            &hourly("1141A", "2026-11-25T16:00:00+08:00", 62.0),
+        )
+        .await;
+    let events = wait_for("both level messages", DEADLINE, || async {
+        let events = receiver.events();
+        if events.len() >= 2 {
+            Ok(events)
+        } else {
+            Err(format!("{} messages", events.len()))
+        }
+    })
+    .await;
+    for event in &events {
+        let body: serde_json::Value = serde_json::from_slice(&event.body).unwrap();
+        assert_eq!(body["type"], "level");
+        assert_eq!(body["data"]["aqi"], 102, "{body}");
+        assert!(
+            body["reason"]
+                .as_str()
+                .unwrap()
+                .contains("\"Lightly Polluted\" or worse"),
+            "{body}"
+        );
+    }
+
+    // Still above the level the next hour: nothing new to say.
+    system
+        .mosquitto_pub(
+            "sensors/air/1141A",
+            &hourly("1141A", "2026-11-25T17:00:00+08:00", 70.0),
+        )
+        .await;
+    wait_for("the next hour rolled up", DEADLINE, || async {
+        let rows = system
+            .db
+            .count("SELECT count(*) FROM aqi_hourly WHERE hour_end = '2026-11-25T17:00:00+08:00'")
+            .await;
+        if rows == 1 {
+            Ok(())
+        } else {
+            Err("not yet".into())
+        }
+    })
+    .await;
+    fanned_out(&system).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        receiver.events().len(),
+        2,
+        "one message per rule while above"
+    );
+    assert_eq!(
+        system
+            .db
+            .count("SELECT count(*) FROM subscription WHERE level_above")
+            .await,
+        2
+    );
+    system.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_webhook_failing_past_the_retry_period_is_disabled_and_its_owner_told() {
+    let dir = scratch_dir();
+    let smtp_port = free_addr().port();
+    let mail = SmtpServer::start(smtp_port, &dir.join("maildir"));
+    let receiver = Receiver::default();
+    let addr = receiver.start().await;
+    let mut settings = delivery_settings(&dir, Some(smtp_port));
+    settings.give_up_after = Duration::from_secs(2);
+    let system = TestSystem::start_publisher_only_with(|s| s.delivery = settings).await;
+    let answer = subscribe(
+        &system,
+        serde_json::json!({ "channel": "webhook", "address": format!("http://{addr}/broken"),
+            "owner_email": "owner@example.org", "topic": "notices", "area": "shanghai",
+            "language": "en" }),
+    )
+    .await;
+    assert_eq!(answer.status, 201, "{}", answer.body);
+    receiver.statuses.lock().unwrap().extend([500; 100]);
+
+    issue_notice(&system, "Nobody listens").await;
+    let told = wait_for("the owner's message", DEADLINE, || async {
+        mail.messages()
+            .into_iter()
+            .find(|m| header(m, "To").as_deref() == Some("owner@example.org"))
+            .ok_or_else(|| format!("{} attempts so far", receiver.events().len()))
+    })
+    .await;
+    assert_eq!(
+        header(&told, "Subject").as_deref(),
+        Some("Your webhook was disabled")
+    );
+    assert!(receiver.events().len() >= 2, "retried before giving up");
+    let disabled = system
+        .db
+        .count("SELECT count(*) FROM subscription WHERE state = 'disabled' AND disabled_reason LIKE '%500%'")
+        .await;
+    assert_eq!(disabled, 1);
+
+    // Staff see the counts, and no address anywhere in the answer.
+    staff::add(&system.db, "watcher", Role::Operator).await;
+    let watcher = Staff::login(system.publisher_addr, "watcher").await;
+    let health = watcher.call("GET", "/api/v1/staff/delivery", None).await;
+    assert_eq!(health.status, 200, "{}", health.body);
+    let report = health.json();
+    assert_eq!(report["channels"]["webhook"]["disabled"], 1, "{report}");
+    assert_eq!(report["deliveries"]["failed"], 1, "{report}");
+    assert!(!health.body.contains("example.org") && !health.body.contains("/broken"));
+    system.shutdown().await;
+}

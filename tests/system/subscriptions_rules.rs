@@ -173,3 +173,87 @@ async fn a_webhook_failing_past_the_retry_period_is_disabled_and_its_owner_told(
     assert!(!health.body.contains("example.org") && !health.body.contains("/broken"));
     system.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_daily_summary_and_a_published_forecast_reach_their_subscribers() {
+    let receiver = Receiver::default();
+    let addr = receiver.start().await;
+    let mut settings = delivery_settings(&scratch_dir(), None);
+    settings.worker = false;
+    let mut system = TestSystem::start_publisher_only_with(|s| s.delivery = settings.clone()).await;
+    for topic in ["daily_summary", "daily_forecast"] {
+        let answer = subscribe(
+            &system,
+            serde_json::json!({ "channel": "webhook", "address": format!("http://{addr}/{topic}"),
+                "topic": topic, "area": "shanghai", "language": "zh" }),
+        )
+        .await;
+        assert_eq!(answer.status, 201, "{}", answer.body);
+    }
+    // The forecast's publication writes its event in its own transaction.
+    let mut client = system.db.client().await;
+    let tx = client.transaction().await.unwrap();
+    let forecast = envmon_core::outbox::ForecastSummary {
+        forecast_id: "FC-2026-0001".into(),
+        area_ids: vec!["shanghai".into()],
+        text_zh: "明天 AQI 92–112，良至轻度污染。".into(),
+        text_en: "Tomorrow AQI 92–112, good to lightly polluted.".into(),
+        published_at: chrono::Utc::now(),
+    };
+    envmon_core::outbox::enqueue(
+        &tx,
+        &envmon_core::outbox::OutboxCause::DailyForecast(forecast),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    // A worker starting after the summary hour writes yesterday's summary once.
+    settings.worker = true;
+    settings.daily_summary_hour = 0;
+    system
+        .spawn_publisher(envmon_publisher::Settings {
+            delivery: settings,
+            ..system.publisher_settings()
+        })
+        .await;
+    let events = wait_for("the summary and the forecast", DEADLINE, || async {
+        let events = receiver.events();
+        if events.len() >= 2 {
+            Ok(events)
+        } else {
+            Err(format!("{} messages", events.len()))
+        }
+    })
+    .await;
+    let by_type: std::collections::BTreeMap<String, serde_json::Value> = events
+        .iter()
+        .map(|e| serde_json::from_slice::<serde_json::Value>(&e.body).unwrap())
+        .map(|body| (body["type"].as_str().unwrap().to_owned(), body))
+        .collect();
+    assert_eq!(
+        by_type["daily_forecast"]["text"],
+        "明天 AQI 92–112，良至轻度污染。"
+    );
+    assert!(
+        by_type["daily_forecast"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("每日空气质量预报")
+    );
+    assert!(
+        by_type["daily_summary"]["subject"]
+            .as_str()
+            .unwrap()
+            .starts_with("上海市"),
+        "{by_type:?}"
+    );
+    assert_eq!(
+        system
+            .db
+            .count("SELECT count(*) FROM outbox_event WHERE kind = 'daily_summary'")
+            .await,
+        1
+    );
+    system.shutdown().await;
+}

@@ -115,6 +115,9 @@ impl VapidKey {
 }
 
 /// Writes a fresh key, readable by the owner only; never overwrites one.
+/// The key is written to a file of its own, then linked into place, so a
+/// publisher starting at the same moment reads either no file or the whole
+/// key, never a half-written one.
 fn create(file: &Path) -> std::io::Result<()> {
     if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::DirBuilder::new()
@@ -129,18 +132,22 @@ fn create(file: &Path) -> std::io::Result<()> {
             break secret;
         }
     };
-    let mut out = match std::fs::OpenOptions::new()
+    let mut draft = file.as_os_str().to_owned();
+    draft.push(format!(".{}.new", std::process::id()));
+    let draft = Path::new(&draft);
+    let written = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
-        .open(file)
-    {
-        Ok(out) => out,
+        .open(draft)
+        .and_then(|mut out| writeln!(out, "{}", URL_SAFE_NO_PAD.encode(secret.to_bytes())));
+    let linked = written.and_then(|()| std::fs::hard_link(draft, file));
+    let _ = std::fs::remove_file(draft);
+    match linked {
         // Another publisher wrote it first: use theirs.
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(()),
-        Err(e) => return Err(e),
-    };
-    writeln!(out, "{}", URL_SAFE_NO_PAD.encode(secret.to_bytes()))
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        other => other,
+    }
 }
 
 #[cfg(test)]
@@ -149,6 +156,19 @@ mod tests {
     use p256::ecdsa::signature::Verifier;
 
     use super::*;
+
+    #[test]
+    fn a_new_key_file_is_private_and_read_back_the_same() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("envmon-vapid-{}", std::process::id()));
+        let path = dir.join("vapid.key");
+        let first = VapidKey::load_or_create(path.to_str().unwrap()).unwrap();
+        let again = VapidKey::load_or_create(path.to_str().unwrap()).unwrap();
+        assert_eq!(first.public_key(), again.public_key());
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
 
     #[test]
     fn the_token_verifies_with_the_published_key() {

@@ -75,6 +75,7 @@ impl DeliveryWorker {
             give_up_seconds: self.settings.give_up_after.as_secs_f64(),
         };
         let mut rounds: u64 = 0;
+        let mut summarised: Option<chrono::NaiveDate> = None;
         loop {
             tokio::select! {
                 () = tokio::time::sleep(self.settings.poll_interval) => {}
@@ -83,7 +84,7 @@ impl DeliveryWorker {
             rounds += 1;
             // About hourly at the default interval.
             let purge = rounds % 3600 == 1;
-            if let Err(error) = self.round(&fan_out, purge).await {
+            if let Err(error) = self.round(&fan_out, purge, &mut summarised).await {
                 tracing::warn!(error = %error, "Delivery round failed; retrying.");
             }
         }
@@ -93,9 +94,10 @@ impl DeliveryWorker {
         &self,
         fan_out: &FanOut,
         purge: bool,
+        summarised: &mut Option<chrono::NaiveDate>,
     ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         let mut client = self.pool.get().await?;
-        self.enqueue_daily_summary(&mut client).await?;
+        self.enqueue_daily_summary(&mut client, summarised).await?;
         for _ in 0..EVENTS_PER_ROUND {
             if !fan_out_one(&mut client, fan_out).await? {
                 break;
@@ -116,21 +118,25 @@ impl DeliveryWorker {
     }
 
     /// Yesterday's summary, once the configured Beijing hour has passed;
-    /// written once however many workers find it due.
+    /// written once however many workers find it due, and looked for once
+    /// a day by each (`summarised` remembers the last day written).
     async fn enqueue_daily_summary(
         &self,
         client: &mut deadpool_postgres::Client,
+        summarised: &mut Option<chrono::NaiveDate>,
     ) -> Result<(), tokio_postgres::Error> {
         let now = Utc::now().with_timezone(&envmon_core::beijing::offset());
-        if now.hour() < self.settings.daily_summary_hour {
-            return Ok(());
-        }
         let Some(yesterday) = now.date_naive().pred_opt() else {
             return Ok(());
         };
+        if now.hour() < self.settings.daily_summary_hour || *summarised == Some(yesterday) {
+            return Ok(());
+        }
         let tx = client.transaction().await?;
         enqueue(&tx, &OutboxCause::DailySummary { day: yesterday }).await?;
-        tx.commit().await
+        tx.commit().await?;
+        *summarised = Some(yesterday);
+        Ok(())
     }
 
     async fn send(&self, claimed: &Claimed) -> Result<(), Failure> {

@@ -41,5 +41,6 @@ mod simulation;
 mod stats;
 mod stats_water;
 mod subscriptions;
+mod subscriptions_browser;
 mod subscriptions_rules;
 mod tls;

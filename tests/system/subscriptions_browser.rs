@@ -12,6 +12,9 @@ use crate::helpers::process::free_addr;
 use crate::helpers::subscribers::{SmtpServer, delivery_settings, header, scratch_dir};
 use crate::helpers::{TestSystem, wait_for};
 
+/// A stored subscription: address, language, topic, area, level, state.
+type Stored = (String, String, String, Option<String>, Option<i16>, String);
+
 #[tokio::test]
 async fn the_subscribe_form_signs_up_in_both_languages() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -53,7 +56,7 @@ async fn the_subscribe_form_signs_up_in_both_languages() {
         )
         .await
         .unwrap();
-    let stored: Vec<(String, String, String, Option<String>, Option<i16>, String)> = rows
+    let stored: Vec<Stored> = rows
         .iter()
         .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5)))
         .collect();

@@ -1,6 +1,6 @@
 // Browser check of the subscribe form: a district's notices by e-mail in
-// Chinese, then "tell me when it gets bad near me" (a chosen district, a
-// level) by e-mail in English; the confirmation message each asks for, in
+// Chinese, then "tell me when it gets bad near me" by e-mail in English, for a
+// chosen district and for the air station nearest the browser's location; the confirmation message each asks for, in
 // both languages, with axe-core and no Content-Security-Policy violation.
 //
 // usage: node subscribe.mjs <page-url> <screenshot-dir>
@@ -64,10 +64,11 @@ async function axeCheck(page, label) {
   for (const v of bad) problems.push(`axe ${label}: ${v.impact} ${v.id}: ${v.help} (${v.nodes.join(', ')})`);
 }
 
-async function subscribe(page, { topic, area, level, address, expected }) {
+async function subscribe(page, { topic, area, level, near, address, expected }) {
   step = `filling the form (${address})`;
   await page.check(`#subscribe input[name="topic"][value="${topic}"]`);
   await page.selectOption('#subscribe-area', area);
+  if (near) await page.check('#subscribe input[name="near"]');
   if (level) await page.selectOption('#subscribe-level', String(level));
   await page.check('#subscribe input[name="channel"][value="email"]');
   await page.fill('#subscribe-address', address);
@@ -84,7 +85,13 @@ try {
     timeout: 30_000,
   });
   await mkdir(screenshotDir, { recursive: true });
-  const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
+  // Standing next to 普陀 (1141A): "near me" must pick that station.
+  const context = await browser.newContext({
+    viewport: { width: 1366, height: 900 },
+    locale: 'zh-CN',
+    permissions: ['geolocation'],
+    geolocation: { latitude: 31.2385, longitude: 121.4012 },
+  });
   await context.addInitScript(recordViolations);
   const page = await context.newPage();
   watch(page);
@@ -111,6 +118,7 @@ try {
   const han = await page.evaluate(() => /[\u4e00-\u9fff]/.test(document.getElementById('subscribe').textContent));
   expect(!han, 'Chinese left in the English form');
   await subscribe(page, { topic: 'level', area: 'putuo', level: 4, address: 'browser-en@example.org', expected: 'Check your mailbox' });
+  await subscribe(page, { topic: 'level', area: 'shanghai', level: 3, near: true, address: 'browser-near@example.org', expected: 'Check your mailbox' });
   await axeCheck(page, 'subscribe_en');
   const violations = await page.evaluate(() => window.__violations);
   expect(violations.length === 0, `CSP violations: ${violations.join(', ')}`);

@@ -6,6 +6,8 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use tokio::process::Command;
 
 use crate::helpers::process::free_addr;
@@ -51,7 +53,8 @@ async fn the_subscribe_form_signs_up_in_both_languages() {
     let client = system.db.client().await;
     let rows = client
         .query(
-            "SELECT address, language, topic, area_id, level, state FROM subscription ORDER BY id",
+            "SELECT address, language, topic, COALESCE(area_id, station_code), level, state
+             FROM subscription ORDER BY id",
             &[],
         )
         .await
@@ -79,30 +82,48 @@ async fn the_subscribe_form_signs_up_in_both_languages() {
                 Some(4),
                 "pending".into()
             ),
+            (
+                "browser-near@example.org".into(),
+                "en".into(),
+                "level".into(),
+                Some("1141A".into()),
+                Some(3),
+                "pending".into()
+            ),
         ]
     );
-    let subjects = wait_for("both confirmations", Duration::from_secs(15), || async {
-        let mut subjects: Vec<String> = mail
-            .messages()
-            .iter()
-            .filter_map(|m| Some(format!("{} {}", header(m, "To")?, header(m, "Subject")?)))
-            .collect();
-        subjects.sort();
-        if subjects.len() == 2 {
-            Ok(subjects)
-        } else {
-            Err(format!("{subjects:?}"))
-        }
-    })
+    let subjects = wait_for(
+        "the three confirmations",
+        Duration::from_secs(15),
+        || async {
+            let mut subjects: Vec<String> = mail
+                .messages()
+                .iter()
+                .filter_map(|m| Some(format!("{} {}", header(m, "To")?, header(m, "Subject")?)))
+                .collect();
+            subjects.sort();
+            if subjects.len() == 3 {
+                Ok(subjects)
+            } else {
+                Err(format!("{subjects:?}"))
+            }
+        },
+    )
     .await;
     assert!(
         subjects[0].starts_with("browser-en@example.org Please confirm"),
         "{subjects:?}"
     );
-    // The Chinese subject is RFC 2047-encoded; it names the recipient at least.
     assert!(
-        subjects[1].starts_with("browser-zh@example.org "),
+        subjects[1].starts_with("browser-near@example.org Please confirm"),
         "{subjects:?}"
     );
+    // The Chinese subject is RFC 2047-encoded (UTF-8, base64).
+    let encoded = subjects[2]
+        .strip_prefix("browser-zh@example.org =?utf-8?b?")
+        .and_then(|rest| rest.strip_suffix("?="))
+        .unwrap_or_else(|| panic!("{subjects:?}"));
+    let subject = String::from_utf8(STANDARD.decode(encoded).unwrap()).unwrap();
+    assert_eq!(subject, "请确认您的空气质量订阅");
     system.shutdown().await;
 }

@@ -257,3 +257,41 @@ async fn the_daily_summary_and_a_published_forecast_reach_their_subscribers() {
     );
     system.shutdown().await;
 }
+
+#[tokio::test]
+async fn sign_ups_are_bounded_per_client_and_per_address() {
+    let mut settings = delivery_settings(&scratch_dir(), None);
+    settings.signups_per_hour = 3;
+    settings.max_per_address = 1;
+    let system = TestSystem::start_publisher_only_with(|s| s.delivery = settings).await;
+    let receiver = Receiver::default();
+    let addr = receiver.start().await;
+    let hook = |path: &str| {
+        serde_json::json!({ "channel": "webhook", "address": format!("http://{addr}/{path}"),
+            "topic": "notices", "area": "shanghai", "language": "en" })
+    };
+    assert_eq!(subscribe(&system, hook("a")).await.status, 201);
+    let again = subscribe(&system, hook("a")).await;
+    assert_eq!(
+        again.status, 429,
+        "one subscription per address here: {}",
+        again.body
+    );
+    assert_eq!(subscribe(&system, hook("b")).await.status, 201);
+    let flood = subscribe(&system, hook("c")).await;
+    assert_eq!(
+        flood.status, 429,
+        "three sign-ups an hour per client: {}",
+        flood.body
+    );
+    assert!(flood.header("retry-after").is_some());
+    // E-mail is refused where no relay is configured, rather than queued forever.
+    let mail = subscribe(
+        &system,
+        serde_json::json!({ "channel": "email", "address": "x@example.org", "topic": "notices",
+            "area": "shanghai", "language": "en" }),
+    )
+    .await;
+    assert!(mail.status == 503 || mail.status == 429, "{}", mail.body);
+    system.shutdown().await;
+}

@@ -211,6 +211,13 @@ async fn a_webhook_passes_its_challenge_and_gets_a_signed_event_retried_after_a_
             "{body}"
         );
     }
+    // Operators see both outcomes counted.
+    let metrics = envmon_publisher::metrics::render();
+    for outcome in ["retry", "delivered"] {
+        let series =
+            format!("envmon_delivery_attempts_total{{channel=\"webhook\",outcome=\"{outcome}\"}}");
+        assert!(metrics.contains(&series), "{series} missing");
+    }
     // A forged signature would not verify.
     let mut forged = events[0].clone();
     forged.body.push(b' ');

@@ -22,6 +22,7 @@ use super::outbound::Outbound;
 use super::push::{self, PushTarget};
 use super::vapid::VapidKey;
 use super::webhook;
+use crate::metrics::DELIVERIES;
 use crate::settings::DeliverySettings;
 
 /// Events fanned out per round, so sending is not starved by a burst.
@@ -193,12 +194,15 @@ impl DeliveryWorker {
         claimed: &Claimed,
         outcome: Result<(), Failure>,
     ) -> Result<(), tokio_postgres::Error> {
+        let channel = claimed.channel.as_str();
         let error = match outcome {
             Ok(()) => {
+                DELIVERIES.inc(&[channel, "delivered"]);
                 tracing::debug!(delivery = claimed.id, channel = %claimed.channel, "Delivered a message.");
                 return claim::delivered(client, claimed.id).await;
             }
             Err(Failure::Gone(error)) => {
+                DELIVERIES.inc(&[channel, "gone"]);
                 tracing::info!(
                     subscription = claimed.subscription_id,
                     "Deleting a push subscription its service no longer knows."
@@ -211,6 +215,7 @@ impl DeliveryWorker {
             Err(Failure::Retry(error)) => error,
         };
         if Utc::now() < claimed.give_up_at {
+            DELIVERIES.inc(&[channel, "retry"]);
             let delay = claim::backoff(
                 claimed.attempts,
                 self.settings.retry_initial,
@@ -219,6 +224,7 @@ impl DeliveryWorker {
             tracing::debug!(delivery = claimed.id, error = %error, retry_in = ?delay, "Message not delivered; retrying.");
             return claim::retry(client, claimed.id, delay, &error).await;
         }
+        DELIVERIES.inc(&[channel, "failed"]);
         tracing::warn!(delivery = claimed.id, channel = %claimed.channel, error = %error, "Giving up a message.");
         claim::failed(client, claimed.id, &error).await?;
         if claimed.channel == "webhook" {

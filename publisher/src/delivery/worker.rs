@@ -32,12 +32,21 @@ const DISABLE_WEBHOOK: &str = "UPDATE subscription
     SET state = 'disabled', disabled_at = now(), disabled_reason = $2
     WHERE id = $1 AND state = 'active'";
 
+/// A disabled webhook's other messages are given up with it.
+const FAIL_PENDING: &str = "UPDATE delivery
+    SET state = 'failed', lease_until = NULL, last_error = 'the webhook was disabled'
+    WHERE subscription_id = $1 AND channel = 'webhook' AND state = 'pending'";
+
 const DELETE_SUBSCRIPTION: &str = "DELETE FROM subscription WHERE id = $1";
 
-/// Fanned-out events past retention go with their deliveries; so do
+/// Fanned-out events past retention go with their deliveries, and events
+/// that owed nobody anything (most hours of AQI) after an hour; so do
 /// subscriptions never confirmed and webhooks long disabled.
 const PURGE: &str = "WITH events AS (
-        DELETE FROM outbox_event WHERE fanned_out_at < now() - $1 * interval '1 second')
+        DELETE FROM outbox_event e
+        WHERE e.fanned_out_at < now() - $1 * interval '1 second'
+           OR (e.fanned_out_at < now() - interval '1 hour'
+               AND NOT EXISTS (SELECT 1 FROM delivery d WHERE d.event_id = e.id)))
     DELETE FROM subscription
     WHERE (state = 'pending' AND created_at < now() - $1 * interval '1 second')
        OR (state = 'disabled' AND disabled_at < now() - $1 * interval '1 second')";
@@ -83,8 +92,8 @@ impl DeliveryWorker {
                 () = stop.cancelled() => break,
             }
             rounds += 1;
-            // About hourly at the default interval.
-            let purge = rounds % 3600 == 1;
+            // About every ten minutes at the default interval.
+            let purge = rounds % 600 == 1;
             if let Err(error) = self.round(&fan_out, purge, &mut summarised).await {
                 tracing::warn!(error = %error, "Delivery round failed; retrying.");
             }
@@ -249,6 +258,7 @@ impl DeliveryWorker {
             .await?
             == 1
         {
+            tx.execute(FAIL_PENDING, &[&subscription_id]).await?;
             enqueue(&tx, &OutboxCause::WebhookDisabled { subscription_id }).await?;
             tracing::warn!(
                 subscription = subscription_id,

@@ -43,4 +43,5 @@ mod stats_water;
 mod subscriptions;
 mod subscriptions_browser;
 mod subscriptions_rules;
+mod subscriptions_tls;
 mod tls;

@@ -8,7 +8,7 @@
 use lettre::message::Mailbox;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
 use super::message::Message;
@@ -46,18 +46,31 @@ impl std::fmt::Debug for Mailer {
 
 impl Mailer {
     /// A mailer for `settings`; connects only when sending.
-    pub(crate) fn new(settings: &SmtpSettings) -> Result<Self, EmailError> {
+    ///
+    /// A relay that does not answer within `timeout` fails the attempt,
+    /// so one stuck relay cannot hold up the other channels' messages.
+    pub(crate) fn new(
+        settings: &SmtpSettings,
+        timeout: std::time::Duration,
+    ) -> Result<Self, EmailError> {
         let setup = |e: lettre::transport::smtp::Error| EmailError::Setup(e.to_string());
+        let tls = || -> Result<TlsParameters, EmailError> {
+            let mut parameters = TlsParameters::builder(settings.host.clone());
+            if let Some(path) = &settings.ca_file {
+                let pem = std::fs::read(path)
+                    .map_err(|e| EmailError::Setup(format!("cannot read ca_file {path}: {e}")))?;
+                parameters =
+                    parameters.add_root_certificate(Certificate::from_pem(&pem).map_err(setup)?);
+            }
+            parameters.build().map_err(setup)
+        };
         let builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&settings.host)
-            .port(settings.port);
+            .port(settings.port)
+            .timeout(Some(timeout));
         let builder = match settings.security {
             SmtpSecurity::None => builder.tls(Tls::None),
-            SmtpSecurity::Starttls => builder.tls(Tls::Required(
-                TlsParameters::new(settings.host.clone()).map_err(setup)?,
-            )),
-            SmtpSecurity::Tls => builder.tls(Tls::Wrapper(
-                TlsParameters::new(settings.host.clone()).map_err(setup)?,
-            )),
+            SmtpSecurity::Starttls => builder.tls(Tls::Required(tls()?)),
+            SmtpSecurity::Tls => builder.tls(Tls::Wrapper(tls()?)),
         };
         let builder = match (&settings.username, &settings.password) {
             (Some(user), Some(password)) => {

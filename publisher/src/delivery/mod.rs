@@ -61,7 +61,8 @@ impl Delivery {
     ) -> Result<Self, DeliveryError> {
         let mailer = match &settings.smtp {
             Some(smtp) => Some(Arc::new(
-                email::Mailer::new(smtp).map_err(|e| DeliveryError::Smtp(e.to_string()))?,
+                email::Mailer::new(smtp, settings.request_timeout)
+                    .map_err(|e| DeliveryError::Smtp(e.to_string()))?,
             )),
             None => None,
         };

@@ -34,6 +34,10 @@ pub struct SmtpSettings {
     pub password: Option<String>,
     /// The sender, e.g. `空气质量 <alerts@air.example.gov.cn>`.
     pub from: String,
+    /// PEM file of CA certificates to trust for the relay, besides the
+    /// system's (a relay with the bureau's own CA).
+    #[serde(default)]
+    pub ca_file: Option<String>,
 }
 
 /// Subscriptions, and the worker that delivers their messages.
@@ -63,7 +67,7 @@ pub struct DeliverySettings {
     /// a webhook that failed that long is disabled and its owner told.
     #[serde(with = "humantime_serde")]
     pub give_up_after: Duration,
-    /// Longest wait for a webhook or push service to answer.
+    /// Longest wait for a webhook, push service or the SMTP relay to answer.
     #[serde(with = "humantime_serde")]
     pub request_timeout: Duration,
     /// Let webhook and push URLs reach loopback and private addresses. Off

@@ -40,6 +40,7 @@ pub fn delivery_settings(dir: &Path, smtp_port: Option<u16>) -> DeliverySettings
             username: None,
             password: None,
             from: "envmon <alerts@envmon.test>".into(),
+            ca_file: None,
         }),
         ..DeliverySettings::default()
     }

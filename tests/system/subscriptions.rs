@@ -13,7 +13,7 @@ use crate::helpers::http::send;
 use crate::helpers::process::free_addr;
 use crate::helpers::subscribers::{
     Receiver, SmtpServer, body, browser_keys, decrypt_as_browser, delivery_settings, header,
-    issue_notice, link_path, scratch_dir, signature_is_valid, subscribe,
+    issue_notice, issue_notice_by, link_path, scratch_dir, signature_is_valid, subscribe,
 };
 use crate::helpers::{TestSystem, wait_for};
 
@@ -164,7 +164,7 @@ async fn a_webhook_passes_its_challenge_and_gets_a_signed_event_retried_after_a_
 
     // The first event is answered 500, the retry 200.
     receiver.statuses.lock().unwrap().push_back(500);
-    issue_notice(&system, "Citywide alert").await;
+    let (notice, approver) = issue_notice_by(&system, "Citywide alert").await;
     let events = wait_for(
         "the event and its retry",
         Duration::from_secs(15),
@@ -222,6 +222,32 @@ async fn a_webhook_passes_its_challenge_and_gets_a_signed_event_retried_after_a_
     let mut forged = events[0].clone();
     forged.body.push(b' ');
     assert!(!signature_is_valid(&forged, &secret));
+
+    // The cancellation is a message of its own.
+    let cancelled = approver
+        .call(
+            "POST",
+            &format!("/api/v1/staff/notices/{notice}/cancel"),
+            Some("{}"),
+        )
+        .await;
+    assert_eq!(cancelled.status, 200, "{}", cancelled.body);
+    let cancellation = wait_for("the cancellation", Duration::from_secs(15), || async {
+        receiver
+            .events()
+            .into_iter()
+            .map(|e| serde_json::from_slice::<serde_json::Value>(&e.body).unwrap())
+            .find(|body| body["data"]["status"] == "cancelled")
+            .ok_or_else(|| "not yet".to_owned())
+    })
+    .await;
+    assert!(
+        cancellation["subject"]
+            .as_str()
+            .unwrap()
+            .starts_with("解除："),
+        "{cancellation}"
+    );
     system.shutdown().await;
 }
 

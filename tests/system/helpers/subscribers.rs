@@ -52,8 +52,9 @@ pub fn scratch_dir() -> PathBuf {
     dir
 }
 
-/// Drafts a notice (operator) and has it approved (approver); returns its id.
-pub async fn issue_notice(system: &TestSystem, headline: &str) -> String {
+/// Drafts a notice (operator) and has it approved (approver); returns its id
+/// and the approver, signed in (who may also cancel it).
+pub async fn issue_notice_by(system: &TestSystem, headline: &str) -> (String, Staff) {
     let (writer, checker) = (unique("w").replace('_', "-"), unique("c").replace('_', "-"));
     let (writer, checker) = (
         &writer[..30.min(writer.len())],
@@ -74,7 +75,12 @@ pub async fn issue_notice(system: &TestSystem, headline: &str) -> String {
     let id = drafted.json()["id"].as_str().unwrap().to_owned();
     let approved = checker.approve(&id).await;
     assert_eq!(approved.status, 200, "{}", approved.body);
-    id
+    (id, checker)
+}
+
+/// Drafts a notice and has it approved; returns its id.
+pub async fn issue_notice(system: &TestSystem, headline: &str) -> String {
+    issue_notice_by(system, headline).await.0
 }
 
 pub async fn subscribe(system: &TestSystem, body: serde_json::Value) -> Response {

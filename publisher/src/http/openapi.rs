@@ -54,6 +54,7 @@ pub(super) fn document() -> utoipa::openapi::OpenApi {
         super::oembed::Api::openapi(),
         super::alerts::Api::openapi(),
         super::subscriptions::Api::openapi(),
+        super::subscription_links::Api::openapi(),
     ] {
         document.merge(part);
     }

@@ -1,8 +1,8 @@
 //! Self-service subscriptions, no account: `POST /api/v1/subscriptions`
 //! (e-mail: double opt-in; webhook: a URL challenge, then its signing key
-//! once; Web Push: the browser's subscription), the links every message
-//! carries (`confirm`, `unsubscribe`, RFC 8058 one-click), and what can be
-//! subscribed to here (`GET`, with the VAPID key browsers subscribe with).
+//! once; Web Push: the browser's subscription), and what can be subscribed
+//! to here (`GET`, with the VAPID key browsers subscribe with). The links
+//! the messages carry are `subscription_links`.
 //!
 //! Bounded: sign-ups per client address (`signups_per_hour`) and
 //! subscriptions per e-mail address, URL or endpoint (`max_per_address`). No
@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, State};
 use axum::http::{Extensions, HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use base64::Engine;
@@ -22,10 +22,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use envmon_core::outbox::{OutboxCause, enqueue};
 use serde::Deserialize;
 use serde_json::json;
-use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa::{OpenApi, ToSchema};
 
 use super::api_schemas::{ErrorResponse, RateLimited};
-use super::query::ApiQuery;
 use crate::delivery::Delivery;
 use crate::delivery::outbound::Outbound;
 use crate::error::ApiError;
@@ -34,19 +33,13 @@ use crate::state::AppState;
 /// The subscription routes in the API document.
 #[derive(OpenApi)]
 #[openapi(
-    paths(options, subscribe, confirm, unsubscribe_page, unsubscribe),
+    paths(options, subscribe),
     components(schemas(SubscribeRequest, PushSubscription, PushKeys))
 )]
 pub(super) struct Api;
 
 pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/subscriptions", get(options).post(subscribe))
-        .route("/api/v1/subscriptions/confirm", get(confirm))
-        .route(
-            "/api/v1/subscriptions/unsubscribe",
-            get(unsubscribe_page).post(unsubscribe),
-        )
+    Router::new().route("/api/v1/subscriptions", get(options).post(subscribe))
 }
 
 const COUNT_FOR_ADDRESS: &str = "SELECT count(*) FROM subscription WHERE address = $1";
@@ -58,10 +51,6 @@ const INSERT: &str = "INSERT INTO subscription
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
         CASE WHEN $9 = 'active' THEN now() END)
     RETURNING id";
-const CONFIRM: &str = "UPDATE subscription SET state = 'active', confirmed_at = now(),
-        confirm_token = NULL
-    WHERE confirm_token = $1 AND state = 'pending' RETURNING language";
-const UNSUBSCRIBE: &str = "DELETE FROM subscription WHERE manage_token = $1 RETURNING language";
 
 /// A browser's push subscription, as `PushSubscription.toJSON()` gives it.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -108,16 +97,6 @@ pub(super) struct SubscribeRequest {
     /// For push: the browser's subscription.
     #[serde(default)]
     push: Option<PushSubscription>,
-}
-
-/// The token of a confirm or unsubscribe link.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub(super) struct TokenQuery {
-    /// From the link in the message.
-    #[param(example = "q1dXpw3UpT5VOmu_cf_v6ih07Aems3nj")]
-    token: String,
 }
 
 fn bad(message: &str) -> ApiError {
@@ -377,111 +356,6 @@ async fn check_channel(
             "channel: email or webhook with an address, or push with a push subscription",
         )),
     }
-}
-
-/// A small page in the subscriber's language.
-fn page(language: Option<String>, zh: &str, en: &str, form: Option<&str>) -> Html<String> {
-    let (lang, text) = match language.as_deref() {
-        Some("zh") => ("zh-CN", zh),
-        _ => ("en", en),
-    };
-    let form = form.map_or(String::new(), |button| {
-        format!(r#"<form method="post"><button type="submit">{button}</button></form>"#)
-    });
-    Html(format!(
-        "<!doctype html><html lang=\"{lang}\"><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>envmon</title><p>{text}</p>{form}<p><a href=\"/\">envmon</a></p></html>"
-    ))
-}
-
-#[utoipa::path(
-    get,
-    path = "/api/v1/subscriptions/confirm",
-    operation_id = "confirmSubscription",
-    summary = "Confirm an e-mail subscription (the link of the opt-in message).",
-    tags = ["subscriptions"],
-    params(TokenQuery),
-    responses(
-        (status = 200, description = "Confirmed: an HTML page.", content_type = "text/html"),
-        (status = 404, description = "No pending subscription has this token.", content_type = "text/html"),
-    ),
-)]
-async fn confirm(
-    State(app): State<AppState>,
-    ApiQuery(query): ApiQuery<TokenQuery>,
-) -> Result<Response, ApiError> {
-    let client = app.pool.get().await?;
-    let row = client.query_opt(CONFIRM, &[&query.token]).await?;
-    Ok(match row {
-        Some(row) => page(
-            row.get(0),
-            "订阅已确认。",
-            "Your subscription is confirmed.",
-            None,
-        )
-        .into_response(),
-        None => (
-            StatusCode::NOT_FOUND,
-            page(None, "", "This link is not valid (any more).", None),
-        )
-            .into_response(),
-    })
-}
-
-#[utoipa::path(
-    get,
-    path = "/api/v1/subscriptions/unsubscribe",
-    operation_id = "unsubscribePage",
-    summary = "The page of an unsubscribe link: one button that POSTs to the same URL (a GET changes nothing, so link scanners cannot unsubscribe anyone).",
-    tags = ["subscriptions"],
-    params(TokenQuery),
-    responses((status = 200, description = "An HTML page with the button.", content_type = "text/html")),
-)]
-async fn unsubscribe_page(ApiQuery(_query): ApiQuery<TokenQuery>) -> Html<String> {
-    page(
-        None,
-        "",
-        "Stop this subscription? / 退订此订阅？",
-        Some("Unsubscribe / 退订"),
-    )
-}
-
-#[utoipa::path(
-    post,
-    path = "/api/v1/subscriptions/unsubscribe",
-    operation_id = "unsubscribe",
-    summary = "Unsubscribe: deletes the subscription and everything stored for it. RFC 8058 one-click (`List-Unsubscribe=One-Click`) posts here.",
-    tags = ["subscriptions"],
-    params(TokenQuery),
-    responses(
-        (status = 200, description = "Deleted: an HTML page.", content_type = "text/html"),
-        (status = 404, description = "No subscription has this token (perhaps already deleted).", content_type = "text/html"),
-    ),
-)]
-async fn unsubscribe(
-    State(app): State<AppState>,
-    ApiQuery(query): ApiQuery<TokenQuery>,
-) -> Result<Response, ApiError> {
-    let client = app.pool.get().await?;
-    let row = client.query_opt(UNSUBSCRIBE, &[&query.token]).await?;
-    Ok(match row {
-        Some(row) => page(
-            row.get(0),
-            "已退订，您的地址已删除。",
-            "Unsubscribed; your address is deleted.",
-            None,
-        )
-        .into_response(),
-        None => (
-            StatusCode::NOT_FOUND,
-            page(
-                None,
-                "",
-                "Nothing to unsubscribe: this link is not valid (any more).",
-                None,
-            ),
-        )
-            .into_response(),
-    })
 }
 
 #[utoipa::path(

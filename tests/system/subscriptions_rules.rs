@@ -295,3 +295,35 @@ async fn sign_ups_are_bounded_per_client_and_per_address() {
     assert!(mail.status == 503 || mail.status == 429, "{}", mail.body);
     system.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_publisher_without_a_usable_vapid_key_serves_and_offers_no_push() {
+    let mut settings = delivery_settings(&scratch_dir(), None);
+    settings.vapid_key_file = "/proc/envmon-nowhere/vapid.key".into();
+    let system = TestSystem::start_publisher_only_with(|s| s.delivery = settings).await;
+    let options = crate::helpers::http::send(
+        system.publisher_addr,
+        "GET",
+        "/api/v1/subscriptions",
+        &[],
+        None,
+    )
+    .await
+    .json();
+    assert_eq!(
+        options["channels"],
+        serde_json::json!(["webhook"]),
+        "{options}"
+    );
+    assert!(options["vapid_public_key"].is_null());
+    let push = subscribe(
+        &system,
+        serde_json::json!({ "channel": "push", "topic": "notices", "area": "shanghai", "language": "en",
+            "push": { "endpoint": "https://push.example.net/x",
+                "keys": { "p256dh": "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4",
+                    "auth": "BTBZMqHH6r4Tts7J_aSIgg" } } }),
+    )
+    .await;
+    assert_eq!(push.status, 503, "{}", push.body);
+    system.shutdown().await;
+}

@@ -35,9 +35,6 @@ use crate::settings::DeliverySettings;
 /// Why delivery cannot start.
 #[derive(Debug, thiserror::Error)]
 pub enum DeliveryError {
-    /// The VAPID key cannot be used.
-    #[error(transparent)]
-    Vapid(#[from] VapidError),
     /// The SMTP settings cannot be used.
     #[error("invalid [publisher.delivery.smtp] setting: {0}")]
     Smtp(String),
@@ -72,7 +69,7 @@ impl Delivery {
                 settings.allow_private_addresses,
                 settings.request_timeout,
             ),
-            vapid: Arc::new(vapid::VapidKey::load_or_create(&settings.vapid_key_file)?),
+            vapid: load_vapid(&settings.vapid_key_file),
             vapid_subject: settings.vapid_subject.clone(),
         };
         let per_hour = f64::from(settings.signups_per_hour.max(1));
@@ -85,5 +82,22 @@ impl Delivery {
                 trusted_proxies,
             )),
         })
+    }
+}
+
+/// The VAPID key, or none: a publisher that cannot read or create it (a
+/// read-only file system without the key provided) still serves, and offers
+/// no push subscriptions.
+fn load_vapid(path: &str) -> Option<Arc<vapid::VapidKey>> {
+    match vapid::VapidKey::load_or_create(path) {
+        Ok(key) => Some(Arc::new(key)),
+        Err(error) => {
+            tracing::warn!(
+                error = %error,
+                source = ?std::error::Error::source(&error),
+                "No VAPID key: Web Push subscriptions are not offered."
+            );
+            None
+        }
     }
 }

@@ -56,7 +56,8 @@ const PURGE: &str = "WITH events AS (
 pub(crate) struct Channels {
     pub(crate) mailer: Option<Arc<Mailer>>,
     pub(crate) outbound: Outbound,
-    pub(crate) vapid: Arc<VapidKey>,
+    /// Absent when the key could not be read or made: no push then.
+    pub(crate) vapid: Option<Arc<VapidKey>>,
     pub(crate) vapid_subject: String,
 }
 
@@ -175,6 +176,9 @@ impl DeliveryWorker {
                     .map_err(|e| Failure::Retry(e.to_string()))
             }
             "push" => {
+                let Some(vapid) = &channels.vapid else {
+                    return Err(Failure::Retry("no VAPID key".into()));
+                };
                 let target = PushTarget {
                     endpoint: &claimed.address,
                     p256dh: claimed.push_p256dh.as_deref().unwrap_or_default(),
@@ -182,7 +186,7 @@ impl DeliveryWorker {
                 };
                 push::send(
                     &channels.outbound,
-                    &channels.vapid,
+                    vapid,
                     &channels.vapid_subject,
                     &target,
                     message,

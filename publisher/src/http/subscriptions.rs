@@ -338,6 +338,11 @@ async fn check_channel(
             })
         }
         ("push", None, Some(push)) => {
+            if delivery.channels.vapid.is_none() {
+                return Err(ApiError::Unavailable(
+                    "Web Push is not configured on this server",
+                ));
+            }
             check_url(&push.endpoint, allow_private)?;
             if !b64_len(&push.keys.p256dh, 65) || !b64_len(&push.keys.auth, 16) {
                 return Err(bad(
@@ -371,14 +376,18 @@ async fn check_channel(
 )]
 async fn options(State(app): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
     let delivery = delivery(&app)?;
-    let mut channels = vec!["webhook", "push"];
+    let mut channels = Vec::new();
     if delivery.channels.mailer.is_some() {
-        channels.insert(0, "email");
+        channels.push("email");
+    }
+    channels.push("webhook");
+    if delivery.channels.vapid.is_some() {
+        channels.push("push");
     }
     Ok(Json(json!({
         "channels": channels,
         "topics": ["notices", "level", "daily_forecast", "daily_summary"],
         "levels": [2, 3, 4, 5, 6],
-        "vapid_public_key": delivery.channels.vapid.public_key(),
+        "vapid_public_key": delivery.channels.vapid.as_ref().map(|key| key.public_key()),
     })))
 }

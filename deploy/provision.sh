@@ -63,7 +63,7 @@ install_packages() {
 # libxml2-utils: xmllint, which validates our CAP output against the OASIS schema.
 # mosquitto: the tests' private brokers and mosquitto_pub, whichever broker
 # the demo uses; rabbitmq-server: the default broker and the fault tests'.
-packages=(postgresql mosquitto mosquitto-clients rabbitmq-server openssl python3-venv fonts-noto-cjk libxml2-utils)
+packages=(postgresql mosquitto mosquitto-clients rabbitmq-server openssl python3-venv fonts-noto-cjk libxml2-utils python3-aiosmtpd python3-cryptography)
 if ((WITH_BROWSER)); then
     packages+=(chromium)
     command -v node >/dev/null || packages+=(nodejs)

@@ -32,6 +32,8 @@
 //! - [`backoff`]: the retry delays of every reconnecting loop.
 //! - [`beijing`]: Beijing time, the time zone of the data.
 //! - [`redact`]: passwords and keys kept out of output and logs.
+//! - [`outbox`] and [`subscription`]: what subscribers may be owed a message
+//!   for (written with its cause), and what they subscribed to.
 
 pub mod alert;
 pub mod aqi;
@@ -45,6 +47,7 @@ pub mod forecast;
 pub mod logger_secret;
 pub mod metrics;
 pub mod network;
+pub mod outbox;
 pub mod parameter;
 pub mod quality;
 pub mod reading;
@@ -52,6 +55,7 @@ pub mod redact;
 pub mod registry;
 pub mod station;
 pub mod stats;
+pub mod subscription;
 pub mod tls;
 pub mod topic;
 pub mod unit;

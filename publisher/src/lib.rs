@@ -31,6 +31,7 @@ mod client_address;
 mod client_ids;
 mod cors;
 mod database_health;
+mod delivery;
 mod error;
 mod health;
 mod http;
@@ -63,6 +64,7 @@ use envmon_core::topic::InvalidPrefix;
 use rumqttc::AsyncClient;
 use tokio::net::TcpListener;
 
+pub use delivery::{DeliveryError, VapidError};
 pub use settings::Settings;
 pub use supervisor::TaskError;
 
@@ -117,6 +119,9 @@ pub enum PublisherError {
     /// The demo's forecasts could not be issued.
     #[error("cannot issue the demo forecasts: {0}")]
     DemoForecasts(String),
+    /// Subscriptions' delivery cannot be set up.
+    #[error(transparent)]
+    Delivery(#[from] delivery::DeliveryError),
     /// A task failed, panicked or ended while the publisher ran.
     #[error(transparent)]
     Task(#[from] TaskError),
@@ -198,7 +203,12 @@ impl Publisher {
             connected: Arc::clone(&broker_connected),
             trust,
         };
-        let state = AppState::new(settings, pool, live, staff, site, broker_connected);
+        let delivery = Arc::new(delivery::Delivery::build(
+            &settings.delivery,
+            settings.trusted_proxies.clone(),
+        )?);
+        let mut state = AppState::new(settings, pool, live, staff, site, broker_connected);
+        state.delivery = Some(delivery);
         Ok(Self {
             listener,
             addr,
@@ -301,6 +311,27 @@ impl Publisher {
                 Ok(())
             }
         });
+        if let Some(delivery) = &self.state.delivery
+            && delivery.settings.worker
+        {
+            let worker = delivery::DeliveryWorker {
+                // Its own two connections: a burst of deliveries never takes
+                // one the public site needs.
+                pool: envmon_core::db::DatabaseSettings {
+                    max_connections: 2,
+                    ..self.state.settings.database.clone()
+                }
+                .pool()?,
+                settings: delivery.settings.clone(),
+                base_url: self.state.site.base(),
+                channels: delivery.channels.clone(),
+            };
+            let stop = stop.clone();
+            tasks.spawn("delivery worker", async move {
+                worker.run(stop).await;
+                Ok(())
+            });
+        }
         if let Some((listener, _)) = self.health {
             let health = health::router().with_state(HealthState::from_ref(&self.state));
             let stop = stop.clone();

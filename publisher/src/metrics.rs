@@ -83,6 +83,13 @@ pub(crate) static SIGN_INS: LabeledCounter = LabeledCounter::new(
     &["outcome"],
 );
 
+/// Subscribers' messages sent, by channel and outcome.
+pub(crate) static DELIVERIES: LabeledCounter = LabeledCounter::new(
+    "envmon_delivery_attempts_total",
+    "Attempts to send a subscriber's message, by channel (email, webhook, push) and outcome: delivered, retry (failed, tried again later), failed (given up), gone (the push service no longer knows the browser).",
+    &["channel", "outcome"],
+);
+
 /// Seconds from the commit of the last station state relayed to now.
 static LIVE_LAG: ComputedGauge = ComputedGauge::new(
     "envmon_publisher_live_lag_seconds",
@@ -204,7 +211,7 @@ pub fn render() -> String {
 
 /// Adds every publisher metric to `registry`.
 pub fn register(registry: &mut Registry) {
-    let metrics: [&dyn Metric; 13] = [
+    let metrics: [&dyn Metric; 14] = [
         &HTTP_REQUESTS,
         &HTTP_SECONDS,
         &LIVE_CLIENTS,
@@ -214,6 +221,7 @@ pub fn register(registry: &mut Registry) {
         &ALERT_NOTICES_REFUSED,
         &FORECASTS_REFUSED,
         &SIGN_INS,
+        &DELIVERIES,
         &LIVE_LAG,
         &DATA_AGE,
         &POOL_IN_USE,

@@ -44,6 +44,9 @@ pub(crate) struct AppState {
     pub(crate) sign_in: Arc<SignIn>,
     /// The stored aggregates' versions, as announced by the transactions that change them.
     pub(crate) aggregate_versions: Arc<AggregateVersions>,
+    /// Subscriptions' channels and limits; absent where not set up (route
+    /// tests), and the subscription routes then answer 503.
+    pub(crate) delivery: Option<Arc<crate::delivery::Delivery>>,
 }
 
 impl AppState {
@@ -83,6 +86,7 @@ impl AppState {
             shutdown: CancellationToken::new(),
             staff: Arc::new(staff),
             site,
+            delivery: None,
         }
     }
 }

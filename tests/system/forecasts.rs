@@ -418,6 +418,28 @@ async fn a_published_forecast_reaches_the_api_the_feed_and_the_live_protocol_unt
     assert_eq!(issued.status, 200, "{}", issued.body);
     let document = issued.json();
 
+    // Subscribers to the daily forecast are owed a message by the publication's transaction.
+    let owed = system
+        .db
+        .client()
+        .await
+        .query_one(
+            "SELECT payload FROM outbox_event WHERE kind = 'daily_forecast'",
+            &[],
+        )
+        .await
+        .unwrap();
+    let owed: serde_json::Value = owed.get(0);
+    assert_eq!(owed["forecast_id"], json!(id), "{owed}");
+    assert_eq!(owed["area_ids"], json!(["shanghai"]));
+    assert!(
+        owed["text_zh"]
+            .as_str()
+            .unwrap()
+            .starts_with("上海市空气质量预报："),
+        "{owed}"
+    );
+
     // Live: the message, through the broker, exactly as signed.
     let relayed = viewer.forecast_before(&id, &[]).await;
     assert_eq!(relayed, document);

@@ -44,4 +44,8 @@ mod simulation;
 mod stations_near;
 mod stats;
 mod stats_water;
+mod subscriptions;
+mod subscriptions_browser;
+mod subscriptions_rules;
+mod subscriptions_tls;
 mod tls;

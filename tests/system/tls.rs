@@ -6,7 +6,7 @@
 //! without TLS are refused with errors that say so, and libpq (psql) agrees
 //! with envmon on every PostgreSQL case.
 
-mod certs;
+pub(crate) mod certs;
 mod servers;
 
 use std::net::SocketAddr;

@@ -77,6 +77,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "forecasts",
         sql: include_str!("../../migrations/V12__forecasts.sql"),
     },
+    Migration {
+        version: 13,
+        name: "subscriptions",
+        sql: include_str!("../../migrations/V13__subscriptions.sql"),
+    },
 ];
 
 /// Arbitrary constant naming envmon's migration advisory lock.

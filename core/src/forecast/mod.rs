@@ -22,6 +22,7 @@ pub mod atom;
 mod content;
 mod public;
 mod score;
+mod summary;
 #[cfg(test)]
 mod tests;
 
@@ -30,3 +31,4 @@ pub use content::{
 };
 pub use public::{ForecastStatus, PublicForecast, PublicForecastDay, levels_for_range};
 pub use score::{DayScore, ScoreSummary, score_day};
+pub use summary::summary;

@@ -121,8 +121,24 @@ pub(super) async fn run_once(
         areas: outcome.areas.iter().cloned().collect(),
     };
     data_changes::announce(&tx, &changed).await?;
+    // Subscribers' level rules read what this run wrote: the event commits with it.
+    envmon_core::outbox::enqueue(&tx, &hourly_aqi_cause(&station_hours, &outcome.areas)).await?;
     tx.execute(&st.delete_marks, &[&done_codes, &done_ats, &done_versions])
         .await?;
     tx.commit().await?;
     Ok(outcome)
+}
+
+/// The outbox event of a run: the air stations and areas whose hourly AQI it wrote.
+fn hourly_aqi_cause(
+    station_hours: &[(&StationCode, DateTime<Utc>)],
+    areas: &BTreeSet<String>,
+) -> envmon_core::outbox::OutboxCause {
+    let hour_ends: BTreeSet<DateTime<Utc>> = station_hours.iter().map(|(_, at)| *at).collect();
+    let stations: BTreeSet<&str> = station_hours.iter().map(|(c, _)| c.as_str()).collect();
+    envmon_core::outbox::OutboxCause::HourlyAqi {
+        hour_ends: hour_ends.into_iter().collect(),
+        stations: stations.into_iter().map(str::to_owned).collect(),
+        areas: areas.iter().cloned().collect(),
+    }
 }

@@ -29,7 +29,7 @@ const JS: &str = "text/javascript; charset=utf-8";
 
 /// The page's files: name, content type, embedded content. The first is the
 /// page itself, served at `/`; the others at `/{name}`.
-const ASSETS: [(&str, &str, &str); 21] = [
+const ASSETS: [(&str, &str, &str); 23] = [
     (
         "index.html",
         "text/html; charset=utf-8",
@@ -111,6 +111,16 @@ const ASSETS: [(&str, &str, &str); 21] = [
         include_str!("../../../dashboard/forecast.js"),
     ),
     ("trust.js", JS, include_str!("../../../dashboard/trust.js")),
+    (
+        "subscribe.js",
+        JS,
+        include_str!("../../../dashboard/subscribe.js"),
+    ),
+    (
+        "push-worker.js",
+        JS,
+        include_str!("../../../dashboard/push-worker.js"),
+    ),
 ];
 
 /// Browsers revalidate after a minute: a new release shows up quickly.
@@ -297,11 +307,11 @@ mod tests {
         }
     }
 
-    /// Names a text refers to as `from './name'`, `import('./name')` or
-    /// `href="name"` / `src="name"`.
+    /// Names a text refers to as `from './name'`, `import('./name')`,
+    /// `href="name"` / `src="name"`, or a service worker's `register('name')`.
     fn referenced(text: &str) -> Vec<&str> {
         let mut names = Vec::new();
-        for marker in ["from './", "import('./", "href=\"", "src=\""] {
+        for marker in ["from './", "import('./", "href=\"", "src=\"", "register('"] {
             for piece in text.split(marker).skip(1) {
                 let end = piece.find(['\'', '"']).unwrap_or(piece.len());
                 let name = &piece[..end];

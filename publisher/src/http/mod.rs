@@ -27,6 +27,8 @@ mod readings;
 mod station_query;
 mod stations;
 mod stats;
+mod subscription_links;
+mod subscriptions;
 
 use std::sync::Arc;
 
@@ -61,6 +63,8 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .merge(forecasts::router())
         .layer(middleware::from_fn(caching::conditional))
         .merge(charts::router())
+        .merge(subscriptions::router())
+        .merge(subscription_links::router())
         .merge(oembed::router())
         .layer(compression::layer())
         .layer(middleware::from_fn(compression::weaken_etag_when_encoded))

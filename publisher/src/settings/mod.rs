@@ -5,9 +5,11 @@
 //! setting never ties a module to the one that defines it.
 
 mod basemap;
+mod delivery;
 mod publisher;
 mod staff;
 
 pub use basemap::{BasemapSettings, TileUrl};
+pub use delivery::{DeliverySettings, SmtpSecurity, SmtpSettings};
 pub use publisher::{Network, PublicUrl, Settings};
 pub use staff::StaffSettings;

@@ -94,6 +94,8 @@ pub struct Settings {
     /// A tile basemap under the dashboard's map; absent: none, and the
     /// page loads nothing from another origin.
     pub basemap: Option<super::BasemapSettings>,
+    /// Subscriptions (e-mail, webhook, Web Push) and their delivery.
+    pub delivery: super::DeliverySettings,
 }
 
 impl Default for Settings {
@@ -126,6 +128,7 @@ impl Default for Settings {
             public_url: None,
             staff: super::StaffSettings::default(),
             basemap: None,
+            delivery: super::DeliverySettings::default(),
         }
     }
 }

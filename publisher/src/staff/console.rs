@@ -16,7 +16,7 @@ use axum::routing::get;
 use super::StaffState;
 use crate::security_headers::CONSOLE_POLICY;
 
-const ASSETS: [(&str, &str, &str); 5] = [
+const ASSETS: [(&str, &str, &str); 6] = [
     (
         "staff.html",
         "text/html; charset=utf-8",
@@ -44,6 +44,11 @@ const ASSETS: [(&str, &str, &str); 5] = [
         "text/javascript; charset=utf-8",
         include_str!("../../../dashboard/staff_forecast.js"),
     ),
+    (
+        "staff_delivery.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../dashboard/staff_delivery.js"),
+    ),
 ];
 
 pub(crate) fn router() -> Router<StaffState> {
@@ -54,6 +59,7 @@ pub(crate) fn router() -> Router<StaffState> {
         .route("/staff/staff.css", get(|state| asset(state, 2)))
         .route("/staff/trust.js", get(|state| asset(state, 3)))
         .route("/staff/staff_forecast.js", get(|state| asset(state, 4)))
+        .route("/staff/staff_delivery.js", get(|state| asset(state, 5)))
 }
 
 async fn asset(State(app): State<StaffState>, index: usize) -> Response {

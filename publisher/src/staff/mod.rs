@@ -27,6 +27,7 @@ mod auth;
 mod body;
 mod broadcast;
 mod console;
+mod delivery;
 mod forecast_store;
 pub(crate) mod forecasts;
 mod gate;
@@ -103,6 +104,7 @@ pub(crate) fn router() -> Router<StaffState> {
         .merge(forecasts::router())
         .merge(alarms::router())
         .merge(live::router())
+        .merge(delivery::router())
         // Staff data must not linger in browser or proxy caches.
         .layer(axum::middleware::map_response(no_store))
         .merge(console::router())

@@ -8,6 +8,7 @@ pub mod process;
 pub mod rabbitmq;
 pub mod rabbitmq_users;
 pub mod staff;
+pub mod subscribers;
 pub mod system;
 
 use std::future::Future;

@@ -60,6 +60,30 @@ impl TestSystem {
         system
     }
 
+    /// [`Self::start_publisher_only`] with its settings changed first.
+    pub async fn start_publisher_only_with(
+        change: impl FnOnce(&mut envmon_publisher::Settings),
+    ) -> Self {
+        let mut system = Self::new().await;
+        let mut settings = system.publisher_settings();
+        change(&mut settings);
+        system.start_publisher_with(settings).await;
+        system
+    }
+
+    /// Stops the publisher as a crash would: at once, nothing drained.
+    pub async fn kill_publisher(&mut self) {
+        if let Some(running) = self.publisher.take() {
+            running.task.abort();
+            let _ = running.task.await;
+        }
+    }
+
+    /// Starts the publisher with `settings` (after [`Self::kill_publisher`]).
+    pub async fn start_publisher_again_with(&mut self, settings: envmon_publisher::Settings) {
+        self.start_publisher_with(settings).await;
+    }
+
     /// A fresh database and broker, nothing running yet.
     async fn new() -> Self {
         super::init_logs();

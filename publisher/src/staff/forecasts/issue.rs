@@ -170,6 +170,14 @@ async fn commit_published_forecast(
     tx: deadpool_postgres::Transaction<'_>,
     forecast: &PublicForecast,
 ) -> Result<(), ApiError> {
+    // Subscribers to the daily forecast are owed a message exactly when this commits.
+    if let Some(summary) = envmon_core::forecast::summary(forecast) {
+        envmon_core::outbox::enqueue(
+            &tx,
+            &envmon_core::outbox::OutboxCause::DailyForecast(summary),
+        )
+        .await?;
+    }
     tx.commit().await?;
     tracing::info!(forecast = %forecast.version_id, area = %forecast.area, "Forecast published.");
     Ok(())

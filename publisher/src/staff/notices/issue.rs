@@ -6,6 +6,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use chrono::{DateTime, Utc};
 use envmon_core::alert::{NoticeContent, NoticeStatus, PublicNotice, content_hash};
+use envmon_core::outbox::OutboxCause;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -142,6 +143,7 @@ pub(super) async fn approve(
         "signature": notice.signature.as_ref().map(|s| &s.value),
     });
     audit::append(&tx, &user.username, "notice.approve", &id, &detail).await?;
+    envmon_core::outbox::enqueue(&tx, &OutboxCause::notice(&notice)).await?;
     tx.commit().await?;
     app.staff.broadcaster.announce(&notice).await;
     Ok(Json(serde_json::to_value(&notice).unwrap_or(Value::Null)))
@@ -202,6 +204,7 @@ pub(super) async fn cancel(
         &json!({ "version": version, "reason": body.reason }),
     )
     .await?;
+    envmon_core::outbox::enqueue(&tx, &OutboxCause::notice(&notice)).await?;
     tx.commit().await?;
     app.staff.broadcaster.announce(&notice).await;
     Ok(Json(serde_json::to_value(&notice).unwrap_or(Value::Null)))

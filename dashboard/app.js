@@ -7,6 +7,7 @@ import { LANGS, loadLang, saveLang, t } from './i18n.js';
 import { isObject, timeMs } from './format.js';
 import {
   KINDS,
+  loadAreaHours,
   loadAreas,
   loadWater,
   loadYear,
@@ -35,7 +36,7 @@ import {
   renderNotices,
   severityName,
 } from './notices.js';
-import { dropConnection, startLive } from './live.js';
+import { dropConnection, loadFirstSnapshot, startLive } from './live.js';
 import { receiveForecast, receiveForecastSnapshot, renderForecast } from './forecast.js';
 
 const META_RETRY_MIN_MS = 1000;
@@ -301,34 +302,40 @@ function redrawStation(code, changed) {
   }
 }
 
-function applySnapshot(msg) {
+/** Replaces every station's state with a snapshot's. */
+function replaceStations(list, highlight) {
   const previous = state.readings;
-  const highlight = state.snapshotSeen;
   state.readings = new Map();
   state.verdicts = new Map();
-  for (const st of Array.isArray(msg.stations) ? msg.stations : []) {
+  for (const st of Array.isArray(list) ? list : []) {
     if (st && typeof st.station === 'string') {
       const readings = toReadingMap(st.readings);
       state.readings.set(st.station, readings);
       state.verdicts.set(st.station, toVerdicts(st, readings));
     }
   }
+  for (const code of state.stationByCode.keys()) {
+    const after = state.readings.get(code) ?? new Map();
+    redrawStation(code, highlight ? changedCodes(previous.get(code), after) : null);
+  }
+}
+
+function applySnapshot(msg) {
+  replaceStations(msg.stations, state.snapshotSeen);
   receiveNoticeSnapshot(msg.notices, renderNotices);
   receiveForecastSnapshot(msg.forecasts, renderForecast);
   if (receiveAreaSnapshot(msg.areas)) {
     renderAreas();
     onMap((m) => m.paintDistricts());
   }
-  for (const code of state.stationByCode.keys()) {
-    const after = state.readings.get(code) ?? new Map();
-    redrawStation(code, highlight ? changedCodes(previous.get(code), after) : null);
-  }
   renderNotices();
   if (!state.snapshotSeen) {
     state.snapshotSeen = true;
     performance.mark('envmon:first-snapshot');
     document.body.dataset.ready = 'true';
+    showFirstValues();
     loadMap();
+    loadAreaHoursOnce();
   }
   renderOverview();
 }
@@ -405,6 +412,46 @@ async function fetchJson(path) {
   return response.json();
 }
 
+// The order of the first load (docs/dashboard.md, "Budget"). On a slow line
+// the socket's snapshot (every station's and area's full state, JSON with
+// no compression) would take seconds, so the first snapshot comes over
+// HTTP, gzip-compressed, and the socket opens after it, resuming from it.
+// What is not needed for the first values (the year so far, the month's
+// water, the calendar image, any area's latest hour the stream lacks, the
+// map) waits until they are shown.
+
+/** How long the socket waits for the snapshot over HTTP before opening anyway. */
+const FIRST_SNAPSHOT_WAIT_MS = 3000;
+/** How long the areas' hours wait for the stream (whose snapshot carries them) after the first values. */
+const AREA_HOURS_WAIT_MS = 5000;
+
+let firstValuesShown = false;
+let areaHoursAsked = false;
+
+/** The first values are on the page: now the rest may load. */
+function showFirstValues() {
+  if (firstValuesShown) return;
+  firstValuesShown = true;
+  performance.mark('envmon:first-value');
+  document.body.dataset.firstValue = 'true';
+  Promise.all([loadYear(fetchJson), loadWater(fetchJson)]).then(renderYear);
+  setTimeout(loadAreaHoursOnce, AREA_HOURS_WAIT_MS);
+}
+
+/** Each area's latest hour that the live stream has not brought, asked once. */
+function loadAreaHoursOnce() {
+  if (areaHoursAsked) return;
+  areaHoursAsked = true;
+  areasListed
+    .then(() => loadAreaHours(fetchJson))
+    .then(() => {
+      renderAreas();
+      onMap((m) => m.paintDistricts());
+    });
+}
+
+let areasListed = Promise.resolve();
+
 async function loadMeta() {
   let delay = META_RETRY_MIN_MS;
   for (;;) {
@@ -461,18 +508,27 @@ async function start() {
   }
   applyStaticText();
   wireControls();
-  // The live connection opens at once; its messages wait for the registry.
+  // The first snapshot comes over HTTP; the live connection opens after it
+  // (or after FIRST_SNAPSHOT_WAIT_MS), its messages waiting for the registry.
   const early = [];
-  startLive((msg) => (state.metaLoaded ? handleMessage(msg) : early.push(msg)), setConnection);
+  const deliver = (msg) => (state.metaLoaded ? handleMessage(msg) : early.push(msg));
+  let liveStarted = false;
+  const openLive = (first) => {
+    if (liveStarted) return;
+    liveStarted = true;
+    if (first) deliver(first);
+    startLive(deliver, setConnection, first);
+  };
+  loadFirstSnapshot().then(openLive);
+  setTimeout(() => openLive(null), FIRST_SNAPSHOT_WAIT_MS);
 
-  // The city's headline needs only the areas: it comes first, not after the registry.
-  loadAreas(fetchJson)
+  // The city's section needs only the list of areas to start; their hours come later.
+  areasListed = loadAreas(fetchJson)
     .catch((err) => console.warn('envmon: the areas could not be loaded', err))
     .then(() => {
       renderAreas();
       onMap((m) => m.paintDistricts());
     });
-  Promise.all([loadYear(fetchJson), loadWater(fetchJson)]).then(renderYear);
 
   const meta = await loadMeta();
   state.stations = meta.stations.filter((s) => s && typeof s.code === 'string');

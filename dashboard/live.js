@@ -1,6 +1,8 @@
 // The live connection: one WebSocket to /api/v1/live, reopened with
 // exponential backoff and jitter when it drops, resuming from the last
-// `epoch:seq` received so the server sends only what was missed.
+// `epoch:seq` received so the server sends only what was missed. The first
+// snapshot may come over compressed HTTP instead (`loadFirstSnapshot`): the
+// socket then opens resuming from it.
 
 const RECONNECT_MIN_MS = 1000;
 const RECONNECT_MAX_MS = 15000;
@@ -40,6 +42,14 @@ function remember(msg) {
   }
 }
 
+/** Takes in a snapshot: it starts a new numbering when the epoch changed. */
+function restart(msg) {
+  live.epoch = null;
+  live.seq = null;
+  live.snapshots += 1;
+  remember(msg);
+}
+
 function handle(data) {
   let msg;
   try {
@@ -50,14 +60,28 @@ function handle(data) {
   if (!msg || typeof msg !== 'object') return;
   // Something arrived: the connection works, so the next drop starts the backoff afresh.
   live.attempt = 0;
-  if (msg.type === 'snapshot') {
-    // A snapshot starts a new numbering when the epoch changed.
-    live.epoch = null;
-    live.seq = null;
-    live.snapshots += 1;
-  }
-  remember(msg);
+  if (msg.type === 'snapshot') restart(msg);
+  else remember(msg);
   live.onMessage(msg);
+}
+
+/**
+ * The stream's snapshot over HTTP (`/api/v1/live/snapshot`), gzip-compressed:
+ * some 20 times fewer bytes than the same message over the socket, which
+ * has no compression. `null` when it could not be had; the socket's own
+ * snapshot then serves.
+ */
+export async function loadFirstSnapshot() {
+  try {
+    const url = new URL('api/v1/live/snapshot', document.baseURI);
+    const response = await fetch(url, { headers: { Accept: 'application/json' }, cache: 'no-store' });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const msg = await response.json();
+    return msg?.type === 'snapshot' && typeof msg.epoch === 'string' && Number.isInteger(msg.seq) ? msg : null;
+  } catch (err) {
+    console.warn('envmon: the first snapshot over HTTP failed; the live connection brings it', err);
+    return null;
+  }
 }
 
 function connect() {
@@ -105,10 +129,12 @@ export function dropConnection() {
 
 /**
  * Starts the connection. `onMessage(msg)` gets every parsed message, `onState`
- * 'connecting' | 'open' | 'closed'.
+ * 'connecting' | 'open' | 'closed'. With `first`, a snapshot from
+ * `loadFirstSnapshot`, the connection resumes after it.
  */
-export function startLive(onMessage, onState) {
+export function startLive(onMessage, onState, first = null) {
   live.onMessage = onMessage;
+  if (first) restart(first);
   live.onState = onState;
   window.addEventListener('online', reconnectSoon);
   document.addEventListener('visibilitychange', () => {

@@ -30,10 +30,11 @@ export const state = {
 
 // ---------------------------------------------------------------- areas
 
-// The city and its districts with their latest hourly AQI, loaded once over
-// the API at start; the live stream's `areas` (in the snapshot) and `area`
-// messages keep them current when the server sends them. The year so far
-// and the month's water are loaded once too.
+// The city and its districts with their latest hourly AQI: the list is loaded
+// over the API at start, the hours come with the live stream's `areas` (in
+// the snapshot) and `area` messages, and over the API for any area the
+// stream did not bring. The year so far and the month's water are loaded
+// once, after the first live value.
 
 export const CITY = 'shanghai';
 /** How far back the first load looks for an area's latest hour. */
@@ -94,16 +95,25 @@ export function receiveAreaSnapshot(list) {
   return changed;
 }
 
-/** The areas, then each one's latest hour; `fetchJson` is the page's loader. */
+/** The areas (names, parents, station counts); `fetchJson` is the page's loader. */
 export async function loadAreas(fetchJson) {
   const body = await fetchJson('api/v1/areas');
   for (const item of listOf(body?.items)) {
     const area = toArea(item);
     if (area && !state.areas.has(area.id)) state.areas.set(area.id, area);
   }
+}
+
+/**
+ * The latest hour of each area the live stream has not brought yet, one
+ * request per area: the page asks only after its first live value, since
+ * these requests would share a slow line with it.
+ */
+export async function loadAreaHours(fetchJson) {
   const from = new Date(Date.now() - FIRST_LOOK_HOURS * 3600 * 1000).toISOString();
+  const missing = [...state.areas.values()].filter((area) => !area.aqi);
   await Promise.all(
-    [...state.areas.values()].map(async (area) => {
+    missing.map(async (area) => {
       try {
         const path = `api/v1/areas/${encodeURIComponent(area.id)}/aqi?period=hourly&from=${encodeURIComponent(from)}`;
         const items = listOf((await fetchJson(path))?.items);

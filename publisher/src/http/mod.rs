@@ -62,6 +62,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .layer(middleware::from_fn(caching::conditional))
         .merge(charts::router())
         .merge(oembed::router())
+        .merge(crate::live::snapshot_router())
         .layer(compression::layer())
         .layer(middleware::from_fn(compression::weaken_etag_when_encoded))
         .layer(middleware::from_fn_with_state(

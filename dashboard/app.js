@@ -452,13 +452,23 @@ function loadAreaHoursOnce() {
 
 let areasListed = Promise.resolve();
 
+/**
+ * A request index.html preloads: made as the preload was (no headers, the
+ * default cache mode), so the browser hands over the preloaded answer.
+ */
+async function fetchPreloaded(path) {
+  const response = await fetch(new URL(path, document.baseURI));
+  if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+  return response.json();
+}
+
 async function loadMeta() {
   let delay = META_RETRY_MIN_MS;
   for (;;) {
     try {
       const [stationsBody, paramsBody] = await Promise.all([
-        fetchJson('api/v1/stations'),
-        fetchJson('api/v1/parameters'),
+        fetchPreloaded('api/v1/stations'),
+        fetchPreloaded('api/v1/parameters'),
       ]);
       return {
         stations: Array.isArray(stationsBody?.stations) ? stationsBody.stations : [],

@@ -74,7 +74,9 @@ function handle(data) {
 export async function loadFirstSnapshot() {
   try {
     const url = new URL('api/v1/live/snapshot', document.baseURI);
-    const response = await fetch(url, { headers: { Accept: 'application/json' }, cache: 'no-store' });
+    // Not `cache: 'no-store'`: the page preloads this very request (index.html), and the
+    // answer's own Cache-Control: no-store keeps it out of the HTTP cache.
+    const response = await fetch(url);
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     const msg = await response.json();
     return msg?.type === 'snapshot' && typeof msg.epoch === 'string' && Number.isInteger(msg.seq) ? msg : null;

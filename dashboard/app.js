@@ -4,16 +4,20 @@
 // build step.
 
 import { LANGS, loadLang, saveLang, t } from './i18n.js';
-import { isObject, timeMs } from './format.js';
+import { timeMs } from './format.js';
 import {
   KINDS,
+  learnCadence,
   loadAreaHours,
   loadAreas,
   loadWater,
   loadYear,
+  mergeVerdicts,
   receiveAreaSnapshot,
   receiveAreaState,
   state,
+  toReadingMap,
+  toVerdicts,
 } from './store.js';
 import {
   buildCard,
@@ -36,7 +40,7 @@ import {
   renderNotices,
   severityName,
 } from './notices.js';
-import { dropConnection, loadFirstSnapshot, startLive } from './live.js';
+import { dropConnection, startLive } from './live.js';
 import { receiveForecast, receiveForecastSnapshot, renderForecast } from './forecast.js';
 
 const META_RETRY_MIN_MS = 1000;
@@ -242,55 +246,6 @@ function onDialogClose() {
 
 // ---------------------------------------------------------------- live state
 
-function toReadingMap(readings) {
-  const map = new Map();
-  if (!readings || typeof readings !== 'object') return map;
-  for (const [code, reading] of Object.entries(readings)) {
-    if (reading && typeof reading === 'object') map.set(code, reading);
-  }
-  return map;
-}
-
-function latestObserved(readings) {
-  let best = null;
-  for (const r of readings.values()) {
-    if (best == null || timeMs(r.observed_at) > timeMs(best)) best = r.observed_at;
-  }
-  return best;
-}
-
-function toVerdicts(st, readings) {
-  return {
-    updatedAt: typeof st.updated_at === 'string' ? st.updated_at : latestObserved(readings),
-    aqi: isObject(st.aqi) ? st.aqi : null,
-    water: isObject(st.water) ? st.water : null,
-  };
-}
-
-/** Folds a newer state into the held one, as envmon_core::wire::StationState::merge does. */
-function mergeVerdicts(current, incoming) {
-  if (!current) return incoming;
-  const out = { ...current };
-  if (incoming.updatedAt != null && timeMs(incoming.updatedAt) >= timeMs(current.updatedAt)) {
-    out.updatedAt = incoming.updatedAt;
-  }
-  if (incoming.aqi && (!current.aqi || timeMs(current.aqi.hour_end) <= timeMs(incoming.aqi.hour_end))) {
-    out.aqi = incoming.aqi;
-  }
-  if (incoming.water && (!current.water || timeMs(current.water.observed_at) <= timeMs(incoming.water.observed_at))) {
-    out.water = incoming.water;
-  }
-  return out;
-}
-
-/** Learns a station's usual interval from two successive observation times. */
-function learnCadence(code, before, after) {
-  const gap = timeMs(after) - timeMs(before);
-  if (!Number.isFinite(gap) || gap <= 0) return;
-  const known = state.cadence.get(code);
-  state.cadence.set(code, known == null ? gap : Math.min(known, gap));
-}
-
 function redrawStation(code, changed) {
   const card = cards.get(code);
   if (card) renderCard(card, changed);
@@ -412,16 +367,12 @@ async function fetchJson(path) {
   return response.json();
 }
 
-// The order of the first load (docs/dashboard.md, "Budget"). On a slow line
-// the socket's snapshot (every station's and area's full state, JSON with
-// no compression) would take seconds, so the first snapshot comes over
-// HTTP, gzip-compressed, and the socket opens after it, resuming from it.
-// What is not needed for the first values (the year so far, the month's
-// water, the calendar image, any area's latest hour the stream lacks, the
-// map) waits until they are shown.
+// The order of the first load (docs/dashboard.md, "Budget"): the first
+// snapshot over compressed HTTP (live.js), preloaded with the registry by
+// index.html; what is not needed for the first values (the year so far, the
+// month's water, the calendar image, any area's latest hour the stream
+// lacks, the map) waits until they are shown.
 
-/** How long the socket waits for the snapshot over HTTP before opening anyway. */
-const FIRST_SNAPSHOT_WAIT_MS = 3000;
 /** How long the areas' hours wait for the stream (whose snapshot carries them) after the first values. */
 const AREA_HOURS_WAIT_MS = 5000;
 
@@ -518,19 +469,9 @@ async function start() {
   }
   applyStaticText();
   wireControls();
-  // The first snapshot comes over HTTP; the live connection opens after it
-  // (or after FIRST_SNAPSHOT_WAIT_MS), its messages waiting for the registry.
+  // The live connection (its first snapshot over HTTP); its messages wait for the registry.
   const early = [];
-  const deliver = (msg) => (state.metaLoaded ? handleMessage(msg) : early.push(msg));
-  let liveStarted = false;
-  const openLive = (first) => {
-    if (liveStarted) return;
-    liveStarted = true;
-    if (first) deliver(first);
-    startLive(deliver, setConnection, first);
-  };
-  loadFirstSnapshot().then(openLive);
-  setTimeout(() => openLive(null), FIRST_SNAPSHOT_WAIT_MS);
+  startLive((msg) => (state.metaLoaded ? handleMessage(msg) : early.push(msg)), setConnection);
 
   // The city's section needs only the list of areas to start; their hours come later.
   areasListed = loadAreas(fetchJson)

@@ -6,6 +6,8 @@
 
 const RECONNECT_MIN_MS = 1000;
 const RECONNECT_MAX_MS = 15000;
+/** How long the socket waits for the snapshot over HTTP before opening without it. */
+const FIRST_SNAPSHOT_WAIT_MS = 3000;
 
 const live = {
   socket: null,
@@ -71,7 +73,7 @@ function handle(data) {
  * has no compression. `null` when it could not be had; the socket's own
  * snapshot then serves.
  */
-export async function loadFirstSnapshot() {
+async function loadFirstSnapshot() {
   try {
     const url = new URL('api/v1/live/snapshot', document.baseURI);
     // Not `cache: 'no-store'`: the page preloads this very request (index.html), and the
@@ -130,17 +132,28 @@ export function dropConnection() {
 }
 
 /**
- * Starts the connection. `onMessage(msg)` gets every parsed message, `onState`
- * 'connecting' | 'open' | 'closed'. With `first`, a snapshot from
- * `loadFirstSnapshot`, the connection resumes after it.
+ * Starts the connection: the first snapshot over HTTP, then the socket
+ * resuming after it (without it when it fails or takes longer than
+ * FIRST_SNAPSHOT_WAIT_MS). `onMessage(msg)` gets every parsed message,
+ * `onState` 'connecting' | 'open' | 'closed'.
  */
-export function startLive(onMessage, onState, first = null) {
+export function startLive(onMessage, onState) {
   live.onMessage = onMessage;
-  if (first) restart(first);
   live.onState = onState;
   window.addEventListener('online', reconnectSoon);
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'visible') reconnectSoon();
   });
-  connect();
+  let opened = false;
+  const open = (first) => {
+    if (opened) return;
+    opened = true;
+    if (first) {
+      restart(first);
+      live.onMessage(first);
+    }
+    connect();
+  };
+  loadFirstSnapshot().then(open);
+  setTimeout(() => open(null), FIRST_SNAPSHOT_WAIT_MS);
 }

@@ -1,6 +1,8 @@
 // What the page knows: the registry, the latest state of every station, the
 // active notices and the visitor's choices. One object, shared by the modules.
 
+import { isObject, timeMs } from './format.js';
+
 export const KINDS = ['air', 'river', 'source'];
 
 export const state = {
@@ -170,4 +172,58 @@ export async function loadWater(fetchJson) {
       return;
     }
   }
+}
+
+// ---------------------------------------------------------------- station states
+
+// A station's state as the live stream and the API give it, turned into what
+// the page holds, and merged as envmon_core::wire::StationState::merge does.
+
+export function toReadingMap(readings) {
+  const map = new Map();
+  if (!readings || typeof readings !== 'object') return map;
+  for (const [code, reading] of Object.entries(readings)) {
+    if (reading && typeof reading === 'object') map.set(code, reading);
+  }
+  return map;
+}
+
+function latestObserved(readings) {
+  let best = null;
+  for (const r of readings.values()) {
+    if (best == null || timeMs(r.observed_at) > timeMs(best)) best = r.observed_at;
+  }
+  return best;
+}
+
+export function toVerdicts(st, readings) {
+  return {
+    updatedAt: typeof st.updated_at === 'string' ? st.updated_at : latestObserved(readings),
+    aqi: isObject(st.aqi) ? st.aqi : null,
+    water: isObject(st.water) ? st.water : null,
+  };
+}
+
+/** Folds a newer state into the held one, as envmon_core::wire::StationState::merge does. */
+export function mergeVerdicts(current, incoming) {
+  if (!current) return incoming;
+  const out = { ...current };
+  if (incoming.updatedAt != null && timeMs(incoming.updatedAt) >= timeMs(current.updatedAt)) {
+    out.updatedAt = incoming.updatedAt;
+  }
+  if (incoming.aqi && (!current.aqi || timeMs(current.aqi.hour_end) <= timeMs(incoming.aqi.hour_end))) {
+    out.aqi = incoming.aqi;
+  }
+  if (incoming.water && (!current.water || timeMs(current.water.observed_at) <= timeMs(incoming.water.observed_at))) {
+    out.water = incoming.water;
+  }
+  return out;
+}
+
+/** Learns a station's usual interval from two successive observation times. */
+export function learnCadence(code, before, after) {
+  const gap = timeMs(after) - timeMs(before);
+  if (!Number.isFinite(gap) || gap <= 0) return;
+  const known = state.cadence.get(code);
+  state.cadence.set(code, known == null ? gap : Math.min(known, gap));
 }

@@ -4,15 +4,20 @@
 // build step.
 
 import { LANGS, loadLang, saveLang, t } from './i18n.js';
-import { isObject, timeMs } from './format.js';
+import { timeMs } from './format.js';
 import {
   KINDS,
+  learnCadence,
+  loadAreaHours,
   loadAreas,
   loadWater,
   loadYear,
+  mergeVerdicts,
   receiveAreaSnapshot,
   receiveAreaState,
   state,
+  toReadingMap,
+  toVerdicts,
 } from './store.js';
 import {
   buildCard,
@@ -241,55 +246,6 @@ function onDialogClose() {
 
 // ---------------------------------------------------------------- live state
 
-function toReadingMap(readings) {
-  const map = new Map();
-  if (!readings || typeof readings !== 'object') return map;
-  for (const [code, reading] of Object.entries(readings)) {
-    if (reading && typeof reading === 'object') map.set(code, reading);
-  }
-  return map;
-}
-
-function latestObserved(readings) {
-  let best = null;
-  for (const r of readings.values()) {
-    if (best == null || timeMs(r.observed_at) > timeMs(best)) best = r.observed_at;
-  }
-  return best;
-}
-
-function toVerdicts(st, readings) {
-  return {
-    updatedAt: typeof st.updated_at === 'string' ? st.updated_at : latestObserved(readings),
-    aqi: isObject(st.aqi) ? st.aqi : null,
-    water: isObject(st.water) ? st.water : null,
-  };
-}
-
-/** Folds a newer state into the held one, as envmon_core::wire::StationState::merge does. */
-function mergeVerdicts(current, incoming) {
-  if (!current) return incoming;
-  const out = { ...current };
-  if (incoming.updatedAt != null && timeMs(incoming.updatedAt) >= timeMs(current.updatedAt)) {
-    out.updatedAt = incoming.updatedAt;
-  }
-  if (incoming.aqi && (!current.aqi || timeMs(current.aqi.hour_end) <= timeMs(incoming.aqi.hour_end))) {
-    out.aqi = incoming.aqi;
-  }
-  if (incoming.water && (!current.water || timeMs(current.water.observed_at) <= timeMs(incoming.water.observed_at))) {
-    out.water = incoming.water;
-  }
-  return out;
-}
-
-/** Learns a station's usual interval from two successive observation times. */
-function learnCadence(code, before, after) {
-  const gap = timeMs(after) - timeMs(before);
-  if (!Number.isFinite(gap) || gap <= 0) return;
-  const known = state.cadence.get(code);
-  state.cadence.set(code, known == null ? gap : Math.min(known, gap));
-}
-
 function redrawStation(code, changed) {
   const card = cards.get(code);
   if (card) renderCard(card, changed);
@@ -301,34 +257,40 @@ function redrawStation(code, changed) {
   }
 }
 
-function applySnapshot(msg) {
+/** Replaces every station's state with a snapshot's. */
+function replaceStations(list, highlight) {
   const previous = state.readings;
-  const highlight = state.snapshotSeen;
   state.readings = new Map();
   state.verdicts = new Map();
-  for (const st of Array.isArray(msg.stations) ? msg.stations : []) {
+  for (const st of Array.isArray(list) ? list : []) {
     if (st && typeof st.station === 'string') {
       const readings = toReadingMap(st.readings);
       state.readings.set(st.station, readings);
       state.verdicts.set(st.station, toVerdicts(st, readings));
     }
   }
+  for (const code of state.stationByCode.keys()) {
+    const after = state.readings.get(code) ?? new Map();
+    redrawStation(code, highlight ? changedCodes(previous.get(code), after) : null);
+  }
+}
+
+function applySnapshot(msg) {
+  replaceStations(msg.stations, state.snapshotSeen);
   receiveNoticeSnapshot(msg.notices, renderNotices);
   receiveForecastSnapshot(msg.forecasts, renderForecast);
   if (receiveAreaSnapshot(msg.areas)) {
     renderAreas();
     onMap((m) => m.paintDistricts());
   }
-  for (const code of state.stationByCode.keys()) {
-    const after = state.readings.get(code) ?? new Map();
-    redrawStation(code, highlight ? changedCodes(previous.get(code), after) : null);
-  }
   renderNotices();
   if (!state.snapshotSeen) {
     state.snapshotSeen = true;
     performance.mark('envmon:first-snapshot');
     document.body.dataset.ready = 'true';
+    showFirstValues();
     loadMap();
+    loadAreaHoursOnce();
   }
   renderOverview();
 }
@@ -405,13 +367,59 @@ async function fetchJson(path) {
   return response.json();
 }
 
+// The order of the first load (docs/dashboard.md, "Budget"): the first
+// snapshot over compressed HTTP (live.js), preloaded with the registry by
+// index.html; what is not needed for the first values (the year so far, the
+// month's water, the calendar image, any area's latest hour the stream
+// lacks, the map) waits until they are shown.
+
+/** How long the areas' hours wait for the stream (whose snapshot carries them) after the first values. */
+const AREA_HOURS_WAIT_MS = 5000;
+
+let firstValuesShown = false;
+let areaHoursAsked = false;
+
+/** The first values are on the page: now the rest may load. */
+function showFirstValues() {
+  if (firstValuesShown) return;
+  firstValuesShown = true;
+  performance.mark('envmon:first-value');
+  document.body.dataset.firstValue = 'true';
+  Promise.all([loadYear(fetchJson), loadWater(fetchJson)]).then(renderYear);
+  setTimeout(loadAreaHoursOnce, AREA_HOURS_WAIT_MS);
+}
+
+/** Each area's latest hour that the live stream has not brought, asked once. */
+function loadAreaHoursOnce() {
+  if (areaHoursAsked) return;
+  areaHoursAsked = true;
+  areasListed
+    .then(() => loadAreaHours(fetchJson))
+    .then(() => {
+      renderAreas();
+      onMap((m) => m.paintDistricts());
+    });
+}
+
+let areasListed = Promise.resolve();
+
+/**
+ * A request index.html preloads: made as the preload was (no headers, the
+ * default cache mode), so the browser hands over the preloaded answer.
+ */
+async function fetchPreloaded(path) {
+  const response = await fetch(new URL(path, document.baseURI));
+  if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+  return response.json();
+}
+
 async function loadMeta() {
   let delay = META_RETRY_MIN_MS;
   for (;;) {
     try {
       const [stationsBody, paramsBody] = await Promise.all([
-        fetchJson('api/v1/stations'),
-        fetchJson('api/v1/parameters'),
+        fetchPreloaded('api/v1/stations'),
+        fetchPreloaded('api/v1/parameters'),
       ]);
       return {
         stations: Array.isArray(stationsBody?.stations) ? stationsBody.stations : [],
@@ -461,18 +469,17 @@ async function start() {
   }
   applyStaticText();
   wireControls();
-  // The live connection opens at once; its messages wait for the registry.
+  // The live connection (its first snapshot over HTTP); its messages wait for the registry.
   const early = [];
   startLive((msg) => (state.metaLoaded ? handleMessage(msg) : early.push(msg)), setConnection);
 
-  // The city's headline needs only the areas: it comes first, not after the registry.
-  loadAreas(fetchJson)
+  // The city's section needs only the list of areas to start; their hours come later.
+  areasListed = loadAreas(fetchJson)
     .catch((err) => console.warn('envmon: the areas could not be loaded', err))
     .then(() => {
       renderAreas();
       onMap((m) => m.paintDistricts());
     });
-  Promise.all([loadYear(fetchJson), loadWater(fetchJson)]).then(renderYear);
 
   const meta = await loadMeta();
   state.stations = meta.stations.filter((s) => s && typeof s.code === 'string');

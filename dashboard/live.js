@@ -1,9 +1,13 @@
 // The live connection: one WebSocket to /api/v1/live, reopened with
 // exponential backoff and jitter when it drops, resuming from the last
-// `epoch:seq` received so the server sends only what was missed.
+// `epoch:seq` received so the server sends only what was missed. The first
+// snapshot may come over compressed HTTP instead (`loadFirstSnapshot`): the
+// socket then opens resuming from it.
 
 const RECONNECT_MIN_MS = 1000;
 const RECONNECT_MAX_MS = 15000;
+/** How long the socket waits for the snapshot over HTTP before opening without it. */
+const FIRST_SNAPSHOT_WAIT_MS = 3000;
 
 const live = {
   socket: null,
@@ -40,6 +44,14 @@ function remember(msg) {
   }
 }
 
+/** Takes in a snapshot: it starts a new numbering when the epoch changed. */
+function restart(msg) {
+  live.epoch = null;
+  live.seq = null;
+  live.snapshots += 1;
+  remember(msg);
+}
+
 function handle(data) {
   let msg;
   try {
@@ -50,14 +62,30 @@ function handle(data) {
   if (!msg || typeof msg !== 'object') return;
   // Something arrived: the connection works, so the next drop starts the backoff afresh.
   live.attempt = 0;
-  if (msg.type === 'snapshot') {
-    // A snapshot starts a new numbering when the epoch changed.
-    live.epoch = null;
-    live.seq = null;
-    live.snapshots += 1;
-  }
-  remember(msg);
+  if (msg.type === 'snapshot') restart(msg);
+  else remember(msg);
   live.onMessage(msg);
+}
+
+/**
+ * The stream's snapshot over HTTP (`/api/v1/live/snapshot`), gzip-compressed:
+ * some 20 times fewer bytes than the same message over the socket, which
+ * has no compression. `null` when it could not be had; the socket's own
+ * snapshot then serves.
+ */
+async function loadFirstSnapshot() {
+  try {
+    const url = new URL('api/v1/live/snapshot', document.baseURI);
+    // Not `cache: 'no-store'`: the page preloads this very request (index.html), and the
+    // answer's own Cache-Control: no-store keeps it out of the HTTP cache.
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const msg = await response.json();
+    return msg?.type === 'snapshot' && typeof msg.epoch === 'string' && Number.isInteger(msg.seq) ? msg : null;
+  } catch (err) {
+    console.warn('envmon: the first snapshot over HTTP failed; the live connection brings it', err);
+    return null;
+  }
 }
 
 function connect() {
@@ -104,8 +132,10 @@ export function dropConnection() {
 }
 
 /**
- * Starts the connection. `onMessage(msg)` gets every parsed message, `onState`
- * 'connecting' | 'open' | 'closed'.
+ * Starts the connection: the first snapshot over HTTP, then the socket
+ * resuming after it (without it when it fails or takes longer than
+ * FIRST_SNAPSHOT_WAIT_MS). `onMessage(msg)` gets every parsed message,
+ * `onState` 'connecting' | 'open' | 'closed'.
  */
 export function startLive(onMessage, onState) {
   live.onMessage = onMessage;
@@ -114,5 +144,16 @@ export function startLive(onMessage, onState) {
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'visible') reconnectSoon();
   });
-  connect();
+  let opened = false;
+  const open = (first) => {
+    if (opened) return;
+    opened = true;
+    if (first) {
+      restart(first);
+      live.onMessage(first);
+    }
+    connect();
+  };
+  loadFirstSnapshot().then(open);
+  setTimeout(() => open(null), FIRST_SNAPSHOT_WAIT_MS);
 }

@@ -1,6 +1,8 @@
 // What the page knows: the registry, the latest state of every station, the
 // active notices and the visitor's choices. One object, shared by the modules.
 
+import { isObject, timeMs } from './format.js';
+
 export const KINDS = ['air', 'river', 'source'];
 
 export const state = {
@@ -30,10 +32,11 @@ export const state = {
 
 // ---------------------------------------------------------------- areas
 
-// The city and its districts with their latest hourly AQI, loaded once over
-// the API at start; the live stream's `areas` (in the snapshot) and `area`
-// messages keep them current when the server sends them. The year so far
-// and the month's water are loaded once too.
+// The city and its districts with their latest hourly AQI: the list is loaded
+// over the API at start, the hours come with the live stream's `areas` (in
+// the snapshot) and `area` messages, and over the API for any area the
+// stream did not bring. The year so far and the month's water are loaded
+// once, after the first live value.
 
 export const CITY = 'shanghai';
 /** How far back the first load looks for an area's latest hour. */
@@ -94,16 +97,25 @@ export function receiveAreaSnapshot(list) {
   return changed;
 }
 
-/** The areas, then each one's latest hour; `fetchJson` is the page's loader. */
+/** The areas (names, parents, station counts); `fetchJson` is the page's loader. */
 export async function loadAreas(fetchJson) {
   const body = await fetchJson('api/v1/areas');
   for (const item of listOf(body?.items)) {
     const area = toArea(item);
     if (area && !state.areas.has(area.id)) state.areas.set(area.id, area);
   }
+}
+
+/**
+ * The latest hour of each area the live stream has not brought yet, one
+ * request per area: the page asks only after its first live value, since
+ * these requests would share a slow line with it.
+ */
+export async function loadAreaHours(fetchJson) {
   const from = new Date(Date.now() - FIRST_LOOK_HOURS * 3600 * 1000).toISOString();
+  const missing = [...state.areas.values()].filter((area) => !area.aqi);
   await Promise.all(
-    [...state.areas.values()].map(async (area) => {
+    missing.map(async (area) => {
       try {
         const path = `api/v1/areas/${encodeURIComponent(area.id)}/aqi?period=hourly&from=${encodeURIComponent(from)}`;
         const items = listOf((await fetchJson(path))?.items);
@@ -160,4 +172,58 @@ export async function loadWater(fetchJson) {
       return;
     }
   }
+}
+
+// ---------------------------------------------------------------- station states
+
+// A station's state as the live stream and the API give it, turned into what
+// the page holds, and merged as envmon_core::wire::StationState::merge does.
+
+export function toReadingMap(readings) {
+  const map = new Map();
+  if (!readings || typeof readings !== 'object') return map;
+  for (const [code, reading] of Object.entries(readings)) {
+    if (reading && typeof reading === 'object') map.set(code, reading);
+  }
+  return map;
+}
+
+function latestObserved(readings) {
+  let best = null;
+  for (const r of readings.values()) {
+    if (best == null || timeMs(r.observed_at) > timeMs(best)) best = r.observed_at;
+  }
+  return best;
+}
+
+export function toVerdicts(st, readings) {
+  return {
+    updatedAt: typeof st.updated_at === 'string' ? st.updated_at : latestObserved(readings),
+    aqi: isObject(st.aqi) ? st.aqi : null,
+    water: isObject(st.water) ? st.water : null,
+  };
+}
+
+/** Folds a newer state into the held one, as envmon_core::wire::StationState::merge does. */
+export function mergeVerdicts(current, incoming) {
+  if (!current) return incoming;
+  const out = { ...current };
+  if (incoming.updatedAt != null && timeMs(incoming.updatedAt) >= timeMs(current.updatedAt)) {
+    out.updatedAt = incoming.updatedAt;
+  }
+  if (incoming.aqi && (!current.aqi || timeMs(current.aqi.hour_end) <= timeMs(incoming.aqi.hour_end))) {
+    out.aqi = incoming.aqi;
+  }
+  if (incoming.water && (!current.water || timeMs(current.water.observed_at) <= timeMs(incoming.water.observed_at))) {
+    out.water = incoming.water;
+  }
+  return out;
+}
+
+/** Learns a station's usual interval from two successive observation times. */
+export function learnCadence(code, before, after) {
+  const gap = timeMs(after) - timeMs(before);
+  if (!Number.isFinite(gap) || gap <= 0) return;
+  const known = state.cadence.get(code);
+  state.cadence.set(code, known == null ? gap : Math.min(known, gap));
 }

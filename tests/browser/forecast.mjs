@@ -84,8 +84,14 @@ async function axeCheck(page, label) {
   for (const v of bad) problems.push(`axe ${label}: ${v}`);
 }
 
-/** Puts the forged forecast into every snapshot the page receives, as a compromised relay could. */
+/** Puts the forged forecast into every snapshot the page receives (over HTTP or the socket), as a compromised relay could. */
 async function interpose(page) {
+  await page.route(/\/api\/v1\/live\/snapshot/, async (route) => {
+    const response = await route.fetch();
+    const msg = await response.json();
+    msg.forecasts = [...(msg.forecasts ?? []), fixtures.forged];
+    await route.fulfill({ response, json: msg });
+  });
   await page.routeWebSocket(/\/api\/v1\/live/, (ws) => {
     const server = ws.connectToServer();
     server.onMessage((message) => {

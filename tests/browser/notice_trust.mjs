@@ -7,8 +7,8 @@
 // signed with the publisher's key, one genuine notice whose links are
 // `javascript:` URLs, and forged ones (unsigned, altered after signing,
 // signed by a key nobody trusts). The script sits between the page and its
-// live socket (Playwright's routeWebSocket) and puts the fixtures into the
-// server's snapshot and, later, as notice messages, as a compromised relay
+// live socket (Playwright's routeWebSocket, and route for the snapshot over
+// HTTP) and puts the fixtures into the server's snapshot and, later, as notice messages, as a compromised relay
 // could. Then: every genuine notice shows, no forged one shows anywhere (not
 // even for a moment in the widget), the script links are not links, no
 // dialog opens, and each refusal is a console warning, not an error. A
@@ -41,9 +41,15 @@ const watchdog = setTimeout(() => {
 }, 90_000);
 watchdog.unref();
 
-/** Puts `extra` notices into the first snapshot; returns the route to inject into later. */
+/** Puts `extra` notices into the first snapshot (over HTTP or the socket); returns the route to inject into later. */
 async function interpose(page, extra) {
   const routes = [];
+  await page.route(/\/api\/v1\/live\/snapshot/, async (route) => {
+    const response = await route.fetch();
+    const msg = await response.json();
+    msg.notices = [...(msg.notices ?? []), ...extra];
+    await route.fulfill({ response, json: msg });
+  });
   await page.routeWebSocket(/\/api\/v1\/live/, (ws) => {
     const server = ws.connectToServer();
     let first = true;

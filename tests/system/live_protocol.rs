@@ -18,7 +18,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 use crate::helpers::system::LiveClient;
-use crate::helpers::{TestSystem, unique, wait_for};
+use crate::helpers::{TestSystem, http, unique, wait_for};
 
 /// A station state as ingest publishes it.
 fn state(station: &str, kind: &str, pm25: f64, minute: u32) -> Value {
@@ -906,6 +906,74 @@ async fn two_publishers_on_one_broker_serve_identical_streams() {
         let b = strip(next(&mut two).await);
         assert_eq!(a, b, "event {i}");
         assert_eq!(a["seq"], i + 1);
+    }
+    system.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_snapshot_over_http_is_compressed_and_a_socket_resumes_after_it() {
+    let system = TestSystem::start_publisher_only().await;
+    let addr = system.publisher_addr;
+    let mqtt = Mqtt::connect(&system).await;
+    for (i, station) in ["1141A", "1142A", "1143A"].into_iter().enumerate() {
+        let minute = u32::try_from(i).unwrap();
+        mqtt.live("air", station, &state(station, "air", 40.0, minute))
+            .await;
+    }
+    wait_for(
+        "the three states in the snapshot over HTTP",
+        Duration::from_secs(10),
+        || async {
+            let body = http::get(addr, "/api/v1/live/snapshot")
+                .await
+                .unwrap()
+                .json();
+            let n = body["stations"].as_array().map_or(0, Vec::len);
+            if n == 3 { Ok(()) } else { Err(n.to_string()) }
+        },
+    )
+    .await;
+
+    let plain = http::get(addr, "/api/v1/live/snapshot").await.unwrap();
+    assert_eq!(plain.status, 200);
+    assert_eq!(plain.header("cache-control"), Some("no-store"));
+    let snapshot = plain.json();
+    assert_eq!(snapshot["type"], "snapshot");
+    // The same message a socket starts with.
+    let mut socket = connect(addr, "").await;
+    assert_eq!(next(&mut socket).await, snapshot);
+    let gzipped = http::get_bytes(
+        addr,
+        "/api/v1/live/snapshot",
+        &[("Accept-Encoding", "gzip")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(gzipped.header("content-encoding"), Some("gzip"));
+    assert!(gzipped.body.len() < plain.body.len() / 2);
+
+    // A socket opened from it gets no snapshot again, only what follows.
+    let epoch = snapshot["epoch"].as_str().unwrap();
+    let seq = snapshot["seq"].as_u64().unwrap();
+    let mut resumed = connect(addr, &format!("?resume={epoch}:{seq}")).await;
+    assert_quiet(&mut resumed, Duration::from_millis(300)).await;
+    mqtt.live("air", "1141A", &state("1141A", "air", 55.0, 9))
+        .await;
+    let update = next(&mut resumed).await;
+    assert_eq!(update["type"], "update");
+    assert_eq!(update["seq"].as_u64(), Some(seq + 1));
+
+    // A narrow one, and what is refused.
+    let air = http::get(addr, "/api/v1/live/snapshot?station=1142A")
+        .await
+        .unwrap()
+        .json();
+    assert_eq!(air["stations"].as_array().map(Vec::len), Some(1));
+    for bad in ["?kind=lake", "?resume=abc:1", "?seq=1"] {
+        let answer = http::get(addr, &format!("/api/v1/live/snapshot{bad}"))
+            .await
+            .unwrap();
+        assert_eq!(answer.status, 400, "{bad}");
     }
     system.shutdown().await;
 }

@@ -18,6 +18,7 @@ mod attack_notices;
 mod attack_sensors;
 mod attack_web;
 mod browser;
+mod browser_budget;
 mod browser_map;
 mod charts;
 mod cli;

@@ -66,6 +66,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .merge(subscriptions::router())
         .merge(subscription_links::router())
         .merge(oembed::router())
+        .merge(crate::live::snapshot_router())
         .layer(compression::layer())
         .layer(middleware::from_fn(compression::weaken_etag_when_encoded))
         .layer(middleware::from_fn_with_state(

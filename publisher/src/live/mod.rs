@@ -6,12 +6,14 @@
 //! serialisation per event) -> per client a `session` (`filter`, coalescing
 //! `queue`) -> `ws` or `sse`. `admission` caps connections; `request` reads
 //! what a connection asks for; `notice` verifies alert notices and `forecast` forecasts; `frame` makes
-//! the WebSocket frames the server writes.
+//! the WebSocket frames the server writes; `first_snapshot` serves the
+//! snapshot over compressed HTTP for clients on slow lines.
 
 mod admission;
 mod event;
 mod feed;
 mod filter;
+mod first_snapshot;
 mod forecast;
 mod frame;
 mod hub;
@@ -26,6 +28,7 @@ mod ws;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::FromRef;
 use axum::routing::get;
 use tokio_util::sync::CancellationToken;
 
@@ -50,8 +53,18 @@ pub(crate) struct LiveState {
 /// The live routes. They stay outside the request timeout: they live long.
 /// The live routes in the open-data API document.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(ws::live, sse::sse))]
+#[openapi(paths(ws::live, sse::sse, first_snapshot::snapshot))]
 pub(crate) struct Api;
+
+/// The snapshot over HTTP: a short request, merged among the open-data
+/// routes so it is compressed and rate-limited like them.
+pub(crate) fn snapshot_router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    LiveState: FromRef<S>,
+{
+    Router::new().route("/api/v1/live/snapshot", get(first_snapshot::snapshot))
+}
 
 pub(crate) fn router() -> Router<LiveState> {
     Router::new()

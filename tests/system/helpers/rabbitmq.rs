@@ -269,7 +269,10 @@ impl RabbitNode {
             let listening = [self.mqtt_port, self.mqtt_tls_port]
                 .into_iter()
                 .any(|port| std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
-            if listening {
+            // The management plugin (which makes the users) starts after the MQTT listener.
+            let managed =
+                std::net::TcpStream::connect(("127.0.0.1", self.management_port)).is_ok();
+            if listening && managed {
                 return;
             }
             if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {

@@ -270,8 +270,7 @@ impl RabbitNode {
                 .into_iter()
                 .any(|port| std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
             // The management plugin (which makes the users) starts after the MQTT listener.
-            let managed =
-                std::net::TcpStream::connect(("127.0.0.1", self.management_port)).is_ok();
+            let managed = std::net::TcpStream::connect(("127.0.0.1", self.management_port)).is_ok();
             if listening && managed {
                 return;
             }

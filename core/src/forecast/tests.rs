@@ -273,3 +273,19 @@ fn the_atom_feed_names_each_version_and_both_languages() {
     assert!(feed.contains("Good to lightly polluted"));
     assert!(feed.contains("href=\"http://x/api/v1/forecasts/FC-2026-00001.v1\""));
 }
+
+#[test]
+fn markup_in_a_forecasts_text_reaches_the_feed_as_text() {
+    let mut forecast = published();
+    forecast.days[0].text.en = "</content><script>alert(1)</script> & <b>".into();
+    let feed = atom::render_forecast_atom(
+        "http://x/api/v1/forecasts.atom",
+        "http://x/api/v1/forecasts",
+        "上海 / Shanghai",
+        &[forecast],
+        Utc::now(),
+    );
+    assert!(!feed.contains("<script>"), "{feed}");
+    assert!(!feed.contains("</content><script"), "{feed}");
+    assert!(feed.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;"), "{feed}");
+}

@@ -287,5 +287,8 @@ fn markup_in_a_forecasts_text_reaches_the_feed_as_text() {
     );
     assert!(!feed.contains("<script>"), "{feed}");
     assert!(!feed.contains("</content><script"), "{feed}");
-    assert!(feed.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;"), "{feed}");
+    assert!(
+        feed.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;"),
+        "{feed}"
+    );
 }

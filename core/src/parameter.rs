@@ -2,7 +2,8 @@
 //!
 //! A value that crosses a module boundary is always in its parameter's
 //! canonical unit: CO in mg/m³ and the other air pollutants in µg/m³ (as
-//! HJ 633 and GB 3095 state them), water items in mg/L as GB 3838-2002 does.
+//! HJ 633 and GB 3095 state them), water items in mg/L as GB 3838-2002 and
+//! GB 5749-2022 do.
 //! Unit codes follow UCUM spelling so SenML and HJ 212 decoders can map onto
 //! them without guessing.
 
@@ -47,6 +48,25 @@ pub enum Parameter {
     Conductivity,
     /// Water temperature.
     Temp,
+    /// Sulfate as SO4²⁻ (GB 3838-2002 Table 2 row 1; GB 5749-2022 Table 1).
+    Sulfate,
+    /// Chloride as Cl⁻ (GB 3838-2002 Table 2 row 2): the item that shows
+    /// salt water reaching the Yangtze estuary's reservoirs.
+    Chloride,
+    /// Nitrate as N (GB 3838-2002 Table 2 row 3).
+    Nitrate,
+    /// Iron (GB 3838-2002 Table 2 row 4).
+    Fe,
+    /// Manganese (GB 3838-2002 Table 2 row 5).
+    Mn,
+    /// Free chlorine (游离氯), the disinfectant residual GB 5749-2022
+    /// Table 2 sets for water-plant outlets and the network.
+    #[serde(rename = "free_chlorine")]
+    FreeChlorine,
+    /// Total chlorine (总氯), the residual of plants that disinfect with
+    /// chloramine (GB 5749-2022 Table 2).
+    #[serde(rename = "total_chlorine")]
+    TotalChlorine,
 }
 
 /// The fixed facts about a parameter.
@@ -62,6 +82,9 @@ pub struct ParameterInfo {
     pub unit: &'static str,
     /// True for air parameters, false for water parameters.
     pub air: bool,
+    /// True for disinfectant residuals, measured only in the public supply
+    /// (water-plant outlets and the network), never in rivers or sources.
+    pub supply_only: bool,
     /// Lowest physically possible value in the canonical unit.
     pub plausible_min: f64,
     /// Highest value an instrument can report in the canonical unit.
@@ -81,6 +104,7 @@ const fn air(
         name_en,
         unit,
         air: true,
+        supply_only: false,
         plausible_min: 0.0,
         plausible_max,
     }
@@ -100,6 +124,7 @@ const fn water(
         name_en,
         unit,
         air: false,
+        supply_only: false,
         plausible_min,
         plausible_max,
     }
@@ -107,8 +132,9 @@ const fn water(
 
 impl Parameter {
     /// Every parameter, in display order: air pollutants as HJ 633 lists them,
-    /// then the water items.
-    pub const ALL: [Parameter; 15] = [
+    /// then the water items: those of GB 3838-2002 Table 1, its Table 2, and
+    /// the disinfectant residuals of GB 5749-2022.
+    pub const ALL: [Parameter; 22] = [
         Self::Pm25,
         Self::Pm10,
         Self::So2,
@@ -124,6 +150,13 @@ impl Parameter {
         Self::Turbidity,
         Self::Conductivity,
         Self::Temp,
+        Self::Sulfate,
+        Self::Chloride,
+        Self::Nitrate,
+        Self::Fe,
+        Self::Mn,
+        Self::FreeChlorine,
+        Self::TotalChlorine,
     ];
 
     /// The parameter's fixed facts.
@@ -161,6 +194,41 @@ impl Parameter {
                 100_000.0,
             ),
             Self::Temp => water("temp", "水温", "Water temperature", "Cel", -5.0, 45.0),
+            Self::Sulfate => water("sulfate", "硫酸盐", "Sulfate", "mg/L", 0.0, 5000.0),
+            // Sea water holds about 19,000 mg/L of chloride.
+            Self::Chloride => water("chloride", "氯化物", "Chloride", "mg/L", 0.0, 25_000.0),
+            Self::Nitrate => water(
+                "nitrate",
+                "硝酸盐（以N计）",
+                "Nitrate (as N)",
+                "mg/L",
+                0.0,
+                100.0,
+            ),
+            Self::Fe => water("fe", "铁", "Iron", "mg/L", 0.0, 50.0),
+            Self::Mn => water("mn", "锰", "Manganese", "mg/L", 0.0, 20.0),
+            Self::FreeChlorine => ParameterInfo {
+                supply_only: true,
+                ..water(
+                    "free_chlorine",
+                    "游离氯",
+                    "Free chlorine",
+                    "mg/L",
+                    0.0,
+                    10.0,
+                )
+            },
+            Self::TotalChlorine => ParameterInfo {
+                supply_only: true,
+                ..water(
+                    "total_chlorine",
+                    "总氯",
+                    "Total chlorine",
+                    "mg/L",
+                    0.0,
+                    10.0,
+                )
+            },
         }
     }
 
@@ -179,9 +247,15 @@ impl Parameter {
         Self::ALL.into_iter().find(|p| p.code() == code)
     }
 
-    /// Whether stations of `kind` measure this parameter.
+    /// Whether stations of `kind` measure this parameter: air pollutants at
+    /// air stations, water items at every water site, disinfectant residuals
+    /// only in the public supply.
     pub fn applies_to(self, kind: StationKind) -> bool {
-        self.info().air == (kind == StationKind::Air)
+        let info = self.info();
+        if info.air {
+            return kind == StationKind::Air;
+        }
+        kind.is_water() && (!info.supply_only || kind.is_supply())
     }
 }
 
@@ -226,5 +300,18 @@ mod tests {
         assert!(!Parameter::Nh3n.applies_to(StationKind::Air));
         assert!(Parameter::Pm25.applies_to(StationKind::Air));
         assert!(!Parameter::Pm25.applies_to(StationKind::River));
+        assert!(Parameter::Chloride.applies_to(StationKind::Source));
+        assert!(Parameter::Turbidity.applies_to(StationKind::Tap));
+    }
+
+    #[test]
+    fn disinfectant_residuals_belong_to_the_public_supply() {
+        for kind in [StationKind::Plant, StationKind::Tap] {
+            assert!(Parameter::FreeChlorine.applies_to(kind));
+            assert!(Parameter::TotalChlorine.applies_to(kind));
+        }
+        for kind in [StationKind::Air, StationKind::River, StationKind::Source] {
+            assert!(!Parameter::FreeChlorine.applies_to(kind));
+        }
     }
 }

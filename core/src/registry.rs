@@ -25,6 +25,9 @@ pub enum RegistryError {
     /// The same code appears twice.
     #[error("station {0} appears more than once")]
     Duplicate(String),
+    /// A network point names a plant the registry does not list as one.
+    #[error("network point {0} names plant {1}, which is not a station of kind plant")]
+    UnknownPlant(String, String),
     /// An area record is inconsistent.
     #[error(transparent)]
     Area(#[from] AreaError),
@@ -57,6 +60,20 @@ pub fn parse_registry(text: &str) -> Result<Vec<Station>, RegistryError> {
         station.validate()?;
         if !seen.insert(station.code.clone()) {
             return Err(RegistryError::Duplicate(station.code.to_string()));
+        }
+    }
+    let plants: HashSet<&StationCode> = file
+        .station
+        .iter()
+        .filter(|s| s.kind == StationKind::Plant)
+        .map(|s| &s.code)
+        .collect();
+    for station in &file.station {
+        if let Some(plant) = station.plant.as_ref().filter(|p| !plants.contains(p)) {
+            return Err(RegistryError::UnknownPlant(
+                station.code.to_string(),
+                plant.to_string(),
+            ));
         }
     }
     Ok(file.station)
@@ -138,9 +155,9 @@ pub async fn import_areas(
 
 const UPSERT_STATION: &str = "INSERT INTO station (code, kind, name_zh, name_en, district_zh,
         district_en, longitude, latitude, coordinates_approximate, water_body_zh, water_body_en,
-        basin_zh, basin_en, water_body_type, target_class, hj212_mn, hj212_networks)
+        basin_zh, basin_en, water_body_type, target_class, hj212_mn, hj212_networks, plant)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-        $17::text[]::cidr[])
+        $17::text[]::cidr[], $18)
     ON CONFLICT (code) DO UPDATE SET kind = excluded.kind, name_zh = excluded.name_zh,
         name_en = excluded.name_en, district_zh = excluded.district_zh,
         district_en = excluded.district_en, longitude = excluded.longitude,
@@ -149,12 +166,13 @@ const UPSERT_STATION: &str = "INSERT INTO station (code, kind, name_zh, name_en,
         basin_zh = excluded.basin_zh, basin_en = excluded.basin_en,
         water_body_type = excluded.water_body_type, target_class = excluded.target_class,
         hj212_mn = excluded.hj212_mn, hj212_networks = excluded.hj212_networks,
-        updated_at = now()";
+        plant = excluded.plant, updated_at = now()";
 
 const SELECT_STATIONS: &str = "SELECT code, kind, name_zh, name_en, district_zh, district_en,
         longitude, latitude, coordinates_approximate, water_body_zh, water_body_en, basin_zh,
-        basin_en, water_body_type, target_class, hj212_mn, hj212_networks::text[]
-    FROM station ORDER BY kind = 'source', kind = 'river', code";
+        basin_en, water_body_type, target_class, hj212_mn, hj212_networks::text[], plant
+    FROM station
+    ORDER BY array_position(ARRAY['air', 'river', 'source', 'plant', 'tap'], kind), code";
 
 /// Inserts or updates every station, in one transaction. Stations missing
 /// from the file are kept: their history must stay attributable.
@@ -190,6 +208,7 @@ pub async fn import_stations(
                 &target_class,
                 &s.hj212_mn,
                 &networks,
+                &s.plant.as_ref().map(StationCode::as_str),
             ],
         )
         .await
@@ -203,7 +222,8 @@ pub async fn import_stations(
     Ok(stations.len())
 }
 
-/// Every registered station: air first, then river sections, then sources.
+/// Every registered station: air first, then river sections, sources, water
+/// plants and network points.
 ///
 /// # Errors
 /// Fails when the query fails or a stored row breaks the schema's invariants.
@@ -249,6 +269,9 @@ fn station_from_row(row: &Row) -> Option<Station> {
         target_class: target_class.and_then(|c| u8::try_from(c).ok()),
         hj212_mn: row.get(15),
         hj212_networks,
+        plant: row
+            .get::<_, Option<String>>(17)
+            .and_then(|p| StationCode::parse(&p).ok()),
     })
 }
 

@@ -102,11 +102,18 @@ pub enum StationKind {
     River,
     /// A centralised drinking-water source (集中式饮用水水源地).
     Source,
+    /// A water plant's outlet (出厂水), judged by GB 5749-2022.
+    Plant,
+    /// A point of the distribution network or a tap (管网水/末梢水), judged by
+    /// GB 5749-2022.
+    Tap,
 }
 
 impl StationKind {
-    /// Every kind, in display order.
-    pub const ALL: [StationKind; 3] = [Self::Air, Self::River, Self::Source];
+    /// Every kind, in display order: from the air, then water from river to
+    /// source to plant to tap.
+    pub const ALL: [StationKind; 5] =
+        [Self::Air, Self::River, Self::Source, Self::Plant, Self::Tap];
 
     /// The kind's name as used in topics, SQL and the API.
     pub fn as_str(self) -> &'static str {
@@ -114,10 +121,12 @@ impl StationKind {
             Self::Air => "air",
             Self::River => "river",
             Self::Source => "source",
+            Self::Plant => "plant",
+            Self::Tap => "tap",
         }
     }
 
-    /// Parses a kind name (`air`, `river` or `source`).
+    /// Parses a kind name (`air`, `river`, `source`, `plant` or `tap`).
     pub fn parse(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|kind| kind.as_str() == name)
     }
@@ -125,6 +134,18 @@ impl StationKind {
     /// Whether stations of this kind measure water.
     pub fn is_water(self) -> bool {
         !matches!(self, Self::Air)
+    }
+
+    /// Whether GB 3838-2002 judges this kind: surface water, rivers and
+    /// drinking-water sources. They have a water body and a target class.
+    pub fn is_surface_water(self) -> bool {
+        matches!(self, Self::River | Self::Source)
+    }
+
+    /// Whether GB 5749-2022 judges this kind: the public supply, from the
+    /// plant's outlet to the tap.
+    pub fn is_supply(self) -> bool {
+        matches!(self, Self::Plant | Self::Tap)
     }
 }
 
@@ -205,6 +226,10 @@ pub struct Station {
     /// Water sites: the GB 3838-2002 class (1 = I .. 5 = V) the site must meet.
     #[serde(default)]
     pub target_class: Option<u8>,
+    /// Network points: the code of the water plant that supplies them, so a
+    /// plant's outlet and its network are reported together.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plant: Option<StationCode>,
     /// The MN (设备唯一标识) of the station's HJ 212 data logger, which
     /// names the station in HJ 212 packets; absent when it sends none.
     /// Never serialized: the MN is the logger's only identity besides its
@@ -226,6 +251,17 @@ pub enum StationError {
     /// An air station carries water fields.
     #[error("air station {0} must not have water fields")]
     AirWithWaterFields(StationCode),
+    /// A public-supply site carries the GB 3838-2002 fields of surface water.
+    #[error(
+        "supply station {0} must not have water_body_type or target_class: GB 5749-2022 judges it"
+    )]
+    SupplyWithSurfaceFields(StationCode),
+    /// A network point does not say which plant supplies it.
+    #[error("network point {0} needs plant, the code of the water plant that supplies it")]
+    TapWithoutPlant(StationCode),
+    /// A station other than a network point names a plant.
+    #[error("station {0} is not a network point (kind tap) and must not name a plant")]
+    PlantOnNonTap(StationCode),
     /// The target class is not 1 to 5.
     #[error("station {0} has target class {1}; GB 3838-2002 classes are 1 to 5")]
     TargetClassOutOfRange(StationCode, u8),
@@ -244,7 +280,18 @@ impl Station {
         if !(-180.0..=180.0).contains(&self.longitude) || !(-90.0..=90.0).contains(&self.latitude) {
             return Err(StationError::CoordinatesOutOfRange(code()));
         }
-        if self.kind.is_water() {
+        if self.plant.is_some() != (self.kind == StationKind::Tap) {
+            return Err(if self.kind == StationKind::Tap {
+                StationError::TapWithoutPlant(code())
+            } else {
+                StationError::PlantOnNonTap(code())
+            });
+        }
+        if self.kind.is_supply() {
+            if self.water_body_type.is_some() || self.target_class.is_some() {
+                return Err(StationError::SupplyWithSurfaceFields(code()));
+            }
+        } else if self.kind.is_surface_water() {
             if self.water_body_type.is_none() {
                 return Err(StationError::MissingWaterField(code(), "water_body_type"));
             }

@@ -142,9 +142,18 @@ impl Quantity {
             | Parameter::No2
             | Parameter::Co
             | Parameter::O3 => Self::AirConcentration,
-            Parameter::Do | Parameter::Codmn | Parameter::Nh3n | Parameter::Tp | Parameter::Tn => {
-                Self::WaterConcentration
-            }
+            Parameter::Do
+            | Parameter::Codmn
+            | Parameter::Nh3n
+            | Parameter::Tp
+            | Parameter::Tn
+            | Parameter::Sulfate
+            | Parameter::Chloride
+            | Parameter::Nitrate
+            | Parameter::Fe
+            | Parameter::Mn
+            | Parameter::FreeChlorine
+            | Parameter::TotalChlorine => Self::WaterConcentration,
             Parameter::Ph => Self::Dimensionless,
             Parameter::Turbidity => Self::Turbidity,
             Parameter::Conductivity => Self::Conductivity,

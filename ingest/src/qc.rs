@@ -48,6 +48,15 @@ fn spike_bounds(parameter: Parameter) -> Option<(f64, f64)> {
         Parameter::Temp => Some((8.0, 3.0)),
         Parameter::Codmn | Parameter::Nh3n | Parameter::Tp | Parameter::Tn => None,
         Parameter::Turbidity | Parameter::Conductivity => None,
+        // Laboratory-like items and dosed residuals: steps are real (a
+        // salt tide, a dosing change), not a broken sensor.
+        Parameter::Sulfate
+        | Parameter::Chloride
+        | Parameter::Nitrate
+        | Parameter::Fe
+        | Parameter::Mn
+        | Parameter::FreeChlorine
+        | Parameter::TotalChlorine => None,
     }
 }
 

@@ -394,7 +394,9 @@ fn rollup_mark(row: &Row<'_>) -> DateTime<Utc> {
             let start = row.observed_at - TimeDelta::seconds(i64::from(row.period_seconds));
             start.duration_trunc(TimeDelta::hours(1)).unwrap_or(start) + TimeDelta::hours(1)
         }
-        StationKind::River | StationKind::Source => row.observed_at,
+        StationKind::River | StationKind::Source | StationKind::Plant | StationKind::Tap => {
+            row.observed_at
+        }
     }
 }
 

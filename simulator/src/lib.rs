@@ -199,7 +199,9 @@ impl Simulator {
     fn interval(&self, kind: StationKind) -> Duration {
         match kind {
             StationKind::Air => self.settings.air_interval,
-            StationKind::River | StationKind::Source => self.settings.water_interval,
+            StationKind::River | StationKind::Source | StationKind::Plant | StationKind::Tap => {
+                self.settings.water_interval
+            }
         }
     }
 }

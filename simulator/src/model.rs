@@ -24,11 +24,84 @@ pub(crate) fn sample(station: &Station, at: DateTime<Utc>, rng: &mut Rng) -> Vec
     let phase = (hash(station.code.as_str()) % 1000) as f64 / 1000.0;
     match station.kind {
         StationKind::Air => air(local_hour, day_of_year, days, phase, rng),
-        StationKind::River | StationKind::Source => {
+        StationKind::River => {
             let lake = station.water_body_type == Some(WaterBodyType::Lake);
             water(local_hour, day_of_year, phase, lake, rng)
         }
+        StationKind::Source => {
+            let lake = station.water_body_type == Some(WaterBodyType::Lake);
+            let mut values = water(local_hour, day_of_year, phase, lake, rng);
+            values.extend(source_supplementary(day_of_year, days, phase, rng));
+            values
+        }
+        StationKind::Plant | StationKind::Tap => supply(
+            station.kind == StationKind::Plant,
+            local_hour,
+            day_of_year,
+            phase,
+            rng,
+        ),
     }
+}
+
+/// The GB 3838-2002 Table 2 items of a drinking-water source on the Yangtze
+/// estuary. Chloride is the one to watch: in the dry season (winter and
+/// early spring) spring tides push salt water up the estuary, and the
+/// reservoirs close their intakes when it nears 250 mg/L.
+fn source_supplementary(
+    day_of_year: f64,
+    days: f64,
+    phase: f64,
+    rng: &mut Rng,
+) -> Vec<(Parameter, f64)> {
+    let dry = winterness(day_of_year).max(0.0);
+    // Spring tides come twice a lunar month.
+    let tide = (TAU * days / 14.77 + TAU * phase).cos().max(0.0).powi(4);
+    let chloride = noisy(rng, 28.0 + 140.0 * dry * tide, 0.05);
+    vec![
+        (Parameter::Sulfate, noisy(rng, 42.0 + 0.1 * chloride, 0.05)),
+        (Parameter::Chloride, chloride),
+        (Parameter::Nitrate, noisy(rng, 1.4 + 0.4 * dry, 0.08)),
+        (Parameter::Fe, noisy(rng, 0.09, 0.2)),
+        (Parameter::Mn, noisy(rng, 0.03, 0.2)),
+    ]
+    .into_iter()
+    .map(|(p, v)| (p, round_to(v, decimals(p))))
+    .collect()
+}
+
+/// A water plant's outlet or a point of its network: treated water, clear,
+/// with the free chlorine the plant doses. Chlorine decays on its way
+/// through the pipes, faster in warm water, so the network's residual is
+/// lower than the outlet's and lowest in summer afternoons.
+fn supply(
+    outlet: bool,
+    hour: f64,
+    day_of_year: f64,
+    phase: f64,
+    rng: &mut Rng,
+) -> Vec<(Parameter, f64)> {
+    let winter = winterness(day_of_year);
+    let temp = 18.0 - 9.5 * winter + 0.3 * rng.normal();
+    let free_chlorine = if outlet {
+        noisy(rng, 0.9 + 0.2 * phase, 0.06)
+    } else {
+        let decay = 0.55 - 0.2 * (1.0 - winter) / 2.0 - 0.05 * (TAU * (hour - 15.0) / 24.0).cos();
+        noisy(rng, decay * (0.7 + 0.6 * phase), 0.1)
+    };
+    vec![
+        (Parameter::Ph, (7.3 + 0.1 * rng.normal()).clamp(6.8, 7.9)),
+        (
+            Parameter::Turbidity,
+            noisy(rng, if outlet { 0.12 } else { 0.25 }, 0.15),
+        ),
+        (Parameter::FreeChlorine, free_chlorine),
+        (Parameter::Conductivity, noisy(rng, 390.0, 0.03)),
+        (Parameter::Temp, temp),
+    ]
+    .into_iter()
+    .map(|(p, v)| (p, round_to(v, decimals(p))))
+    .collect()
 }
 
 /// A slow factor around 1 that rises into episodes lasting days: the sum of
@@ -129,9 +202,16 @@ fn water(
 /// Decimals as water analysers report each item.
 fn decimals(parameter: Parameter) -> i32 {
     match parameter {
-        Parameter::Tp | Parameter::Nh3n => 3,
-        Parameter::Ph | Parameter::Do | Parameter::Codmn | Parameter::Tn => 2,
-        Parameter::Temp | Parameter::Turbidity => 1,
+        Parameter::Tp | Parameter::Nh3n | Parameter::Fe | Parameter::Mn => 3,
+        Parameter::Ph
+        | Parameter::Do
+        | Parameter::Codmn
+        | Parameter::Tn
+        | Parameter::Nitrate
+        | Parameter::FreeChlorine
+        | Parameter::TotalChlorine
+        | Parameter::Turbidity => 2,
+        Parameter::Temp => 1,
         _ => 0,
     }
 }

@@ -82,6 +82,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "subscriptions",
         sql: include_str!("../../migrations/V13__subscriptions.sql"),
     },
+    Migration {
+        version: 14,
+        name: "supply_sites",
+        sql: include_str!("../../migrations/V14__supply_sites.sql"),
+    },
 ];
 
 /// Arbitrary constant naming envmon's migration advisory lock.

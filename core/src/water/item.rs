@@ -250,9 +250,9 @@ impl WaterItem {
     }
 
     /// The item an automatically monitored parameter measures, if GB 3838
-    /// covers it. Turbidity, conductivity and the air pollutants have no
-    /// GB 3838 limit and give `None`. Units agree: both are in mg/L, pH
-    /// dimensionless and temperature in °C.
+    /// covers it. Turbidity, conductivity, the disinfectant residuals and the
+    /// air pollutants have no GB 3838 limit and give `None`. Units agree:
+    /// both are in mg/L, pH dimensionless and temperature in °C.
     pub fn from_parameter(parameter: Parameter) -> Option<Self> {
         match parameter {
             Parameter::Ph => Some(Self::Ph),
@@ -262,6 +262,11 @@ impl WaterItem {
             Parameter::Tp => Some(Self::Tp),
             Parameter::Tn => Some(Self::Tn),
             Parameter::Temp => Some(Self::Temp),
+            Parameter::Sulfate => Some(Self::Sulfate),
+            Parameter::Chloride => Some(Self::Chloride),
+            Parameter::Nitrate => Some(Self::Nitrate),
+            Parameter::Fe => Some(Self::Fe),
+            Parameter::Mn => Some(Self::Mn),
             Parameter::Pm25
             | Parameter::Pm10
             | Parameter::So2
@@ -269,7 +274,9 @@ impl WaterItem {
             | Parameter::Co
             | Parameter::O3
             | Parameter::Turbidity
-            | Parameter::Conductivity => None,
+            | Parameter::Conductivity
+            | Parameter::FreeChlorine
+            | Parameter::TotalChlorine => None,
         }
     }
 
@@ -371,6 +378,8 @@ mod tests {
                         | Parameter::O3
                         | Parameter::Turbidity
                         | Parameter::Conductivity
+                        | Parameter::FreeChlorine
+                        | Parameter::TotalChlorine
                 )),
             }
         }

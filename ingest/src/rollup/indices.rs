@@ -155,6 +155,9 @@ pub(super) fn report_row(report: Result<AqiReport, aqi::IaqiError>) -> Option<Aq
 /// source also its compliance (class III plus Table 2, as a second-level
 /// protection zone). `None` when no item of the record can be assessed.
 pub(crate) fn water(station: &Station, values: &[(Parameter, f64)]) -> Option<WaterRow> {
+    if !station.kind.is_surface_water() {
+        return None;
+    }
     let samples: Vec<(WaterItem, f64)> = values
         .iter()
         .filter_map(|(p, v)| Some((WaterItem::from_parameter(*p)?, *v)))

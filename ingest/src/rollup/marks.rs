@@ -98,7 +98,9 @@ pub(super) async fn run_once(
         done_versions.push(row.get(2));
         match station.kind {
             StationKind::Air => hours.push((station, at)),
-            StationKind::River | StationKind::Source => records.push((station, at)),
+            StationKind::River | StationKind::Source | StationKind::Plant | StationKind::Tap => {
+                records.push((station, at));
+            }
         }
         outcome.stations.insert(station.code.clone());
     }

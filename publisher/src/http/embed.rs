@@ -312,6 +312,7 @@ async fn station_page(
     let chart_parameter = match station.kind {
         StationKind::Air => "aqi",
         StationKind::River | StationKind::Source => "do",
+        StationKind::Plant | StationKind::Tap => "free_chlorine",
     };
     let chart = format!(
         "{base}/api/v1/charts/station/{}/{chart_parameter}.png?range=7d&lang={}",

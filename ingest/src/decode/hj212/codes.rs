@@ -15,7 +15,9 @@
 //! with `envmon_core::unit::to_canonical`.
 //!
 //! Codes not in this table (meteorology, flows, COD, 2005 codes…) are not
-//! envmon parameters: they are skipped, not refused.
+//! envmon parameters: they are skipped, not refused. The disinfectant
+//! residuals (free and total chlorine) have no HJ 212-2017 code; supply
+//! sites send them over MQTT.
 
 use envmon_core::Parameter;
 
@@ -39,7 +41,7 @@ const fn factor(code: &'static str, parameter: Parameter, unit: &'static str) ->
 }
 
 /// The mapped codes; each parameter appears once.
-pub(super) const FACTOR_CODES: [FactorCode; 15] = [
+pub(super) const FACTOR_CODES: [FactorCode; 20] = [
     // Air, Table B.2; O3 is not in B.2: a05024 is the HJ 524-2009 code that
     // ST=22 packets use next to the other five (reference README §9.1).
     factor("a34004", Parameter::Pm25, "ug/m3"), // B.2: ng/m3; stations: ug/m3
@@ -58,6 +60,14 @@ pub(super) const FACTOR_CODES: [FactorCode; 15] = [
     factor("w01003", Parameter::Turbidity, "NTU"),
     factor("w01014", Parameter::Conductivity, "uS/cm"),
     factor("w01010", Parameter::Temp, "Cel"), // B.1: degC
+    // GB 3838-2002 Table 2, the drinking-water sources' supplementary items.
+    factor("w21038", Parameter::Sulfate, "mg/L"),
+    factor("w21022", Parameter::Chloride, "mg/L"),
+    // B.1 names w21007 硝酸盐 in mg/L without saying "as N"; source
+    // analysers report nitrate-N, which is what Table 2 limits.
+    factor("w21007", Parameter::Nitrate, "mg/L"),
+    factor("w20125", Parameter::Fe, "mg/L"),
+    factor("w20124", Parameter::Mn, "mg/L"),
 ];
 
 /// The envmon parameter and unit of a factor code; `None` for codes that
@@ -105,13 +115,14 @@ mod tests {
     }
 
     #[test]
-    fn every_parameter_has_exactly_one_code() {
+    fn every_parameter_has_exactly_one_code_but_the_disinfectants_none() {
         for parameter in Parameter::ALL {
             let count = FACTOR_CODES
                 .iter()
                 .filter(|f| f.parameter == parameter)
                 .count();
-            assert_eq!(count, 1, "{parameter}");
+            let expected = usize::from(!parameter.info().supply_only);
+            assert_eq!(count, expected, "{parameter}");
         }
     }
 

@@ -108,6 +108,7 @@ impl Accepts {
 
 const NOT_DETECTED: [&str; 5] = ["未检出", "nd", "n.d.", "not detected", "<dl"];
 const DETECTED: [&str; 3] = ["检出", "detected", "present"];
+/// "0" is odour grade 0 (无), as reports print "0(无)".
 const SENSORY_NONE: [&str; 7] = [
     "无",
     "无异臭、异味",

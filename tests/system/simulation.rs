@@ -43,7 +43,8 @@ async fn simulated_shanghai_stations_are_all_stored() {
             if count == expected {
                 Ok(())
             } else {
-                Err(format!("{count} of {expected}"))
+                let dead = system.db.count("SELECT count(*) FROM dead_letter").await;
+                Err(format!("{count} of {expected}, {dead} dead letters"))
             }
         },
     )

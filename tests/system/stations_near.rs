@@ -49,9 +49,12 @@ async fn near_lists_the_nearest_stations_by_great_circle_distance() {
     let addr = system.publisher_addr;
 
     // The default limit is five, nearest first, each with its distance.
-    let response = http::get(addr, &format!("/api/v1/stations?near={PEOPLES_SQUARE}&kind={MONITORING}"))
-        .await
-        .unwrap();
+    let response = http::get(
+        addr,
+        &format!("/api/v1/stations?near={PEOPLES_SQUARE}&kind={MONITORING}"),
+    )
+    .await
+    .unwrap();
     assert_eq!(response.status, 200, "{}", response.body);
     let body = response.json();
     let stations = body["stations"].as_array().unwrap();
@@ -78,7 +81,7 @@ async fn near_lists_the_nearest_stations_by_great_circle_distance() {
     // CSV carries the distance as its last column; GeoJSON as a property.
     let response = http::get(
         addr,
-        &format!("/api/v1/stations?near={PEOPLES_SQUARE}&limit=1&format=csv"),
+        &format!("/api/v1/stations?near={PEOPLES_SQUARE}&limit=1&format=csv&kind={MONITORING}"),
     )
     .await
     .unwrap();
@@ -91,7 +94,7 @@ async fn near_lists_the_nearest_stations_by_great_circle_distance() {
     );
     let response = http::get(
         addr,
-        &format!("/api/v1/stations?near={PEOPLES_SQUARE}&limit=1&format=geojson"),
+        &format!("/api/v1/stations?near={PEOPLES_SQUARE}&limit=1&format=geojson&kind={MONITORING}"),
     )
     .await
     .unwrap();
@@ -114,9 +117,12 @@ async fn bbox_keeps_the_stations_inside_and_bad_places_are_refused() {
     // A box around the Bund and People's Square: Shiwuchang (1142A,
     // 121.4774 31.2043) and the Zhejiang Road Bridge section (121.4765
     // 31.2433) are inside; Jing'an (1147A, 121.4253) is west of it.
-    let response = http::get(addr, &format!("/api/v1/stations?bbox=121.45,31.20,121.50,31.25&kind={MONITORING}"))
-        .await
-        .unwrap();
+    let response = http::get(
+        addr,
+        &format!("/api/v1/stations?bbox=121.45,31.20,121.50,31.25&kind={MONITORING}"),
+    )
+    .await
+    .unwrap();
     assert_eq!(response.status, 200, "{}", response.body);
     let mut inside = codes(&response.json());
     inside.sort();
@@ -127,7 +133,9 @@ async fn bbox_keeps_the_stations_inside_and_bad_places_are_refused() {
     // keeps the first of the registry.
     let response = http::get(
         addr,
-        &format!("/api/v1/stations?bbox=121.45,31.20,121.50,31.25&near={PEOPLES_SQUARE}"),
+        &format!(
+            "/api/v1/stations?bbox=121.45,31.20,121.50,31.25&near={PEOPLES_SQUARE}&kind={MONITORING}"
+        ),
     )
     .await
     .unwrap();

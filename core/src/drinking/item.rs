@@ -307,6 +307,39 @@ impl SupplyItem {
         Self::ALL.into_iter().find(|item| item.code() == code)
     }
 
+    /// The item an online analyser's parameter measures, so a supply site's
+    /// sensor data are judged live by the same limits as its laboratory
+    /// samples. Units agree (a test checks). `None` for parameters without
+    /// a GB 5749-2022 limit here (conductivity, temperature, DO, total
+    /// chlorine, TP, TN and the air pollutants).
+    pub fn from_parameter(parameter: crate::Parameter) -> Option<Self> {
+        use crate::Parameter as P;
+        match parameter {
+            P::Ph => Some(Self::Ph),
+            P::Turbidity => Some(Self::Turbidity),
+            P::FreeChlorine => Some(Self::FreeChlorine),
+            P::Codmn => Some(Self::PermanganateIndex),
+            P::Nh3n => Some(Self::AmmoniaN),
+            P::Sulfate => Some(Self::Sulfate),
+            P::Chloride => Some(Self::Chloride),
+            P::Nitrate => Some(Self::NitrateN),
+            P::Fe => Some(Self::Iron),
+            P::Mn => Some(Self::Manganese),
+            P::Pm25
+            | P::Pm10
+            | P::So2
+            | P::No2
+            | P::Co
+            | P::O3
+            | P::Do
+            | P::Tp
+            | P::Tn
+            | P::Conductivity
+            | P::Temp
+            | P::TotalChlorine => None,
+        }
+    }
+
     /// `value` with its unit for explanations, e.g. `1.2 NTU`, `pH 7.2`.
     pub(crate) fn format_value(self, value: impl fmt::Display) -> String {
         match (self, self.unit()) {
@@ -325,6 +358,16 @@ impl fmt::Display for SupplyItem {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn online_parameters_map_to_items_in_the_same_unit() {
+        for parameter in crate::Parameter::ALL {
+            if let Some(item) = super::SupplyItem::from_parameter(parameter) {
+                assert_eq!(item.unit(), parameter.unit(), "{parameter}");
+                assert!(parameter.applies_to(crate::StationKind::Plant));
+            }
+        }
+    }
+
     use super::*;
 
     #[test]

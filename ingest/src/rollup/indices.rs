@@ -155,8 +155,8 @@ pub(super) fn report_row(report: Result<AqiReport, aqi::IaqiError>) -> Option<Aq
 /// source also its compliance (class III plus Table 2, as a second-level
 /// protection zone). `None` when no item of the record can be assessed.
 pub(crate) fn water(station: &Station, values: &[(Parameter, f64)]) -> Option<WaterRow> {
-    if !station.kind.is_surface_water() {
-        return None;
+    if station.kind.is_supply() {
+        return supply(station, values);
     }
     let samples: Vec<(WaterItem, f64)> = values
         .iter()
@@ -187,6 +187,37 @@ pub(crate) fn water(station: &Station, values: &[(Parameter, f64)]) -> Option<Wa
         class,
         meets_target: class.map(|_| assessment.meets_target),
         report,
+    })
+}
+
+/// The GB 5749-2022 verdict of one record of a plant's outlet or a network
+/// point: every online item with a limit, judged as a sample is, stored with
+/// no GB 3838 class and `meets_target` meaning compliant. `None` when no
+/// item of the record has a GB 5749 limit.
+fn supply(station: &Station, values: &[(Parameter, f64)]) -> Option<WaterRow> {
+    use envmon_core::drinking::{
+        Disinfectant, ResultValue, SampleVerdict, SupplyItem, SupplyPoint,
+    };
+    let results: Vec<(SupplyItem, ResultValue)> = values
+        .iter()
+        .filter_map(|(p, v)| Some((SupplyItem::from_parameter(*p)?, ResultValue::Measured(*v))))
+        .collect();
+    if results.is_empty() {
+        return None;
+    }
+    let point = if station.kind == envmon_core::StationKind::Plant {
+        SupplyPoint::Outlet
+    } else {
+        SupplyPoint::Network
+    };
+    let verdict = SampleVerdict::judge(point, Disinfectant::FreeChlorine, &results);
+    Some(WaterRow {
+        class: None,
+        meets_target: verdict.compliant,
+        report: serde_json::json!({
+            "standard": "GB 5749-2022",
+            "supply": serde_json::to_value(&verdict).unwrap_or(Value::Null),
+        }),
     })
 }
 
@@ -264,5 +295,47 @@ mod tests {
         assert_eq!(row.class, Some(4));
         assert_eq!(row.meets_target, Some(false));
         assert_eq!(row.report["source_compliance"]["compliant"], false);
+    }
+
+    #[test]
+    fn a_table_2_item_out_of_limit_makes_a_source_fail() {
+        let stations = parse_registry(SHANGHAI_REGISTRY).unwrap();
+        let source = stations
+            .iter()
+            .find(|s| s.kind == envmon_core::StationKind::Source)
+            .unwrap();
+        // GB 3838-2002 Table 2 row 2: chloride 250 mg/L, a salt tide at the intake.
+        let at_limit = water(source, &[(Parameter::Chloride, 250.0)]).unwrap();
+        assert_eq!(at_limit.report["source_compliance"]["compliant"], true);
+        let row = water(source, &[(Parameter::Chloride, 312.0)]).unwrap();
+        let compliance = &row.report["source_compliance"];
+        assert_eq!(compliance["compliant"], false);
+        assert_eq!(compliance["failures"][0]["item"], "chloride");
+    }
+
+    #[test]
+    fn supply_sites_are_judged_by_gb_5749_and_given_no_surface_class() {
+        let stations = parse_registry(SHANGHAI_REGISTRY).unwrap();
+        let of_kind = |kind| stations.iter().find(|s| s.kind == kind).unwrap();
+        let plant = of_kind(envmon_core::StationKind::Plant);
+        let tap = of_kind(envmon_core::StationKind::Tap);
+        // GB 5749-2022 Table 2: free chlorine at the outlet at least 0.3 mg/L,
+        // in the network at least 0.05 mg/L; 0.2 fails one and passes the other.
+        let values = [
+            (Parameter::FreeChlorine, 0.2),
+            (Parameter::Turbidity, 0.3),
+            (Parameter::Ph, 7.2),
+            (Parameter::Temp, 16.0),
+        ];
+        let outlet = water(plant, &values).unwrap();
+        assert_eq!((outlet.class, outlet.meets_target), (None, Some(false)));
+        assert_eq!(outlet.report["standard"], "GB 5749-2022");
+        let network = water(tap, &values).unwrap();
+        assert_eq!(network.meets_target, Some(true));
+        // Turbidity 1 NTU passes, 1.2 fails (Table 1).
+        let cloudy = water(tap, &[(Parameter::Turbidity, 1.2)]).unwrap();
+        assert_eq!(cloudy.meets_target, Some(false));
+        // Nothing GB 5749 limits: no verdict at all.
+        assert!(water(tap, &[(Parameter::Temp, 16.0)]).is_none());
     }
 }

@@ -26,6 +26,7 @@ mod demo;
 mod deploy_broker;
 mod deploy_broker_rabbitmq;
 mod deploy_files;
+mod drinking_live;
 mod embeds;
 mod forecasts;
 mod helpers;

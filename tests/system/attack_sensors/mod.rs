@@ -10,4 +10,4 @@ mod exposure;
 mod future;
 mod identity;
 mod values;
-mod wire;
+pub(crate) mod wire;

@@ -211,7 +211,10 @@ async fn every_kind_of_rule_measures_and_raises() {
             // Stations that reported at all, silent for over a second.
             RuleKind::Silent => rule.window = Duration::from_secs(1),
             RuleKind::QcFailures => (rule.raise_at, rule.clear_below) = (1.0, 1.0),
-            RuleKind::WaterClass | RuleKind::SourceCompliance => {}
+            RuleKind::WaterClass
+            | RuleKind::SourceCompliance
+            | RuleKind::SupplyCompliance
+            | RuleKind::LabCompliance => {}
         }
     }
     settings.alarms = AlarmSettings {
@@ -251,12 +254,42 @@ async fn every_kind_of_rule_measures_and_raises() {
         )
         .await;
 
+    // GB 5749-2022 Table 2: free chlorine in the network at least 0.05 mg/L.
+    system
+        .mosquitto_pub(
+            "sensors/tap/tap-jinhai-2",
+            &format!(
+                r#"{{"station":"tap-jinhai-2","observed_at":"{hour}",
+                    "readings":{{"free_chlorine":0.02,"turbidity":0.2,"ph":7.2}}}}"#
+            ),
+        )
+        .await;
+    // A published laboratory sample of a plant that failed.
+    system
+        .db
+        .client()
+        .await
+        .batch_execute(
+            "INSERT INTO lab_batch (id, format_version, media, body, body_sha256, samples,
+                 results, submitted_by, state, decided_by, decided_at)
+                 OVERRIDING SYSTEM VALUE
+             VALUES (1, 1, 'csv', '', '', 1, 1, 'lab-operator', 'published', 'lab-approver', now());
+             INSERT INTO lab_sample (station_code, sample_id, sampled_at, laboratory, standard,
+                 compliant, verdict, batch_id)
+             VALUES ('plant-taihe', 'S-1', now() - interval '10 days', 'lab', 'GB 5749-2022',
+                 false, '{}', 1)",
+        )
+        .await
+        .unwrap();
+
     let expected = [
         ("aqi_heavy", "1141A"),
         ("pm25_high", "1141A"),
         ("qc_failures", "1150A"),
         ("water_below_target", "wusongkou"),
         ("air_station_silent", "1141A"),
+        ("supply_noncompliant", "tap-jinhai-2"),
+        ("lab_noncompliant", "plant-taihe"),
     ];
     crate::helpers::wait_for(
         "an alarm from every kind of rule",

@@ -87,6 +87,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "supply_sites",
         sql: include_str!("../../migrations/V14__supply_sites.sql"),
     },
+    Migration {
+        version: 15,
+        name: "lab_results",
+        sql: include_str!("../../migrations/V15__lab_results.sql"),
+    },
 ];
 
 /// Arbitrary constant naming envmon's migration advisory lock.

@@ -35,6 +35,20 @@ const WATER: &str = "SELECT DISTINCT ON (w.station_code) w.station_code, w.obser
         AND w.observed_at > now() - make_interval(secs => $1)
     ORDER BY w.station_code, w.observed_at DESC";
 
+const SUPPLY: &str = "SELECT DISTINCT ON (w.station_code) w.station_code, w.observed_at,
+        w.meets_target, w.report
+    FROM water_assessment w JOIN station s ON s.code = w.station_code
+    WHERE s.kind IN ('plant', 'tap') AND ($2::text IS NULL OR s.kind = $2)
+        AND w.observed_at > now() - make_interval(secs => $1)
+    ORDER BY w.station_code, w.observed_at DESC";
+
+const LAB: &str = "SELECT DISTINCT ON (l.station_code) l.station_code, l.sampled_at,
+        l.compliant, l.verdict, l.sample_id, l.laboratory, l.published_at, l.standard
+    FROM lab_sample l JOIN station s ON s.code = l.station_code
+    WHERE ($2::text IS NULL OR s.kind = $2)
+        AND l.published_at > now() - make_interval(secs => $1)
+    ORDER BY l.station_code, l.sampled_at DESC, l.sample_id";
+
 const SILENT: &str = "SELECT s.code, max(l.observed_at),
         extract(epoch FROM now() - max(l.observed_at))::float8
     FROM station s JOIN station_latest l ON l.station_code = s.code
@@ -66,6 +80,8 @@ pub(crate) async fn measure(
         RuleKind::WaterClass | RuleKind::SourceCompliance => {
             client.query(WATER, &[&window, &kind]).await?
         }
+        RuleKind::SupplyCompliance => client.query(SUPPLY, &[&window, &kind]).await?,
+        RuleKind::LabCompliance => client.query(LAB, &[&window, &kind]).await?,
         RuleKind::Silent => client.query(SILENT, &[&window, &kind]).await?,
         RuleKind::QcFailures => client.query(QC_FAILURES, &[&window, &kind]).await?,
     };
@@ -112,6 +128,29 @@ fn from_row(rule: &AlarmRule, window: f64, row: &tokio_postgres::Row) -> Option<
             (
                 f64::from(u8::from(!compliant)),
                 json!({ "observed_at": at, "source_compliance": compliance }),
+            )
+        }
+        RuleKind::SupplyCompliance => {
+            let compliant: Option<bool> = row.get(2);
+            let report: Value = row.get(3);
+            (
+                f64::from(u8::from(!compliant?)),
+                json!({ "observed_at": at, "standard": "GB 5749-2022", "verdict": report.get("supply") }),
+            )
+        }
+        RuleKind::LabCompliance => {
+            let compliant: Option<bool> = row.get(2);
+            let verdict: Value = row.get(3);
+            let sample_id: String = row.get(4);
+            let laboratory: String = row.get(5);
+            let published_at: chrono::DateTime<chrono::Utc> = row.get(6);
+            let standard: String = row.get(7);
+            (
+                f64::from(u8::from(!compliant?)),
+                json!({
+                    "sampled_at": at, "sample_id": sample_id, "laboratory": laboratory,
+                    "published_at": published_at, "standard": standard, "verdict": verdict,
+                }),
             )
         }
         RuleKind::Silent => {

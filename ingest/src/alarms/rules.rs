@@ -26,6 +26,12 @@ pub enum RuleKind {
     /// 1 when a drinking-water source's latest assessment is out of
     /// compliance, else 0.
     SourceCompliance,
+    /// 1 when a water plant's outlet or a network point's latest online
+    /// record fails GB 5749-2022, else 0.
+    SupplyCompliance,
+    /// 1 when the newest laboratory sample of a source, plant or network
+    /// point published within `window` fails its standard, else 0.
+    LabCompliance,
     /// Time since a station's latest reading, in multiples of `window` (its
     /// reporting cadence). Stations that never reported are left alone.
     Silent,
@@ -44,7 +50,8 @@ pub struct AlarmRule {
     /// The parameter, for `pollutant` rules.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameter: Option<Parameter>,
-    /// Only stations of this kind (`air`, `river`, `source`); all when absent.
+    /// Only stations of this kind (`air`, `river`, `source`, `plant`,
+    /// `tap`); all when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub station_kind: Option<StationKind>,
     /// Raise when the measured number is at least this.
@@ -104,6 +111,22 @@ impl Default for AlarmSettings {
                     1.0,
                     1.0,
                     24 * hour,
+                ),
+                rule(
+                    "supply_noncompliant",
+                    RuleKind::SupplyCompliance,
+                    1.0,
+                    1.0,
+                    24 * hour,
+                ),
+                // Laboratory results arrive weeks after sampling: a failing
+                // sample stays raised for a month after it was published.
+                rule(
+                    "lab_noncompliant",
+                    RuleKind::LabCompliance,
+                    1.0,
+                    1.0,
+                    30 * 24 * hour,
                 ),
                 AlarmRule {
                     station_kind: Some(StationKind::Air),

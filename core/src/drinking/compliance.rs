@@ -35,7 +35,8 @@ impl Rate {
         self.fraction().map(|f| f * 100.0)
     }
 
-    fn count(&mut self, passed: bool) {
+    /// Counts one judged result or sample.
+    pub fn count(&mut self, passed: bool) {
         self.judged += 1;
         if passed {
             self.passing += 1;

@@ -18,6 +18,9 @@
 //! - [`water_period`]: surface water over months: each site's monthly class from its month
 //!   means, the city's shares of classes I–III and worse than V, target attainment, and the
 //!   drinking-water sources' compliance.
+//! - [`report_period`]: the month or quarter a drinking-water report covers.
+//! - [`drinking_period`](mod@drinking_period): a period's laboratory samples of sources, plants'
+//!   outlets and networks: compliance rates by sample and by item, and every failure.
 
 pub mod air_period;
 pub mod air_report;
@@ -25,8 +28,10 @@ pub mod area;
 pub mod area_table;
 pub mod change;
 pub mod composite;
+pub mod drinking_period;
 pub mod limits;
 pub mod percentile;
+pub mod report_period;
 pub mod water_period;
 
 pub use air_period::{
@@ -36,5 +41,7 @@ pub use air_report::{AirReport, PollutantChange, YearBefore, air_report};
 pub use area::{AreaMean, DEFAULT_MIN_REPORTING_SHARE, area_daily, area_hourly};
 pub use change::{change_percent, change_points};
 pub use composite::{CompositeIndex, composite_index};
+pub use drinking_period::{DrinkingPeriod, StoredResult, StoredSample, drinking_period};
 pub use limits::{AreaClass, Limit, LimitAveraging, LimitPhase, limit};
 pub use percentile::percentile;
+pub use report_period::{ReportPeriod, ReportPeriodError};

@@ -29,7 +29,8 @@ const RESULTS: &str = "SELECT r.station_code, r.sample_id, r.item, r.qualifier, 
         AND ($4::text IS NULL OR s.kind = $4)
     ORDER BY r.station_code, r.sample_id, r.item";
 
-const PLANTS: &str = "SELECT code, name_zh, name_en FROM station WHERE kind = 'plant' ORDER BY code";
+const PLANTS: &str =
+    "SELECT code, name_zh, name_en FROM station WHERE kind = 'plant' ORDER BY code";
 
 /// Which samples to read.
 #[derive(Debug, Clone, Default)]

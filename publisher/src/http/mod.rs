@@ -13,6 +13,7 @@ mod charts;
 mod completeness;
 mod compression;
 mod dashboard;
+mod drinking;
 mod embed;
 mod forecasts;
 mod format;
@@ -61,6 +62,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .merge(openapi::router())
         .merge(alerts::router())
         .merge(forecasts::router())
+        .merge(drinking::router())
         .layer(middleware::from_fn(caching::conditional))
         .merge(charts::router())
         .merge(subscriptions::router())

@@ -55,6 +55,7 @@ pub(super) fn document() -> utoipa::openapi::OpenApi {
         super::oembed::Api::openapi(),
         super::alerts::Api::openapi(),
         super::forecasts::Api::openapi(),
+        super::drinking::Api::openapi(),
         super::subscriptions::Api::openapi(),
         super::subscription_links::Api::openapi(),
     ] {

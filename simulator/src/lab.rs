@@ -190,7 +190,7 @@ fn source(month: u32, rng: &mut Rng) -> Vec<Line> {
         ),
         line(
             "tp",
-            level(rng, 0.03, 0.15, 0.015, 0.045, 3),
+            level(rng, 0.02, 0.15, 0.012, 0.045, 3),
             MG_L,
             "GB 11893-1989",
         ),

@@ -22,6 +22,7 @@
 //! - [`validity`]: hourly, 8-hour and daily means with their validity counts.
 //! - [`water`]: GB 3838-2002 water classes and drinking-water compliance.
 //! - [`drinking`]: tap and outlet water judged by GB 5749-2022.
+//! - [`lab`]: laboratory results of water sites, imported and judged.
 //! - [`registry`]: the station registry file and its import.
 //! - [`area`]: the city and its districts, with their evaluation stations.
 //! - [`logger_secret`] and [`network`]: what an HJ 212 data logger must
@@ -46,6 +47,7 @@ pub mod db;
 pub mod drinking;
 pub mod failover;
 pub mod forecast;
+pub mod lab;
 pub mod logger_secret;
 pub mod metrics;
 pub mod network;

@@ -8,9 +8,11 @@
 //! - `model`: what a station measures at an instant.
 //! - `clock`: simulated time, fast until it reaches now.
 //! - `rng`: deterministic noise.
+//! - [`lab`]: a quarter of laboratory results, as laboratories send them.
 //! - [`settings`].
 
 mod clock;
+pub mod lab;
 mod model;
 mod rng;
 pub mod settings;

@@ -89,6 +89,12 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: StationsCommand,
     },
+    /// Laboratory results of drinking-water sources, plants and network
+    /// points: check, submit, publish (by a second person) or reject a batch.
+    Lab {
+        #[command(subcommand)]
+        command: LabCommand,
+    },
     /// Manage staff users.
     User {
         #[command(subcommand)]
@@ -163,6 +169,47 @@ pub(crate) enum StatsCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum LabCommand {
+    /// Check a laboratory file (format 1, CSV or JSON, see
+    /// docs/drinking-water.md) and show what it would change; without
+    /// --dry-run, submit it as a pending batch for another person to publish.
+    /// Every problem is named by row and column, and nothing is stored
+    /// unless the file is clean.
+    Import {
+        /// The file; `.json` is read as JSON, anything else as CSV.
+        file: PathBuf,
+        /// Only check and preview; store nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Who submits it; `cli:$USER` when absent.
+        #[arg(long = "as")]
+        submitted_by: Option<String>,
+    },
+    /// Publish a pending batch: its results become data. Never by the person
+    /// who submitted it.
+    Publish {
+        /// The batch id.
+        id: i64,
+        /// Who publishes it (not its submitter).
+        #[arg(long = "as")]
+        approver: String,
+    },
+    /// Reject a pending batch.
+    Reject {
+        /// The batch id.
+        id: i64,
+        /// Who rejects it (not its submitter).
+        #[arg(long = "as")]
+        approver: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// List the newest batches.
+    List,
 }
 
 #[derive(Debug, Subcommand)]

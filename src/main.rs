@@ -3,6 +3,7 @@
 
 mod cli;
 mod commands;
+mod lab_commands;
 mod metrics;
 mod staff_commands;
 mod station_commands;
@@ -16,8 +17,8 @@ use envmon::secrets;
 use envmon::settings::{DEFAULT_TOML, Settings};
 
 use crate::cli::{
-    AlertsCommand, AuditCommand, Cli, Command, ConfigCommand, StationsCommand, StatsCommand,
-    UserCommand,
+    AlertsCommand, AuditCommand, Cli, Command, ConfigCommand, LabCommand, StationsCommand,
+    StatsCommand, UserCommand,
 };
 
 #[tokio::main]
@@ -64,6 +65,28 @@ async fn main() -> anyhow::Result<()> {
         Command::Stations {
             command: StationsCommand::Secret { code, remove },
         } => station_commands::secret(&settings, &code, remove).await,
+        Command::Lab {
+            command:
+                LabCommand::Import {
+                    file,
+                    dry_run,
+                    submitted_by,
+                },
+        } => lab_commands::import(&settings, &file, dry_run, submitted_by.as_deref()).await,
+        Command::Lab {
+            command: LabCommand::Publish { id, approver },
+        } => lab_commands::publish(&settings, id, &approver).await,
+        Command::Lab {
+            command:
+                LabCommand::Reject {
+                    id,
+                    approver,
+                    reason,
+                },
+        } => lab_commands::reject(&settings, id, &approver, &reason).await,
+        Command::Lab {
+            command: LabCommand::List,
+        } => lab_commands::list(&settings).await,
         Command::User {
             command: UserCommand::Add { username, role },
         } => staff_commands::user_add(&settings, &username, &role).await,

@@ -8,6 +8,7 @@
 
 mod connect;
 pub mod data_changes;
+pub mod lab;
 pub mod lab_read;
 pub mod latest;
 mod migrate;

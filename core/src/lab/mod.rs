@@ -69,7 +69,7 @@ pub use item::LabItem;
 pub use json_form::parse_json;
 pub use problem::LabProblem;
 pub use sample::{LabResult, LabSample};
-pub use verdict::{LabVerdict, judge_sample};
+pub use verdict::{LabVerdict, ResultOutcome, judge_sample};
 
 /// The format version this module reads.
 pub const FORMAT_VERSION: u16 = 1;

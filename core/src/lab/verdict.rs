@@ -131,3 +131,124 @@ fn required_limit(item: WaterItem, body: WaterBodyType, class: WaterClass) -> Op
         .and_then(|limits| limits.for_class(class))
         .or_else(|| supplementary_limit(item))
 }
+
+/// What became of one result in its sample's verdict, as stored and
+/// published beside the value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResultOutcome {
+    /// It met its limit.
+    Pass,
+    /// It failed its limit.
+    Fail,
+    /// It could not be judged (no limit here, a detection limit above the
+    /// limit, not a number the limit speaks of).
+    NotJudged,
+    /// Above a radioactivity guidance value: nuclide analysis decides.
+    NuclideAnalysis,
+}
+
+impl ResultOutcome {
+    /// The name as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pass => "pass",
+            Self::Fail => "fail",
+            Self::NotJudged => "not_judged",
+            Self::NuclideAnalysis => "nuclide_analysis",
+        }
+    }
+}
+
+impl LabVerdict {
+    /// What became of `item`'s result, and the limit it was judged by as
+    /// text (e.g. `≤ 1 NTU`, `≥ 0.05 mg/L`, `不应检出`), for the result's row.
+    ///
+    /// A source's items follow its drinking-source compliance (class III and
+    /// Table 2), a river's its target class.
+    pub fn outcome_of(&self, item: LabItem, station: &Station) -> (ResultOutcome, Option<String>) {
+        match (self, item) {
+            (Self::Supply(verdict), LabItem::Supply(item)) => {
+                let Some(judged) = verdict.items.iter().find(|v| v.item == item) else {
+                    return (ResultOutcome::NotJudged, None);
+                };
+                let outcome = match judged.outcome {
+                    crate::drinking::Outcome::Pass => ResultOutcome::Pass,
+                    crate::drinking::Outcome::Fail { .. } => ResultOutcome::Fail,
+                    crate::drinking::Outcome::NeedsNuclideAnalysis => {
+                        ResultOutcome::NuclideAnalysis
+                    }
+                    crate::drinking::Outcome::NotJudged(_) => ResultOutcome::NotJudged,
+                };
+                (
+                    outcome,
+                    Some(supply_limit_text(judged.limit, verdict.point, item.unit())),
+                )
+            }
+            (Self::Surface { assessment, source }, LabItem::Surface(item)) => {
+                let body = station.water_body_type.unwrap_or(WaterBodyType::River);
+                let (class, judged, failed) = match source {
+                    Some(source) => (
+                        SECOND_LEVEL_ZONE_CLASS,
+                        source.assessed.contains(&item),
+                        source.failures.iter().any(|f| f.item == item),
+                    ),
+                    None => {
+                        let result = assessment.items.iter().find(|r| r.item == item);
+                        let judged = result.is_some_and(|r| r.class.is_some());
+                        let failed = result
+                            .and_then(|r| r.class)
+                            .is_some_and(|c| c.number() > assessment.target.number());
+                        (assessment.target, judged, failed)
+                    }
+                };
+                let limit =
+                    required_limit(item, body, class).map(|l| surface_limit_text(l, item.unit()));
+                let outcome = match (judged, failed) {
+                    (_, true) => ResultOutcome::Fail,
+                    (true, false) => ResultOutcome::Pass,
+                    (false, false) => ResultOutcome::NotJudged,
+                };
+                (outcome, limit)
+            }
+            _ => (ResultOutcome::NotJudged, None),
+        }
+    }
+}
+
+fn unit_suffix(unit: &str) -> String {
+    if unit == "1" {
+        String::new()
+    } else {
+        format!(" {unit}")
+    }
+}
+
+fn supply_limit_text(
+    limit: crate::drinking::SupplyLimit,
+    point: SupplyPoint,
+    unit: &str,
+) -> String {
+    use crate::drinking::SupplyLimit;
+    let u = unit_suffix(unit);
+    match limit {
+        SupplyLimit::Max(max) => format!("≤ {max}{u}"),
+        SupplyLimit::Range { min, max } => format!("{min}–{max}{u}"),
+        SupplyLimit::NotDetected => "不应检出 not detected".to_owned(),
+        SupplyLimit::Absent => "无 none".to_owned(),
+        SupplyLimit::Guidance(value) => format!("指导值 guidance {value}{u}"),
+        SupplyLimit::Disinfectant(d) => match point {
+            SupplyPoint::Outlet => format!("{}–{}{u}", d.outlet_min, d.max),
+            SupplyPoint::Network => format!("≥ {}{u} (≤ {})", d.network_min, d.max),
+        },
+    }
+}
+
+fn surface_limit_text(limit: Limit, unit: &str) -> String {
+    let u = unit_suffix(unit);
+    match limit {
+        Limit::AtMost(max) => format!("≤ {max}{u}"),
+        Limit::AtLeast(min) => format!("≥ {min}{u}"),
+        Limit::Within(min, max) => format!("{min}–{max}{u}"),
+    }
+}

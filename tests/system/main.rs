@@ -35,6 +35,7 @@ mod indices;
 mod ingest_flow;
 mod ingest_store;
 mod ingest_supervision;
+mod lab_import;
 mod live_protocol;
 mod metrics;
 mod open_data;

@@ -36,6 +36,7 @@ mod ingest_flow;
 mod ingest_store;
 mod ingest_supervision;
 mod lab_import;
+mod lab_staff;
 mod live_protocol;
 mod metrics;
 mod open_data;

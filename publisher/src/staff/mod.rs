@@ -32,6 +32,7 @@ mod forecast_store;
 pub(crate) mod forecasts;
 mod gate;
 pub mod keys;
+mod lab;
 mod live;
 mod login;
 mod notice_store;
@@ -103,6 +104,7 @@ pub(crate) fn router() -> Router<StaffState> {
         .merge(notices::router())
         .merge(forecasts::router())
         .merge(alarms::router())
+        .merge(lab::router())
         .merge(live::router())
         .merge(delivery::router())
         // Staff data must not linger in browser or proxy caches.

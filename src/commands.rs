@@ -105,6 +105,7 @@ pub(crate) async fn demo(settings: &Settings) -> anyhow::Result<()> {
         import_stations(&mut client, &stations).await?;
         import_areas(&mut client, &read_areas(None)?).await?;
     }
+    crate::demo_lab::seed(settings, &stations).await?;
     let ingest = Ingest::build(settings.ingest())
         .await
         .context("starting ingest")?;

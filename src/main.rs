@@ -3,6 +3,7 @@
 
 mod cli;
 mod commands;
+mod demo_lab;
 mod lab_commands;
 mod metrics;
 mod staff_commands;

@@ -84,6 +84,28 @@ async fn demo_serves_live_simulated_stations_and_stops_on_sigterm() {
         13
     );
 
+    // The last two quarters' laboratory results, published by a second name.
+    let last = envmon_core::stats::ReportPeriod::quarter_of(
+        chrono::Utc::now()
+            .with_timezone(&envmon_core::beijing::offset())
+            .date_naive(),
+    )
+    .previous();
+    let figures = http::get(addr, &format!("/api/v1/drinking/compliance?period={last}"))
+        .await
+        .unwrap()
+        .json();
+    assert_eq!(
+        figures["city"]["network"]["samples_tested"], 60,
+        "{figures}"
+    );
+    assert_eq!(figures["plants"].as_array().map(Vec::len), Some(5));
+    assert_eq!(
+        db.count("SELECT count(*) FROM lab_batch WHERE state = 'published' AND decided_by <> submitted_by")
+            .await,
+        2
+    );
+
     let pid = demo.id().unwrap().to_string();
     let status = std::process::Command::new("kill")
         .args(["-TERM", &pid])

@@ -3,8 +3,9 @@
 //! first live values within 3 s and the first load within 250 KB. The
 //! dashboard test's few readings hide what a full city costs: here every
 //! air station has a whole hour (six pollutants, so full AQI reports with
-//! sub-indices), every river section and source a whole water record, and
-//! the 17 areas their hourly reports.
+//! sub-indices), every river section and source a whole water record, every
+//! water plant and network point its online items, and the 17 areas their
+//! hourly reports.
 
 use std::path::Path;
 use std::process::Stdio;
@@ -27,6 +28,15 @@ fn record(kind: &str, code: &str, hour: &str, i: u32) -> String {
             so2 = 5 + i % 7,
             no2 = 20 + i * 2,
             co = 4 + i % 5,
+        )
+    } else if kind == "plant" || kind == "tap" {
+        format!(
+            r#"{{"station":"{code}","observed_at":"{hour}",
+                "readings":{{"ph":7.{ph},"turbidity":0.{turbidity:02},"free_chlorine":0.{chlorine:02},"temp":15.{t}}}}}"#,
+            ph = 1 + i % 5,
+            turbidity = 10 + i % 30,
+            chlorine = 30 + i % 60,
+            t = i % 10,
         )
     } else {
         format!(

@@ -35,6 +35,7 @@ mod indices;
 mod ingest_flow;
 mod ingest_store;
 mod ingest_supervision;
+mod lab_console;
 mod lab_import;
 mod lab_staff;
 mod live_protocol;

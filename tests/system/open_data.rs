@@ -482,6 +482,8 @@ async fn the_openapi_document_lists_routes_that_answer() {
             "?parameter=pm25"
         } else if concrete.contains("/compare/") {
             "?stations=1141A,1142A"
+        } else if concrete.starts_with("/api/v1/drinking/") && !concrete.ends_with("/sites") {
+            "?period=2026-Q3"
         } else if concrete.starts_with("/api/v1/subscriptions/") {
             // The links of subscription messages; an unknown token answers 404.
             "?token=unknown"

@@ -16,7 +16,7 @@ use axum::routing::get;
 use super::StaffState;
 use crate::security_headers::CONSOLE_POLICY;
 
-const ASSETS: [(&str, &str, &str); 6] = [
+const ASSETS: [(&str, &str, &str); 7] = [
     (
         "staff.html",
         "text/html; charset=utf-8",
@@ -49,6 +49,11 @@ const ASSETS: [(&str, &str, &str); 6] = [
         "text/javascript; charset=utf-8",
         include_str!("../../../dashboard/staff_delivery.js"),
     ),
+    (
+        "staff_lab.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../dashboard/staff_lab.js"),
+    ),
 ];
 
 pub(crate) fn router() -> Router<StaffState> {
@@ -60,6 +65,7 @@ pub(crate) fn router() -> Router<StaffState> {
         .route("/staff/trust.js", get(|state| asset(state, 3)))
         .route("/staff/staff_forecast.js", get(|state| asset(state, 4)))
         .route("/staff/staff_delivery.js", get(|state| asset(state, 5)))
+        .route("/staff/staff_lab.js", get(|state| asset(state, 6)))
 }
 
 async fn asset(State(app): State<StaffState>, index: usize) -> Response {

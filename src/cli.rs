@@ -210,6 +210,17 @@ pub(crate) enum LabCommand {
     },
     /// List the newest batches.
     List,
+    /// Print a simulated laboratory file (format 1 CSV) of a quarter for every
+    /// source, plant and network point of the built-in registry: a file to try
+    /// the workflow with, or to give a laboratory as a template.
+    Example {
+        /// The quarter, e.g. 2026-Q3.
+        #[arg(long)]
+        quarter: String,
+        /// Seed of the simulated values.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -136,6 +136,20 @@ pub(crate) async fn list(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `envmon lab example --quarter 2026-Q3`.
+pub(crate) fn example(quarter: &str, seed: u64) -> anyhow::Result<()> {
+    let period: envmon_core::stats::ReportPeriod = quarter.parse()?;
+    let envmon_core::stats::ReportPeriod::Quarter { year, quarter } = period else {
+        bail!("--quarter takes a quarter such as 2026-Q3, not a month");
+    };
+    let stations = envmon_core::registry::parse_registry(envmon_core::registry::SHANGHAI_REGISTRY)?;
+    print!(
+        "{}",
+        envmon_simulator::lab::quarter_csv(&stations, year, quarter, seed)
+    );
+    Ok(())
+}
+
 fn describe(error: LabError) -> anyhow::Error {
     match error {
         LabError::Problems(problems) => {

@@ -88,6 +88,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Lab {
             command: LabCommand::List,
         } => lab_commands::list(&settings).await,
+        Command::Lab {
+            command: LabCommand::Example { quarter, seed },
+        } => lab_commands::example(&quarter, seed),
         Command::User {
             command: UserCommand::Add { username, role },
         } => staff_commands::user_add(&settings, &username, &role).await,

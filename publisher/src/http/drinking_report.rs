@@ -538,3 +538,40 @@ fn basis(page: &mut Page, figures: &DrinkingPeriod, lang: Lang) {
         lang.pick("合格率 JSON", "Compliance rates, JSON"),
     ));
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use envmon_core::stats::drinking_period::PlantRates;
+
+    use super::*;
+
+    #[test]
+    fn names_are_escaped_and_a_group_without_judged_samples_has_no_rate() {
+        let figures = DrinkingPeriod {
+            period: "2026-Q3".parse().unwrap(),
+            city: BTreeMap::new(),
+            sources: Vec::new(),
+            plants: vec![PlantRates {
+                plant: "plant-x".into(),
+                name_zh: "<script>alert(1)</script>水厂".into(),
+                name_en: "A & B plant".into(),
+                outlet: GroupRates::default(),
+                network: GroupRates::default(),
+                network_points: 0,
+            }],
+            items: Vec::new(),
+            failures: Vec::new(),
+            laboratories: vec!["Lab \"1\"".into()],
+        };
+        let zh = render(&figures, Lang::Zh);
+        assert!(!zh.contains("<script>"), "{zh}");
+        assert!(zh.contains("&lt;script&gt;alert(1)&lt;/script&gt;水厂"));
+        assert!(zh.contains("Lab &quot;1&quot;"));
+        assert!(zh.contains("无数据") && !zh.contains("100.0 %"));
+        let en = render(&figures, Lang::En);
+        assert!(en.contains("A &amp; B plant"));
+        assert!(en.contains(">—</td>"), "{en}");
+    }
+}

@@ -175,6 +175,40 @@ function applyView() {
   if (state.view === 'map') onMap((m) => m.resizeMap());
 }
 
+// ---------------------------------------------------------------- the drinking-water view
+
+// `#drinking` (or `#drinking/2026-Q3`) shows the drinking-water view in
+// place of the live pages; its module and data load when first asked for.
+let drinkingView = null;
+
+function showPage(page) {
+  document.body.dataset.page = page;
+  const section = document.getElementById('drinking');
+  if (section) section.hidden = page !== 'drinking';
+  for (const link of document.querySelectorAll('[data-nav]')) {
+    if (link.dataset.nav === page) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+  if (page === 'live') applyView();
+}
+
+async function openDrinking(quarter) {
+  const host = document.getElementById('drinking');
+  if (!host) return;
+  showPage('drinking');
+  try {
+    drinkingView ??= await import('./drinking.js');
+  } catch (err) {
+    console.warn('envmon: the drinking-water view could not be loaded', err);
+    return;
+  }
+  drinkingView.renderDrinking(host);
+  await drinkingView.loadDrinking(fetchJson, quarter);
+  if (document.body.dataset.page !== 'drinking') return;
+  drinkingView.renderDrinking(host);
+  host.dataset.ready = 'true';
+}
+
 function renderAll() {
   renderAreas();
   renderYear();
@@ -192,6 +226,10 @@ function setLanguage(lang) {
   state.lang = lang;
   saveLang(lang);
   applyStaticText();
+  if (document.body.dataset.page === 'drinking') {
+    const host = document.getElementById('drinking');
+    if (host && drinkingView) drinkingView.renderDrinking(host);
+  }
   if (state.metaLoaded) renderAll();
   else {
     renderAreas();
@@ -224,8 +262,19 @@ function setFilters() {
 
 // ---------------------------------------------------------------- routing
 
-/** `#station/CODE` opens the station's details; anything else closes them. */
+/**
+ * `#drinking[/2026-Q3]` shows the drinking-water view; `#station/CODE`
+ * opens the station's details over the page shown; anything else shows
+ * the live pages and closes the details.
+ */
 function route() {
+  const drinking = /^#drinking(?:\/(.+))?$/.exec(location.hash);
+  if (drinking) {
+    if (detailCode()) closeDetail();
+    openDrinking(drinking[1] ? decodeURIComponent(drinking[1]) : undefined);
+    return;
+  }
+  if (!/^#station\//.test(location.hash) && document.body.dataset.page === 'drinking') showPage('live');
   const m = /^#station\/(.+)$/.exec(location.hash);
   const code = m ? decodeURIComponent(m[1]) : null;
   if (code && state.metaLoaded) {
@@ -250,6 +299,7 @@ function redrawStation(code, changed) {
   const card = cards.get(code);
   if (card) renderCard(card, changed);
   onMap((m) => m.updateStationOnMap(code));
+  if (drinkingView && document.body.dataset.page === 'drinking') drinkingView.updateDrinkingSite(code);
   if (detailCode() === code) {
     const news = renderDetail(changed);
     const station = state.stationByCode.get(code);
@@ -481,6 +531,7 @@ async function start() {
       onMap((m) => m.paintDistricts());
     });
 
+  if (location.hash.startsWith('#drinking')) route();
   const meta = await loadMeta();
   state.stations = meta.stations.filter((s) => s && typeof s.code === 'string');
   state.stationByCode = new Map(state.stations.map((s) => [s.code, s]));

@@ -1,13 +1,15 @@
 // The map's station markers: their shape by kind (circle: air, square:
-// river section, diamond: drinking-water source), colour by AQI level or
-// water class with the number or class written on, accessible names, and
-// how crowded markers are spread out.
+// river section, diamond: drinking-water source, hexagon: water plant's
+// outlet, triangle: network point), colour by AQI level, water class or
+// GB 5749 verdict with the number, class or ✓/✗ written on, accessible
+// names, and how crowded markers are spread out.
 
 import { isEn, ROMAN, ROMAN_ZH, t } from './i18n.js';
 import { classNumber, isObject, textColorOn } from './format.js';
 import { state } from './store.js';
 import { aqiLevelInfo } from './verdict.js';
 import { isStale, isWaterKind, stationName, verdictText } from './station.js';
+import { isSupplyKind } from './supply.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 /**
@@ -15,6 +17,8 @@ const SVG = 'http://www.w3.org/2000/svg';
  * stripe colours of the cards; black or white text is picked for contrast.
  */
 export const WATER_HEX = { 1: '#4fa3c4', 2: '#3b6fb0', 3: '#3f8f52', 4: '#b8951c', 5: '#cc7a2c', 6: '#b8453a' };
+/** GB 5749 verdict colours of plant and network markers, envmon's choice too. */
+export const SUPPLY_HEX = { ok: '#2f7d4a', fail: '#b8453a' };
 const NONE_FILL = '#e5e7eb';
 const NONE_TEXT = '#1b2430';
 
@@ -48,6 +52,13 @@ export function markerLook(code) {
       label = 'NA';
       data = { 'data-aqi': '' };
     }
+  } else if (isSupplyKind(station.kind)) {
+    const ok = v?.water?.report?.supply?.compliant;
+    if (ok === true || ok === false) {
+      fill = ok ? SUPPLY_HEX.ok : SUPPLY_HEX.fail;
+      label = ok ? '✓' : '✗';
+      data = { 'data-supply': String(ok) };
+    }
   } else if (isWaterKind(station.kind)) {
     const cls = classNumber(v?.water?.class);
     if (cls != null) {
@@ -77,6 +88,15 @@ export function shapeFor(kind, r) {
   if (kind === 'source') {
     const d = r * 1.3;
     return svg('path', { class: 'marker-shape', d: `M0 ${-d}L${d} 0L0 ${d}L${-d} 0Z` });
+  }
+  if (kind === 'plant') {
+    const d = r * 1.2;
+    const h = d * 0.866;
+    return svg('path', { class: 'marker-shape', d: `M${-d} 0L${-d / 2} ${-h}L${d / 2} ${-h}L${d} 0L${d / 2} ${h}L${-d / 2} ${h}Z` });
+  }
+  if (kind === 'tap') {
+    const d = r * 1.35;
+    return svg('path', { class: 'marker-shape', d: `M0 ${-d}L${d} ${d * 0.75}L${-d} ${d * 0.75}Z` });
   }
   return svg('rect', { class: 'marker-shape', x: -r, y: -r, width: 2 * r, height: 2 * r, rx: 3 });
 }

@@ -6,7 +6,7 @@ import { el, formatShortTime } from './format.js';
 import { state } from './store.js';
 import { aqiLevelInfo } from './verdict.js';
 import { flaggedReadings, isStale, stationName, verdictText } from './station.js';
-import { markerLook, WATER_HEX } from './map-markers.js';
+import { markerLook, SUPPLY_HEX, WATER_HEX } from './map-markers.js';
 
 /** station code -> its table row */
 export const rows = new Map();
@@ -99,12 +99,20 @@ export function renderLegend() {
     sw.style.setProperty('--swatch', WATER_HEX[cls]);
     water.append(el('li', {}, sw, el('span', { text: t('waterClass', cls) })));
   }
+  const supply = el('ul', { class: 'legend-list' });
+  for (const [key, hex] of Object.entries(SUPPLY_HEX)) {
+    const sw = el('span', { class: 'swatch', 'aria-hidden': 'true' });
+    sw.style.setProperty('--swatch', hex);
+    supply.append(el('li', {}, sw, el('span', { text: t(`map.legendSupply.${key}`) })));
+  }
   host.replaceChildren(
     el('h3', { class: 'legend-title', text: t('map.legend') }),
     el('p', { class: 'legend-head', text: t('map.legendAqi') }),
     aqi,
     el('p', { class: 'legend-head', text: t('map.legendWater') }),
     water,
+    el('p', { class: 'legend-head', text: t('map.legendSupply') }),
+    supply,
     el('p', { class: 'legend-head', text: t('map.legendOther') }),
     el('p', { class: 'legend-head', text: t('map.legendDistricts') }),
   );

@@ -420,7 +420,7 @@ function paintMarker(code) {
   m.text.textContent = look.label;
   m.text.setAttribute('fill', look.text);
   m.text.setAttribute('font-size', String(look.label.length > 2 ? m.fontSize * 0.78 : m.fontSize * 0.9));
-  for (const name of ['data-aqi', 'data-level', 'data-water-class']) m.group.removeAttribute(name);
+  for (const name of ['data-aqi', 'data-level', 'data-water-class', 'data-supply']) m.group.removeAttribute(name);
   for (const [name, value] of Object.entries(look.data)) m.group.setAttribute(name, String(value));
   m.link.setAttribute('aria-label', markerAria(code, look.label));
 }

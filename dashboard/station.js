@@ -25,16 +25,23 @@ import {
 } from './format.js';
 import { state } from './store.js';
 import { aqiLevelInfo, airVerdict, airWhy, waterVerdict, waterWhy } from './verdict.js';
+import { isSupplyKind, supplyText, supplyVerdict, supplyWhy } from './supply.js';
 
 /** Usual interval between observations when none has been seen yet. */
-const DEFAULT_CADENCE_MS = { air: 60 * 60 * 1000, river: 4 * 60 * 60 * 1000, source: 4 * 60 * 60 * 1000 };
+const DEFAULT_CADENCE_MS = {
+  air: 60 * 60 * 1000,
+  river: 4 * 60 * 60 * 1000,
+  source: 4 * 60 * 60 * 1000,
+  plant: 60 * 60 * 1000,
+  tap: 60 * 60 * 1000,
+};
 /** A learned interval shorter than this is taken as this (bursts, replays). */
 const MIN_CADENCE_MS = 60 * 1000;
 const AIR_CHART_PARAMS = ['aqi', 'pm25', 'pm10', 'o3', 'no2', 'so2', 'co'];
 const CHART_W = 640;
 const CHART_H = 260;
 
-export const isWaterKind = (kind) => kind === 'river' || kind === 'source';
+export const isWaterKind = (kind) => kind === 'river' || kind === 'source' || isSupplyKind(kind);
 
 /** The station's usual interval between observations. */
 export function cadenceOf(code) {
@@ -83,6 +90,8 @@ export function verdictText(code) {
     const info = aqiLevelInfo(v.aqi);
     return `AQI ${v.aqi.aqi}${info ? ` ${info.category.text}` : ''}`;
   }
+  // Plant outlets and network points: a GB 5749-2022 verdict, no GB 3838 class.
+  if (isSupplyKind(station.kind)) return supplyText(v?.water);
   const cls = classNumber(v?.water?.class);
   if (cls == null) return t('map.markerNone');
   const meets = v.water.meets_target;
@@ -198,6 +207,7 @@ function statusNotes(code) {
 function verdictNodes(station) {
   const v = state.verdicts.get(station.code);
   if (station.kind === 'air' && isObject(v?.aqi)) return airVerdict(v.aqi);
+  if (isSupplyKind(station.kind) && isObject(v?.water)) return supplyVerdict(station, v.water);
   if (isWaterKind(station.kind) && isObject(v?.water)) return waterVerdict(station, v.water);
   return null;
 }
@@ -205,6 +215,7 @@ function verdictNodes(station) {
 function whyNodes(station) {
   const v = state.verdicts.get(station.code);
   if (station.kind === 'air' && isObject(v?.aqi)) return airWhy(v.aqi);
+  if (isSupplyKind(station.kind) && isObject(v?.water)) return supplyWhy(station, v.water);
   if (isWaterKind(station.kind) && isObject(v?.water)) return waterWhy(station, v.water);
   return null;
 }

@@ -3,7 +3,7 @@
 
 import { isObject, timeMs } from './format.js';
 
-export const KINDS = ['air', 'river', 'source'];
+export const KINDS = ['air', 'river', 'source', 'plant', 'tap'];
 
 export const state = {
   lang: 'zh-CN',

@@ -285,6 +285,8 @@ try {
   step = 'filtering';
   await page.locator('input[name="kind"][value="air"]').uncheck();
   await page.locator('input[name="kind"][value="source"]').uncheck();
+  await page.locator('input[name="kind"][value="plant"]').uncheck();
+  await page.locator('input[name="kind"][value="tap"]').uncheck();
   const filtered = await page.evaluate(() => ({
     air: document.querySelectorAll('#map a.kind-air').length,
     river: document.querySelectorAll('#map a.kind-river').length,
@@ -296,6 +298,8 @@ try {
   }
   await page.locator('input[name="kind"][value="air"]').check();
   await page.locator('input[name="kind"][value="source"]').check();
+  await page.locator('input[name="kind"][value="plant"]').check();
+  await page.locator('input[name="kind"][value="tap"]').check();
 
   // 5. The station's details, by keyboard: verdict, advice, chart, data, embed.
   step = 'opening 1141A from the map with the keyboard';

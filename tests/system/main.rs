@@ -19,6 +19,7 @@ mod attack_sensors;
 mod attack_web;
 mod browser;
 mod browser_budget;
+mod browser_drinking;
 mod browser_map;
 mod charts;
 mod cli;

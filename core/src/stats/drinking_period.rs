@@ -215,6 +215,8 @@ pub struct DrinkingPeriod {
     pub items: Vec<ItemRates>,
     /// Every failing result, in time order.
     pub failures: Vec<FailingResult>,
+    /// The laboratories that tested the period's samples, by name.
+    pub laboratories: Vec<String>,
 }
 
 /// The figures of `samples` (a period's published samples) over `period`.
@@ -229,10 +231,12 @@ pub fn drinking_period(
     let mut sites: BTreeMap<String, SiteRates> = BTreeMap::new();
     let mut items: BTreeMap<(SupplyStage, String), ItemRates> = BTreeMap::new();
     let mut failures = Vec::new();
+    let mut laboratories = std::collections::BTreeSet::new();
     for sample in samples {
         let Some(stage) = SupplyStage::of(sample.kind) else {
             continue;
         };
+        laboratories.insert(sample.laboratory.clone());
         city.entry(stage).or_default().add(sample);
         sites
             .entry(sample.station.clone())
@@ -310,6 +314,7 @@ pub fn drinking_period(
         plants: plant_rates,
         items: items.into_values().collect(),
         failures,
+        laboratories: laboratories.into_iter().collect(),
     }
 }
 
@@ -411,6 +416,7 @@ mod tests {
         assert_eq!(figures.sources.len(), 1);
         assert_eq!(figures.failures.len(), 1);
         assert_eq!(figures.failures[0].result.item, "free_chlorine");
+        assert_eq!(figures.laboratories, ["lab"]);
         let chlorine = figures
             .items
             .iter()

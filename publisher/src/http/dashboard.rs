@@ -29,7 +29,7 @@ const JS: &str = "text/javascript; charset=utf-8";
 
 /// The page's files: name, content type, embedded content. The first is the
 /// page itself, served at `/`; the others at `/{name}`.
-const ASSETS: [(&str, &str, &str); 23] = [
+const ASSETS: [(&str, &str, &str); 25] = [
     (
         "index.html",
         "text/html; charset=utf-8",
@@ -105,6 +105,16 @@ const ASSETS: [(&str, &str, &str); 23] = [
         include_str!("../../../dashboard/notices.js"),
     ),
     ("live.js", JS, include_str!("../../../dashboard/live.js")),
+    (
+        "supply.js",
+        JS,
+        include_str!("../../../dashboard/supply.js"),
+    ),
+    (
+        "drinking.js",
+        JS,
+        include_str!("../../../dashboard/drinking.js"),
+    ),
     (
         "forecast.js",
         JS,

@@ -295,7 +295,7 @@ pub(crate) async fn period_figures(
     get,
     path = "/api/v1/drinking/compliance",
     operation_id = "drinkingCompliance",
-    summary = "A month's or quarter's drinking-water compliance from published laboratory samples: 水样合格率 (samples) and 指标合格率 (results) per source, per plant's outlet and network, for the city and per item, and every failing result. Groups without a judged sample have no rate, never 100 %.",
+    summary = "A month's or quarter's drinking-water compliance from published laboratory samples: 水样合格率 (samples) and 指标合格率 (results) per source, per plant's outlet and network, for the city and per item, and every failing result. Groups without a judged sample have no rate, never 100 %. The same figures as a printable report (HTML, A4 when printed): `/drinking/report/{period}?lang=zh|en`.",
     tags = ["drinking water"],
     params(
         ("period" = String, Query, description = "A quarter or month (Beijing time).", example = "2026-Q3"),

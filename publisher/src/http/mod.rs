@@ -14,6 +14,7 @@ mod completeness;
 mod compression;
 mod dashboard;
 mod drinking;
+mod drinking_report;
 mod embed;
 mod forecasts;
 mod format;
@@ -63,6 +64,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .merge(alerts::router())
         .merge(forecasts::router())
         .merge(drinking::router())
+        .merge(drinking_report::router())
         .layer(middleware::from_fn(caching::conditional))
         .merge(charts::router())
         .merge(subscriptions::router())

@@ -11,6 +11,13 @@ import { markerLook } from './map-markers.js';
 import { chooseDistrict, districtCentre, districtName, districtNameZh, markPoint } from './map.js';
 
 const NEAR_LIMIT = 5;
+/**
+ * The kinds "near me" answers with: the air, rivers and sources around the
+ * visitor. The supply's network points stand close together all over the
+ * city and would crowd the air out; the drinking-water view lists them by
+ * plant.
+ */
+const NEAR_KINDS = 'air,river,source';
 
 const near = {
   /** [lon, lat] the list is about, or null */
@@ -42,7 +49,7 @@ function formatDistance(m) {
 async function query() {
   const ticket = ++near.request;
   const [lon, lat] = near.point;
-  const params = new URLSearchParams({ near: `${lon.toFixed(5)},${lat.toFixed(5)}`, limit: String(NEAR_LIMIT) });
+  const params = new URLSearchParams({ near: `${lon.toFixed(5)},${lat.toFixed(5)}`, limit: String(NEAR_LIMIT), kind: NEAR_KINDS });
   if (near.district) params.set('district', districtNameZh(near.district));
   near.status = t('near.loading');
   near.items = [];

@@ -20,7 +20,7 @@ use crate::drinking::{ResultValue, Sensory, SupplyItem};
 use crate::lab::{
     FORMAT_VERSION, LabItem, LabProblem, LabResult, LabSample, judge_sample, parse_csv, parse_json,
 };
-use crate::water::WaterItem;
+use crate::water::{SpecificItem, WaterItem};
 use crate::{Station, StationCode, StationKind};
 
 /// How a batch's text is written.
@@ -133,7 +133,10 @@ fn item_of(kind: StationKind, code: &str) -> Option<LabItem> {
     if kind.is_supply() {
         SupplyItem::parse(code).map(LabItem::Supply)
     } else {
-        WaterItem::parse(code).map(LabItem::Surface)
+        // GB 3838-2002: Tables 1 and 2, then Table 3 (codes never collide).
+        WaterItem::parse(code)
+            .map(LabItem::Surface)
+            .or_else(|| SpecificItem::parse(code).map(LabItem::Specific))
     }
 }
 
@@ -725,4 +728,25 @@ pub async fn reject(
         )
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_codes_of_all_three_gb_3838_tables_are_read_back() {
+        for code in ["nh3n", "sulfate", "benzene", "tl"] {
+            let item = item_of(StationKind::Source, code).unwrap();
+            assert_eq!(item.code(), code);
+            assert_eq!(item.standard(), "GB 3838-2002");
+        }
+        assert_eq!(
+            item_of(StationKind::River, "chloroform"),
+            Some(LabItem::Specific(
+                SpecificItem::parse("chloroform").unwrap()
+            ))
+        );
+        assert_eq!(item_of(StationKind::Plant, "benzo_a_pyrene"), None);
+    }
 }

@@ -9,7 +9,7 @@ use tokio_postgres::GenericClient;
 use crate::StationKind;
 use crate::drinking::SupplyItem;
 use crate::stats::{StoredResult, StoredSample};
-use crate::water::WaterItem;
+use crate::water::{SpecificItem, WaterItem};
 
 const SAMPLES: &str = "SELECT l.station_code, s.kind, s.plant, s.name_zh, s.name_en,
         s.district_zh, s.district_en, l.sample_id, l.sampled_at, l.laboratory, l.standard,
@@ -47,7 +47,10 @@ pub fn item_names(standard: &str, code: &str) -> (String, String) {
     let names = if standard == "GB 5749-2022" {
         SupplyItem::parse(code).map(|i| (i.info().name_zh, i.info().name_en))
     } else {
-        WaterItem::parse(code).map(|i| (i.info().name_zh, i.info().name_en))
+        // GB 3838-2002: Tables 1 and 2, then Table 3 (codes never collide).
+        WaterItem::parse(code)
+            .map(|i| (i.info().name_zh, i.info().name_en))
+            .or_else(|| SpecificItem::parse(code).map(|i| (i.info().name_zh, i.info().name_en)))
     };
     names.map_or_else(
         || (code.to_owned(), code.to_owned()),
@@ -137,4 +140,17 @@ pub async fn plants(
         .iter()
         .map(|r| (r.get(0), r.get(1), r.get(2)))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::item_names;
+
+    #[test]
+    fn item_names_read_table_3_codes_back() {
+        let names = |code| item_names("GB 3838-2002", code);
+        assert_eq!(names("benzene"), ("苯".to_owned(), "Benzene".to_owned()));
+        assert_eq!(names("nh3n").0, "氨氮（NH3-N）");
+        assert_eq!(names("no_such_item").0, "no_such_item");
+    }
 }

@@ -202,7 +202,7 @@ fn unit(item: LabItem, text: &str) -> Result<Scale, String> {
 fn value(item: LabItem, text: &str, scale: Scale) -> Result<ResultValue, String> {
     let value = match item {
         LabItem::Supply(item) => drinking::parse(item, text).map_err(|e| e.to_string())?,
-        LabItem::Surface(item) => surface_value(item, text)?,
+        LabItem::Surface(_) | LabItem::Specific(_) => surface_value(item, text)?,
     };
     Ok(match (scale, value) {
         (Scale::MicroToMilli, ResultValue::Measured(v)) => ResultValue::Measured(milli(v)),
@@ -223,20 +223,27 @@ fn milli(micro: f64) -> f64 {
 
 const NOT_DETECTED: [&str; 5] = ["未检出", "nd", "n.d.", "not detected", "<dl"];
 
-/// A GB 3838-2002 result: a number, `<DL`, or 未检出/ND. pH and water
-/// temperature are numbers only: no method reports them below detection.
-fn surface_value(item: WaterItem, text: &str) -> Result<ResultValue, String> {
-    let expected = if matches!(item, WaterItem::Ph | WaterItem::Temp) {
+/// A GB 3838-2002 result (any of its three tables): a number, `<DL`, or
+/// 未检出/ND. pH and water temperature are numbers only: no method reports
+/// them below detection.
+fn surface_value(lab_item: LabItem, text: &str) -> Result<ResultValue, String> {
+    let numbers_only = matches!(lab_item, LabItem::Surface(WaterItem::Ph | WaterItem::Temp));
+    let expected = if numbers_only {
         "a number such as 7.2"
     } else {
         "a number such as 0.5, a detection limit such as <0.002, or 未检出 / ND"
     };
-    let numbers_only = matches!(item, WaterItem::Ph | WaterItem::Temp);
+    // Messages name the code, as they did for Table 1 and 2 items.
+    let item = lab_item.code();
+    let is_valid = |v: f64| match lab_item {
+        LabItem::Surface(water) => water.is_valid_value(v),
+        _ => v.is_finite() && v >= 0.0,
+    };
     let unrecognised =
         || format!("{item}: {text:?} is not a result of this item; expected {expected}");
     let number = |digits: &str| -> Result<f64, String> {
         let v: f64 = digits.trim().parse().map_err(|_| unrecognised())?;
-        if item.is_valid_value(v) {
+        if is_valid(v) {
             Ok(v)
         } else {
             Err(format!(

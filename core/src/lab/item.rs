@@ -9,7 +9,7 @@ use serde::{Serialize, Serializer};
 
 use crate::StationKind;
 use crate::drinking::SupplyItem;
-use crate::water::WaterItem;
+use crate::water::{SpecificItem, WaterItem};
 
 /// The standard surface-water results are judged by.
 pub const SURFACE_STANDARD: &str = "GB 3838-2002";
@@ -21,8 +21,11 @@ pub const SUPPLY_STANDARD: &str = "GB 5749-2022";
 /// deserialized: the site's kind says which standard a code belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LabItem {
-    /// A GB 3838-2002 item, for river and source sites.
+    /// A GB 3838-2002 Table 1 or Table 2 item, for river and source sites.
     Surface(WaterItem),
+    /// A GB 3838-2002 Table 3 item, for river and source sites; judged for
+    /// sources only.
+    Specific(SpecificItem),
     /// A GB 5749-2022 item, for plant and tap sites.
     Supply(SupplyItem),
 }
@@ -32,6 +35,7 @@ impl LabItem {
     pub fn code(self) -> &'static str {
         match self {
             Self::Surface(item) => item.code(),
+            Self::Specific(item) => item.code(),
             Self::Supply(item) => item.code(),
         }
     }
@@ -40,6 +44,7 @@ impl LabItem {
     pub fn unit(self) -> &'static str {
         match self {
             Self::Surface(item) => item.unit(),
+            Self::Specific(item) => item.unit(),
             Self::Supply(item) => item.unit(),
         }
     }
@@ -47,7 +52,7 @@ impl LabItem {
     /// The standard the item comes from: `GB 3838-2002` or `GB 5749-2022`.
     pub fn standard(self) -> &'static str {
         match self {
-            Self::Surface(_) => SURFACE_STANDARD,
+            Self::Surface(_) | Self::Specific(_) => SURFACE_STANDARD,
             Self::Supply(_) => SUPPLY_STANDARD,
         }
     }
@@ -56,6 +61,7 @@ impl LabItem {
     pub fn name_zh(self) -> &'static str {
         match self {
             Self::Surface(item) => item.info().name_zh,
+            Self::Specific(item) => item.info().name_zh,
             Self::Supply(item) => item.info().name_zh,
         }
     }
@@ -64,6 +70,7 @@ impl LabItem {
     pub fn name_en(self) -> &'static str {
         match self {
             Self::Surface(item) => item.info().name_en,
+            Self::Specific(item) => item.info().name_en,
             Self::Supply(item) => item.info().name_en,
         }
     }
@@ -74,7 +81,7 @@ impl LabItem {
     /// A message saying which standard the site is judged by when `text` is
     /// an item of the other standard, or that `text` is no item at all.
     pub(super) fn resolve(text: &str, kind: StationKind) -> Result<Self, String> {
-        let surface = find_surface(text).map(Self::Surface);
+        let surface = find_surface(text);
         let supply = find_supply(text).map(Self::Supply);
         let (wanted, other, site_standard, example) = if kind.is_supply() {
             (supply, surface, SUPPLY_STANDARD, "free_chlorine or 游离氯")
@@ -99,12 +106,24 @@ impl LabItem {
     }
 }
 
-fn find_surface(text: &str) -> Option<WaterItem> {
-    WaterItem::parse(text).or_else(|| {
+/// A GB 3838-2002 item: Tables 1 and 2 first, then Table 3. Codes and
+/// names of the tables never collide (tests in `water::specific` and here).
+fn find_surface(text: &str) -> Option<LabItem> {
+    let basic = WaterItem::parse(text).or_else(|| {
         WaterItem::ALL
             .into_iter()
             .find(|item| same_name(item.info().name_zh, text))
-    })
+    });
+    let specific = || {
+        SpecificItem::parse(text).or_else(|| {
+            SpecificItem::ALL
+                .into_iter()
+                .find(|item| same_name(item.info().name_zh, text))
+        })
+    };
+    basic
+        .map(LabItem::Surface)
+        .or_else(|| specific().map(LabItem::Specific))
 }
 
 fn find_supply(text: &str) -> Option<SupplyItem> {

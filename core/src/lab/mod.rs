@@ -25,7 +25,7 @@
 //! row 1); a JSON result's row is its 1-based index in `results`.
 //!
 //! - `site`: a registered river, source, plant or tap. River and source
-//!   results are GB 3838-2002 items, plant and tap results GB 5749-2022
+//!   results are GB 3838-2002 items (Tables 1, 2 and 3), plant and tap results GB 5749-2022
 //!   items, given by code (`nh3n`, `free_chlorine`) or by the Chinese name
 //!   the standard prints.
 //! - `sampled_at`: RFC 3339 with an offset, or `YYYY-MM-DD HH:MM[:SS]` read
@@ -69,7 +69,7 @@ pub use item::LabItem;
 pub use json_form::parse_json;
 pub use problem::LabProblem;
 pub use sample::{LabResult, LabSample};
-pub use verdict::{LabVerdict, ResultOutcome, judge_sample};
+pub use verdict::{LabVerdict, ResultOutcome, SpecificResult, judge_sample};
 
 /// The format version this module reads.
 pub const FORMAT_VERSION: u16 = 1;

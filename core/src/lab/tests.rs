@@ -300,3 +300,90 @@ fn below_detection_surface_results_count_only_when_within_the_limit() {
         [(WaterItem::Hg, 0.00004), (WaterItem::FecalColiform, 0.0)]
     );
 }
+
+fn specific(verdict: &LabVerdict) -> &[SpecificResult] {
+    let LabVerdict::Surface { specific, .. } = verdict else {
+        panic!("a surface site is judged by GB 3838-2002");
+    };
+    specific
+}
+
+#[test]
+fn table_3_items_are_found_by_code_and_by_chinese_name() {
+    let verdict = judged(
+        "qingcaosha-shuiku,2026-08-01 09:00,benzene,0.002,mg/L,,lab,q\n\
+         qingcaosha-shuiku,2026-08-01 09:00,三氯甲烷,12,ug/L,,lab,q\n\
+         qingcaosha-shuiku,2026-08-01 09:00,邻苯二甲酸二（2-乙基己基）酯,<0.002,mg/L,,lab,q\n",
+    );
+    let items: Vec<_> = specific(&verdict).iter().map(|r| r.item.code()).collect();
+    assert_eq!(items, ["benzene", "chloroform", "dehp"]);
+    // 12 µg/L chloroform is 0.012 mg/L, within GB 3838-2002 Table 3 row 1 (0.06).
+    assert_eq!(specific(&verdict)[1].value, ResultValue::Measured(0.012));
+    assert_eq!(verdict.compliant(), Some(true));
+}
+
+#[test]
+fn a_source_with_benzene_above_its_limit_fails_naming_benzene() {
+    // GB 3838-2002 Table 3 row 19: benzene ≤ 0.01 mg/L.
+    let verdict = judged(
+        "chenhang-shuiku,2026-02-10 09:00,nh3n,0.2,mg/L,,lab,s\n\
+         chenhang-shuiku,2026-02-10 09:00,benzene,0.015,mg/L,,lab,s\n",
+    );
+    assert_eq!(verdict.compliant(), Some(false));
+    let json = serde_json::to_value(&verdict).unwrap();
+    assert_eq!(
+        json["surface"]["specific"],
+        json!([{"item": "benzene", "value": {"measured": 0.015}, "limit": {"at_most": 0.01}, "passed": false}])
+    );
+    let station = stations()
+        .into_iter()
+        .find(|s| s.code.as_str() == "chenhang-shuiku")
+        .unwrap();
+    let benzene = LabItem::Specific(crate::water::SpecificItem::parse("benzene").unwrap());
+    assert_eq!(
+        verdict.outcome_of(benzene, &station),
+        (ResultOutcome::Fail, Some("≤ 0.01 mg/L".to_owned()))
+    );
+}
+
+#[test]
+fn a_river_with_the_same_benzene_result_is_not_judged_on_it() {
+    let verdict = judged("fujinluqiao,2026-02-10 09:00,benzene,0.015,mg/L,,lab,r\n");
+    assert_eq!(specific(&verdict)[0].passed, None);
+    assert_eq!(verdict.compliant(), None);
+    let station = stations()
+        .into_iter()
+        .find(|s| s.code.as_str() == "fujinluqiao")
+        .unwrap();
+    let benzene = LabItem::Specific(crate::water::SpecificItem::parse("benzene").unwrap());
+    assert_eq!(
+        verdict.outcome_of(benzene, &station),
+        (ResultOutcome::NotJudged, None)
+    );
+}
+
+#[test]
+fn table_3_limits_are_inclusive_and_below_detection_counts_only_within_them() {
+    // GB 3838-2002 Table 3 row 19: benzene ≤ 0.01 mg/L.
+    let passed = |value: &str| {
+        let verdict = judged(&format!(
+            "jinze-shuiku,2026-08-01 09:00,benzene,{value},mg/L,,lab,j\n"
+        ));
+        (specific(&verdict)[0].passed, verdict.compliant())
+    };
+    assert_eq!(passed("0.01"), (Some(true), Some(true)));
+    assert_eq!(passed("0.0101"), (Some(false), Some(false)));
+    assert_eq!(passed("<0.01"), (Some(true), Some(true)));
+    assert_eq!(passed("<0.02"), (None, None));
+    assert_eq!(passed("未检出"), (None, None));
+}
+
+#[test]
+fn table_3_results_at_a_plant_are_refused() {
+    let problems = parse_csv(
+        &format!("{HEADER}\nplant-minhang,2026-08-01 09:00,benzo_a_pyrene,<0.000001,mg/L,,lab,p\n"),
+        &stations(),
+    )
+    .unwrap_err();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+}

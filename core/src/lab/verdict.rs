@@ -2,6 +2,13 @@
 //! rivers and sources (the class against the site's target, and for
 //! sources the drinking-source compliance), GB 5749-2022 for plants and
 //! taps. How below-detection results enter GB 3838 is in the module docs.
+//!
+//! GB 3838-2002 Table 3 results count for sources only: the table applies to
+//! drinking-water sources' protection zones (its foreword). A source's
+//! Table 3 result passes when its value is at most the limit, or when it is
+//! `<DL` with DL at most the limit; `<DL` above the limit and 未检出 without a
+//! detection limit are not judged. A river's Table 3 results are kept and
+//! reported as not judged.
 
 use serde::Serialize;
 
@@ -9,8 +16,8 @@ use super::{LabItem, LabSample};
 use crate::drinking::{Disinfectant, ResultValue, SampleVerdict, SupplyItem, SupplyPoint};
 use crate::station::WaterBodyType;
 use crate::water::{
-    Limit, SECOND_LEVEL_ZONE_CLASS, SourceCompliance, WaterAssessment, WaterClass, WaterItem,
-    assess, class_limits, drinking_source_compliance, supplementary_limit,
+    Limit, SECOND_LEVEL_ZONE_CLASS, SourceCompliance, SpecificItem, WaterAssessment, WaterClass,
+    WaterItem, assess, class_limits, drinking_source_compliance, supplementary_limit,
 };
 use crate::{Station, StationKind};
 
@@ -25,24 +32,72 @@ pub enum LabVerdict {
         /// For sources, compliance as a drinking-water source (second-level
         /// zone class III and Table 2), as ingest judges sources live.
         source: Option<SourceCompliance>,
+        /// The sample's GB 3838-2002 Table 3 results, in file order: judged
+        /// for sources, not judged (`passed` is `None`) for rivers.
+        specific: Vec<SpecificResult>,
     },
     /// A plant's outlet or a network point, by GB 5749-2022.
     Supply(SampleVerdict),
 }
 
+/// One GB 3838-2002 Table 3 result of a sample and its judgement.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct SpecificResult {
+    /// The item, serialized as its code.
+    pub item: SpecificItem,
+    /// The result as the laboratory gave it, in mg/L.
+    pub value: ResultValue,
+    /// The item's Table 3 limit.
+    pub limit: Limit,
+    /// Whether it met the limit; `None` when not judged (a river, `<DL`
+    /// above the limit, 未检出 without a detection limit).
+    pub passed: Option<bool>,
+}
+
+impl SpecificResult {
+    /// `result` of `item` judged at a source (`at_source`) or a river.
+    fn judge(item: SpecificItem, value: ResultValue, at_source: bool) -> Self {
+        let limit = item.limit();
+        let passed = match value {
+            _ if !at_source => None,
+            ResultValue::Measured(v) => Some(limit.is_met_by(v)),
+            // <DL proves the value is within the limit only when DL is.
+            ResultValue::BelowDetection { limit: dl } => limit.is_met_by(dl).then_some(true),
+            _ => None,
+        };
+        Self {
+            item,
+            value,
+            limit,
+            passed,
+        }
+    }
+}
+
 impl LabVerdict {
-    /// Whether the sample complies: a source's drinking-source compliance,
-    /// a river's target class, a supply sample's verdict. `None` when
-    /// nothing could be judged.
+    /// Whether the sample complies: a source's drinking-source compliance
+    /// together with its judged Table 3 results, a river's target class, a
+    /// supply sample's verdict. `None` when nothing could be judged.
     pub fn compliant(&self) -> Option<bool> {
         match self {
             Self::Surface {
                 source: Some(source),
+                specific,
                 ..
-            } => source.compliant,
+            } => {
+                let judged: Vec<bool> = specific.iter().filter_map(|r| r.passed).collect();
+                if judged.contains(&false) {
+                    Some(false)
+                } else if judged.is_empty() {
+                    source.compliant
+                } else {
+                    Some(source.compliant.unwrap_or(true))
+                }
+            }
             Self::Surface {
                 assessment,
                 source: None,
+                ..
             } => assessment.class.map(|_| assessment.meets_target),
             Self::Supply(verdict) => verdict.compliant,
         }
@@ -68,7 +123,7 @@ pub fn judge_sample(sample: &LabSample, station: &Station) -> LabVerdict {
                 .iter()
                 .filter_map(|r| match r.item {
                     LabItem::Supply(item) => Some((item, r.value)),
-                    LabItem::Surface(_) => None,
+                    LabItem::Surface(_) | LabItem::Specific(_) => None,
                 })
                 .collect();
             LabVerdict::Supply(SampleVerdict::judge(
@@ -90,14 +145,27 @@ fn surface(sample: &LabSample, station: &Station) -> LabVerdict {
         .and_then(WaterClass::from_number)
         .unwrap_or(SECOND_LEVEL_ZONE_CLASS);
     let assessment = assess(&values(sample, body, target), body, target);
-    let source = (sample.kind == StationKind::Source).then(|| {
+    let at_source = sample.kind == StationKind::Source;
+    let source = at_source.then(|| {
         drinking_source_compliance(
             &values(sample, body, SECOND_LEVEL_ZONE_CLASS),
             body,
             SECOND_LEVEL_ZONE_CLASS,
         )
     });
-    LabVerdict::Surface { assessment, source }
+    let specific = sample
+        .results
+        .iter()
+        .filter_map(|r| match r.item {
+            LabItem::Specific(item) => Some(SpecificResult::judge(item, r.value, at_source)),
+            _ => None,
+        })
+        .collect();
+    LabVerdict::Surface {
+        assessment,
+        source,
+        specific,
+    }
 }
 
 /// The numbers GB 3838 judges for `sample` against `class`: measured values,
@@ -185,7 +253,33 @@ impl LabVerdict {
                     Some(supply_limit_text(judged.limit, verdict.point, item.unit())),
                 )
             }
-            (Self::Surface { assessment, source }, LabItem::Surface(item)) => {
+            (
+                Self::Surface {
+                    source, specific, ..
+                },
+                LabItem::Specific(item),
+            ) => {
+                let passed = specific
+                    .iter()
+                    .find(|r| r.item == item)
+                    .and_then(|r| r.passed);
+                let outcome = match passed {
+                    Some(true) => ResultOutcome::Pass,
+                    Some(false) => ResultOutcome::Fail,
+                    None => ResultOutcome::NotJudged,
+                };
+                // Table 3 is for sources only: a river's result has no limit.
+                let limit = source
+                    .is_some()
+                    .then(|| surface_limit_text(item.limit(), item.unit()));
+                (outcome, limit)
+            }
+            (
+                Self::Surface {
+                    assessment, source, ..
+                },
+                LabItem::Surface(item),
+            ) => {
                 let body = station.water_body_type.unwrap_or(WaterBodyType::River);
                 let (class, judged, failed) = match source {
                     Some(source) => (

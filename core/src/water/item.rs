@@ -1,7 +1,7 @@
 //! The items GB 3838-2002 sets limits for: its Table 1 (24 basic items) and
 //! Table 2 (5 supplementary items for centralized drinking-water sources).
 //!
-//! Table 3 (80 specific items) is not covered. Automatic stations measure a
+//! Table 3 (80 specific items) is in [`super::specific`]. Automatic stations measure a
 //! few of these items and report them as [`Parameter`]s; [`WaterItem::from_parameter`]
 //! maps one onto the other. Limits live in [`super::limits`].
 

@@ -11,6 +11,7 @@
 //! - [`limits`]: the limits as constants, and one item's class.
 //! - [`assess`](mod@assess): a site's class by the single-factor method.
 //! - [`source`]: compliance of a drinking-water source (Tables 1 and 2).
+//! - [`specific`]: the 80 Table 3 items for drinking-water sources.
 //! - [`table`]: the CSV engine behind `envmon water`.
 //!
 //! # Sources and decisions
@@ -31,6 +32,7 @@ pub mod class;
 pub mod item;
 pub mod limits;
 pub mod source;
+pub mod specific;
 pub mod table;
 
 #[cfg(test)]
@@ -44,4 +46,5 @@ pub use source::{
     FIRST_LEVEL_ZONE_CLASS, SECOND_LEVEL_ZONE_CLASS, SourceCompliance, SourceFailure,
     drinking_source_compliance,
 };
+pub use specific::{SpecificItem, SpecificItemInfo};
 pub use table::{WATER_TABLE_HELP, WaterTableError, annotate_csv};

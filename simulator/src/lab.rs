@@ -2,8 +2,8 @@
 //! format version 1 CSV (see `envmon_core::lab`), for staff imports, demos
 //! and tests of the laboratory pipeline.
 //!
-//! Every drinking-water source is sampled monthly for GB 3838-2002 Table 1
-//! and Table 2, every plant outlet monthly for GB 5749-2022 Table 1 and free
+//! Every drinking-water source is sampled monthly for GB 3838-2002 Table 1,
+//! Table 2 and a few Table 3 volatile organics, every plant outlet monthly for GB 5749-2022 Table 1 and free
 //! chlorine, every network point monthly for the items health authorities
 //! test in the network. Levels are typical of the Yangtze-estuary and Taipu
 //! reservoirs and of treated Shanghai water: trace metals mostly below the
@@ -261,6 +261,12 @@ fn source(month: u32, rng: &mut Rng) -> Vec<Line> {
             MG_L,
             "GB 11911-1989",
         ),
+        // A selection of Table 3's specific items, volatile organics by
+        // purge and trap GC-MS, none found above the method's detection limit.
+        line("chloroform", "<0.0014".to_owned(), MG_L, "HJ 639-2012"),
+        line("carbon_tetrachloride", "<0.0015".to_owned(), MG_L, "HJ 639-2012"),
+        line("benzene", "<0.0014".to_owned(), MG_L, "HJ 639-2012"),
+        line("toluene", "<0.0014".to_owned(), MG_L, "HJ 639-2012"),
     ]
 }
 

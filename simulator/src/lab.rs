@@ -264,7 +264,12 @@ fn source(month: u32, rng: &mut Rng) -> Vec<Line> {
         // A selection of Table 3's specific items, volatile organics by
         // purge and trap GC-MS, none found above the method's detection limit.
         line("chloroform", "<0.0014".to_owned(), MG_L, "HJ 639-2012"),
-        line("carbon_tetrachloride", "<0.0015".to_owned(), MG_L, "HJ 639-2012"),
+        line(
+            "carbon_tetrachloride",
+            "<0.0015".to_owned(),
+            MG_L,
+            "HJ 639-2012",
+        ),
         line("benzene", "<0.0014".to_owned(), MG_L, "HJ 639-2012"),
         line("toluene", "<0.0014".to_owned(), MG_L, "HJ 639-2012"),
     ]

@@ -21,6 +21,7 @@
 //!   composite index.
 //! - [`validity`]: hourly, 8-hour and daily means with their validity counts.
 //! - [`water`]: GB 3838-2002 water classes and drinking-water compliance.
+//! - [`radiation`]: the gamma dose rate against a station's natural background.
 //! - [`drinking`]: tap and outlet water judged by GB 5749-2022.
 //! - [`lab`]: laboratory results of water sites, imported and judged.
 //! - [`registry`]: the station registry file and its import.
@@ -54,6 +55,7 @@ pub mod network;
 pub mod outbox;
 pub mod parameter;
 pub mod quality;
+pub mod radiation;
 pub mod reading;
 pub mod redact;
 pub mod registry;

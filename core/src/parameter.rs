@@ -67,6 +67,13 @@ pub enum Parameter {
     /// chloramine (GB 5749-2022 Table 2).
     #[serde(rename = "total_chlorine")]
     TotalChlorine,
+    /// Ambient gamma dose rate, 空气吸收剂量率, as the national radiation
+    /// network's automatic stations publish it (nGy/h).
+    #[serde(rename = "dose_rate")]
+    DoseRate,
+    /// Precipitation at a radiation station in the reading's period: rain
+    /// washes radon progeny down and raises the dose rate for hours.
+    Precipitation,
 }
 
 /// The fixed facts about a parameter.
@@ -85,6 +92,8 @@ pub struct ParameterInfo {
     /// True for disinfectant residuals, measured only in the public supply
     /// (water-plant outlets and the network), never in rivers or sources.
     pub supply_only: bool,
+    /// True for what radiation stations measure, and only they.
+    pub radiation_only: bool,
     /// Lowest physically possible value in the canonical unit.
     pub plausible_min: f64,
     /// Highest value an instrument can report in the canonical unit.
@@ -105,6 +114,7 @@ const fn air(
         unit,
         air: true,
         supply_only: false,
+        radiation_only: false,
         plausible_min: 0.0,
         plausible_max,
     }
@@ -125,6 +135,7 @@ const fn water(
         unit,
         air: false,
         supply_only: false,
+        radiation_only: false,
         plausible_min,
         plausible_max,
     }
@@ -134,7 +145,7 @@ impl Parameter {
     /// Every parameter, in display order: air pollutants as HJ 633 lists them,
     /// then the water items: those of GB 3838-2002 Table 1, its Table 2, and
     /// the disinfectant residuals of GB 5749-2022.
-    pub const ALL: [Parameter; 22] = [
+    pub const ALL: [Parameter; 24] = [
         Self::Pm25,
         Self::Pm10,
         Self::So2,
@@ -157,6 +168,8 @@ impl Parameter {
         Self::Mn,
         Self::FreeChlorine,
         Self::TotalChlorine,
+        Self::DoseRate,
+        Self::Precipitation,
     ];
 
     /// The parameter's fixed facts.
@@ -229,6 +242,23 @@ impl Parameter {
                     10.0,
                 )
             },
+            // Natural background is tens to a few hundred nGy/h; 10 mGy/h is
+            // far beyond any environmental instrument's range.
+            Self::DoseRate => ParameterInfo {
+                radiation_only: true,
+                ..water(
+                    "dose_rate",
+                    "空气吸收剂量率",
+                    "Ambient gamma dose rate",
+                    "nGy/h",
+                    0.0,
+                    10_000_000.0,
+                )
+            },
+            Self::Precipitation => ParameterInfo {
+                radiation_only: true,
+                ..water("precipitation", "降水量", "Precipitation", "mm", 0.0, 500.0)
+            },
         }
     }
 
@@ -254,6 +284,9 @@ impl Parameter {
         let info = self.info();
         if info.air {
             return kind == StationKind::Air;
+        }
+        if info.radiation_only || kind == StationKind::Radiation {
+            return info.radiation_only && kind == StationKind::Radiation;
         }
         kind.is_water() && (!info.supply_only || kind.is_supply())
     }

@@ -155,9 +155,10 @@ pub async fn import_areas(
 
 const UPSERT_STATION: &str = "INSERT INTO station (code, kind, name_zh, name_en, district_zh,
         district_en, longitude, latitude, coordinates_approximate, water_body_zh, water_body_en,
-        basin_zh, basin_en, water_body_type, target_class, hj212_mn, hj212_networks, plant)
+        basin_zh, basin_en, water_body_type, target_class, hj212_mn, hj212_networks, plant,
+        background_low, background_high, investigation_level)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-        $17::text[]::cidr[], $18)
+        $17::text[]::cidr[], $18, $19, $20, $21)
     ON CONFLICT (code) DO UPDATE SET kind = excluded.kind, name_zh = excluded.name_zh,
         name_en = excluded.name_en, district_zh = excluded.district_zh,
         district_en = excluded.district_en, longitude = excluded.longitude,
@@ -166,13 +167,17 @@ const UPSERT_STATION: &str = "INSERT INTO station (code, kind, name_zh, name_en,
         basin_zh = excluded.basin_zh, basin_en = excluded.basin_en,
         water_body_type = excluded.water_body_type, target_class = excluded.target_class,
         hj212_mn = excluded.hj212_mn, hj212_networks = excluded.hj212_networks,
-        plant = excluded.plant, updated_at = now()";
+        plant = excluded.plant, background_low = excluded.background_low,
+        background_high = excluded.background_high,
+        investigation_level = excluded.investigation_level, updated_at = now()";
 
 const SELECT_STATIONS: &str = "SELECT code, kind, name_zh, name_en, district_zh, district_en,
         longitude, latitude, coordinates_approximate, water_body_zh, water_body_en, basin_zh,
-        basin_en, water_body_type, target_class, hj212_mn, hj212_networks::text[], plant
+        basin_en, water_body_type, target_class, hj212_mn, hj212_networks::text[], plant,
+        background_low, background_high, investigation_level
     FROM station
-    ORDER BY array_position(ARRAY['air', 'river', 'source', 'plant', 'tap'], kind), code";
+    ORDER BY array_position(ARRAY['air', 'river', 'source', 'plant', 'tap', 'radiation'], kind),
+        code";
 
 /// Inserts or updates every station, in one transaction. Stations missing
 /// from the file are kept: their history must stay attributable.
@@ -209,6 +214,9 @@ pub async fn import_stations(
                 &s.hj212_mn,
                 &networks,
                 &s.plant.as_ref().map(StationCode::as_str),
+                &s.background_low,
+                &s.background_high,
+                &s.investigation_level,
             ],
         )
         .await
@@ -272,6 +280,9 @@ fn station_from_row(row: &Row) -> Option<Station> {
         plant: row
             .get::<_, Option<String>>(17)
             .and_then(|p| StationCode::parse(&p).ok()),
+        background_low: row.get(18),
+        background_high: row.get(19),
+        investigation_level: row.get(20),
     })
 }
 

@@ -107,13 +107,22 @@ pub enum StationKind {
     /// A point of the distribution network or a tap (管网水/末梢水), judged by
     /// GB 5749-2022.
     Tap,
+    /// An automatic radiation station (辐射环境自动监测站): ambient gamma
+    /// dose rate against its natural background.
+    Radiation,
 }
 
 impl StationKind {
     /// Every kind, in display order: from the air, then water from river to
     /// source to plant to tap.
-    pub const ALL: [StationKind; 5] =
-        [Self::Air, Self::River, Self::Source, Self::Plant, Self::Tap];
+    pub const ALL: [StationKind; 6] = [
+        Self::Air,
+        Self::River,
+        Self::Source,
+        Self::Plant,
+        Self::Tap,
+        Self::Radiation,
+    ];
 
     /// The kind's name as used in topics, SQL and the API.
     pub fn as_str(self) -> &'static str {
@@ -123,17 +132,19 @@ impl StationKind {
             Self::Source => "source",
             Self::Plant => "plant",
             Self::Tap => "tap",
+            Self::Radiation => "radiation",
         }
     }
 
-    /// Parses a kind name (`air`, `river`, `source`, `plant` or `tap`).
+    /// Parses a kind name (`air`, `river`, `source`, `plant`, `tap` or
+    /// `radiation`).
     pub fn parse(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|kind| kind.as_str() == name)
     }
 
     /// Whether stations of this kind measure water.
     pub fn is_water(self) -> bool {
-        !matches!(self, Self::Air)
+        !matches!(self, Self::Air | Self::Radiation)
     }
 
     /// Whether GB 3838-2002 judges this kind: surface water, rivers and
@@ -230,6 +241,18 @@ pub struct Station {
     /// plant's outlet and its network are reported together.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plant: Option<StationCode>,
+    /// Radiation stations: the low end of the natural background range of
+    /// the dose rate (nGy/h), as the network publishes it; learned from
+    /// the station's own history when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub background_low: Option<f64>,
+    /// Radiation stations: the high end of that range (nGy/h).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub background_high: Option<f64>,
+    /// Radiation stations: the dose rate (nGy/h) at which staff must
+    /// investigate; the background's high end when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub investigation_level: Option<f64>,
     /// The MN (设备唯一标识) of the station's HJ 212 data logger, which
     /// names the station in HJ 212 packets; absent when it sends none.
     /// Never serialized: the MN is the logger's only identity besides its
@@ -259,6 +282,12 @@ pub enum StationError {
     /// A network point does not say which plant supplies it.
     #[error("network point {0} needs plant, the code of the water plant that supplies it")]
     TapWithoutPlant(StationCode),
+    /// Radiation fields on another kind, or an inconsistent range.
+    #[error(
+        "station {0}: background_low < background_high (both or neither) and investigation_level \
+         belong to radiation stations only, as positive nGy/h"
+    )]
+    RadiationFields(StationCode),
     /// A station other than a network point names a plant.
     #[error("station {0} is not a network point (kind tap) and must not name a plant")]
     PlantOnNonTap(StationCode),
@@ -287,7 +316,23 @@ impl Station {
                 StationError::PlantOnNonTap(code())
             });
         }
-        if self.kind.is_supply() {
+        let radiation_fields = self.background_low.is_some()
+            || self.background_high.is_some()
+            || self.investigation_level.is_some();
+        let range_ok = match (self.background_low, self.background_high) {
+            (Some(low), Some(high)) => low >= 0.0 && low < high,
+            (None, None) => true,
+            _ => false,
+        };
+        let level_ok = self.investigation_level.is_none_or(|l| l > 0.0);
+        if (radiation_fields && self.kind != StationKind::Radiation) || !range_ok || !level_ok {
+            return Err(StationError::RadiationFields(code()));
+        }
+        if self.kind == StationKind::Radiation {
+            if self.water_body_type.is_some() || self.target_class.is_some() {
+                return Err(StationError::AirWithWaterFields(code()));
+            }
+        } else if self.kind.is_supply() {
             if self.water_body_type.is_some() || self.target_class.is_some() {
                 return Err(StationError::SupplyWithSurfaceFields(code()));
             }

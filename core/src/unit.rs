@@ -131,6 +131,8 @@ enum Quantity {
     Turbidity,
     Dimensionless,
     Ratio,
+    DoseRate,
+    Precipitation,
 }
 
 impl Quantity {
@@ -155,6 +157,8 @@ impl Quantity {
             | Parameter::FreeChlorine
             | Parameter::TotalChlorine => Self::WaterConcentration,
             Parameter::Ph => Self::Dimensionless,
+            Parameter::DoseRate => Self::DoseRate,
+            Parameter::Precipitation => Self::Precipitation,
             Parameter::Turbidity => Self::Turbidity,
             Parameter::Conductivity => Self::Conductivity,
             Parameter::Temp => Self::Temperature,
@@ -171,6 +175,10 @@ impl Quantity {
             Self::Turbidity => "a turbidity",
             Self::Dimensionless => "a dimensionless number such as pH",
             Self::Ratio => "a ratio",
+            Self::DoseRate => {
+                "an absorbed dose rate in air (Gy/h; a dose equivalent in Sv is another quantity)"
+            }
+            Self::Precipitation => "a depth of precipitation",
         }
     }
 }
@@ -195,6 +203,9 @@ enum Unit {
     Ntu,
     Dimensionless,
     Ratio,
+    NanograyPerHour,
+    MicrograyPerHour,
+    Millimetre,
 }
 
 impl Unit {
@@ -228,6 +239,9 @@ impl Unit {
             "K" => Self::Kelvin,
             "[degF]" | "°F" | "degF" | "℉" => Self::Fahrenheit,
             "NTU" => Self::Ntu,
+            "nGy/h" => Self::NanograyPerHour,
+            "uGy/h" => Self::MicrograyPerHour,
+            "mm" => Self::Millimetre,
             "1" | "" | "pH" | "[pH]" => Self::Dimensionless,
             "/" | "%" | "/100" | "/1000" => Self::Ratio,
             _ => return None,
@@ -250,6 +264,8 @@ impl Unit {
             | Self::SiemensPerMetre => Quantity::Conductivity,
             Self::Celsius | Self::Kelvin | Self::Fahrenheit => Quantity::Temperature,
             Self::Ntu => Quantity::Turbidity,
+            Self::NanograyPerHour | Self::MicrograyPerHour => Quantity::DoseRate,
+            Self::Millimetre => Quantity::Precipitation,
             Self::Dimensionless => Quantity::Dimensionless,
             Self::Ratio => Quantity::Ratio,
         }
@@ -317,9 +333,11 @@ fn conversion(parameter: Parameter, given: Unit) -> Result<Conversion, UnitError
         (Quantity::Temperature, Celsius) => Ok(Conversion::IDENTITY),
         (Quantity::Temperature, Kelvin) => Ok(Conversion::KelvinToCelsius),
         (Quantity::Temperature, Fahrenheit) => Ok(Conversion::FahrenheitToCelsius),
-        (Quantity::Turbidity, Ntu) | (Quantity::Dimensionless, Dimensionless) => {
-            Ok(Conversion::IDENTITY)
-        }
+        (Quantity::Turbidity, Ntu)
+        | (Quantity::Dimensionless, Dimensionless)
+        | (Quantity::DoseRate, NanograyPerHour)
+        | (Quantity::Precipitation, Millimetre) => Ok(Conversion::IDENTITY),
+        (Quantity::DoseRate, MicrograyPerHour) => scale(1000.0, 1.0),
         (expected, given) => Err(UnitErrorReason::WrongQuantity {
             given: given.quantity().describe(),
             expected: expected.describe(),

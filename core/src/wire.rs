@@ -75,6 +75,23 @@ pub struct WaterNow {
     pub report: serde_json::Value,
 }
 
+/// A radiation station's latest hour: its mean dose rate against the
+/// station's natural background.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RadiationNow {
+    /// The end of the hour.
+    pub hour_end: DateTime<Utc>,
+    /// The hour's mean dose rate, nGy/h.
+    pub mean: Option<f64>,
+    /// within, above, below, no_background or invalid.
+    pub state: String,
+    /// Whether the hour reached the investigation level.
+    pub investigate: bool,
+    /// The verdict with the background and the explanation in both languages.
+    pub report: serde_json::Value,
+}
+
 /// A station's latest committed state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StationState {
@@ -92,6 +109,9 @@ pub struct StationState {
     /// Water sites: the latest assessment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub water: Option<WaterNow>,
+    /// Radiation stations: the latest hour's verdict.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub radiation: Option<RadiationNow>,
     /// In a live update: earlier readings this commit corrected. Not part
     /// of the state itself (a snapshot carries none).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -134,6 +154,14 @@ impl StationState {
                 .is_none_or(|current| current.observed_at <= incoming.observed_at)
         {
             self.water = Some(incoming);
+        }
+        if let Some(incoming) = other.radiation
+            && self
+                .radiation
+                .as_ref()
+                .is_none_or(|current| current.hour_end <= incoming.hour_end)
+        {
+            self.radiation = Some(incoming);
         }
     }
 }
@@ -205,6 +233,7 @@ mod tests {
             readings,
             aqi: None,
             water: None,
+            radiation: None,
             revisions: Vec::new(),
             committed_at: None,
         }

@@ -37,7 +37,7 @@ while IFS=: read -r user password; do
             ctl set_permissions -p "$vhost" "$user" '.*' '.*' '.*'
             continue
             ;;
-        envmon-ingest) write='^live\.(air|river|source|plant|tap|area)\.[^.]+$' read='^sensors\..*' ;;
+        envmon-ingest) write='^live\.(air|river|source|plant|tap|radiation|area)\.[^.]+$' read='^sensors\..*' ;;
         envmon-publisher) write='^live\.(alert|forecast)\.[^.]+$' read='^live\..*' ;;
         envmon-anonymous) write='^sensors\.[^.]+\.[^.]+$' read='^$' ;;
         *) write='^sensors\.[^.]+\.{username}$' read='^$' ;;

@@ -57,6 +57,8 @@ fn spike_bounds(parameter: Parameter) -> Option<(f64, f64)> {
         | Parameter::Mn
         | Parameter::FreeChlorine
         | Parameter::TotalChlorine => None,
+        // A dose rate jumps with rain and with a passing source: real.
+        Parameter::DoseRate | Parameter::Precipitation => None,
     }
 }
 

@@ -25,7 +25,7 @@ use envmon_core::db::latest;
 use envmon_core::db::{DatabaseSettings, DbError};
 use envmon_core::wire::{Revision, StationState};
 use envmon_core::{Parameter, QualityFlag, StationCode, StationKind};
-use futures_util::future::{try_join, try_join3};
+use futures_util::future::{try_join, try_join3, try_join4};
 use futures_util::pin_mut;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::error::SqlState;
@@ -132,6 +132,7 @@ struct Prepared {
     select_latest: Statement,
     latest_aqi: Statement,
     latest_water: Statement,
+    latest_radiation: Statement,
 }
 
 /// One database session dedicated to writing batches.
@@ -170,6 +171,7 @@ impl Store {
             select_latest: client.prepare(latest::SELECT_LATEST_OF).await?,
             latest_aqi: client.prepare(latest::LATEST_AQI).await?,
             latest_water: client.prepare(latest::LATEST_WATER).await?,
+            latest_radiation: client.prepare(latest::LATEST_RADIATION).await?,
         };
         Ok(Self { client, prepared })
     }
@@ -255,7 +257,7 @@ impl Store {
         let p = &self.prepared;
         // Sent in this order in one round trip; the state queries see the
         // batch's own writes.
-        let ((_, _, _), (latest_rows, aqi_rows, water_rows)) = try_join(
+        let ((_, _, _), (latest_rows, aqi_rows, water_rows, radiation_rows)) = try_join(
             try_join3(
                 tx.execute(
                     &p.merge_latest,
@@ -280,10 +282,11 @@ impl Store {
                     ],
                 ),
             ),
-            try_join3(
+            try_join4(
                 tx.query(&p.select_latest, &[&stations]),
                 tx.query(&p.latest_aqi, &[&stations]),
                 tx.query(&p.latest_water, &[&stations]),
+                tx.query(&p.latest_radiation, &[&stations]),
             ),
         )
         .await?;
@@ -291,6 +294,7 @@ impl Store {
 
         let mut states = latest::states_from_rows(&latest_rows);
         latest::attach_index_rows(&mut states, &aqi_rows, &water_rows);
+        latest::attach_radiation_rows(&mut states, &radiation_rows);
         for (station, revision) in revisions {
             if let Some(state) = states.iter_mut().find(|s| s.station == station) {
                 state.revisions.push(revision);
@@ -313,14 +317,16 @@ impl Store {
             return Ok(Vec::new());
         }
         let p = &self.prepared;
-        let (latest_rows, aqi_rows, water_rows) = try_join3(
+        let (latest_rows, aqi_rows, water_rows, radiation_rows) = try_join4(
             self.client.query(&p.select_latest, &[&stations]),
             self.client.query(&p.latest_aqi, &[&stations]),
             self.client.query(&p.latest_water, &[&stations]),
+            self.client.query(&p.latest_radiation, &[&stations]),
         )
         .await?;
         let mut states = latest::states_from_rows(&latest_rows);
         latest::attach_index_rows(&mut states, &aqi_rows, &water_rows);
+        latest::attach_radiation_rows(&mut states, &radiation_rows);
         Ok(states)
     }
 }
@@ -390,7 +396,7 @@ fn last_of_each_key(mut rows: Vec<Row<'_>>) -> Vec<Row<'_>> {
 /// water site's record instant.
 fn rollup_mark(row: &Row<'_>) -> DateTime<Utc> {
     match row.kind {
-        StationKind::Air => {
+        StationKind::Air | StationKind::Radiation => {
             let start = row.observed_at - TimeDelta::seconds(i64::from(row.period_seconds));
             start.duration_trunc(TimeDelta::hours(1)).unwrap_or(start) + TimeDelta::hours(1)
         }

@@ -26,7 +26,7 @@ use chrono::{DateTime, DurationRound, Utc};
 use envmon_core::backoff::Backoff;
 use envmon_core::failover::Failover;
 use envmon_core::topic::{InvalidPrefix, Topics};
-use envmon_core::{Station, StationKind};
+use envmon_core::{Parameter, Station, StationKind};
 use rumqttc::{AsyncClient, Event, Outgoing, Packet, QoS};
 use serde_json::{Map, Value, json};
 
@@ -181,7 +181,7 @@ impl Simulator {
             {
                 due.pop();
                 let station = &self.stations[index];
-                let payload = record(station, at, &mut rng);
+                let payload = record(station, at, self.interval(station.kind), &mut rng);
                 let topic = self.topics.sensor(station.kind, &station.code);
                 client
                     .publish(topic, QoS::AtLeastOnce, false, payload)
@@ -204,6 +204,8 @@ impl Simulator {
             StationKind::River | StationKind::Source | StationKind::Plant | StationKind::Tap => {
                 self.settings.water_interval
             }
+            // Dose-rate stations report short means, as often as air stations.
+            StationKind::Radiation => self.settings.air_interval,
         }
     }
 }
@@ -260,15 +262,33 @@ async fn drive(
 }
 
 /// A native JSON record (see docs/payloads.md) of instantaneous values for
-/// `station` at `at`.
-fn record(station: &Station, at: DateTime<Utc>, rng: &mut Rng) -> Vec<u8> {
+/// `station` at `at`; a radiation station's record is the mean of the
+/// `interval` before `at`, with the rain that fell in it.
+fn record(station: &Station, at: DateTime<Utc>, interval: Duration, rng: &mut Rng) -> Vec<u8> {
+    let hours = interval.as_secs_f64() / 3600.0;
     let readings: Map<String, Value> = model::sample(station, at, rng)
         .into_iter()
-        .map(|(p, v)| (p.code().to_owned(), json!(v)))
+        .map(|(p, v)| (p.code().to_owned(), json!(rain_over(p, v, hours))))
         .collect();
+    if station.kind == StationKind::Radiation {
+        let period = format!("PT{}S", interval.as_secs().max(1));
+        return json!({ "station": station.code, "observed_at": beijing(at), "period": period, "readings": readings })
+            .to_string()
+            .into_bytes();
+    }
     json!({ "station": station.code, "observed_at": beijing(at), "readings": readings })
         .to_string()
         .into_bytes()
+}
+
+/// The model gives rain as an intensity (mm/h); a record carries the depth
+/// that fell in its period.
+fn rain_over(parameter: Parameter, value: f64, hours: f64) -> f64 {
+    if parameter == Parameter::Precipitation {
+        (value * hours * 100.0).round() / 100.0
+    } else {
+        value
+    }
 }
 
 /// A record of hourly means for the hour labelled `hour_end`, as stations
@@ -277,7 +297,7 @@ fn hourly_record(station: &Station, hour_end: DateTime<Utc>, rng: &mut Rng) -> V
     let middle = hour_end - chrono::Duration::minutes(30);
     let readings: Map<String, Value> = model::sample(station, middle, rng)
         .into_iter()
-        .map(|(p, v)| (p.code().to_owned(), json!(v)))
+        .map(|(p, v)| (p.code().to_owned(), json!(rain_over(p, v, 1.0))))
         .collect();
     json!({ "station": station.code, "observed_at": beijing(hour_end), "period": "PT1H", "readings": readings })
         .to_string()

@@ -34,6 +34,7 @@ pub(crate) fn sample(station: &Station, at: DateTime<Utc>, rng: &mut Rng) -> Vec
             values.extend(source_supplementary(day_of_year, days, phase, rng));
             values
         }
+        StationKind::Radiation => radiation(local_hour, days, phase, rng),
         StationKind::Plant | StationKind::Tap => supply(
             station.kind == StationKind::Plant,
             local_hour,
@@ -68,6 +69,38 @@ fn source_supplementary(
     .into_iter()
     .map(|(p, v)| (p, round_to(v, decimals(p))))
     .collect()
+}
+
+/// An automatic radiation station: a steady natural background of 65–85
+/// nGy/h (terrestrial and cosmic), a little higher before dawn when radon
+/// gathers under the night's inversion, and rain: on about one day in four
+/// a shower washes radon progeny down and lifts the dose rate by up to
+/// ~25 nGy/h, fading over two hours after it stops. Rain is an intensity
+/// here (mm/h); the record carries the depth of its period.
+fn radiation(hour: f64, days: f64, phase: f64, rng: &mut Rng) -> Vec<(Parameter, f64)> {
+    let base = 65.0 + 20.0 * phase;
+    let dawn = 2.0 * (TAU * (hour - 5.0) / 24.0).cos();
+    // A shower from 14:00 to 16:00 on rainy days.
+    let day = days.floor();
+    let rainy = hash(&format!("rain{day}{phase}")) % 4 == 0;
+    let since_rain_start = hour - 14.0;
+    let raining = rainy && (0.0..2.0).contains(&since_rain_start);
+    let washout = if rainy && since_rain_start >= 0.0 {
+        let after = (since_rain_start - 2.0).max(0.0);
+        25.0 * (since_rain_start.min(2.0) / 2.0) * (-after / 1.5).exp()
+    } else {
+        0.0
+    };
+    let dose = base + dawn + washout + 0.8 * rng.normal();
+    let intensity = if raining {
+        4.0 + rng.normal().abs()
+    } else {
+        0.0
+    };
+    vec![
+        (Parameter::DoseRate, round_to(dose.max(0.0), 1)),
+        (Parameter::Precipitation, intensity),
+    ]
 }
 
 /// A water plant's outlet or a point of its network: treated water, clear,

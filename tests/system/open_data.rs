@@ -122,7 +122,7 @@ async fn stations_filter_by_kind_and_district_and_come_as_geojson_and_csv() {
     let collection = geojson.json();
     assert_eq!(collection["type"], "FeatureCollection");
     let features = collection["features"].as_array().unwrap();
-    assert_eq!(features.len(), 66);
+    assert_eq!(features.len(), 68);
     let feature = features.iter().find(|f| f["id"] == "1141A").unwrap();
     assert_eq!(feature["geometry"]["type"], "Point");
     assert_eq!(feature["geometry"]["coordinates"][0], 121.401);
@@ -134,7 +134,7 @@ async fn stations_filter_by_kind_and_district_and_come_as_geojson_and_csv() {
 
     let csv = get(addr, "/api/v1/stations?format=csv").await;
     let rows = csv_rows(&csv);
-    assert_eq!(rows.len(), 67, "a header and 66 stations");
+    assert_eq!(rows.len(), 69, "a header and 68 stations");
     assert_eq!(&rows[0][..3], ["code", "kind", "name_zh"]);
     let row = rows.iter().find(|r| r[0] == "1141A").unwrap();
     assert_eq!((row[2].as_str(), row[4].as_str()), ("普陀", "普陀区"));

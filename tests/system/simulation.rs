@@ -20,7 +20,7 @@ async fn simulated_shanghai_stations_are_all_stored() {
         water_interval: Duration::from_secs(3600),
         speedup: 200_000.0,
         start: Some("2026-11-01T00:00:00Z".parse().unwrap()),
-        max_records: 66 * 24,
+        max_records: 68 * 24,
         backfill: Duration::ZERO,
         ..envmon_simulator::Settings::default()
     };
@@ -29,12 +29,12 @@ async fn simulated_shanghai_stations_are_all_stored() {
         .run_until_stopped(std::future::pending())
         .await
         .unwrap();
-    assert_eq!(report.records, 66 * 24);
+    assert_eq!(report.records, 68 * 24);
 
     // 19 air stations x 6 pollutants + 18 river sections x 9 items + 4
     // sources x 14 (Table 2's five more) + 25 supply sites (5 plants, 20
-    // network points) x 5, 24 hours.
-    let expected = (19 * 6 + 18 * 9 + 4 * 14 + 25 * 5) * 24;
+    // network points) x 5 + 2 radiation stations x 2 (dose rate, rain), 24 hours.
+    let expected = (19 * 6 + 18 * 9 + 4 * 14 + 25 * 5 + 2 * 2) * 24;
     wait_for(
         "every simulated reading",
         Duration::from_secs(20),
@@ -55,7 +55,7 @@ async fn simulated_shanghai_stations_are_all_stored() {
             .db
             .count("SELECT count(DISTINCT station_code) FROM station_latest")
             .await,
-        66
+        68
     );
     system.shutdown().await;
 }

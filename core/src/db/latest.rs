@@ -51,6 +51,7 @@ pub fn states_from_rows(rows: &[Row]) -> Vec<StationState> {
                 readings: BTreeMap::new(),
                 aqi: None,
                 water: None,
+                radiation: None,
                 revisions: Vec::new(),
                 committed_at: None,
             });
@@ -75,6 +76,30 @@ pub const LATEST_WATER: &str = "SELECT w.station_code, w.observed_at, w.class, w
     CROSS JOIN LATERAL (SELECT * FROM water_assessment a WHERE a.station_code = c.code
         ORDER BY a.observed_at DESC LIMIT 1) w";
 
+/// The newest radiation hour of each station in `$1`, as [`LATEST_AQI`].
+pub const LATEST_RADIATION: &str = "SELECT r.station_code, r.hour_end, r.mean, r.state,
+        r.investigate, r.report
+    FROM unnest($1::text[]) AS c(code)
+    CROSS JOIN LATERAL (SELECT * FROM radiation_hourly h WHERE h.station_code = c.code
+        ORDER BY h.hour_end DESC LIMIT 1) r";
+
+/// Fills in each state's latest radiation hour from rows of
+/// [`LATEST_RADIATION`].
+pub fn attach_radiation_rows(states: &mut [StationState], rows: &[Row]) {
+    for state in states.iter_mut() {
+        let code = state.station.as_str();
+        if let Some(row) = rows.iter().find(|r| r.get::<_, &str>(0) == code) {
+            state.radiation = Some(crate::wire::RadiationNow {
+                hour_end: row.get(1),
+                mean: row.get(2),
+                state: row.get(3),
+                investigate: row.get(4),
+                report: row.get(5),
+            });
+        }
+    }
+}
+
 /// Fills in each state's latest AQI or water assessment.
 ///
 /// # Errors
@@ -89,7 +114,9 @@ pub async fn attach_indices(
     let codes: Vec<&str> = states.iter().map(|s| s.station.as_str()).collect();
     let aqi_rows = client.query(LATEST_AQI, &[&codes]).await?;
     let water_rows = client.query(LATEST_WATER, &[&codes]).await?;
+    let radiation_rows = client.query(LATEST_RADIATION, &[&codes]).await?;
     attach_index_rows(states, &aqi_rows, &water_rows);
+    attach_radiation_rows(states, &radiation_rows);
     Ok(())
 }
 

@@ -92,6 +92,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "lab_results",
         sql: include_str!("../../migrations/V15__lab_results.sql"),
     },
+    Migration {
+        version: 16,
+        name: "radiation",
+        sql: include_str!("../../migrations/V16__radiation.sql"),
+    },
 ];
 
 /// Arbitrary constant naming envmon's migration advisory lock.

@@ -336,7 +336,9 @@ impl SupplyItem {
             | P::Tn
             | P::Conductivity
             | P::Temp
-            | P::TotalChlorine => None,
+            | P::TotalChlorine
+            | P::DoseRate
+            | P::Precipitation => None,
         }
     }
 

@@ -132,7 +132,12 @@ pub fn judge_sample(sample: &LabSample, station: &Station) -> LabVerdict {
                 &results,
             ))
         }
-        StationKind::River | StationKind::Source | StationKind::Air => surface(sample, station),
+        // Laboratory files name river and source sites only (the parser
+        // refuses the others); the rest fall to the surface rules, which
+        // judge nothing they do not know.
+        StationKind::River | StationKind::Source | StationKind::Air | StationKind::Radiation => {
+            surface(sample, station)
+        }
     }
 }
 

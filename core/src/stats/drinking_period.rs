@@ -100,7 +100,7 @@ impl SupplyStage {
             StationKind::Source => Some(Self::Source),
             StationKind::Plant => Some(Self::Outlet),
             StationKind::Tap => Some(Self::Network),
-            StationKind::Air | StationKind::River => None,
+            StationKind::Air | StationKind::River | StationKind::Radiation => None,
         }
     }
 }

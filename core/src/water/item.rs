@@ -276,7 +276,9 @@ impl WaterItem {
             | Parameter::Turbidity
             | Parameter::Conductivity
             | Parameter::FreeChlorine
-            | Parameter::TotalChlorine => None,
+            | Parameter::TotalChlorine
+            | Parameter::DoseRate
+            | Parameter::Precipitation => None,
         }
     }
 
@@ -380,6 +382,8 @@ mod tests {
                         | Parameter::Conductivity
                         | Parameter::FreeChlorine
                         | Parameter::TotalChlorine
+                        | Parameter::DoseRate
+                        | Parameter::Precipitation
                 )),
             }
         }

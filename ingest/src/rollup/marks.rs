@@ -10,7 +10,7 @@ use envmon_core::{Station, StationCode, StationKind};
 use tokio_postgres::Client;
 
 use super::statements::Statements;
-use super::{areas, days, hours, water};
+use super::{areas, days, hours, radiation, water};
 use crate::stations::StationDirectory;
 
 /// Marks taken per transaction: bounds the work one rollup holds locks for.
@@ -81,6 +81,7 @@ pub(super) async fn run_once(
     let mut done_versions: Vec<String> = Vec::with_capacity(marks.len());
     let mut hours: Vec<(&Station, DateTime<Utc>)> = Vec::new();
     let mut records: Vec<(&Station, DateTime<Utc>)> = Vec::new();
+    let mut radiation_hours: Vec<(&Station, DateTime<Utc>)> = Vec::new();
     for row in &marks {
         let code: String = row.get(0);
         let at: DateTime<Utc> = row.get(1);
@@ -101,10 +102,12 @@ pub(super) async fn run_once(
             StationKind::River | StationKind::Source | StationKind::Plant | StationKind::Tap => {
                 records.push((station, at));
             }
+            StationKind::Radiation => radiation_hours.push((station, at)),
         }
         outcome.stations.insert(station.code.clone());
     }
     hours::roll_hours(&tx, st, &hours).await?;
+    radiation::roll_radiation(&tx, &radiation_hours).await?;
     water::assess_water(&tx, st, &records).await?;
     let days: BTreeSet<(&StationCode, NaiveDate)> = hours
         .iter()

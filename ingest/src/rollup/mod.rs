@@ -31,6 +31,7 @@ mod days;
 mod hours;
 mod indices;
 mod marks;
+mod radiation;
 mod rebuild;
 mod statements;
 mod water;

@@ -313,6 +313,7 @@ async fn station_page(
         StationKind::Air => "aqi",
         StationKind::River | StationKind::Source => "do",
         StationKind::Plant | StationKind::Tap => "free_chlorine",
+        StationKind::Radiation => "dose_rate",
     };
     let chart = format!(
         "{base}/api/v1/charts/station/{}/{chart_parameter}.png?range=7d&lang={}",

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use envmon_core::wire::{AqiNow, LatestValue, StationState, WaterNow};
+use envmon_core::wire::{AqiNow, LatestValue, RadiationNow, StationState, WaterNow};
 use envmon_core::{Parameter, StationCode, StationKind};
 use serde::Serialize;
 use utoipa::{OpenApi, ToSchema};
@@ -52,6 +52,8 @@ struct LatestItem {
     aqi: Option<AqiNow>,
     #[serde(skip_serializing_if = "Option::is_none")]
     water: Option<WaterNow>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    radiation: Option<RadiationNow>,
 }
 
 /// A parameter's latest value, observed in Beijing time.
@@ -200,6 +202,7 @@ fn latest_json(states: Vec<StationState>, stale: bool) -> Bytes {
                 .collect(),
             aqi: s.aqi,
             water: s.water,
+            radiation: s.radiation,
         })
         .collect();
     Bytes::from(serde_json::to_vec(&LatestList { items, stale }).unwrap_or_default())
@@ -219,6 +222,8 @@ struct Latest {
     aqi: Option<AqiNow>,
     #[serde(skip_serializing_if = "Option::is_none")]
     water: Option<WaterNow>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    radiation: Option<RadiationNow>,
     /// Present, and true, only while the database does not answer: the state is what the live feed last brought, held in memory.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     stale: bool,
@@ -233,6 +238,7 @@ impl Latest {
             readings: state.readings,
             aqi: state.aqi,
             water: state.water,
+            radiation: state.radiation,
             stale: false,
         }
     }
@@ -246,6 +252,7 @@ impl Latest {
             readings: BTreeMap::new(),
             aqi: None,
             water: None,
+            radiation: None,
             stale: false,
         }
     }

@@ -30,7 +30,7 @@ pub const TEST_USERS: [(&str, &str, &str, &str); 4] = [
     (
         INGEST_USER,
         INGEST_PASSWORD,
-        r"^live\.(air|river|source|plant|tap|area)\.[^.]+$",
+        r"^live\.(air|river|source|plant|tap|radiation|area)\.[^.]+$",
         r"^sensors\..*",
     ),
     (

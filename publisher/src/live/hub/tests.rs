@@ -26,6 +26,7 @@ fn state(station: &str, pm25: f64, minute: u32) -> StationState {
         .into(),
         aqi: None,
         water: None,
+        radiation: None,
         revisions: Vec::new(),
         committed_at: None,
     }

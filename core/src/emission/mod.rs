@@ -14,6 +14,7 @@
 //!   citation, checked on load.
 //! - [`oxygen`]: conversion to the reference O2 (折算).
 //! - [`flags`]: HJ 212 data flags, and which leave a value fit to judge.
+//! - [`verdict`]: one hour or day of one point against its limits.
 //!
 //! # Sources and decisions
 //!
@@ -28,6 +29,7 @@ pub mod flags;
 pub mod oxygen;
 pub mod point;
 pub mod pollutant;
+pub mod verdict;
 
 pub use flags::{DataFlag, FlagUse};
 pub use oxygen::{OxygenError, to_reference_o2};
@@ -36,3 +38,7 @@ pub use point::{
     LimitValue, PointKind, PointProblem, PollutantLimit, ReferenceO2, parse_emission_registry,
 };
 pub use pollutant::{EmissionPollutant, FactorRole, UnknownFactorCode};
+pub use verdict::{
+    FactorValues, NotJudgedReason, Outcome, PeriodData, PeriodStatus, PeriodVerdict,
+    PollutantVerdict, ValueBasis, judge_period,
+};

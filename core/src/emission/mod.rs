@@ -15,6 +15,7 @@
 //! - [`oxygen`]: conversion to the reference O2 (折算).
 //! - [`flags`]: HJ 212 data flags, and which leave a value fit to judge.
 //! - [`verdict`]: one hour or day of one point against its limits.
+//! - [`completeness`]: which hours of a day brought valid data.
 //!
 //! # Sources and decisions
 //!
@@ -25,12 +26,17 @@
 //! the registry file, each with its citation string, because they depend on
 //! the industry, the age of the plant and its permit.
 
+pub mod completeness;
 pub mod flags;
 pub mod oxygen;
 pub mod point;
 pub mod pollutant;
 pub mod verdict;
 
+pub use completeness::{
+    DAILY_MEAN_MIN_VALID_HOURS, DayCompleteness, FlaggedHour, PollutantCompleteness,
+    day_completeness,
+};
 pub use flags::{DataFlag, FlagUse};
 pub use oxygen::{OxygenError, to_reference_o2};
 pub use point::{

@@ -4,7 +4,7 @@
 //! The input is the day's hourly [`PeriodData`] (CN 2061), the same records
 //! [`judge_period`](super::judge_period) takes. An hour's value is valid
 //! when it is present and flagged N or not flagged (see
-//! [`flags`](super::flags)). The logger has already applied HJ 212-2017's
+//! [`flags`]). The logger has already applied HJ 212-2017's
 //! interval rule when it flagged the hour (notes under Appendix C.16–C.18:
 //! a flue-gas interval is normal when at least 75 % of its values were, else
 //! D; a wastewater interval is abnormal if any value was), so the flag is

@@ -5,12 +5,12 @@
 //! - wastewater, and flue gas without a reference O2: the mean (`-Avg`);
 //! - flue gas with a reference O2: the logger's converted mean (`-ZsAvg`)
 //!   when it sent one, else the mean converted here with the period's O2
-//!   mean ([`oxygen`](super::oxygen)). Both are shown, and when both exist
+//!   mean ([`oxygen`]). Both are shown, and when both exist
 //!   the reference O2 the logger's value implies is checked against the
 //!   registry's.
 //!
 //! A value whose own flag, or whose O2's flag, is not N is not judged
-//! ([`flags`](super::flags)): a converted value is only as good as the O2 it
+//! ([`flags`]): a converted value is only as good as the O2 it
 //! was converted with. A limit is met at equality ("不得超过").
 //!
 //! 超标倍数 is C / limit − 1 (SECONDARY, see `reference/README.md`); the

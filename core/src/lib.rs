@@ -23,6 +23,8 @@
 //! - [`water`]: GB 3838-2002 water classes and drinking-water compliance.
 //! - [`radiation`]: the gamma dose rate against a station's natural background.
 //! - [`drinking`]: tap and outlet water judged by GB 5749-2022.
+//! - [`emission`]: key pollution sources' emission points judged against
+//!   their registry limits, from HJ 212 flue-gas and wastewater data.
 //! - [`lab`]: laboratory results of water sites, imported and judged.
 //! - [`registry`]: the station registry file and its import.
 //! - [`area`]: the city and its districts, with their evaluation stations.
@@ -46,6 +48,7 @@ pub mod beijing;
 pub mod broker;
 pub mod db;
 pub mod drinking;
+pub mod emission;
 pub mod failover;
 pub mod forecast;
 pub mod lab;

@@ -82,7 +82,7 @@ fn radiation(hour: f64, days: f64, phase: f64, rng: &mut Rng) -> Vec<(Parameter,
     let dawn = 2.0 * (TAU * (hour - 5.0) / 24.0).cos();
     // A shower from 14:00 to 16:00 on rainy days.
     let day = days.floor();
-    let rainy = hash(&format!("rain{day}{phase}")) % 4 == 0;
+    let rainy = hash(&format!("rain{day}{phase}")).is_multiple_of(4);
     let since_rain_start = hour - 14.0;
     let raining = rainy && (0.0..2.0).contains(&since_rain_start);
     let washout = if rainy && since_rain_start >= 0.0 {

@@ -214,7 +214,8 @@ async fn every_kind_of_rule_measures_and_raises() {
             RuleKind::WaterClass
             | RuleKind::SourceCompliance
             | RuleKind::SupplyCompliance
-            | RuleKind::LabCompliance => {}
+            | RuleKind::LabCompliance
+            | RuleKind::RadiationInvestigation => {}
         }
     }
     settings.alarms = AlarmSettings {

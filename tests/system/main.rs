@@ -45,6 +45,7 @@ mod open_data;
 mod openapi_document;
 mod operations;
 mod publisher_api;
+mod radiation;
 mod retention;
 mod simulation;
 mod stations_near;

@@ -49,6 +49,13 @@ const LAB: &str = "SELECT DISTINCT ON (l.station_code) l.station_code, l.sampled
         AND l.published_at > now() - make_interval(secs => $1)
     ORDER BY l.station_code, l.sampled_at DESC, l.sample_id";
 
+const RADIATION: &str = "SELECT DISTINCT ON (r.station_code) r.station_code, r.hour_end,
+        r.investigate, r.mean, r.state, r.report
+    FROM radiation_hourly r JOIN station s ON s.code = r.station_code
+    WHERE r.valid AND ($2::text IS NULL OR s.kind = $2)
+        AND r.hour_end > now() - make_interval(secs => $1)
+    ORDER BY r.station_code, r.hour_end DESC";
+
 const SILENT: &str = "SELECT s.code, max(l.observed_at),
         extract(epoch FROM now() - max(l.observed_at))::float8
     FROM station s JOIN station_latest l ON l.station_code = s.code
@@ -82,6 +89,7 @@ pub(crate) async fn measure(
         }
         RuleKind::SupplyCompliance => client.query(SUPPLY, &[&window, &kind]).await?,
         RuleKind::LabCompliance => client.query(LAB, &[&window, &kind]).await?,
+        RuleKind::RadiationInvestigation => client.query(RADIATION, &[&window, &kind]).await?,
         RuleKind::Silent => client.query(SILENT, &[&window, &kind]).await?,
         RuleKind::QcFailures => client.query(QC_FAILURES, &[&window, &kind]).await?,
     };
@@ -150,6 +158,22 @@ fn from_row(rule: &AlarmRule, window: f64, row: &tokio_postgres::Row) -> Option<
                 json!({
                     "sampled_at": at, "sample_id": sample_id, "laboratory": laboratory,
                     "published_at": published_at, "standard": standard, "verdict": verdict,
+                }),
+            )
+        }
+        RuleKind::RadiationInvestigation => {
+            let investigate: bool = row.get(2);
+            let mean: Option<f64> = row.get(3);
+            let state: String = row.get(4);
+            let report: Value = row.get(5);
+            (
+                f64::from(u8::from(investigate)),
+                json!({
+                    "hour_end": at, "mean_ngy_h": mean, "state": state,
+                    "background": report.get("background"),
+                    "investigation_level": report.get("investigation_level"),
+                    "rain": report.get("rain"),
+                    "explanation_en": report.get("explanation_en"),
                 }),
             )
         }

@@ -32,6 +32,10 @@ pub enum RuleKind {
     /// 1 when the newest laboratory sample of a source, plant or network
     /// point published within `window` fails its standard, else 0.
     LabCompliance,
+    /// 1 when a radiation station's latest valid hour (within `window`)
+    /// reached its investigation level (the registry's, else the top of its
+    /// natural background), else 0.
+    RadiationInvestigation,
     /// Time since a station's latest reading, in multiples of `window` (its
     /// reporting cadence). Stations that never reported are left alone.
     Silent,
@@ -127,6 +131,13 @@ impl Default for AlarmSettings {
                     1.0,
                     1.0,
                     30 * 24 * hour,
+                ),
+                rule(
+                    "radiation_investigation",
+                    RuleKind::RadiationInvestigation,
+                    1.0,
+                    1.0,
+                    3 * hour,
                 ),
                 AlarmRule {
                     station_kind: Some(StationKind::Air),

@@ -62,7 +62,7 @@ pub(super) async fn roll_radiation(
             )
             .await?;
         let mut samples = Vec::new();
-        let mut rain_mm = 0.0;
+        let mut rain_mm: f64 = 0.0;
         for row in &rows {
             let period: i32 = row.get(3);
             match Parameter::parse(row.get(0)) {
@@ -76,6 +76,8 @@ pub(super) async fn roll_radiation(
             }
         }
         let mean = validity::hourly_mean(*hour_end, &samples);
+        // Judged and published to 0.1 nGy/h, the resolution stations report.
+        let shown = mean.value.map(|v| (v * 10.0).round() / 10.0);
         let background = match (station.background_low, station.background_high) {
             (Some(low), Some(high)) => Some(Background::configured(low, high)),
             _ => {
@@ -92,12 +94,13 @@ pub(super) async fn roll_radiation(
             }
         };
         let verdict = judge_hour(
-            mean.value,
+            shown,
             mean.valid,
             rain_mm,
             background,
             station.investigation_level,
         );
+        let rain_mm = (rain_mm * 100.0).round() / 100.0;
         let (state, excess) = match verdict.state {
             radiation::DoseState::Within => ("within", None),
             radiation::DoseState::Above { excess } => ("above", Some(excess)),
@@ -117,7 +120,7 @@ pub(super) async fn roll_radiation(
             &[
                 &code,
                 hour_end,
-                &mean.value,
+                &shown,
                 &mean.valid,
                 &rain_mm,
                 &state,

@@ -24,6 +24,7 @@ mod oembed;
 mod oembed_chart;
 mod openapi;
 mod query;
+mod radiation;
 mod rankings;
 mod readings;
 mod station_query;
@@ -64,6 +65,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .merge(alerts::router())
         .merge(forecasts::router())
         .merge(drinking::router())
+        .merge(radiation::router())
         .merge(drinking_report::router())
         .layer(middleware::from_fn(caching::conditional))
         .merge(charts::router())

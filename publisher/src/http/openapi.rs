@@ -56,6 +56,7 @@ pub(super) fn document() -> utoipa::openapi::OpenApi {
         super::alerts::Api::openapi(),
         super::forecasts::Api::openapi(),
         super::drinking::Api::openapi(),
+        super::radiation::Api::openapi(),
         super::subscriptions::Api::openapi(),
         super::subscription_links::Api::openapi(),
     ] {

@@ -10,6 +10,7 @@ import { state } from './store.js';
 import { aqiLevelInfo } from './verdict.js';
 import { isStale, isWaterKind, stationName, verdictText } from './station.js';
 import { isSupplyKind } from './supply.js';
+import { isRadiationKind } from './radiation.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 /**
@@ -59,6 +60,14 @@ export function markerLook(code) {
       label = ok ? '✓' : '✗';
       data = { 'data-supply': String(ok) };
     }
+  } else if (isRadiationKind(station.kind)) {
+    const r = v?.radiation;
+    if (Number.isFinite(r?.mean) && r.state !== 'invalid') {
+      const above = r.state === 'above';
+      fill = above ? SUPPLY_HEX.fail : SUPPLY_HEX.ok;
+      label = String(Math.round(r.mean));
+      data = { 'data-radiation': r.state };
+    }
   } else if (isWaterKind(station.kind)) {
     const cls = classNumber(v?.water?.class);
     if (cls != null) {
@@ -93,6 +102,12 @@ export function shapeFor(kind, r) {
     const d = r * 1.2;
     const h = d * 0.866;
     return svg('path', { class: 'marker-shape', d: `M${-d} 0L${-d / 2} ${-h}L${d / 2} ${-h}L${d} 0L${d / 2} ${h}L${-d / 2} ${h}Z` });
+  }
+  if (kind === 'radiation') {
+    // A trefoil would be alarming; an octagon reads as a monitoring post.
+    const d = r * 1.15;
+    const k = d * 0.414;
+    return svg('path', { class: 'marker-shape', d: `M${-k} ${-d}L${k} ${-d}L${d} ${-k}L${d} ${k}L${k} ${d}L${-k} ${d}L${-d} ${k}L${-d} ${-k}Z` });
   }
   if (kind === 'tap') {
     const d = r * 1.35;

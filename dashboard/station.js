@@ -26,6 +26,7 @@ import {
 import { state } from './store.js';
 import { aqiLevelInfo, airVerdict, airWhy, waterVerdict, waterWhy } from './verdict.js';
 import { isSupplyKind, supplyText, supplyVerdict, supplyWhy } from './supply.js';
+import { isRadiationKind, radiationText, radiationVerdict, radiationWhy } from './radiation.js';
 
 /** Usual interval between observations when none has been seen yet. */
 const DEFAULT_CADENCE_MS = {
@@ -34,6 +35,7 @@ const DEFAULT_CADENCE_MS = {
   source: 4 * 60 * 60 * 1000,
   plant: 60 * 60 * 1000,
   tap: 60 * 60 * 1000,
+  radiation: 5 * 60 * 1000,
 };
 /** A learned interval shorter than this is taken as this (bursts, replays). */
 const MIN_CADENCE_MS = 60 * 1000;
@@ -92,6 +94,7 @@ export function verdictText(code) {
   }
   // Plant outlets and network points: a GB 5749-2022 verdict, no GB 3838 class.
   if (isSupplyKind(station.kind)) return supplyText(v?.water);
+  if (isRadiationKind(station.kind)) return radiationText(v?.radiation);
   const cls = classNumber(v?.water?.class);
   if (cls == null) return t('map.markerNone');
   const meets = v.water.meets_target;
@@ -208,6 +211,7 @@ function verdictNodes(station) {
   const v = state.verdicts.get(station.code);
   if (station.kind === 'air' && isObject(v?.aqi)) return airVerdict(v.aqi);
   if (isSupplyKind(station.kind) && isObject(v?.water)) return supplyVerdict(station, v.water);
+  if (isRadiationKind(station.kind) && isObject(v?.radiation)) return radiationVerdict(v.radiation);
   if (isWaterKind(station.kind) && isObject(v?.water)) return waterVerdict(station, v.water);
   return null;
 }
@@ -216,6 +220,7 @@ function whyNodes(station) {
   const v = state.verdicts.get(station.code);
   if (station.kind === 'air' && isObject(v?.aqi)) return airWhy(v.aqi);
   if (isSupplyKind(station.kind) && isObject(v?.water)) return supplyWhy(station, v.water);
+  if (isRadiationKind(station.kind)) return radiationWhy();
   if (isWaterKind(station.kind) && isObject(v?.water)) return waterWhy(station, v.water);
   return null;
 }
@@ -224,6 +229,7 @@ function verdictSignature(code) {
   const v = state.verdicts.get(code);
   if (isObject(v?.aqi)) return `aqi|${v.aqi.aqi}|${v.aqi.level}`;
   if (isObject(v?.water)) return `water|${v.water.class}|${v.water.meets_target}`;
+  if (isObject(v?.radiation)) return `radiation|${v.radiation.hour_end}|${v.radiation.mean}|${v.radiation.state}`;
   return '';
 }
 

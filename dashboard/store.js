@@ -3,7 +3,7 @@
 
 import { isObject, timeMs } from './format.js';
 
-export const KINDS = ['air', 'river', 'source', 'plant', 'tap'];
+export const KINDS = ['air', 'river', 'source', 'plant', 'tap', 'radiation'];
 
 export const state = {
   lang: 'zh-CN',
@@ -201,6 +201,7 @@ export function toVerdicts(st, readings) {
     updatedAt: typeof st.updated_at === 'string' ? st.updated_at : latestObserved(readings),
     aqi: isObject(st.aqi) ? st.aqi : null,
     water: isObject(st.water) ? st.water : null,
+    radiation: isObject(st.radiation) ? st.radiation : null,
   };
 }
 
@@ -216,6 +217,9 @@ export function mergeVerdicts(current, incoming) {
   }
   if (incoming.water && (!current.water || timeMs(current.water.observed_at) <= timeMs(incoming.water.observed_at))) {
     out.water = incoming.water;
+  }
+  if (incoming.radiation && (!current.radiation || timeMs(current.radiation.hour_end) <= timeMs(incoming.radiation.hour_end))) {
+    out.radiation = incoming.radiation;
   }
   return out;
 }

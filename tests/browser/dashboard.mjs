@@ -287,6 +287,7 @@ try {
   await page.locator('input[name="kind"][value="source"]').uncheck();
   await page.locator('input[name="kind"][value="plant"]').uncheck();
   await page.locator('input[name="kind"][value="tap"]').uncheck();
+  await page.locator('input[name="kind"][value="radiation"]').uncheck();
   const filtered = await page.evaluate(() => ({
     air: document.querySelectorAll('#map a.kind-air').length,
     river: document.querySelectorAll('#map a.kind-river').length,
@@ -300,6 +301,7 @@ try {
   await page.locator('input[name="kind"][value="source"]').check();
   await page.locator('input[name="kind"][value="plant"]').check();
   await page.locator('input[name="kind"][value="tap"]').check();
+  await page.locator('input[name="kind"][value="radiation"]').check();
 
   // 5. The station's details, by keyboard: verdict, advice, chart, data, embed.
   step = 'opening 1141A from the map with the keyboard';

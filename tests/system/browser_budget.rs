@@ -29,6 +29,12 @@ fn record(kind: &str, code: &str, hour: &str, i: u32) -> String {
             no2 = 20 + i * 2,
             co = 4 + i % 5,
         )
+    } else if kind == "radiation" {
+        format!(
+            r#"{{"station":"{code}","observed_at":"{hour}","period":"PT1H",
+                "readings":{{"dose_rate":{dose}.4,"precipitation":0}}}}"#,
+            dose = 70 + i % 15,
+        )
     } else if kind == "plant" || kind == "tap" {
         format!(
             r#"{{"station":"{code}","observed_at":"{hour}",

@@ -29,7 +29,7 @@ const JS: &str = "text/javascript; charset=utf-8";
 
 /// The page's files: name, content type, embedded content. The first is the
 /// page itself, served at `/`; the others at `/{name}`.
-const ASSETS: [(&str, &str, &str); 25] = [
+const ASSETS: [(&str, &str, &str); 26] = [
     (
         "index.html",
         "text/html; charset=utf-8",
@@ -109,6 +109,11 @@ const ASSETS: [(&str, &str, &str); 25] = [
         "supply.js",
         JS,
         include_str!("../../../dashboard/supply.js"),
+    ),
+    (
+        "radiation.js",
+        JS,
+        include_str!("../../../dashboard/radiation.js"),
     ),
     (
         "drinking.js",

@@ -254,6 +254,16 @@ try {
   await expectText(page, '[data-station="wusongkou"] [data-parameter="turbidity"] + .flag', '超出合理范围', 'checking the flag next to the value');
   await expectText(page, '#station-table tr[data-row="wusongkou"]', '1 项带质量标记', 'checking the table says a value is flagged');
   await expectText(page, '[data-station="wusongkou"] .verdict-category', '未达标', 'checking wusongkou misses its target class');
+  // A radiation station: its dose rate against its natural background, the rain named.
+  await waitFor(
+    page,
+    'waiting for the Xuhui radiation marker to show the hour above the background',
+    () => document.querySelector('#map a[data-station="rad-xuhui"] [data-radiation]')?.getAttribute('data-radiation') === 'above',
+    null,
+    UPDATE_MS,
+  );
+  await expectText(page, '[data-station="rad-xuhui"] .verdict-category', '125 nGy/h，高于天然本底', 'checking the radiation card says above the background');
+  await expectText(page, '[data-station="rad-xuhui"] .verdict-facts', '降雨', 'checking the radiation card names the rain');
   const label = await page.getAttribute('#map a[data-station="1141A"]', 'aria-label');
   if (!/普陀.*AQI 102.*轻度污染/.test(label ?? '')) throw new CheckFailed(`marker label is "${label}"`);
   if (await page.locator('#station-table tr[data-row="1141A"]').textContent().then((t) => t.includes('过时'))) {

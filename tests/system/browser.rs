@@ -112,6 +112,15 @@ async fn dashboard_in_a_real_browser() {
                     system
                         .mosquitto_pub("sensors/river/wusongkou", &river)
                         .await;
+                    // Xuhui's background is 55–110 nGy/h: 125 in an hour of rain
+                    // is above it, and the rain is named.
+                    let dose = format!(
+                        r#"{{"station":"rad-xuhui","observed_at":"{hour}","period":"PT1H",
+                            "readings":{{"dose_rate":125.0,"precipitation":3.2}}}}"#
+                    );
+                    system
+                        .mosquitto_pub("sensors/radiation/rad-xuhui", &dose)
+                        .await;
                 }
                 "notice" => {
                     let status = Command::new("mosquitto_pub")

@@ -205,6 +205,22 @@ fn parameter() -> impl Strategy<Value = Parameter> {
     proptest::sample::select(Parameter::ALL.to_vec())
 }
 
+#[test]
+fn a_dose_rate_is_read_in_gray_per_hour_never_in_sievert() {
+    assert_close(convert(Parameter::DoseRate, 0.0784, "uGy/h"), 78.4);
+    assert_close(convert(Parameter::DoseRate, 0.0784, "µGy/h"), 78.4);
+    assert_close(convert(Parameter::DoseRate, 78.4, "nGy/h"), 78.4);
+    assert_eq!(
+        reason(Parameter::DoseRate, "uSv/h"),
+        UnitErrorReason::UnknownUnit
+    );
+    assert!(matches!(
+        reason(Parameter::DoseRate, "mg/L"),
+        UnitErrorReason::WrongQuantity { .. }
+    ));
+    assert_close(convert(Parameter::Precipitation, 1.2, "mm"), 1.2);
+}
+
 proptest! {
     #[test]
     fn the_canonical_unit_converts_to_the_same_value(
@@ -221,7 +237,8 @@ proptest! {
         unit in prop_oneof![
             proptest::sample::select(vec![
                 "ug/m3", "mg/m3", "ppb", "ppm", "ug/L", "mg/L", "g/L", "uS/cm", "mS/cm",
-                "mS/m", "S/m", "Cel", "K", "[degF]", "NTU", "1", "", "%", "/",
+                "mS/m", "S/m", "Cel", "K", "[degF]", "NTU", "1", "", "%", "/", "nGy/h",
+                "uGy/h", "mm",
             ]).prop_map(str::to_owned),
             ".{0,12}",
         ],

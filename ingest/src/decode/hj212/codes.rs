@@ -16,8 +16,8 @@
 //!
 //! Codes not in this table (meteorology, flows, COD, 2005 codes…) are not
 //! envmon parameters: they are skipped, not refused. The disinfectant
-//! residuals (free and total chlorine) have no HJ 212-2017 code; supply
-//! sites send them over MQTT.
+//! residuals (free and total chlorine), the dose rate and precipitation have
+//! no HJ 212-2017 code; supply and radiation stations send them over MQTT.
 
 use envmon_core::Parameter;
 
@@ -115,13 +115,16 @@ mod tests {
     }
 
     #[test]
-    fn every_parameter_has_exactly_one_code_but_the_disinfectants_none() {
+    fn every_parameter_has_exactly_one_code_but_those_hj212_lacks_none() {
         for parameter in Parameter::ALL {
             let count = FACTOR_CODES
                 .iter()
                 .filter(|f| f.parameter == parameter)
                 .count();
-            let expected = usize::from(!parameter.info().supply_only);
+            // The disinfectant residuals and what radiation stations report
+            // have no HJ 212-2017 code.
+            let info = parameter.info();
+            let expected = usize::from(!info.supply_only && !info.radiation_only);
             assert_eq!(count, expected, "{parameter}");
         }
     }

@@ -189,3 +189,94 @@ async fn staff_preview_submit_and_a_second_person_publishes_a_laboratory_file() 
     assert_eq!(public["samples"].as_array().unwrap().len(), 87);
     system.shutdown().await;
 }
+
+/// Crossing the laboratory import as an attacker would: without a session,
+/// with a body past the size limit, and with script in the laboratory's
+/// name and method, which the public report must show as text.
+#[tokio::test]
+async fn a_laboratory_file_cannot_be_sent_unsigned_oversized_or_with_live_script() {
+    let system = TestSystem::start_publisher_only().await;
+    let addr = system.publisher_addr;
+    staff::add(&system.db, "clerk", Role::Operator).await;
+    staff::add(&system.db, "chemist", Role::Approver).await;
+    let clerk = Staff::login(addr, "clerk").await;
+    let chemist = Staff::login(addr, "chemist").await;
+    let stations = parse_registry(SHANGHAI_REGISTRY).unwrap();
+    let quarter = envmon_simulator::lab::quarter_csv(&stations, 2026, 3, 3);
+    let header = quarter.lines().next().unwrap();
+    let rows: String = quarter
+        .lines()
+        .filter(|l| l.starts_with("plant-taihe,"))
+        .map(|l| format!("{l}\r\n"))
+        .collect();
+
+    // No session: refused, nothing stored.
+    let origin = format!("http://{addr}");
+    let anonymous = http::send(
+        addr,
+        "POST",
+        "/api/v1/staff/lab/batches",
+        &[("Origin", &origin), ("Content-Type", "text/csv")],
+        Some(&format!("{header}\r\n{rows}")),
+    )
+    .await;
+    assert_eq!(anonymous.status, 401, "{}", anonymous.body);
+
+    // Past the 8 MiB limit: refused before it is parsed.
+    let huge = format!(
+        "{header}\r\n{}",
+        rows.repeat(9 * 1024 * 1024 / rows.len() + 1)
+    );
+    let response = post_file(&clerk, "/api/v1/staff/lab/preview", "text/csv", &huge).await;
+    assert_eq!(
+        response.status,
+        413,
+        "{}",
+        &response.body[..response.body.len().min(200)]
+    );
+
+    // Script in the laboratory's name and the method: stored as given,
+    // published, and shown as text by the report.
+    let hostile = rows
+        .replace("上海市供水水质监测中心", "<script>alert(1)</script>")
+        .replacen("GB/T", "<img src=x onerror=alert(2)> GB/T", 1);
+    let response = post_file(
+        &clerk,
+        "/api/v1/staff/lab/batches",
+        "text/csv",
+        &format!("{header}\r\n{hostile}"),
+    )
+    .await;
+    assert_eq!(response.status, 201, "{}", response.body);
+    let submitted = response.json();
+    let body = json!({ "body_sha256": submitted["preview"]["body_sha256"] }).to_string();
+    let id = submitted["id"].as_i64().unwrap();
+    let response = chemist
+        .call(
+            "POST",
+            &format!("/api/v1/staff/lab/batches/{id}/publish"),
+            Some(&body),
+        )
+        .await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    assert_eq!(system.db.count("SELECT count(*) FROM lab_batch").await, 1);
+    let report = http::get(addr, "/drinking/report/2026-Q3?lang=en")
+        .await
+        .unwrap();
+    assert_eq!(report.status, 200);
+    assert!(
+        report
+            .body
+            .contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "the laboratory is not shown"
+    );
+    assert!(
+        !report.body.contains("<script>alert"),
+        "script reached the report"
+    );
+    assert!(
+        !report.body.contains("<img src=x"),
+        "markup reached the report"
+    );
+    system.shutdown().await;
+}
